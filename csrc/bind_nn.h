@@ -1,0 +1,3 @@
+/* bind_nn.h -- wrappers for this concern. Part of module.c (included there). */
+
+#define PO_NN_METHODS

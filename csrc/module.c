@@ -1,0 +1,256 @@
+/* module.c -- THE binding: pyoptim._core.
+ *
+ * The only translation unit that sees Python.h. Each wrapper has one shape (NumPy's arr_bincount):
+ *   parse -> check every array (dtype, shape, contiguity, writeability, overlap) -> allocate ->
+ *   release the GIL -> pure C kernel -> reacquire -> map the status -> one `fail:` label that releases
+ *   references.
+ * In-place targets are never copied or cast: a wrong dtype or layout raises, naming the argument.
+ *
+ * The checks below are shared by every wrapper. The wrappers are grouped by concern in bind_*.h,
+ * which are textually part of this file (included once, here, and nowhere else):
+ *   bind_optim.h        first-order updates, gradient clipping            (csrc/optim.c)
+ *   bind_nn.h           activations, losses, batch normalization          (layers.c, losses.c, batchnorm.c)
+ *   bind_secondorder.h  line searches, Newton, CG, BFGS, L-BFGS           (linesearch.c, secondorder.c)
+ *   bind_regularize.h   RNG, dropout, proximal steps, norm constraints    (rng.c, dropout.c, regularize.c)
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <numpy/arrayobject.h>
+#include <string.h>
+#include <math.h>
+
+#include "pyoptim.h"
+
+/* ---- argument checks ---------------------------------------------------------------------------- */
+
+enum {
+    PO_W = 1,        /* written in place: must be writeable */
+    PO_ALLOW0D = 2,  /* a 0-d array is accepted */
+};
+
+/* Return `obj` as a borrowed PyArrayObject* that is float32 or float64, native byte order, aligned and
+ * C-contiguous (and writeable when flags has PO_W), or NULL with TypeError/ValueError naming `name`. */
+static PyArrayObject *po_arr(const char *fn, PyObject *obj, const char *name, int flags)
+{
+    if (!PyArray_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "%s(): argument '%s' must be a numpy.ndarray, got %.100s",
+                     fn, name, Py_TYPE(obj)->tp_name);
+        return NULL;
+    }
+    PyArrayObject *a = (PyArrayObject *)obj;
+    PyArray_Descr *d = PyArray_DESCR(a);
+    int t = PyArray_TYPE(a);
+    if (t != NPY_FLOAT32 && t != NPY_FLOAT64) {
+        PyObject *s = PyObject_Str((PyObject *)d);
+        PyErr_Format(PyExc_TypeError, "%s(): argument '%s' must have dtype float32 or float64, got %S",
+                     fn, name, s ? s : Py_None);
+        Py_XDECREF(s);
+        return NULL;
+    }
+    if (PyArray_ISBYTESWAPPED(a)) {
+        PyErr_Format(PyExc_TypeError, "%s(): argument '%s' must be in native byte order "
+                     "(got a byte-swapped array; use arr.astype(arr.dtype.newbyteorder('=')))", fn, name);
+        return NULL;
+    }
+    if (!(flags & PO_ALLOW0D) && PyArray_NDIM(a) == 0) {
+        PyErr_Format(PyExc_ValueError, "%s(): argument '%s' must have at least one dimension, got a 0-d array",
+                     fn, name);
+        return NULL;
+    }
+    if (!PyArray_ISALIGNED(a)) {
+        PyErr_Format(PyExc_ValueError, "%s(): argument '%s' must be aligned", fn, name);
+        return NULL;
+    }
+    if (!PyArray_IS_C_CONTIGUOUS(a)) {
+        PyErr_Format(PyExc_ValueError, "%s(): argument '%s' must be C-contiguous "
+                     "(use np.ascontiguousarray; in-place targets are never copied)", fn, name);
+        return NULL;
+    }
+    if ((flags & PO_W) && !PyArray_ISWRITEABLE(a)) {
+        PyErr_Format(PyExc_ValueError, "%s(): argument '%s' is read-only but is updated in place", fn, name);
+        return NULL;
+    }
+    return a;
+}
+
+/* Like po_arr but with a required dtype given by `ref` (same dtype and same shape). */
+static PyArrayObject *po_arr_like(const char *fn, PyObject *obj, const char *name, int flags,
+                                  PyArrayObject *ref, const char *refname)
+{
+    PyArrayObject *a = po_arr(fn, obj, name, flags);
+    if (!a) return NULL;
+    if (PyArray_TYPE(a) != PyArray_TYPE(ref)) {
+        PyErr_Format(PyExc_TypeError, "%s(): argument '%s' has dtype %s but '%s' has dtype %s (mixed dtypes)",
+                     fn, name, PyArray_TYPE(a) == NPY_FLOAT32 ? "float32" : "float64", refname,
+                     PyArray_TYPE(ref) == NPY_FLOAT32 ? "float32" : "float64");
+        return NULL;
+    }
+    if (PyArray_NDIM(a) != PyArray_NDIM(ref) ||
+        !PyArray_CompareLists(PyArray_DIMS(a), PyArray_DIMS(ref), PyArray_NDIM(a))) {
+        PyObject *sa = PyObject_GetAttrString((PyObject *)a, "shape");
+        PyObject *sr = PyObject_GetAttrString((PyObject *)ref, "shape");
+        PyErr_Format(PyExc_ValueError, "%s(): argument '%s' has shape %S but '%s' has shape %S",
+                     fn, name, sa ? sa : Py_None, refname, sr ? sr : Py_None);
+        Py_XDECREF(sa);
+        Py_XDECREF(sr);
+        return NULL;
+    }
+    return a;
+}
+
+/* Optional array argument: Py_None -> *out = NULL and success. Returns 0 on success, -1 on error. */
+static int po_opt_like(const char *fn, PyObject *obj, const char *name, int flags, PyArrayObject *ref,
+                       const char *refname, PyArrayObject **out)
+{
+    *out = NULL;
+    if (obj == NULL || obj == Py_None) return 0;
+    *out = po_arr_like(fn, obj, name, flags, ref, refname);
+    return *out ? 0 : -1;
+}
+
+/* Two arrays whose memory ranges intersect (any byte in common). Exact aliasing counts too: an in-place
+ * target that is also another argument would be read after being written. */
+static int po_overlaps(PyArrayObject *a, PyArrayObject *b)
+{
+    if (!a || !b) return 0;
+    npy_intp na = PyArray_NBYTES(a), nb = PyArray_NBYTES(b);
+    if (na == 0 || nb == 0) return 0;
+    const char *a0 = PyArray_BYTES(a), *b0 = PyArray_BYTES(b);
+    return a0 < b0 + nb && b0 < a0 + na;
+}
+
+/* Check that no two of the `k` arrays (NULLs skipped) share memory; raises ValueError naming the pair. */
+static int po_check_disjoint(const char *fn, int k, PyArrayObject **arrs, const char **names)
+{
+    for (int i = 0; i < k; i++)
+        for (int j = i + 1; j < k; j++)
+            if (po_overlaps(arrs[i], arrs[j])) {
+                PyErr_Format(PyExc_ValueError, "%s(): arguments '%s' and '%s' share memory; "
+                             "in-place kernels need distinct buffers", fn, names[i], names[j]);
+                return -1;
+            }
+    return 0;
+}
+
+/* A double in [lo, hi] (NaN never is). Message: "fn(): invalid NAME: VALUE (expected a value in [lo, hi])". */
+static int po_check_range(const char *fn, const char *name, double v, double lo, double hi)
+{
+    if (v >= lo && v <= hi) return 0;
+    char *sv = PyOS_double_to_string(v, 'r', 0, 0, NULL);
+    char *sl = PyOS_double_to_string(lo, 'r', 0, 0, NULL);
+    char *sh = PyOS_double_to_string(hi, 'r', 0, 0, NULL);
+    if (sv && sl && sh)
+        PyErr_Format(PyExc_ValueError, "%s(): invalid %s: %s (expected a value in [%s, %s])", fn, name, sv, sl, sh);
+    else
+        PyErr_NoMemory();
+    PyMem_Free(sv);
+    PyMem_Free(sl);
+    PyMem_Free(sh);
+    return -1;
+}
+
+/* Map a kernel status to a Python exception. */
+static PyObject *po_raise(const char *fn, int status)
+{
+    if (PyErr_Occurred()) return NULL;   /* a callback already set one */
+    PyObject *exc = PyExc_RuntimeError;
+    switch (status) {
+    case PO_ERR_NOMEM: return PyErr_NoMemory();
+    case PO_ERR_VALUE: case PO_ERR_INDEX: exc = PyExc_ValueError; break;
+    case PO_ERR_NONFINITE: exc = PyExc_FloatingPointError; break;
+    case PO_ERR_NOT_PD: {
+        PyObject *linalg = PyImport_ImportModule("numpy.linalg");
+        if (linalg) {
+            PyObject *e = PyObject_GetAttrString(linalg, "LinAlgError");
+            Py_DECREF(linalg);
+            if (e) {
+                PyErr_Format(e, "%s(): %s", fn, po_strerror(status));
+                Py_DECREF(e);
+                return NULL;
+            }
+        }
+        PyErr_Clear();
+        exc = PyExc_ValueError;
+        break;
+    }
+    default: break;
+    }
+    PyErr_Format(exc, "%s(): %s", fn, po_strerror(status));
+    return NULL;
+}
+
+#define PO_IS_F32(a) (PyArray_TYPE(a) == NPY_FLOAT32)
+#define PO_SIZE(a) ((size_t)PyArray_SIZE(a))
+
+/* ---- threads ------------------------------------------------------------------------------------ */
+
+PyDoc_STRVAR(set_num_threads_doc,
+"set_num_threads($module, n, /)\n--\n\n"
+"Set how many OpenMP threads the C core uses for large arrays (n >= 1).\n\n"
+"Results never depend on it: elementwise kernels split work in static chunks, reductions sum fixed\n"
+"blocks in a fixed order. Arrays below 32768 elements always run on the calling thread.");
+
+static PyObject *py_set_num_threads(PyObject *self, PyObject *arg)
+{
+    long n = PyLong_AsLong(arg);
+    if (n == -1 && PyErr_Occurred()) return NULL;
+    if (n < 1) {
+        PyErr_Format(PyExc_ValueError, "set_num_threads(): invalid n: %ld (expected an integer >= 1)", n);
+        return NULL;
+    }
+    po_set_num_threads((int)n);
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(get_num_threads_doc,
+"get_num_threads($module, /)\n--\n\n"
+"The number of OpenMP threads the C core uses for large arrays (1 when built without OpenMP).");
+
+static PyObject *py_get_num_threads(PyObject *self, PyObject *noargs)
+{
+    return PyLong_FromLong(po_get_num_threads());
+}
+
+/* ---- the wrappers, by concern ------------------------------------------------------------------- */
+
+#include "bind_optim.h"
+#include "bind_nn.h"
+#include "bind_secondorder.h"
+#include "bind_regularize.h"
+
+static PyMethodDef po_methods[] = {
+    {"set_num_threads", (PyCFunction)py_set_num_threads, METH_O, set_num_threads_doc},
+    {"get_num_threads", (PyCFunction)py_get_num_threads, METH_NOARGS, get_num_threads_doc},
+    PO_OPTIM_METHODS
+    PO_NN_METHODS
+    PO_SECONDORDER_METHODS
+    PO_REGULARIZE_METHODS
+    {NULL, NULL, 0, NULL}
+};
+
+static struct PyModuleDef po_module = {
+    PyModuleDef_HEAD_INIT, "pyoptim._core",
+    "pyoptim's C core: fused optimizer updates, loss and layer kernels, dropout, second-order steps.\n"
+    "Use the documented re-exports in pyoptim.kernels.",
+    -1, po_methods,
+};
+
+PyMODINIT_FUNC PyInit__core(void)
+{
+    import_array();
+    PyObject *m = PyModule_Create(&po_module);
+    if (!m) return NULL;
+#ifdef PO_SECONDORDER_INIT
+    if (PO_SECONDORDER_INIT(m) < 0) { Py_DECREF(m); return NULL; }
+#endif
+#ifdef PO_REGULARIZE_INIT
+    if (PO_REGULARIZE_INIT(m) < 0) { Py_DECREF(m); return NULL; }
+#endif
+#ifdef PO_NN_INIT
+    if (PO_NN_INIT(m) < 0) { Py_DECREF(m); return NULL; }
+#endif
+#ifdef PO_OPTIM_INIT
+    if (PO_OPTIM_INIT(m) < 0) { Py_DECREF(m); return NULL; }
+#endif
+    return m;
+}

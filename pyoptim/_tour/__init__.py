@@ -1,0 +1,33 @@
+"""The tour: ``python -m pyoptim tour`` walks through both chapters and prints summary tables.
+
+Each part lives in its own module of this package and exposes ``run(args) -> None``; PARTS lists them
+in the order they run.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import time
+
+PARTS = [
+    ("optimizers", "First-order optimizers on an ill-conditioned quadratic and on Rosenbrock (8.3, 8.5)"),
+]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pyoptim", description="pyoptim: the tour of chapters 7 and 8")
+    sub = parser.add_subparsers(dest="command", required=True)
+    tour = sub.add_parser("tour", help="walk through chapters 7 and 8, printing tables and writing figures")
+    tour.add_argument("--quick", action="store_true", help="a short version (about 30 seconds)")
+    tour.add_argument("--out", default="pyoptim-tour", help="folder for the figures (default ./pyoptim-tour)")
+    tour.add_argument("--only", default=None, help="comma-separated part names to run")
+    args = parser.parse_args(argv)
+    only = set(args.only.split(",")) if args.only else None
+    t0 = time.perf_counter()
+    for name, title in PARTS:
+        if only and name not in only:
+            continue
+        print(f"\n=== {title} ===", flush=True)
+        importlib.import_module(f"{__name__}.{name}").run(args)
+    print(f"\nTour finished in {time.perf_counter() - t0:.1f} s.")
+    return 0
