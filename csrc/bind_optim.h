@@ -1,4 +1,30 @@
-/* bind_optim.h -- wrappers for the first-order updates (optim.c). Part of module.c (included there). */
+/* bind_optim.h -- wrappers for the first-order updates, clipping and averaging (optim.c).
+ * Part of module.c (included there). */
+#include <stdio.h>
+#include <stdlib.h>
+#include "optim.h"
+
+/* ---- helpers (prefix po_optim_) ------------------------------------------------------------------- */
+
+/* A required keyword-only float, parsed as an object (NULL: not given), so that a NaN value is reported
+ * as invalid by the range check, not as missing. */
+static int po_optim_required(const char *fn, const char *name, PyObject *obj, double *v)
+{
+    if (obj == NULL) {
+        PyErr_Format(PyExc_TypeError, "%s(): missing required keyword argument '%s'", fn, name);
+        return -1;
+    }
+    double d = PyFloat_AsDouble(obj);
+    if (d == -1.0 && PyErr_Occurred()) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError, "%s(): argument '%s' must be a real number, got %.100s", fn, name,
+                     Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    *v = d;
+    return 0;
+}
+
 
 PyDoc_STRVAR(sgd_step_doc,
 "sgd_step($module, param, grad, momentum_buffer=None, *, lr, momentum=0.0, dampening=0.0,\n"
@@ -25,16 +51,13 @@ static PyObject *py_sgd_step(PyObject *self, PyObject *args, PyObject *kw)
     static const char *fn = "sgd_step";
     static char *kwlist[] = {"param", "grad", "momentum_buffer", "lr", "momentum", "dampening",
                              "weight_decay", "nesterov", "maximize", "first_step", NULL};
-    PyObject *op, *og, *ob = Py_None;
-    double lr = NAN, momentum = 0.0, dampening = 0.0, wd = 0.0;
+    PyObject *op, *og, *ob = Py_None, *olr = NULL;
+    double lr, momentum = 0.0, dampening = 0.0, wd = 0.0;
     int nesterov = 0, maximize = 0, first = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|O$ddddppp:sgd_step", kwlist, &op, &og, &ob, &lr,
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|O$Odddppp:sgd_step", kwlist, &op, &og, &ob, &olr,
                                      &momentum, &dampening, &wd, &nesterov, &maximize, &first))
         return NULL;
-    if (isnan(lr)) {
-        PyErr_SetString(PyExc_TypeError, "sgd_step(): missing required keyword argument 'lr'");
-        return NULL;
-    }
+    if (po_optim_required(fn, "lr", olr, &lr) < 0) return NULL;
     if (po_check_range(fn, "lr", lr, 0.0, INFINITY) < 0 || po_check_range(fn, "momentum", momentum, 0.0, INFINITY) < 0 ||
         po_check_range(fn, "weight_decay", wd, 0.0, INFINITY) < 0 ||
         po_check_range(fn, "dampening", dampening, -INFINITY, INFINITY) < 0)
@@ -66,5 +89,441 @@ static PyObject *py_sgd_step(PyObject *self, PyObject *args, PyObject *kw)
     Py_RETURN_NONE;
 }
 
+/* ---- Adagrad -------------------------------------------------------------------------------------- */
+
+PyDoc_STRVAR(adagrad_step_doc,
+"adagrad_step($module, param, grad, state_sum, *, lr, lr_decay=0.0, weight_decay=0.0, eps=1e-10,\n"
+"             step, maximize=False)\n--\n\n"
+"One fused Adagrad step, in place on ``param`` and ``state_sum``; torch.optim.Adagrad's update.\n\n"
+"    g'  = (-g if maximize else g) + weight_decay * param\n"
+"    clr = lr / (1 + (step - 1) * lr_decay)\n"
+"    state_sum <- state_sum + g' * g'\n"
+"    param <- param - clr * g' / (sqrt(state_sum) + eps)\n\n"
+"Book: Algorithm 8.4 (AdaGrad; Duchi, Hazan & Singer 2011): r <- r + g*g, theta <- theta - eps/(delta +\n"
+"sqrt(r)) * g, with eps -> lr, delta -> eps; lr_decay is torch's extra.\n\n"
+"Parameters\n----------\n"
+"param, grad, state_sum : ndarray, float32 or float64, C-contiguous, same shape and dtype\n"
+"lr, lr_decay, weight_decay, eps : float (>= 0)\n"
+"step : float, this step's count, counting from 1\n\n"
+"Raises\n------\n"
+"TypeError for a non-array, a wrong or mixed dtype, a missing lr/step; ValueError for shape mismatch,\n"
+"non-contiguous, read-only or 0-d arrays, overlapping buffers, hyperparameters out of range.");
+
+static PyObject *py_adagrad_step(PyObject *self, PyObject *args, PyObject *kw)
+{
+    static const char *fn = "adagrad_step";
+    static char *kwlist[] = {"param", "grad", "state_sum", "lr", "lr_decay", "weight_decay", "eps", "step",
+                             "maximize", NULL};
+    PyObject *op, *og, *os, *olr = NULL, *ostep = NULL;
+    double lr, lr_decay = 0.0, wd = 0.0, eps = 1e-10, step;
+    int maximize = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOO|$OdddOp:adagrad_step", kwlist, &op, &og, &os, &olr,
+                                     &lr_decay, &wd, &eps, &ostep, &maximize))
+        return NULL;
+    if (po_optim_required(fn, "lr", olr, &lr) < 0 || po_optim_required(fn, "step", ostep, &step) < 0) return NULL;
+    if (po_check_range(fn, "lr", lr, 0.0, INFINITY) < 0 || po_check_range(fn, "lr_decay", lr_decay, 0.0, INFINITY) < 0 ||
+        po_check_range(fn, "weight_decay", wd, 0.0, INFINITY) < 0 || po_check_range(fn, "eps", eps, 0.0, INFINITY) < 0 ||
+        po_check_range(fn, "step", step, 1.0, INFINITY) < 0)
+        return NULL;
+    PyArrayObject *p = po_arr(fn, op, "param", PO_W);
+    if (!p) return NULL;
+    PyArrayObject *g = po_arr_like(fn, og, "grad", 0, p, "param");
+    if (!g) return NULL;
+    PyArrayObject *s = po_arr_like(fn, os, "state_sum", PO_W, p, "param");
+    if (!s) return NULL;
+    PyArrayObject *arrs[] = {p, g, s};
+    const char *names[] = {"param", "grad", "state_sum"};
+    if (po_check_disjoint(fn, 3, arrs, names) < 0) return NULL;
+
+    po_adagrad_hp hp = {lr, lr_decay, wd, eps, step, maximize};
+    size_t n = PO_SIZE(p);
+    int st;
+    Py_BEGIN_ALLOW_THREADS
+    if (PO_IS_F32(p))
+        st = po_adagrad_f32(PyArray_DATA(p), PyArray_DATA(s), PyArray_DATA(g), n, &hp);
+    else
+        st = po_adagrad_f64(PyArray_DATA(p), PyArray_DATA(s), PyArray_DATA(g), n, &hp);
+    Py_END_ALLOW_THREADS
+    if (st != PO_OK) return po_raise(fn, st);
+    Py_RETURN_NONE;
+}
+
+/* ---- RMSprop -------------------------------------------------------------------------------------- */
+
+PyDoc_STRVAR(rmsprop_step_doc,
+"rmsprop_step($module, param, grad, square_avg, grad_avg=None, momentum_buffer=None, *, lr, alpha=0.99,\n"
+"             eps=1e-08, weight_decay=0.0, momentum=0.0, centered=False, maximize=False)\n--\n\n"
+"One fused RMSprop step, in place on ``param`` and the state arrays; torch.optim.RMSprop's update.\n\n"
+"    g' = (-g if maximize else g) + weight_decay * param\n"
+"    square_avg <- alpha * square_avg + (1 - alpha) * g' * g'\n"
+"    centered:  grad_avg <- alpha * grad_avg + (1 - alpha) * g'   (torch's lerp)\n"
+"               den = sqrt(square_avg - grad_avg**2) + eps\n"
+"    otherwise: den = sqrt(square_avg) + eps\n"
+"    momentum > 0: momentum_buffer <- momentum * momentum_buffer + g' / den; param <- param - lr * buffer\n"
+"    otherwise:    param <- param - lr * g' / den\n\n"
+"Book: Algorithm 8.5 (RMSProp; Hinton, lecture 6e) with eps -> lr, rho -> alpha, delta -> eps; the\n"
+"book puts delta inside the square root (1/sqrt(delta + r)), torch and this kernel add eps outside.\n"
+"Momentum here is torch's heavy ball on the scaled gradient (not the book's Nesterov form, Alg. 8.6).\n\n"
+"Parameters\n----------\n"
+"param, grad, square_avg : ndarray, float32 or float64, C-contiguous, same shape and dtype\n"
+"grad_avg : ndarray, required when centered; momentum_buffer : ndarray, required when momentum > 0\n"
+"lr, alpha, eps, weight_decay, momentum : float\n\n"
+"Raises\n------\n"
+"TypeError for a non-array, a wrong or mixed dtype, a missing lr; ValueError for shape mismatch,\n"
+"non-contiguous, read-only or 0-d arrays, overlapping buffers, a missing state array, hyperparameters\n"
+"out of range.");
+
+static PyObject *py_rmsprop_step(PyObject *self, PyObject *args, PyObject *kw)
+{
+    static const char *fn = "rmsprop_step";
+    static char *kwlist[] = {"param", "grad", "square_avg", "grad_avg", "momentum_buffer", "lr", "alpha", "eps",
+                             "weight_decay", "momentum", "centered", "maximize", NULL};
+    PyObject *op, *og, *os, *oa = Py_None, *ob = Py_None, *olr = NULL;
+    double lr, alpha = 0.99, eps = 1e-8, wd = 0.0, momentum = 0.0;
+    int centered = 0, maximize = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOO|OO$Oddddpp:rmsprop_step", kwlist, &op, &og, &os, &oa, &ob,
+                                     &olr, &alpha, &eps, &wd, &momentum, &centered, &maximize))
+        return NULL;
+    if (po_optim_required(fn, "lr", olr, &lr) < 0) return NULL;
+    if (po_check_range(fn, "lr", lr, 0.0, INFINITY) < 0 || po_check_range(fn, "alpha", alpha, 0.0, 1.0) < 0 ||
+        po_check_range(fn, "eps", eps, 0.0, INFINITY) < 0 || po_check_range(fn, "weight_decay", wd, 0.0, INFINITY) < 0 ||
+        po_check_range(fn, "momentum", momentum, 0.0, INFINITY) < 0)
+        return NULL;
+    PyArrayObject *p = po_arr(fn, op, "param", PO_W);
+    if (!p) return NULL;
+    PyArrayObject *g = po_arr_like(fn, og, "grad", 0, p, "param");
+    if (!g) return NULL;
+    PyArrayObject *s = po_arr_like(fn, os, "square_avg", PO_W, p, "param");
+    if (!s) return NULL;
+    PyArrayObject *a, *b;
+    if (po_opt_like(fn, oa, "grad_avg", PO_W, p, "param", &a) < 0) return NULL;
+    if (po_opt_like(fn, ob, "momentum_buffer", PO_W, p, "param", &b) < 0) return NULL;
+    if (centered && !a) {
+        PyErr_SetString(PyExc_ValueError, "rmsprop_step(): grad_avg is required when centered=True");
+        return NULL;
+    }
+    if (momentum > 0.0 && !b) {
+        PyErr_SetString(PyExc_ValueError, "rmsprop_step(): momentum_buffer is required when momentum > 0");
+        return NULL;
+    }
+    PyArrayObject *arrs[] = {p, g, s, a, b};
+    const char *names[] = {"param", "grad", "square_avg", "grad_avg", "momentum_buffer"};
+    if (po_check_disjoint(fn, 5, arrs, names) < 0) return NULL;
+
+    po_rmsprop_hp hp = {lr, alpha, eps, wd, momentum, centered, maximize};
+    size_t n = PO_SIZE(p);
+    int st;
+    Py_BEGIN_ALLOW_THREADS
+    if (PO_IS_F32(p))
+        st = po_rmsprop_f32(PyArray_DATA(p), PyArray_DATA(s), a ? PyArray_DATA(a) : NULL,
+                            b ? PyArray_DATA(b) : NULL, PyArray_DATA(g), n, &hp);
+    else
+        st = po_rmsprop_f64(PyArray_DATA(p), PyArray_DATA(s), a ? PyArray_DATA(a) : NULL,
+                            b ? PyArray_DATA(b) : NULL, PyArray_DATA(g), n, &hp);
+    Py_END_ALLOW_THREADS
+    if (st != PO_OK) return po_raise(fn, st);
+    Py_RETURN_NONE;
+}
+
+/* ---- Adam / AdamW --------------------------------------------------------------------------------- */
+
+PyDoc_STRVAR(adam_step_doc,
+"adam_step($module, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq=None, *, lr, beta1=0.9,\n"
+"          beta2=0.999, eps=1e-08, weight_decay=0.0, step, amsgrad=False, maximize=False,\n"
+"          decoupled_weight_decay=False)\n--\n\n"
+"One fused Adam (or AdamW) step, in place on ``param`` and the moment arrays; torch.optim.Adam's update.\n\n"
+"    decoupled_weight_decay: param <- param * (1 - lr * weight_decay)    (AdamW)\n"
+"    g' = (-g if maximize else g) (+ weight_decay * param when coupled)\n"
+"    exp_avg    <- beta1 * exp_avg + (1 - beta1) * g'                    (torch's lerp)\n"
+"    exp_avg_sq <- beta2 * exp_avg_sq + (1 - beta2) * g' * g'\n"
+"    amsgrad: max_exp_avg_sq <- max(max_exp_avg_sq, exp_avg_sq), used in place of exp_avg_sq\n"
+"    den = sqrt(exp_avg_sq) / sqrt(1 - beta2**step) + eps\n"
+"    param <- param - (lr / (1 - beta1**step)) * exp_avg / den\n\n"
+"Book: Algorithm 8.7 (Adam; Kingma & Ba 2015) with eps -> lr, rho1/rho2 -> beta1/beta2, delta -> eps,\n"
+"s -> exp_avg, r -> exp_avg_sq, t -> step; AdamW is Loshchilov & Hutter 2019; AMSGrad Reddi et al. 2018.\n\n"
+"Parameters\n----------\n"
+"param, grad, exp_avg, exp_avg_sq : ndarray, float32 or float64, C-contiguous, same shape and dtype\n"
+"max_exp_avg_sq : ndarray, required when amsgrad\n"
+"lr, eps, weight_decay : float (>= 0); beta1, beta2 : float in [0, 1)\n"
+"step : float, this step's count, counting from 1\n\n"
+"Raises\n------\n"
+"TypeError for a non-array, a wrong or mixed dtype, a missing lr/step; ValueError for shape mismatch,\n"
+"non-contiguous, read-only or 0-d arrays, overlapping buffers, a missing state array, hyperparameters\n"
+"out of range.");
+
+static PyObject *py_adam_step(PyObject *self, PyObject *args, PyObject *kw)
+{
+    static const char *fn = "adam_step";
+    static char *kwlist[] = {"param", "grad", "exp_avg", "exp_avg_sq", "max_exp_avg_sq", "lr", "beta1", "beta2",
+                             "eps", "weight_decay", "step", "amsgrad", "maximize", "decoupled_weight_decay", NULL};
+    PyObject *op, *og, *om, *ov, *ox = Py_None, *olr = NULL, *ostep = NULL;
+    double lr, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, wd = 0.0, step;
+    int amsgrad = 0, maximize = 0, decoupled = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOO|O$OddddOppp:adam_step", kwlist, &op, &og, &om, &ov, &ox,
+                                     &olr, &beta1, &beta2, &eps, &wd, &ostep, &amsgrad, &maximize, &decoupled))
+        return NULL;
+    if (po_optim_required(fn, "lr", olr, &lr) < 0 || po_optim_required(fn, "step", ostep, &step) < 0) return NULL;
+    if (po_check_range(fn, "lr", lr, 0.0, INFINITY) < 0 || po_check_range(fn, "eps", eps, 0.0, INFINITY) < 0 ||
+        po_check_range(fn, "beta1", beta1, 0.0, nextafter(1.0, 0.0)) < 0 ||
+        po_check_range(fn, "beta2", beta2, 0.0, nextafter(1.0, 0.0)) < 0 ||
+        po_check_range(fn, "weight_decay", wd, 0.0, INFINITY) < 0 || po_check_range(fn, "step", step, 1.0, INFINITY) < 0)
+        return NULL;
+    PyArrayObject *p = po_arr(fn, op, "param", PO_W);
+    if (!p) return NULL;
+    PyArrayObject *g = po_arr_like(fn, og, "grad", 0, p, "param");
+    if (!g) return NULL;
+    PyArrayObject *m = po_arr_like(fn, om, "exp_avg", PO_W, p, "param");
+    if (!m) return NULL;
+    PyArrayObject *v = po_arr_like(fn, ov, "exp_avg_sq", PO_W, p, "param");
+    if (!v) return NULL;
+    PyArrayObject *x;
+    if (po_opt_like(fn, ox, "max_exp_avg_sq", PO_W, p, "param", &x) < 0) return NULL;
+    if (amsgrad && !x) {
+        PyErr_SetString(PyExc_ValueError, "adam_step(): max_exp_avg_sq is required when amsgrad=True");
+        return NULL;
+    }
+    PyArrayObject *arrs[] = {p, g, m, v, x};
+    const char *names[] = {"param", "grad", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"};
+    if (po_check_disjoint(fn, 5, arrs, names) < 0) return NULL;
+
+    po_adam_hp hp = {lr, beta1, beta2, eps, wd, step, amsgrad, maximize, decoupled};
+    size_t n = PO_SIZE(p);
+    int st;
+    Py_BEGIN_ALLOW_THREADS
+    if (PO_IS_F32(p))
+        st = po_adam_f32(PyArray_DATA(p), PyArray_DATA(m), PyArray_DATA(v), amsgrad ? PyArray_DATA(x) : NULL,
+                         PyArray_DATA(g), n, &hp);
+    else
+        st = po_adam_f64(PyArray_DATA(p), PyArray_DATA(m), PyArray_DATA(v), amsgrad ? PyArray_DATA(x) : NULL,
+                         PyArray_DATA(g), n, &hp);
+    Py_END_ALLOW_THREADS
+    if (st != PO_OK) return po_raise(fn, st);
+    Py_RETURN_NONE;
+}
+
+/* ---- lists of arrays: gradient norm, scaling, clamping --------------------------------------------- */
+
+typedef struct { void *data; size_t n; int f32; } po_optim_item;
+
+static int po_optim_item_cmp(const void *a, const void *b)
+{
+    const char *x = ((const po_optim_item *)a)->data, *y = ((const po_optim_item *)b)->data;
+    return x < y ? -1 : x > y;
+}
+
+/* Parse a list/tuple of arrays into a malloc'd item table (*out, *k). Every element is checked with
+ * po_arr (0-d allowed), named "arrays[i]"; with PO_W, no two may share memory. Returns 0 or -1. */
+static int po_optim_items(const char *fn, PyObject *seq, const char *argname, int flags,
+                          po_optim_item **out, Py_ssize_t *k)
+{
+    *out = NULL;
+    *k = 0;
+    if (!PyList_Check(seq) && !PyTuple_Check(seq)) {
+        PyErr_Format(PyExc_TypeError, "%s(): argument '%s' must be a list or tuple of numpy.ndarray, got %.100s",
+                     fn, argname, Py_TYPE(seq)->tp_name);
+        return -1;
+    }
+    Py_ssize_t len = PySequence_Fast_GET_SIZE(seq);
+    PyObject **items = PySequence_Fast_ITEMS(seq);
+    po_optim_item *t = PyMem_Malloc((len ? len : 1) * sizeof(po_optim_item));
+    if (!t) { PyErr_NoMemory(); return -1; }
+    for (Py_ssize_t i = 0; i < len; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "%s[%zd]", argname, i);
+        PyArrayObject *a = po_arr(fn, items[i], name, flags | PO_ALLOW0D);
+        if (!a) { PyMem_Free(t); return -1; }
+        t[i].data = PyArray_DATA(a);
+        t[i].n = PO_SIZE(a);
+        t[i].f32 = PO_IS_F32(a);
+    }
+    if ((flags & PO_W) && len > 1) {
+        po_optim_item *sorted = PyMem_Malloc(len * sizeof(po_optim_item));
+        if (!sorted) { PyMem_Free(t); PyErr_NoMemory(); return -1; }
+        memcpy(sorted, t, len * sizeof(po_optim_item));
+        qsort(sorted, (size_t)len, sizeof(po_optim_item), po_optim_item_cmp);
+        const char *end = NULL;
+        for (Py_ssize_t i = 0; i < len; i++) {
+            const char *a0 = sorted[i].data;
+            size_t nb = sorted[i].n * (sorted[i].f32 ? 4 : 8);
+            if (nb == 0) continue;
+            if (end && a0 < end) {
+                PyMem_Free(sorted);
+                PyMem_Free(t);
+                PyErr_Format(PyExc_ValueError, "%s(): two elements of '%s' share memory; "
+                             "in-place kernels need distinct buffers", fn, argname);
+                return -1;
+            }
+            if (!end || a0 + nb > end) end = a0 + nb;
+        }
+        PyMem_Free(sorted);
+    }
+    *out = t;
+    *k = len;
+    return 0;
+}
+
+PyDoc_STRVAR(grad_norm_doc,
+"grad_norm($module, arrays, norm_type=2.0, /)\n--\n\n"
+"The norm of all elements of a list of arrays taken together (torch.nn.utils.clip_grad_norm_'s total).\n\n"
+"    norm_type = p:   (sum over arrays and elements of |x|**p) ** (1/p)\n"
+"    norm_type = inf: max |x|  (NaN if any element is NaN)\n\n"
+"Sums are accumulated in double over fixed blocks in a fixed order, so the result is bit-identical for\n"
+"any thread count. Book 8.2.4 (cliffs and exploding gradients; clipping by the gradient norm).\n\n"
+"Parameters\n----------\n"
+"arrays : list or tuple of ndarray, float32 or float64 (each C-contiguous; dtypes may differ; 0-d ok)\n"
+"norm_type : float, > 0 or inf\n\n"
+"Returns\n-------\nfloat (0.0 for an empty list)\n\n"
+"Raises\n------\n"
+"TypeError for a non-list or a non-array element or wrong dtype; ValueError for a non-contiguous\n"
+"element or norm_type <= 0.");
+
+static PyObject *py_grad_norm(PyObject *self, PyObject *args)
+{
+    static const char *fn = "grad_norm";
+    PyObject *seq;
+    double p = 2.0;
+    if (!PyArg_ParseTuple(args, "O|d:grad_norm", &seq, &p)) return NULL;
+    if (!(p > 0.0)) {
+        char *sv = PyOS_double_to_string(p, 'r', 0, 0, NULL);
+        PyErr_Format(PyExc_ValueError, "grad_norm(): invalid norm_type: %s (expected a value > 0 or inf)",
+                     sv ? sv : "?");
+        PyMem_Free(sv);
+        return NULL;
+    }
+    po_optim_item *t;
+    Py_ssize_t k;
+    if (po_optim_items(fn, seq, "arrays", 0, &t, &k) < 0) return NULL;
+    double total = 0.0;
+    Py_BEGIN_ALLOW_THREADS
+    if (isinf(p)) {
+        int nan = 0;
+        for (Py_ssize_t i = 0; i < k; i++) {
+            double m = t[i].f32 ? po_maxabs_f32(t[i].data, t[i].n) : po_maxabs_f64(t[i].data, t[i].n);
+            if (isnan(m)) nan = 1; else if (m > total) total = m;
+        }
+        if (nan) total = NAN;
+    } else if (p == 2.0) {
+        for (Py_ssize_t i = 0; i < k; i++)
+            total += t[i].f32 ? po_sumsq_f32(t[i].data, t[i].n) : po_sumsq_f64(t[i].data, t[i].n);
+        total = sqrt(total);
+    } else {
+        for (Py_ssize_t i = 0; i < k; i++)
+            total += t[i].f32 ? po_sumpow_f32(t[i].data, t[i].n, p) : po_sumpow_f64(t[i].data, t[i].n, p);
+        total = pow(total, 1.0 / p);
+    }
+    Py_END_ALLOW_THREADS
+    PyMem_Free(t);
+    return PyFloat_FromDouble(total);
+}
+
+PyDoc_STRVAR(scale_arrays_doc,
+"scale_arrays($module, arrays, factor, /)\n--\n\n"
+"Multiply every array of a list in place by ``factor`` (converted to each array's dtype):\n"
+"x <- x * factor. The scaling step of clip_grad_norm_ (book 8.2.4): g <- g * max_norm / ||g||.\n\n"
+"Parameters\n----------\n"
+"arrays : list or tuple of ndarray, float32 or float64, C-contiguous, writeable, not sharing memory\n"
+"factor : float\n\n"
+"Raises\n------\n"
+"TypeError for a non-list, a non-array element or a wrong dtype; ValueError for a non-contiguous or\n"
+"read-only element or elements sharing memory.");
+
+static PyObject *py_scale_arrays(PyObject *self, PyObject *args)
+{
+    static const char *fn = "scale_arrays";
+    PyObject *seq;
+    double f;
+    if (!PyArg_ParseTuple(args, "Od:scale_arrays", &seq, &f)) return NULL;
+    po_optim_item *t;
+    Py_ssize_t k;
+    if (po_optim_items(fn, seq, "arrays", PO_W, &t, &k) < 0) return NULL;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < k; i++) {
+        if (t[i].f32) po_scale_f32(t[i].data, t[i].n, f);
+        else po_scale_f64(t[i].data, t[i].n, f);
+    }
+    Py_END_ALLOW_THREADS
+    PyMem_Free(t);
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(clamp_arrays_doc,
+"clamp_arrays($module, arrays, clip_value, /)\n--\n\n"
+"Clip every element of every array of a list in place to [-clip_value, clip_value] (NaN stays NaN):\n"
+"x <- min(max(x, -c), c). torch.nn.utils.clip_grad_value_'s update (book 8.2.4, clipping by value).\n\n"
+"Parameters\n----------\n"
+"arrays : list or tuple of ndarray, float32 or float64, C-contiguous, writeable, not sharing memory\n"
+"clip_value : float >= 0\n\n"
+"Raises\n------\n"
+"TypeError for a non-list, a non-array element or a wrong dtype; ValueError for a non-contiguous or\n"
+"read-only element, elements sharing memory, or clip_value < 0.");
+
+static PyObject *py_clamp_arrays(PyObject *self, PyObject *args)
+{
+    static const char *fn = "clamp_arrays";
+    PyObject *seq;
+    double c;
+    if (!PyArg_ParseTuple(args, "Od:clamp_arrays", &seq, &c)) return NULL;
+    if (po_check_range(fn, "clip_value", c, 0.0, INFINITY) < 0) return NULL;
+    po_optim_item *t;
+    Py_ssize_t k;
+    if (po_optim_items(fn, seq, "arrays", PO_W, &t, &k) < 0) return NULL;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < k; i++) {
+        if (t[i].f32) po_clamp_f32(t[i].data, t[i].n, c);
+        else po_clamp_f64(t[i].data, t[i].n, c);
+    }
+    Py_END_ALLOW_THREADS
+    PyMem_Free(t);
+    Py_RETURN_NONE;
+}
+
+/* ---- averaging ------------------------------------------------------------------------------------ */
+
+PyDoc_STRVAR(average_update_doc,
+"average_update($module, avg, param, /, *, weight)\n--\n\n"
+"Fold an iterate into a running average, in place on ``avg``: avg <- avg + weight * (param - avg).\n\n"
+"Polyak (arithmetic) averaging of k+1 iterates uses weight = 1/(k+1); an exponential moving average\n"
+"uses weight = 1 - decay. weight == 1 copies param exactly (the first iterate). Book 8.7.3 (Polyak &\n"
+"Juditsky 1992).\n\n"
+"Parameters\n----------\n"
+"avg, param : ndarray, float32 or float64, C-contiguous, same shape and dtype (avg writeable)\n"
+"weight : float in [0, 1]\n\n"
+"Raises\n------\n"
+"TypeError for a non-array or a wrong or mixed dtype; ValueError for shape mismatch, non-contiguous,\n"
+"read-only or 0-d arrays, overlapping buffers, weight outside [0, 1].");
+
+static PyObject *py_average_update(PyObject *self, PyObject *args, PyObject *kw)
+{
+    static const char *fn = "average_update";
+    static char *kwlist[] = {"avg", "param", "weight", NULL};
+    PyObject *oa, *op, *ow = NULL;
+    double w;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|$O:average_update", kwlist, &oa, &op, &ow)) return NULL;
+    if (po_optim_required(fn, "weight", ow, &w) < 0) return NULL;
+    if (po_check_range(fn, "weight", w, 0.0, 1.0) < 0) return NULL;
+    PyArrayObject *a = po_arr(fn, oa, "avg", PO_W);
+    if (!a) return NULL;
+    PyArrayObject *p = po_arr_like(fn, op, "param", 0, a, "avg");
+    if (!p) return NULL;
+    PyArrayObject *arrs[] = {a, p};
+    const char *names[] = {"avg", "param"};
+    if (po_check_disjoint(fn, 2, arrs, names) < 0) return NULL;
+    size_t n = PO_SIZE(a);
+    int st;
+    Py_BEGIN_ALLOW_THREADS
+    if (PO_IS_F32(a)) st = po_average_f32(PyArray_DATA(a), PyArray_DATA(p), n, w);
+    else st = po_average_f64(PyArray_DATA(a), PyArray_DATA(p), n, w);
+    Py_END_ALLOW_THREADS
+    if (st != PO_OK) return po_raise(fn, st);
+    Py_RETURN_NONE;
+}
+
 #define PO_OPTIM_METHODS \
-    {"sgd_step", (PyCFunction)(void (*)(void))py_sgd_step, METH_VARARGS | METH_KEYWORDS, sgd_step_doc},
+    {"sgd_step", (PyCFunction)(void (*)(void))py_sgd_step, METH_VARARGS | METH_KEYWORDS, sgd_step_doc}, \
+    {"adagrad_step", (PyCFunction)(void (*)(void))py_adagrad_step, METH_VARARGS | METH_KEYWORDS, adagrad_step_doc}, \
+    {"rmsprop_step", (PyCFunction)(void (*)(void))py_rmsprop_step, METH_VARARGS | METH_KEYWORDS, rmsprop_step_doc}, \
+    {"adam_step", (PyCFunction)(void (*)(void))py_adam_step, METH_VARARGS | METH_KEYWORDS, adam_step_doc}, \
+    {"average_update", (PyCFunction)(void (*)(void))py_average_update, METH_VARARGS | METH_KEYWORDS, average_update_doc}, \
+    {"grad_norm", (PyCFunction)py_grad_norm, METH_VARARGS, grad_norm_doc}, \
+    {"scale_arrays", (PyCFunction)py_scale_arrays, METH_VARARGS, scale_arrays_doc}, \
+    {"clamp_arrays", (PyCFunction)py_clamp_arrays, METH_VARARGS, clamp_arrays_doc},

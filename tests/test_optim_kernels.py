@@ -1,0 +1,405 @@
+"""The first-order kernels of pyoptim.kernels against their NumPy twins, the written formulas, hostile
+inputs, thread counts and reference counts."""
+import inspect
+import sys
+
+import numpy as np
+import pytest
+
+import pyoptim
+from pyoptim import _reference as ref
+from pyoptim import kernels as K
+
+DTYPES = [np.float32, np.float64]
+SIZES = [0, 1, 7, 1000, 10**6]
+
+# kernel -> (names of its state arrays after (param, grad), list of option dicts); the first option set
+# is also run at 10**6 elements
+STEP_KERNELS = {
+    "sgd_step": (["momentum_buffer"], [
+        dict(lr=0.1, momentum=0.9, dampening=0.1, weight_decay=0.01),
+        dict(lr=0.1),
+        dict(lr=0.1, momentum=0.9, nesterov=True, maximize=True, first_step=True),
+        dict(lr=0.1, momentum=0.5, nesterov=True, weight_decay=0.1),
+    ]),
+    "adagrad_step": (["state_sum"], [
+        dict(lr=0.1, lr_decay=0.01, weight_decay=0.01, eps=1e-10, step=3.0),
+        dict(lr=0.1, step=1.0, maximize=True),
+    ]),
+    "rmsprop_step": (["square_avg", "grad_avg", "momentum_buffer"], [
+        dict(lr=0.01, alpha=0.9, eps=1e-8, weight_decay=0.01, momentum=0.9, centered=True),
+        dict(lr=0.01),
+        dict(lr=0.01, centered=True, maximize=True),
+        dict(lr=0.01, momentum=0.5),
+        dict(lr=0.01, alpha=0.3, centered=True),   # lerp weight >= 0.5: torch's other branch
+    ]),
+    "adam_step": (["exp_avg", "exp_avg_sq", "max_exp_avg_sq"], [
+        dict(lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01, step=5.0, amsgrad=True),
+        dict(lr=0.01, step=1.0),
+        dict(lr=0.01, weight_decay=0.1, step=2.0, decoupled_weight_decay=True, maximize=True),
+        dict(lr=0.01, beta1=0.2, step=7.0),          # lerp weight >= 0.5
+    ]),
+}
+
+
+def _state_values(name, n, dtype, rng):
+    if name in ("state_sum", "square_avg", "exp_avg_sq", "max_exp_avg_sq"):
+        return rng.random(n).astype(dtype)            # non-negative accumulators
+    if name == "grad_avg":
+        return (0.2 * rng.random(n) - 0.1).astype(dtype)
+    return (4 * rng.random(n) - 2).astype(dtype)
+
+
+def _make(kernel, n, dtype, rng):
+    states, _ = STEP_KERNELS[kernel]
+    p = (4 * rng.random(n) - 2).astype(dtype)
+    g = (4 * rng.random(n) - 2).astype(dtype)
+    st = [_state_values(s, n, dtype, rng) for s in states]
+    if kernel == "rmsprop_step":   # keep square_avg >= grad_avg**2 (a valid centered state)
+        st[0] = (st[0] + st[1].astype(np.float64) ** 2).astype(dtype)
+    return [p, g] + st
+
+
+def _copies(arrs):
+    return [a.copy() for a in arrs]
+
+
+def _assert_close_ulp(a, b, maxulp=2):
+    """Equal bits (the usual case: same operations in the same order), else within maxulp."""
+    assert a.dtype == b.dtype and a.shape == b.shape
+    if a.tobytes() != b.tobytes():
+        np.testing.assert_array_max_ulp(a, b, maxulp=maxulp)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("kernel", sorted(STEP_KERNELS))
+def test_kernel_matches_twin(kernel, n, dtype, rng):
+    options = STEP_KERNELS[kernel][1]
+    if n == 10**6:
+        options = options[:1]
+    for kw in options:
+        arrs = _make(kernel, n, dtype, rng)
+        twin = _copies(arrs)
+        getattr(K, kernel)(*arrs, **kw)
+        getattr(ref, kernel)(*twin, **kw)
+        for a, b in zip(arrs, twin):
+            assert a.dtype == dtype
+            _assert_close_ulp(a, b)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n", SIZES)
+def test_average_update_matches_twin(n, dtype, rng):
+    for w in (1.0, 0.5, 1e-3, 0.0):
+        a = rng.standard_normal(n).astype(dtype)
+        p = rng.standard_normal(n).astype(dtype)
+        a2 = a.copy()
+        K.average_update(a, p, weight=w)
+        ref.average_update(a2, p, weight=w)
+        _assert_close_ulp(a, a2)
+        if w == 1.0:
+            assert np.array_equal(a, p)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n", SIZES)
+def test_list_kernels_match_twins(n, dtype, rng):
+    arrs = [rng.standard_normal(n).astype(dtype), rng.standard_normal((3, 2)).astype(dtype),
+            np.array(2.5, dtype=dtype)]
+    for p in (2.0, 1.0, 3.0, float("inf")):
+        got, want = K.grad_norm(arrs, p), ref.grad_norm(arrs, p)
+        assert got == pytest.approx(want, rel=1e-12)
+    a1, a2 = _copies(arrs), _copies(arrs)
+    K.scale_arrays(a1, 0.37)
+    ref.scale_arrays(a2, 0.37)
+    for x, y in zip(a1, a2):
+        np.testing.assert_array_equal(x, y)
+    a1, a2 = _copies(arrs), _copies(arrs)
+    K.clamp_arrays(a1, 0.5)
+    ref.clamp_arrays(a2, 0.5)
+    for x, y in zip(a1, a2):
+        np.testing.assert_array_equal(x, y)
+        assert np.all(np.abs(x) <= 0.5)
+
+
+def test_list_kernels_edge_values():
+    assert K.grad_norm([]) == 0.0
+    assert K.grad_norm([np.zeros(0)]) == 0.0
+    x = np.array([3.0, np.nan, -1.0])
+    assert np.isnan(K.grad_norm([x], float("inf")))
+    assert np.isnan(K.grad_norm([x]))
+    K.clamp_arrays([x], 2.0)
+    assert x[0] == 2.0 and np.isnan(x[1]) and x[2] == -1.0
+    # mixed dtypes in one list are fine (one kernel call per array)
+    a, b = np.full(4, 3.0, np.float32), np.full(1, 4.0)
+    assert K.grad_norm([a, b]) == pytest.approx(np.sqrt(4 * 9 + 16))
+
+
+# ---- one step against the written formula ----------------------------------------------------------
+
+def test_one_step_formulas():
+    p0, g, m0, v0 = np.array([1.0, -2.0]), np.array([0.5, 0.25]), np.array([0.1, -0.1]), np.array([0.2, 0.3])
+    lr, b1, b2, eps, t = 0.01, 0.9, 0.999, 1e-8, 3
+    p, m, v = p0.copy(), m0.copy(), v0.copy()
+    K.adam_step(p, g, m, v, lr=lr, beta1=b1, beta2=b2, eps=eps, step=t)
+    m1 = b1 * m0 + (1 - b1) * g
+    v1 = b2 * v0 + (1 - b2) * g * g
+    want = p0 - lr * (m1 / (1 - b1 ** t)) / (np.sqrt(v1 / (1 - b2 ** t)) + eps)
+    np.testing.assert_allclose(m, m1, rtol=1e-15)
+    np.testing.assert_allclose(v, v1, rtol=1e-15)
+    np.testing.assert_allclose(p, want, rtol=1e-14)
+
+    # AdamW: decoupled decay shrinks p before the step; coupled adds wd*p to g
+    p, m, v = p0.copy(), m0.copy(), v0.copy()
+    K.adam_step(p, g, m, v, lr=lr, weight_decay=0.5, step=t, decoupled_weight_decay=True)
+    pd = p0 * (1 - lr * 0.5)
+    want = pd - lr * (m1 / (1 - b1 ** t)) / (np.sqrt(v1 / (1 - b2 ** t)) + eps)
+    np.testing.assert_allclose(p, want, rtol=1e-14)
+
+    # Adagrad with lr_decay
+    p, s = p0.copy(), v0.copy()
+    K.adagrad_step(p, g, s, lr=0.1, lr_decay=0.5, eps=1e-10, step=3)
+    clr = 0.1 / (1 + 2 * 0.5)
+    np.testing.assert_allclose(s, v0 + g * g, rtol=1e-15)
+    np.testing.assert_allclose(p, p0 - clr * g / (np.sqrt(v0 + g * g) + 1e-10), rtol=1e-14)
+
+    # RMSprop centered with momentum
+    p, sq, ga, buf = p0.copy(), v0.copy(), m0.copy(), m0.copy()
+    K.rmsprop_step(p, g, sq, ga, buf, lr=0.01, alpha=0.9, eps=1e-8, momentum=0.5, centered=True)
+    sq1 = 0.9 * v0 + 0.1 * g * g
+    ga1 = 0.9 * m0 + 0.1 * g
+    b1_ = 0.5 * m0 + g / (np.sqrt(sq1 - ga1 ** 2) + 1e-8)
+    np.testing.assert_allclose(buf, b1_, rtol=1e-14)
+    np.testing.assert_allclose(p, p0 - 0.01 * b1_, rtol=1e-14)
+
+    # SGD Nesterov, not the first step
+    p, b = p0.copy(), m0.copy()
+    K.sgd_step(p, g, b, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.1)
+    gd = g + 0.1 * p0
+    bb = 0.9 * m0 + gd
+    np.testing.assert_allclose(b, bb, rtol=1e-15)
+    np.testing.assert_allclose(p, p0 - 0.1 * (gd + 0.9 * bb), rtol=1e-15)
+
+    # clipping and averaging
+    gs = [np.array([3.0, 0.0]), np.array([[4.0]])]
+    assert K.grad_norm(gs) == 5.0
+    assert K.grad_norm(gs, 1.0) == pytest.approx(7.0)
+    assert K.grad_norm(gs, float("inf")) == 4.0
+    a = np.array([1.0, 2.0])
+    K.average_update(a, np.array([3.0, 6.0]), weight=0.25)
+    np.testing.assert_array_equal(a, [1.5, 3.0])
+
+
+# ---- hostile inputs ---------------------------------------------------------------------------------
+
+VALID = {
+    "sgd_step": (3, dict(lr=0.1, momentum=0.9)),
+    "adagrad_step": (3, dict(lr=0.1, step=1.0)),
+    "rmsprop_step": (5, dict(lr=0.1, momentum=0.9, centered=True)),
+    "adam_step": (5, dict(lr=0.1, step=1.0, amsgrad=True)),
+    "average_update": (2, dict(weight=0.5)),
+}
+
+
+def _arg_names(kernel):
+    return [p.name for p in inspect.signature(getattr(K, kernel)).parameters.values()
+            if p.kind == p.POSITIONAL_OR_KEYWORD or p.kind == p.POSITIONAL_ONLY]
+
+
+def _valid_args(kernel, dtype=np.float64, shape=(4, 3)):
+    k, kw = VALID[kernel]
+    rng = np.random.default_rng(0)
+    return [np.abs(rng.standard_normal(shape)).astype(dtype) for _ in range(k)], dict(kw)
+
+
+def _written(kernel):
+    names = _arg_names(kernel)[: VALID[kernel][0]]
+    return [n for n in names if n not in ("grad", "param")] + (["param"] if kernel != "average_update" else ["avg"])
+
+
+def _bad_cases():
+    for kernel in VALID:
+        names = _arg_names(kernel)[: VALID[kernel][0]]
+        for i, name in enumerate(names):
+            yield kernel, i, name, "int dtype", TypeError
+            yield kernel, i, name, "mixed dtype", TypeError
+            yield kernel, i, name, "list", TypeError
+            yield kernel, i, name, "byteswapped", TypeError
+            yield kernel, i, name, "non-contiguous", ValueError
+            yield kernel, i, name, "shape", ValueError
+            yield kernel, i, name, "0-d", ValueError
+            if name in _written(kernel):
+                yield kernel, i, name, "read-only", ValueError
+            if i > 0:
+                yield kernel, i, name, "overlap", ValueError
+
+
+@pytest.mark.parametrize("kernel,i,name,what,exc", list(_bad_cases()),
+                         ids=lambda x: x if isinstance(x, str) else None)
+def test_bad_inputs_raise_naming_the_argument(kernel, i, name, what, exc):
+    args, kw = _valid_args(kernel)
+    a = args[i]
+    if what == "int dtype":
+        args[i] = a.astype(np.int64)
+    elif what == "mixed dtype":
+        args[i] = a.astype(np.float32)
+        if i == 0:   # the first array sets the dtype: make the others disagree instead
+            args[i] = a
+            args[1] = args[1].astype(np.float32)
+            name = _arg_names(kernel)[1]
+    elif what == "list":
+        args[i] = a.tolist()
+    elif what == "byteswapped":
+        args[i] = a.astype(a.dtype.newbyteorder())
+    elif what == "non-contiguous":
+        args[i] = np.asfortranarray(a)
+    elif what == "shape":
+        args[i] = a.reshape(3, 4) if i else a
+        if i == 0:
+            args[1] = args[1].reshape(3, 4)
+            name = _arg_names(kernel)[1]
+    elif what == "0-d":
+        args[i] = np.array(a[0, 0])
+    elif what == "read-only":
+        a.flags.writeable = False
+    elif what == "overlap":
+        args[i] = args[0]
+    before = [np.array(x, copy=True) for x in args if isinstance(x, np.ndarray)]
+    with pytest.raises(exc, match=f"'{name}'"):
+        getattr(K, kernel)(*args, **kw)
+    after = [x for x in args if isinstance(x, np.ndarray)]
+    for b, x in zip(before, after):
+        assert np.array_equal(b, x, equal_nan=True)   # nothing written on error
+
+
+MISSING_STATE = [
+    ("sgd_step", [0, 1], dict(lr=0.1, momentum=0.9), "momentum_buffer"),
+    ("rmsprop_step", [0, 1, 2], dict(lr=0.1, centered=True), "grad_avg"),
+    ("rmsprop_step", [0, 1, 2], dict(lr=0.1, momentum=0.5), "momentum_buffer"),
+    ("adam_step", [0, 1, 2, 3], dict(lr=0.1, step=1.0, amsgrad=True), "max_exp_avg_sq"),
+]
+
+
+@pytest.mark.parametrize("kernel,take,kw,name", MISSING_STATE)
+def test_missing_state_raises(kernel, take, kw, name):
+    arrs = [np.ones(3) for _ in take]
+    with pytest.raises(ValueError, match=name):
+        getattr(K, kernel)(*arrs, **kw)
+
+
+BAD_HYPER = [
+    ("sgd_step", 3, dict(lr=-1.0), "lr"),
+    ("sgd_step", 3, dict(lr=0.1, momentum=-0.5), "momentum"),
+    ("sgd_step", 3, dict(momentum=0.5), "lr"),
+    ("adagrad_step", 3, dict(lr=0.1), "step"),
+    ("adagrad_step", 3, dict(lr=0.1, step=0.0), "step"),
+    ("adagrad_step", 3, dict(lr=0.1, step=1.0, eps=-1.0), "eps"),
+    ("rmsprop_step", 3, dict(lr=0.1, alpha=1.5), "alpha"),
+    ("rmsprop_step", 3, dict(lr=float("nan")), "invalid lr: nan"),
+    ("sgd_step", 2, dict(lr=float("nan")), "invalid lr: nan"),
+    ("adagrad_step", 3, dict(lr=0.1, step=float("nan")), "invalid step: nan"),
+    ("adam_step", 4, dict(lr=0.1, step=1.0, eps=float("nan")), "invalid eps: nan"),
+    ("adam_step", 4, dict(lr="fast", step=1.0), "'lr' must be a real number"),
+    ("average_update", 2, dict(weight=float("nan")), "invalid weight: nan"),
+    ("adam_step", 4, dict(lr=0.1, step=1.0, beta1=1.0), "beta1"),
+    ("adam_step", 4, dict(lr=0.1, step=1.0, beta2=-0.1), "beta2"),
+    ("adam_step", 4, dict(lr=0.1, step=1.0, weight_decay=-1.0), "weight_decay"),
+    ("average_update", 2, dict(weight=1.5), "weight"),
+    ("average_update", 2, dict(), "weight"),
+]
+
+
+@pytest.mark.parametrize("kernel,k,kw,name", BAD_HYPER)
+def test_bad_hyperparameters(kernel, k, kw, name):
+    arrs = [np.ones(3) for _ in range(k)]
+    with pytest.raises((ValueError, TypeError), match=name):
+        getattr(K, kernel)(*arrs, **kw)
+
+
+def test_list_kernels_bad_inputs():
+    a = np.ones(4)
+    with pytest.raises(TypeError, match="arrays"):
+        K.grad_norm(a)
+    with pytest.raises(TypeError, match=r"arrays\[1\]"):
+        K.grad_norm([a, [1.0, 2.0]])
+    with pytest.raises(TypeError, match=r"arrays\[0\]"):
+        K.scale_arrays([a.astype(np.int32)], 2.0)
+    with pytest.raises(ValueError, match=r"arrays\[0\]"):
+        K.scale_arrays([np.ones((3, 3))[:, :2]], 2.0)
+    ro = np.ones(3)
+    ro.flags.writeable = False
+    with pytest.raises(ValueError, match=r"arrays\[1\]"):
+        K.clamp_arrays([a, ro], 1.0)
+    with pytest.raises(ValueError, match="share memory"):
+        K.scale_arrays([a, a[1:]], 2.0)
+    with pytest.raises(ValueError, match="share memory"):
+        K.clamp_arrays([a, a], 1.0)
+    with pytest.raises(ValueError, match="norm_type"):
+        K.grad_norm([a], 0.0)
+    with pytest.raises(ValueError, match="clip_value"):
+        K.clamp_arrays([a], -1.0)
+    np.testing.assert_array_equal(a, 1.0)
+
+
+# ---- threads and reference counts -------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_one_and_two_threads_give_identical_bits(dtype):
+    n = 10**6 + 13
+    rng = np.random.default_rng(7)
+    inputs = {kernel: _make(kernel, n, dtype, rng) for kernel in sorted(STEP_KERNELS)}
+    extra = rng.standard_normal(n).astype(dtype)
+    results = []
+    for nt in (1, 2):
+        pyoptim.set_num_threads(nt)
+        out = []
+        for kernel, (_, options) in sorted(STEP_KERNELS.items()):
+            arrs = _copies(inputs[kernel])
+            getattr(K, kernel)(*arrs, **options[0])
+            out += arrs
+        a = extra.copy()
+        K.average_update(a, out[0], weight=0.3)
+        out.append(a)
+        K.scale_arrays([out[2]], 0.7)
+        K.clamp_arrays([out[3]], 0.5)
+        out.append(np.array([K.grad_norm(out[:4]), K.grad_norm(out[:1], 3.0), K.grad_norm(out[:4], np.inf)]))
+        results.append(out)
+    for a, b in zip(*results):
+        assert a.tobytes() == b.tobytes()
+
+
+def test_reference_counts_unchanged():
+    rng = np.random.default_rng(0)
+    arrs = [rng.random(16) for _ in range(5)]
+    lst = arrs[:3]
+    counts = [sys.getrefcount(a) for a in arrs]
+    lst_count = sys.getrefcount(lst)
+    for t in range(1, 10_001):
+        K.sgd_step(arrs[0], arrs[1], arrs[2], lr=1e-9, momentum=0.5)
+        K.adagrad_step(arrs[0], arrs[1], arrs[2], lr=1e-9, step=float(t))
+        K.rmsprop_step(arrs[0], arrs[1], arrs[2], arrs[3], arrs[4], lr=1e-9, centered=True, momentum=0.1)
+        K.adam_step(arrs[0], arrs[1], arrs[2], arrs[3], arrs[4], lr=1e-9, step=float(t), amsgrad=True)
+        K.average_update(arrs[3], arrs[0], weight=0.5)
+        K.grad_norm(lst)
+        K.scale_arrays(lst, 1.0)
+        K.clamp_arrays(lst, 10.0)
+    # error paths too
+    for _ in range(1000):
+        with pytest.raises(ValueError):
+            K.adam_step(arrs[0], arrs[1], arrs[2], arrs[2], lr=0.1, step=1.0)
+        with pytest.raises(TypeError):
+            K.grad_norm([arrs[0], 1.0])
+    assert [sys.getrefcount(a) for a in arrs] == counts
+    assert sys.getrefcount(lst) == lst_count
+
+
+def test_kernels_have_signature_doc_and_twin():
+    for name in ["sgd_step", "adagrad_step", "rmsprop_step", "adam_step", "average_update", "grad_norm",
+                 "scale_arrays", "clamp_arrays"]:
+        fn = getattr(K, name)
+        sig = inspect.signature(fn)
+        twin = getattr(ref, name)
+        assert list(sig.parameters) == list(inspect.signature(twin).parameters), name
+        doc = fn.__doc__
+        assert "Raises" in doc and ("Book" in doc or "book" in doc), name
