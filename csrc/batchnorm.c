@@ -1,0 +1,19 @@
+/* batchnorm.c -- batch normalization over the batch axis of a (B, D) input (book 8.7.1; Ioffe and
+ * Szegedy 2015), torch.nn.BatchNorm1d's numbers: biased variance to normalize, unbiased variance in the
+ * running estimate, running <- (1 - momentum) running + momentum batch. float32 and float64 from one
+ * source (batchnorm_tmpl.h). */
+#include <math.h>
+#include <stdlib.h>
+#include "nn.h"
+
+#define PO_T float
+#define PO_FN(name) name##_f32
+#include "batchnorm_tmpl.h"
+#undef PO_T
+#undef PO_FN
+
+#define PO_T double
+#define PO_FN(name) name##_f64
+#include "batchnorm_tmpl.h"
+#undef PO_T
+#undef PO_FN

@@ -1,0 +1,30 @@
+/* layers.c -- activation forward/backward and the Dense bias gradient (book 6.3, 6.5), float32 and
+ * float64 from one source (layers_tmpl.h). Matrix products are NumPy's matmul (BLAS), not here.
+ * float32 tanh/sigmoid use the vectorizable approximations of nn_math.h; float64 uses libm. */
+#include <math.h>
+#include <stdlib.h>
+#include "nn.h"
+#include "nn_math.h"
+
+/* elements per parallel chunk of the elementwise kernels (16384 floats = 64 KiB) */
+#define PO_NN_CHUNK 16384
+
+#define PO_T float
+#define PO_FN(name) name##_f32
+#define PO_TANH(v) po_nn_tanhf(v)
+#define PO_SIGMOID(v) po_nn_sigmoidf(v)
+#include "layers_tmpl.h"
+#undef PO_T
+#undef PO_FN
+#undef PO_TANH
+#undef PO_SIGMOID
+
+#define PO_T double
+#define PO_FN(name) name##_f64
+#define PO_TANH(v) tanh(v)
+#define PO_SIGMOID(v) po_nn_sigmoid(v)
+#include "layers_tmpl.h"
+#undef PO_T
+#undef PO_FN
+#undef PO_TANH
+#undef PO_SIGMOID
