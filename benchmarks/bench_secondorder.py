@@ -1,0 +1,158 @@
+"""pyoptim.minimize against scipy.optimize.minimize (and torch.optim.LBFGS), side by side in one run.
+
+Problems: extended Rosenbrock n = 2, 100, 1000 from the standard start, and L2-regularised logistic
+regression on 10,000 x 100 synthetic data. For each solver pair: iterations, function evaluations,
+final max|g|, final f, median wall time, the time ratio scipy / pyoptim, and "reach": how many
+evaluations pyoptim needed to first reach scipy's final objective (within 1e-8 * max(1, |f|)).
+
+pyoptim is timed twice: with the C objective (pyoptim.functions, the whole loop in C) and with the same
+objective called through Python (``lambda x: f.value_and_grad(x)``, as scipy calls it). scipy always
+gets the C-backed value_and_grad, so the objective costs the same on both sides and the difference is
+the driver. BLAS is limited to one thread (threadpoolctl) so small BLAS calls inside scipy do not
+spin up threads on a loaded machine.
+
+Run: ``python benchmarks/bench_secondorder.py [--quick]``.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+import pyoptim as po
+from pyoptim import functions as F
+
+PAIRS = [("bfgs", "BFGS"), ("lbfgs", "L-BFGS-B"), ("cg", "CG"), ("newton-cg", "Newton-CG")]
+
+
+def median_time(fn, repeats):
+    ts, out = [], None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = fn()
+        ts.append(time.perf_counter() - t0)
+    return float(np.median(ts)), out
+
+
+def evals_to_reach(obj, method, target, hessp=None):
+    fs = []
+
+    def fun(x):
+        f, g = obj.value_and_grad(x)
+        fs.append(f)
+        return f, g
+    po.minimize(fun, obj.x0, method=method, hessp=hessp, options={"maxiter": 100000, "maxfev": 10**6})
+    return next((i + 1 for i, f in enumerate(fs) if f <= target), None)
+
+
+def logistic_problem(seed=0, N=10000, D=100, l2=1e-4):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((N, D))
+    w = rng.standard_normal(D) / np.sqrt(D)
+    y = (X @ w + 0.5 * rng.standard_normal(N) > 0).astype(float)
+    return F.logistic_regression(X, y, l2=l2)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="skip the n = 1000 dense BFGS runs, fewer repeats")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="pyoptim OpenMP threads for the model objectives (default 1: on a loaded 2-core machine "
+                         "two threads can be much slower; BLAS is limited to 1 thread as well)")
+    args = ap.parse_args(argv)
+    po.set_num_threads(args.threads)
+    try:
+        import scipy
+        import scipy.optimize as so
+    except ImportError:
+        raise SystemExit('this benchmark compares with scipy: pip install scipy')
+    try:
+        from threadpoolctl import threadpool_limits
+        limiter = threadpool_limits(limits=1, user_api="blas")
+    except ImportError:   # pragma: no cover
+        limiter = None
+
+    problems = [("rosen n=2", F.rosenbrock(2)), ("rosen n=100", F.rosenbrock(100)),
+                ("rosen n=1000", F.rosenbrock(1000)), ("logreg 10000x100", logistic_problem())]
+    print(f"pyoptim {po.__version__}, scipy {scipy.__version__}, numpy {np.__version__}; "
+          f"pyoptim threads {po.get_num_threads()}; times are medians")
+    hdr = (f"{'problem':<17}{'method':<11}{'nit':>6}{'nfev':>7}{'reach':>7}{'max|g|':>10}{'f':>12}"
+           f"{'t C obj':>10}{'t py obj':>10}{'scipy':>8}{'nit':>6}{'nfev':>7}{'max|g|':>10}{'f':>12}"
+           f"{'t scipy':>10}{'ratio C':>9}{'ratio py':>9}")
+    print(hdr)
+    print("-" * len(hdr))
+    rows = []
+    for pname, obj in problems:
+        n = obj.n
+        for pm, sm in PAIRS:
+            if n >= 1000 and pm == "bfgs" and args.quick:
+                continue
+            big = n >= 1000 or obj.name == "logistic_regression"
+            reps = 1 if (big and pm in ("bfgs", "cg")) or args.quick else (3 if big else 7)
+            hessp = obj.hessp if pm == "newton-cg" else None
+            opts = {"maxiter": 100000, "maxfev": 10**6}
+            t_c, r_c = median_time(lambda: po.minimize(obj, obj.x0, method=pm, options=opts), reps)
+            vg = obj.value_and_grad
+            t_py, r_py = median_time(lambda: po.minimize(lambda x: vg(x), obj.x0, method=pm, hessp=hessp,
+                                                         options=opts), reps)
+            sopts = {"maxiter": 100000} if sm != "L-BFGS-B" else {"maxiter": 100000, "maxfun": 10**6}
+            t_s, r_s = median_time(lambda: so.minimize(vg, obj.x0, jac=True, method=sm, hessp=hessp,
+                                                       options=sopts), reps)
+            target = r_s.fun + 1e-8 * max(1.0, abs(r_s.fun))
+            reach = evals_to_reach(obj, pm, target, hessp)
+            gs = np.abs(obj.grad(r_s.x)).max()
+            row = dict(problem=pname, method=pm, nit=r_c.nit, nfev=r_c.nfev, reach=reach,
+                       g=np.abs(r_c.jac).max(), f=r_c.fun, t_c=t_c, t_py=t_py, s_method=sm, s_nit=r_s.nit,
+                       s_nfev=r_s.nfev, s_g=gs, s_f=r_s.fun, t_s=t_s)
+            rows.append(row)
+            print(f"{pname:<17}{pm:<11}{r_c.nit:>6}{r_c.nfev:>7}{str(reach):>7}{row['g']:>10.1e}{r_c.fun:>12.4e}"
+                  f"{t_c * 1e3:>8.2f}ms{t_py * 1e3:>8.2f}ms{sm:>8}{r_s.nit:>6}{r_s.nfev:>7}{gs:>10.1e}"
+                  f"{r_s.fun:>12.4e}{t_s * 1e3:>8.2f}ms{t_s / t_c:>9.1f}{t_s / t_py:>9.1f}", flush=True)
+
+    # torch.optim.LBFGS on the same logistic regression (full batch, strong Wolfe)
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    if torch is not None:
+        obj = problems[-1][1]
+        Xt, yt = torch.tensor(obj.X), torch.tensor(obj.y)
+        l2 = obj.l2
+
+        def run_torch():
+            w = torch.zeros(obj.n, dtype=torch.float64, requires_grad=True)
+            opt = torch.optim.LBFGS([w], lr=1, max_iter=100000, max_eval=10**6, tolerance_grad=1e-5,
+                                    tolerance_change=0.0, history_size=10, line_search_fn="strong_wolfe")
+
+            def closure():
+                opt.zero_grad()
+                loss = torch.nn.functional.binary_cross_entropy_with_logits(Xt @ w, yt) + 0.5 * l2 * (w * w).sum()
+                loss.backward()
+                return loss
+            opt.step(closure)
+            return w.detach().numpy(), opt.state[w]
+        t_t, (w_t, st) = median_time(run_torch, 3)
+
+        def run_po():
+            w = np.zeros(obj.n)
+            opt = po.optim.LBFGS([w], lr=1, max_iter=100000, max_eval=10**6, tolerance_grad=1e-5,
+                                 tolerance_change=0.0, history_size=10, line_search_fn="strong_wolfe")
+            opt.step(lambda: (lambda v, g: (v, [g]))(*obj.value_and_grad(w)))
+            return w, opt.state[0]
+        t_p, (w_p, st_p) = median_time(run_po, 3)
+        t_m, r_m = median_time(lambda: po.minimize(obj, obj.x0, method="lbfgs", options={"gtol": 1e-5}), 3)
+        print("\nlogistic regression 10000x100, L-BFGS (m=10, strong Wolfe, max|g| <= 1e-5):")
+        print(f"  torch.optim.LBFGS          nit {st['n_iter']:>4} nfev {st['func_evals']:>4} "
+              f"f {obj(w_t):.10e}  {t_t * 1e3:8.2f} ms")
+        print(f"  pyoptim.optim.LBFGS        nit {st_p['n_iter']:>4} nfev {st_p['func_evals']:>4} "
+              f"f {obj(w_p):.10e}  {t_p * 1e3:8.2f} ms  (torch / pyoptim {t_t / t_p:.1f}x)")
+        print(f"  pyoptim.minimize (C loop)  nit {r_m.nit:>4} nfev {r_m.nfev:>4} f {r_m.fun:.10e}  "
+              f"{t_m * 1e3:8.2f} ms  (torch / pyoptim {t_t / t_m:.1f}x)")
+    if limiter is not None:
+        limiter.restore_original_limits()
+    return rows
+
+
+if __name__ == "__main__":
+    main()

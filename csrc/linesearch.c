@@ -1,0 +1,223 @@
+/* linesearch.c -- line searches shared by every method of secondorder.c (book 8.6; float64).
+ *
+ * Strong Wolfe: Nocedal & Wright Algorithms 3.5 (bracketing) and 3.6 (zoom) with safeguarded cubic
+ * interpolation, in the exact form of minFunc's WolfeLineSearch as ported to torch.optim.LBFGS's
+ * `_strong_wolfe` (so pyoptim.optim.LBFGS reproduces torch's iterates). Added here: a trial point whose
+ * value or slope is NaN/inf is treated as too long a step (f = +inf: it becomes the high end of the
+ * bracket and the zoom bisects), never accepted.
+ * Backtracking: Armijo sufficient decrease with a safeguarded quadratic interpolation (N&W 3.5, p. 58).
+ */
+#include <math.h>
+#include <string.h>
+#include "so.h"
+
+void po_ls_param_init(po_ls_param *p)
+{
+    p->kind = PO_LS_STRONG_WOLFE;
+    p->c1 = 1e-4;
+    p->c2 = 0.9;
+    p->tolerance_change = 1e-9;
+    p->max_ls = 25;
+    p->shrink_lo = 0.1;
+    p->shrink_hi = 0.5;
+}
+
+/* Minimizer of the cubic through (x1, f1, g1), (x2, f2, g2), clipped to [lo, hi] (torch's
+ * `_cubic_interpolate`, from minFunc's polyinterp):
+ *   d1 = g1 + g2 - 3 (f1 - f2) / (x1 - x2),  d2 = sqrt(d1^2 - g1 g2),
+ *   t  = x2 - (x2 - x1) (g2 + d2 - d1) / (g2 - g1 + 2 d2)   (x1 <= x2; symmetric otherwise).
+ * No real minimizer, or any non-finite input: the midpoint of [lo, hi]. */
+static double so_cubic(double x1, double f1, double g1, double x2, double f2, double g2, int bounded,
+                       double lo, double hi)
+{
+    if (!bounded) {
+        lo = x1 <= x2 ? x1 : x2;
+        hi = x1 <= x2 ? x2 : x1;
+    }
+    double d1 = g1 + g2 - 3.0 * (f1 - f2) / (x1 - x2);
+    double d2sq = d1 * d1 - g1 * g2;
+    if (d2sq >= 0.0 && isfinite(d2sq)) {
+        double d2 = sqrt(d2sq), mp;
+        if (x1 <= x2)
+            mp = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2.0 * d2));
+        else
+            mp = x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2.0 * d2));
+        if (isfinite(mp)) return fmin(fmax(mp, lo), hi);
+    }
+    return 0.5 * (lo + hi);
+}
+
+/* x = x0 + t d; f, g at x; slope g'd. Non-finite f or slope -> f = +inf, slope = NaN. */
+static int so_ls_eval(const po_problem *pb, size_t n, const double *x0, const double *d, double t,
+                      double *x, double *g, double *f, double *gtd)
+{
+    for (size_t i = 0; i < n; i++) x[i] = x0[i] + t * d[i];
+    int st = pb->evaluate(pb->ctx, x, g, n, f);
+    if (st != PO_OK) return st;
+    double s = po_so_dot_f64(g, d, n);
+    if (!isfinite(*f) || !isfinite(s)) {
+        *f = INFINITY;
+        s = NAN;
+    }
+    *gtd = s;
+    return PO_OK;
+}
+
+/* A buffer of the pool that none of the live pointers uses. */
+static double *so_ls_free(double *const *pool, int npool, double *const *live, int nlive)
+{
+    for (int i = 0; i < npool; i++) {
+        int used = 0;
+        for (int j = 0; j < nlive; j++) used |= live[j] == pool[i];
+        if (!used) return pool[i];
+    }
+    return pool[0];   /* unreachable: the pool has one buffer more than can be live */
+}
+
+static int so_strong_wolfe(const po_problem *pb, size_t n, const double *x0, const double *d, double f0,
+                           const double *g0, double gtd0, double *t_io, double *x, double *f_out,
+                           double *g_out, double *work, const po_ls_param *p, int *nfev, int *outcome)
+{
+    double *pool[4] = {work, work + n, work + 2 * n, g_out};
+    const double c1 = p->c1, c2 = p->c2;
+    const int max_ls = p->max_ls;
+    double dnorm = 0.0;
+    for (size_t i = 0; i < n; i++) dnorm = fmax(dnorm, fabs(d[i]));
+    double t = *t_io, fn, gtdn;
+    int st, ls_iter = 0, done = 0;
+    double *gn = pool[0];
+    st = so_ls_eval(pb, n, x0, d, t, x, gn, &fn, &gtdn);
+    if (st != PO_OK) return st;
+    *nfev = 1;
+
+    /* bracketing (N&W Alg. 3.5) */
+    double tp = 0.0, fp = f0, gtdp = gtd0;
+    const double *gp = g0;
+    double b[2] = {0.0, t}, bf[2] = {f0, fn}, bgtd[2] = {gtd0, gtdn};
+    const double *bg[2] = {g0, gn};
+    int nb = 2;
+    while (ls_iter < max_ls) {
+        if (fn > f0 + c1 * t * gtd0 || (ls_iter > 1 && fn >= fp)) {
+            b[0] = tp; b[1] = t; bf[0] = fp; bf[1] = fn; bg[0] = gp; bg[1] = gn;
+            bgtd[0] = gtdp; bgtd[1] = gtdn;
+            break;
+        }
+        if (fabs(gtdn) <= -c2 * gtd0) {
+            b[0] = t; bf[0] = fn; bg[0] = gn; nb = 1;
+            done = 1;
+            break;
+        }
+        if (gtdn >= 0) {
+            b[0] = tp; b[1] = t; bf[0] = fp; bf[1] = fn; bg[0] = gp; bg[1] = gn;
+            bgtd[0] = gtdp; bgtd[1] = gtdn;
+            break;
+        }
+        /* extrapolate: cubic step clipped to [t + 0.01 (t - t_prev), 10 t] */
+        double lo = t + 0.01 * (t - tp), hi = t * 10.0, tmp = t;
+        t = so_cubic(tp, fp, gtdp, t, fn, gtdn, 1, lo, hi);
+        tp = tmp; fp = fn; gp = gn; gtdp = gtdn;
+        double *live[1] = {(double *)gp};
+        gn = so_ls_free(pool, 4, live, 1);
+        st = so_ls_eval(pb, n, x0, d, t, x, gn, &fn, &gtdn);
+        if (st != PO_OK) return st;
+        (*nfev)++;
+        ls_iter++;
+    }
+    if (ls_iter == max_ls) {
+        b[0] = 0.0; b[1] = t; bf[0] = f0; bf[1] = fn; bg[0] = g0; bg[1] = gn;
+        nb = 2;
+    }
+
+    /* zoom (N&W Alg. 3.6) with torch's insufficient-progress safeguard */
+    int insuf = 0;
+    int low = (nb == 1 || bf[0] <= bf[1]) ? 0 : 1, high = 1 - low;
+    while (!done && ls_iter < max_ls) {
+        if (fabs(b[1] - b[0]) * dnorm < p->tolerance_change) break;
+        t = so_cubic(b[0], bf[0], bgtd[0], b[1], bf[1], bgtd[1], 0, 0.0, 0.0);
+        double bmax = fmax(b[0], b[1]), bmin = fmin(b[0], b[1]);
+        double eps = 0.1 * (bmax - bmin);
+        if (fmin(bmax - t, t - bmin) < eps) {
+            if (insuf || t >= bmax || t <= bmin) {
+                t = fabs(t - bmax) < fabs(t - bmin) ? bmax - eps : bmin + eps;
+                insuf = 0;
+            } else {
+                insuf = 1;
+            }
+        } else {
+            insuf = 0;
+        }
+        double *live[2] = {(double *)bg[0], (double *)bg[1]};
+        gn = so_ls_free(pool, 4, live, 2);
+        st = so_ls_eval(pb, n, x0, d, t, x, gn, &fn, &gtdn);
+        if (st != PO_OK) return st;
+        (*nfev)++;
+        ls_iter++;
+        if (fn > f0 + c1 * t * gtd0 || fn >= bf[low]) {
+            b[high] = t; bf[high] = fn; bg[high] = gn; bgtd[high] = gtdn;
+            low = bf[0] <= bf[1] ? 0 : 1;
+            high = 1 - low;
+        } else {
+            if (fabs(gtdn) <= -c2 * gtd0) {
+                done = 1;
+            } else if (gtdn * (b[high] - b[low]) >= 0) {
+                b[high] = b[low]; bf[high] = bf[low]; bg[high] = bg[low]; bgtd[high] = bgtd[low];
+            }
+            b[low] = t; bf[low] = fn; bg[low] = gn; bgtd[low] = gtdn;
+        }
+    }
+
+    t = b[low];
+    *t_io = t;
+    *f_out = bf[low];
+    if (bg[low] != g_out) memcpy(g_out, bg[low], n * sizeof(double));
+    for (size_t i = 0; i < n; i++) x[i] = x0[i] + t * d[i];
+    *outcome = done ? PO_LS_OK : (bf[low] < f0 ? PO_LS_DECREASE : PO_LS_FAILED);
+    return PO_OK;
+}
+
+static int so_backtracking(const po_problem *pb, size_t n, const double *x0, const double *d, double f0,
+                           const double *g0, double gtd0, double *t_io, double *x, double *f_out,
+                           double *g_out, const po_ls_param *p, int *nfev, int *outcome)
+{
+    double dnorm = 0.0;
+    for (size_t i = 0; i < n; i++) dnorm = fmax(dnorm, fabs(d[i]));
+    double t = *t_io, fn, gtdn;
+    *nfev = 0;
+    for (;;) {
+        int st = so_ls_eval(pb, n, x0, d, t, x, g_out, &fn, &gtdn);
+        if (st != PO_OK) return st;
+        (*nfev)++;
+        /* Armijo: f(x + t d) <= f + c1 t g'd */
+        if (fn <= f0 + p->c1 * t * gtd0) {
+            *t_io = t;
+            *f_out = fn;
+            *outcome = PO_LS_OK;
+            return PO_OK;
+        }
+        if (*nfev > p->max_ls || t * dnorm < p->tolerance_change) break;
+        /* minimizer of the quadratic through f0, gtd0 and f(t), kept in [lo t, hi t] */
+        double tq = isfinite(fn) ? -gtd0 * t * t / (2.0 * (fn - f0 - gtd0 * t)) : p->shrink_hi * t;
+        if (!isfinite(tq)) tq = p->shrink_hi * t;
+        t = fmin(fmax(tq, p->shrink_lo * t), p->shrink_hi * t);
+    }
+    *t_io = 0.0;
+    *f_out = f0;
+    memcpy(g_out, g0, n * sizeof(double));
+    memcpy(x, x0, n * sizeof(double));
+    *outcome = PO_LS_FAILED;
+    return PO_OK;
+}
+
+int po_line_search(const po_problem *pb, size_t n, const double *x0, const double *d, double f0,
+                   const double *g0, double gtd0, double *t, double *x, double *f, double *g,
+                   double *work, const po_ls_param *p, int *nfev, int *outcome)
+{
+    *nfev = 0;
+    if (!(gtd0 < 0.0) || !(*t > 0.0)) {
+        *outcome = PO_LS_FAILED;
+        return PO_ERR_VALUE;
+    }
+    if (p->kind == PO_LS_BACKTRACKING)
+        return so_backtracking(pb, n, x0, d, f0, g0, gtd0, t, x, f, g, p, nfev, outcome);
+    return so_strong_wolfe(pb, n, x0, d, f0, g0, gtd0, t, x, f, g, work, p, nfev, outcome);
+}

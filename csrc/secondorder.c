@@ -1,0 +1,302 @@
+/* secondorder.c -- the iteration loops of book 8.6 (float64): gradient descent, Newton (damped or
+ * saddle-free), Newton-CG (Hessian-free), nonlinear CG (Fletcher-Reeves, Polak-Ribiere+), BFGS and
+ * L-BFGS, all sharing po_line_search. The objective is reached through po_problem's callbacks (the
+ * liblbfgs pattern); nothing here knows about Python.
+ *
+ * Shape legend: n parameters; H, Hinv, V n x n row-major; S, Y m x n ring buffers.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "so.h"
+
+void po_min_param_init(po_min_param *p)
+{
+    p->method = PO_M_LBFGS;
+    p->gtol = 1e-5;
+    p->ftol = 0.0;
+    p->maxiter = 1000;
+    p->maxfev = 10000;
+    p->m = 10;
+    p->beta = PO_BETA_PRPLUS;
+    p->restart = 0;
+    p->damping = -1.0;
+    p->saddle_free = 0;
+    p->cg_maxiter = 0;
+    po_ls_param_init(&p->ls);
+}
+
+static double so_maxabs(const double *x, size_t n)
+{
+    double m = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double a = fabs(x[i]);
+        if (!(a <= m)) m = a;   /* NaN propagates */
+    }
+    return m;
+}
+
+static int so_all_finite(const double *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i])) return 0;
+    return 1;
+}
+
+/* Newton direction from the dense Hessian H (n x n): see po_min_param.damping / saddle_free.
+ * work: 4 n^2 + n doubles. Returns PO_OK, or PO_ERR_NOT_PD when no direction could be formed. */
+static int so_newton_dir(double *d, const double *H, const double *g, size_t n, const po_min_param *p,
+                         double *work)
+{
+    double *L = work, *V = work + n * n, *ew = work + 2 * n * n, *ework = work + 2 * n * n + n;
+    if (p->saddle_free) {
+        /* book 8.2.3, Dauphin et al. 2014: d = -V |Lambda|^-1 V' g, |lambda| floored at delta */
+        int st = po_sym_eig_f64(ew, V, H, n, ework);
+        if (st != PO_OK) return PO_ERR_NOT_PD;
+        double lmax = 0.0;
+        for (size_t i = 0; i < n; i++) lmax = fmax(lmax, fabs(ew[i]));
+        double delta = fmax(p->damping > 0 ? p->damping : 0.0, 1e-8 * fmax(lmax, 1e-300));
+        for (size_t i = 0; i < n; i++) d[i] = 0.0;
+        for (size_t j = 0; j < n; j++) {
+            double c = 0.0;
+            for (size_t i = 0; i < n; i++) c += V[i * n + j] * g[i];
+            c /= fmax(fabs(ew[j]), delta);
+            for (size_t i = 0; i < n; i++) d[i] -= c * V[i * n + j];
+        }
+        return PO_OK;
+    }
+    double *b = V;   /* -g */
+    for (size_t i = 0; i < n; i++) b[i] = -g[i];
+    if (p->damping >= 0.0) {
+        /* fixed lambda: (H + lambda I) d = -g, Cholesky when positive definite, else LU (plain Newton
+         * on an indefinite H: the step goes to the stationary point of the quadratic model) */
+        if (po_cholesky_f64(L, H, n, p->damping) == PO_OK) {
+            po_cholesky_solve_lower_f64(d, L, b, n);
+            return PO_OK;
+        }
+        return po_lu_solve_f64(d, H, b, n, p->damping, L);
+    }
+    /* N&W Algorithm 3.3 (Cholesky with added multiple of the identity), beta = 1e-3 */
+    double mind = INFINITY;
+    for (size_t i = 0; i < n; i++) mind = fmin(mind, H[i * n + i]);
+    double beta = 1e-3, tau = mind > 0 ? 0.0 : -mind + beta;
+    for (int k = 0; k < 200; k++) {
+        if (po_cholesky_f64(L, H, n, tau) == PO_OK) {
+            po_cholesky_solve_lower_f64(d, L, b, n);
+            return PO_OK;
+        }
+        tau = fmax(2.0 * tau, beta);
+    }
+    return PO_ERR_NOT_PD;
+}
+
+int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_min_param *p,
+                po_min_result *res)
+{
+    memset(res, 0, sizeof(*res));
+    if (!pb->evaluate || n == 0) return PO_ERR_VALUE;
+    const int meth = p->method;
+    if ((meth == PO_M_NEWTON && !pb->hess) || (meth == PO_M_NEWTON_CG && !pb->hessp)) return PO_ERR_VALUE;
+    size_t m = p->m > 0 ? (size_t)p->m : 1;
+
+    /* workspace: x_prev, g_prev, d, ls (3n), + method storage */
+    size_t need = 6 * n;
+    if (meth == PO_M_LBFGS) need += 2 * m * n + m;
+    if (meth == PO_M_BFGS) need += n * n + n;
+    if (meth == PO_M_NEWTON) need += 5 * n * n + n;
+    if (meth == PO_M_NEWTON_CG) need += 4 * n;
+    double *buf = malloc(need * sizeof(double));
+    if (!buf) return PO_ERR_NOMEM;
+    double *xp = buf, *gp = buf + n, *d = buf + 2 * n, *lsw = buf + 3 * n, *extra = buf + 6 * n;
+    double *S = NULL, *Y = NULL, *rho = NULL, *Hm = NULL, *nw = NULL, *z = NULL, *r = NULL, *pp = NULL, *Bp = NULL;
+    if (meth == PO_M_LBFGS) { S = extra; Y = extra + m * n; rho = extra + 2 * m * n; }
+    if (meth == PO_M_BFGS) { Hm = extra; nw = extra + n * n; }
+    if (meth == PO_M_NEWTON) { Hm = extra; nw = extra + n * n; }
+    if (meth == PO_M_NEWTON_CG) { z = extra; r = extra + n; pp = extra + 2 * n; Bp = extra + 3 * n; }
+
+    int st = PO_OK;
+    double f;
+    st = pb->evaluate(pb->ctx, x, g, n, &f);
+    res->nfev = 1;
+    if (st != PO_OK) goto done;
+    res->f = f;
+    if (!isfinite(f) || !so_all_finite(g, n)) { res->reason = PO_STOP_NONFINITE; goto done; }
+
+    size_t newest = 0, count = 0;   /* L-BFGS ring */
+    int have_H = 0;                 /* BFGS: Hinv initialised */
+    long since_restart = 0;         /* CG */
+    double gg_prev = 0.0, f_old = f + 0.5 * sqrt(po_so_dot_f64(g, g, n)), t_prev = 1.0;
+    int fresh = 1;                  /* the direction is -g with no memory (first or after a reset) */
+    long restart = p->restart > 0 ? p->restart : (long)n;
+    long cg_maxiter = p->cg_maxiter > 0 ? p->cg_maxiter : 20 * (long)n;
+    (void)t_prev;
+
+    for (;;) {
+        if (so_maxabs(g, n) <= p->gtol) { res->reason = PO_STOP_CONVERGED; break; }
+        if (res->nit >= p->maxiter) { res->reason = PO_STOP_MAXITER; break; }
+        if (res->nfev >= p->maxfev) { res->reason = PO_STOP_MAXFEV; break; }
+
+        /* ---- search direction ---- */
+        double gg = po_so_dot_f64(g, g, n);
+        switch (meth) {
+        case PO_M_GD:
+            for (size_t i = 0; i < n; i++) d[i] = -g[i];
+            break;
+        case PO_M_NEWTON:
+            st = pb->hess(pb->ctx, x, Hm, n);
+            res->nhev++;
+            if (st != PO_OK) goto done;
+            if (!so_all_finite(Hm, n * n)) { res->reason = PO_STOP_NONFINITE; goto done; }
+            if (so_newton_dir(d, Hm, g, n, p, nw) != PO_OK) { res->reason = PO_STOP_NOT_DESCENT; goto done; }
+            break;
+        case PO_M_NEWTON_CG: {
+            /* N&W Algorithm 7.1: truncated CG on B p = -g, tolerance min(0.5, sqrt|g|) |g| */
+            double gn = sqrt(gg), tol = fmin(0.5, sqrt(gn)) * gn;
+            for (size_t i = 0; i < n; i++) { z[i] = 0.0; r[i] = g[i]; pp[i] = -g[i]; }
+            double rr = gg;
+            for (long j = 0; j < cg_maxiter; j++) {
+                st = pb->hessp(pb->ctx, x, pp, Bp, n);
+                res->nhev++;
+                if (st != PO_OK) goto done;
+                double curv = po_so_dot_f64(pp, Bp, n);
+                if (!(curv > 0.0)) {   /* negative curvature: stop (steepest descent if at j = 0) */
+                    if (j == 0) for (size_t i = 0; i < n; i++) z[i] = -g[i];
+                    break;
+                }
+                double a = rr / curv;
+                for (size_t i = 0; i < n; i++) { z[i] += a * pp[i]; r[i] += a * Bp[i]; }
+                double rn = po_so_dot_f64(r, r, n);
+                if (sqrt(rn) <= tol) break;
+                double beta = rn / rr;
+                for (size_t i = 0; i < n; i++) pp[i] = -r[i] + beta * pp[i];
+                rr = rn;
+            }
+            memcpy(d, z, n * sizeof(double));
+            break;
+        }
+        case PO_M_CG:
+            if (fresh || since_restart >= restart) {
+                for (size_t i = 0; i < n; i++) d[i] = -g[i];
+                since_restart = 0;
+            } else {
+                /* FR: beta = g'g / g_prev'g_prev;  PR+: beta = max(0, g'(g - g_prev) / g_prev'g_prev) */
+                double beta;
+                if (p->beta == PO_BETA_FR) beta = gg / gg_prev;
+                else beta = fmax(0.0, (gg - po_so_dot_f64(g, gp, n)) / gg_prev);
+                for (size_t i = 0; i < n; i++) d[i] = -g[i] + beta * d[i];
+            }
+            break;
+        case PO_M_BFGS:
+            if (!have_H) for (size_t i = 0; i < n; i++) d[i] = -g[i];
+            else
+                for (size_t i = 0; i < n; i++) d[i] = -po_so_dot_f64(Hm + i * n, g, n);
+            break;
+        case PO_M_LBFGS:
+            if (count == 0) for (size_t i = 0; i < n; i++) d[i] = -g[i];
+            else {
+                const double *sN = S + newest * n, *yN = Y + newest * n;
+                double gamma = po_so_dot_f64(sN, yN, n) / po_so_dot_f64(yN, yN, n);
+                st = po_lbfgs_two_loop_f64(d, g, S, Y, rho, n, m, newest, count, gamma);
+                if (st != PO_OK) goto done;
+            }
+            break;
+        default:
+            st = PO_ERR_VALUE;
+            goto done;
+        }
+        double gtd = po_so_dot_f64(g, d, n);
+        if (!(gtd < 0.0)) {
+            if (!fresh && (meth == PO_M_CG || meth == PO_M_BFGS || meth == PO_M_LBFGS)) {
+                /* reset the memory and restart from steepest descent */
+                fresh = 1; have_H = 0; count = 0;
+                continue;
+            }
+            res->reason = PO_STOP_NOT_DESCENT;
+            break;
+        }
+
+        /* ---- initial trial step ---- */
+        double t;
+        if (meth == PO_M_GD || meth == PO_M_CG) {
+            /* scipy's choice: the step at which a quadratic with the last decrease would bottom out */
+            t = 1.01 * 2.0 * (f - f_old) / gtd;
+            if (!(t > 0.0) || t > 1.0) t = 1.0;
+        } else if (fresh && (meth == PO_M_BFGS || meth == PO_M_LBFGS)) {
+            t = fmin(1.0, 1.0 / sqrt(gg));   /* first step of a quasi-Newton method: |t d| <= 1 */
+        } else {
+            t = 1.0;
+        }
+
+        /* ---- line search ---- */
+        memcpy(xp, x, n * sizeof(double));
+        memcpy(gp, g, n * sizeof(double));
+        po_ls_param lsp = p->ls;
+        long left = p->maxfev - res->nfev;
+        if ((long)lsp.max_ls > left - 1) lsp.max_ls = (int)(left - 1 > 0 ? left - 1 : 0);
+        int ls_nfev = 0, outcome = PO_LS_FAILED;
+        double fnew;
+        st = po_line_search(pb, n, xp, d, f, gp, gtd, &t, x, &fnew, g, lsw, &lsp, &ls_nfev, &outcome);
+        res->nfev += ls_nfev;
+        if (st != PO_OK) goto done;
+        if (outcome == PO_LS_FAILED) {
+            memcpy(x, xp, n * sizeof(double));
+            memcpy(g, gp, n * sizeof(double));
+            if (!fresh && (meth == PO_M_CG || meth == PO_M_BFGS || meth == PO_M_LBFGS)) {
+                fresh = 1; have_H = 0; count = 0;
+                continue;
+            }
+            res->reason = res->nfev >= p->maxfev ? PO_STOP_MAXFEV : PO_STOP_LS_FAILED;
+            break;
+        }
+        f_old = f;
+        double fprev = f;
+        f = fnew;
+        res->f = f;
+        res->nit++;
+
+        /* ---- update the memory: s = x - x_prev, y = g - g_prev ---- */
+        if (meth == PO_M_LBFGS || meth == PO_M_BFGS) {
+            double *s = lsw, *y = lsw + n;
+            for (size_t i = 0; i < n; i++) { s[i] = x[i] - xp[i]; y[i] = g[i] - gp[i]; }
+            double ys = po_so_dot_f64(y, s, n), yy = po_so_dot_f64(y, y, n);
+            if (ys > DBL_EPSILON * yy && isfinite(ys) && yy > 0) {
+                if (meth == PO_M_LBFGS) {
+                    newest = count == 0 ? 0 : (newest + 1) % m;
+                    memcpy(S + newest * n, s, n * sizeof(double));
+                    memcpy(Y + newest * n, y, n * sizeof(double));
+                    rho[newest] = 1.0 / ys;
+                    if (count < m) count++;
+                } else {
+                    if (!have_H) {
+                        /* N&W (6.20): scale H0 = (y's / y'y) I before the first update */
+                        double h0 = ys / yy;
+                        memset(Hm, 0, n * n * sizeof(double));
+                        for (size_t i = 0; i < n; i++) Hm[i * n + i] = h0;
+                        have_H = 1;
+                    }
+                    po_bfgs_update_f64(Hm, s, y, n, nw);
+                }
+                fresh = 0;
+            }
+        } else if (meth == PO_M_CG) {
+            gg_prev = gg;
+            since_restart++;
+            fresh = 0;
+        }
+
+        if (pb->progress) {
+            int pr = pb->progress(pb->ctx, res->nit, x, f, g, n);
+            if (pr < 0) { st = pr; goto done; }
+            if (pr > 0) { res->reason = PO_STOP_CALLBACK; break; }
+        }
+        if (p->ftol > 0 && (fprev - f) <= p->ftol * fmax(fmax(fabs(fprev), fabs(f)), 1.0)) {
+            res->reason = so_maxabs(g, n) <= p->gtol ? PO_STOP_CONVERGED : PO_STOP_FTOL;
+            break;
+        }
+    }
+done:
+    res->njev = res->nfev;
+    free(buf);
+    return st;
+}

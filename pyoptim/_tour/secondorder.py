@@ -1,0 +1,92 @@
+"""Tour part: Newton, conjugate gradients, BFGS and L-BFGS (book 8.6) on standard problems, with
+scipy.optimize side by side when it is installed, and a figure of the paths on 2-D problems."""
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+
+import pyoptim as po
+from pyoptim import functions as F
+
+_SCIPY = {"bfgs": "BFGS", "lbfgs": "L-BFGS-B", "cg": "CG", "newton-cg": "Newton-CG"}
+
+
+def _time(fn):
+    t0 = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t0
+
+
+def run(args) -> None:
+    quick = bool(getattr(args, "quick", False))
+    problems = [("quadratic n=2 cond=50", F.quadratic(2, 50.0, seed=0)), ("Rosenbrock n=2", F.rosenbrock(2)),
+                ("Beale", F.beale()), ("Rosenbrock n=100", F.rosenbrock(100))]
+    if not quick:
+        rng = np.random.default_rng(0)
+        X = rng.standard_normal((2000, 20))
+        y = (X @ rng.standard_normal(20) + rng.standard_normal(2000) > 0).astype(float)
+        problems.append(("logistic 2000x20", F.logistic_regression(X, y, l2=1e-3)))
+    try:
+        import scipy.optimize as so
+    except ImportError:
+        so = None
+        print("(scipy not installed: pyoptim only; pip install scipy for the comparison)")
+    methods = ["gd", "newton", "newton-cg", "cg", "bfgs", "lbfgs"]
+    print(f"{'problem':<24}{'method':<11}{'nit':>7}{'nfev':>7}{'f':>12}{'time':>10}"
+          + (f"{'scipy nit':>11}{'nfev':>7}{'f':>12}{'time':>10}" if so else ""))
+    for pname, f in problems:
+        for m in methods:
+            if m == "gd" and f.n > 2:
+                continue
+            opts = {"maxiter": 20000, "maxfev": 100000}
+            r, t = _time(lambda: po.minimize(f, f.x0, method=m, options=opts))
+            line = f"{pname:<24}{m:<11}{r.nit:>7}{r.nfev:>7}{r.fun:>12.4e}{t * 1e3:>8.2f}ms"
+            if so is not None and m in _SCIPY:
+                hessp = f.hessp if m == "newton-cg" else None
+                s, ts = _time(lambda: so.minimize(f.value_and_grad, f.x0, jac=True, method=_SCIPY[m], hessp=hessp))
+                line += f"{s.nit:>11}{s.nfev:>7}{s.fun:>12.4e}{ts * 1e3:>8.2f}ms"
+            print(line)
+    # book 8.2.3 in one line each
+    s = F.saddle()
+    plain = po.minimize(s, s.x0, method="newton", options={"damping": 0.0})
+    free = po.minimize(s, s.x0, method="newton", options={"saddle_free": True, "maxiter": 5})
+    print(f"\nsaddle x²−y² from {s.x0}: plain Newton stops at {plain.x} (the saddle); "
+          f"saddle-free Newton reaches y = {free.x[1]:.3g}, f = {free.fun:.3g} after 5 steps.")
+    q = F.quadratic(50, 100.0, seed=0, spectrum="linear")
+    cg = po.linear_cg(q.H, q.b, tol=1e-8)
+    print(f"linear CG on a 50-d SPD system (κ = 100): {cg.nit} iterations to a relative residual of 1e-8.")
+
+    out = getattr(args, "out", None)
+    if not out:
+        return
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print('(matplotlib not installed: no figure; pip install "pyoptim[tour]")')
+        return
+    os.makedirs(out, exist_ok=True)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
+    c, s_ = np.cos(0.5), np.sin(0.5)
+    R = np.array([[c, -s_], [s_, c]])
+    quad = F.Quadratic(R @ np.diag([1.0, 15.0]) @ R.T, np.zeros(2), x0=[-2.0, 0.3])
+    for ax, f, lims in ((axes[0], quad, ((-2.5, 1.0), (-1.0, 2.0))), (axes[1], F.rosenbrock(2), ((-1.6, 1.6), (-0.6, 1.6)))):
+        paths = {m: po.minimize(f, f.x0, method=m, options={"return_path": True, "maxiter": 200 if m == "gd" else 1000,
+                                                            "c2": 0.1}).path
+                 for m in ("gd", "cg", "newton", "bfgs")}
+        xs = np.linspace(*lims[0], 200)
+        ys = np.linspace(*lims[1], 200)
+        Z = np.array([[f(np.array([a, b])) for a in xs] for b in ys])
+        ax.contour(xs, ys, np.log1p(Z - Z.min()), levels=25, cmap="Greys", linewidths=0.6)
+        for m, p in paths.items():
+            ax.plot(p[:, 0], p[:, 1], ".-", lw=1.2, ms=3, label=f"{m} ({len(p) - 1} it.)")
+        ax.set_title(f.name)
+        ax.legend(fontsize=8)
+    fig.suptitle("Book 8.6: gradient descent zig-zags; CG, BFGS and Newton use curvature")
+    path = os.path.join(out, "secondorder_paths.png")
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    print(f"figure: {path}")

@@ -1,0 +1,261 @@
+"""L-BFGS as a torch-style optimizer (book 8.6.3): ``pyoptim.optim.LBFGS`` with ``step(closure)``.
+
+The algorithm and its bookkeeping are torch.optim.LBFGS's (itself from minFunc): the same history
+update rule (skip unless yᵀs > 1e-10), the same first step min(1, 1/‖g‖₁)·lr, the same stopping tests,
+and the same strong-Wolfe line search; the two-loop recursion and the line search run in C
+(:func:`pyoptim.kernels.lbfgs_two_loop`, :func:`pyoptim.kernels.line_search`). So a model from
+:mod:`pyoptim.nn` trains full-batch with L-BFGS exactly as it would in torch.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from .. import _core
+from .optimizer import Optimizer, _is_parameter
+
+__all__ = ["LBFGS"]
+
+
+class LBFGS(Optimizer):
+    """Limited-memory BFGS (Nocedal 1980; Liu & Nocedal 1989; book 8.6.3) with torch's interface.
+
+    Each ``step(closure)`` runs up to ``max_iter`` L-BFGS iterations: the direction d = −H g comes from
+    the two-loop recursion over the last ``history_size`` pairs s = x_{k+1} − x_k, y = g_{k+1} − g_k
+    with H₀ = (sᵀy / yᵀy) I; the step is ``lr`` (or min(1, 1/‖g‖₁)·lr on the very first iteration), or
+    is chosen by the strong-Wolfe line search when ``line_search_fn="strong_wolfe"``.
+
+    Parameters
+    ----------
+    params : iterable of pyoptim.nn.Parameter or of numpy arrays (one dtype; updated in place)
+    lr : float, the step (default 1)
+    max_iter : int, iterations per ``step`` (default 20)
+    max_eval : int, closure evaluations per ``step`` (default max_iter · 5 // 4)
+    tolerance_grad : float, stop when max|g| <= tolerance_grad (default 1e-7)
+    tolerance_change : float, stop when the step or the loss change is below it (default 1e-9)
+    history_size : int, the memory m (default 100); memory O(m n)
+    line_search_fn : None or "strong_wolfe"
+
+    The closure re-evaluates the model: with Parameters it zeroes the gradients, computes the loss,
+    back-propagates (accumulating into ``.grad``) and returns the loss; with plain arrays it returns
+    ``(loss, grads)`` (one gradient array per parameter). ``step`` returns the first loss.
+
+    Example
+    -------
+    >>> import numpy as np, pyoptim as po
+    >>> f = po.functions.rosenbrock(2)
+    >>> x = f.x0.copy()
+    >>> opt = po.optim.LBFGS([x], line_search_fn="strong_wolfe", max_iter=100)
+    >>> def closure():
+    ...     v, g = f.value_and_grad(x)
+    ...     return v, [g]
+    >>> _ = opt.step(closure)
+    >>> bool(np.allclose(x, 1, atol=1e-5))
+    True
+
+    Differences from torch: none in the algorithm; dot products accumulate in double, so float32
+    runs agree with torch to float32 rounding. Only one parameter group (as torch).
+    """
+
+    def __init__(self, params, lr: float = 1, max_iter: int = 20, max_eval: int | None = None,
+                 tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9, history_size: int = 100,
+                 line_search_fn: str | None = None):
+        if max_eval is None:
+            max_eval = max_iter * 5 // 4
+        defaults = dict(lr=lr, max_iter=max_iter, max_eval=max_eval, tolerance_grad=tolerance_grad,
+                        tolerance_change=tolerance_change, history_size=history_size,
+                        line_search_fn=line_search_fn)
+        super().__init__(params, defaults)
+        if len(self.param_groups) != 1:
+            raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
+        dts = {(p.data if _is_parameter(p) else p).dtype for p in self._params}
+        if len(dts) != 1:
+            raise TypeError(f"LBFGS: all parameters must share one dtype, got {sorted(map(str, dts))}")
+        self._dtype = dts.pop()
+        self._n = sum((p.data if _is_parameter(p) else p).size for p in self._params)
+
+    def _validate_group(self, group: dict) -> None:
+        lr = group["lr"]
+        if isinstance(lr, bool) or not isinstance(lr, (int, float, np.integer, np.floating)) or not lr > 0:
+            raise ValueError(f"Invalid learning rate: {lr!r} (expected a value > 0)")
+        for name in ("max_iter", "max_eval", "history_size"):
+            v = group[name]
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+                raise ValueError(f"Invalid {name}: {v!r} (expected an integer >= 1)")
+        for name in ("tolerance_grad", "tolerance_change"):
+            v = group[name]
+            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not v >= 0:
+                raise ValueError(f"Invalid {name}: {v!r} (expected a value >= 0)")
+        if group["line_search_fn"] not in (None, "strong_wolfe"):
+            raise ValueError(f"Invalid line_search_fn: {group['line_search_fn']!r} (expected None or 'strong_wolfe')")
+
+    # -- flat views ------------------------------------------------------------------------------------
+    def _arrays(self):
+        return [p.data if _is_parameter(p) else p for p in self._params]
+
+    def _get_flat(self) -> np.ndarray:
+        return np.concatenate([a.reshape(-1) for a in self._arrays()]).astype(self._dtype, copy=False)
+
+    def _set_flat(self, x: np.ndarray) -> None:
+        off = 0
+        for a in self._arrays():
+            a[...] = x[off:off + a.size].reshape(a.shape)
+            off += a.size
+
+    def _evaluate(self, closure: Callable):
+        """Call the closure; return (float loss, flat gradient in the parameters' dtype)."""
+        res = closure()
+        if all(_is_parameter(p) for p in self._params):
+            loss, grads = res, [p.grad for p in self._params]
+        else:
+            if not (isinstance(res, tuple) and len(res) == 2):
+                raise TypeError("LBFGS.step(): with plain arrays the closure must return (loss, grads)")
+            loss, grads = res
+            if len(grads) != len(self._params):
+                raise ValueError(f"LBFGS.step(): the closure returned {len(grads)} gradients for "
+                                 f"{len(self._params)} parameters")
+        parts = []
+        for i, (a, g) in enumerate(zip(self._arrays(), grads)):
+            if g is None:
+                parts.append(np.zeros(a.size, self._dtype))
+                continue
+            g = np.asarray(g)
+            if g.shape != a.shape:
+                raise ValueError(f"LBFGS.step(): grads[{i}] has shape {g.shape} but params[{i}] has shape {a.shape}")
+            parts.append(g.reshape(-1))
+        return float(loss), np.concatenate(parts).astype(self._dtype), loss
+
+    # -- the step (torch.optim.LBFGS.step, line by line) -------------------------------------------------
+    def step(self, closure: Callable):  # type: ignore[override]
+        """Run up to ``max_iter`` L-BFGS iterations; returns the loss of the first closure call."""
+        if not callable(closure):
+            raise TypeError("LBFGS.step() requires a closure that re-evaluates the model")
+        group = self.param_groups[0]
+        self._validate_group(group)
+        lr = float(group["lr"])
+        max_iter, max_eval = int(group["max_iter"]), int(group["max_eval"])
+        tolerance_grad, tolerance_change = float(group["tolerance_grad"]), float(group["tolerance_change"])
+        line_search_fn, history_size = group["line_search_fn"], int(group["history_size"])
+        dt = self._dtype
+        n = self._n
+
+        state = self._state_of(0)
+        state.setdefault("func_evals", 0)
+        state.setdefault("n_iter", 0)
+
+        loss, flat_grad, orig_loss = self._evaluate(closure)
+        current_evals = 1
+        state["func_evals"] += 1
+        if np.abs(flat_grad).max(initial=0.0) <= tolerance_grad:
+            return orig_loss
+
+        d = state.get("d")
+        t = state.get("t")
+        S, Y, rho = state.get("S"), state.get("Y"), state.get("rho")
+        newest, count = state.get("newest", 0), state.get("count", 0)
+        H_diag = state.get("H_diag", 1.0)
+        prev_flat_grad = state.get("prev_flat_grad")
+        prev_loss = state.get("prev_loss")
+
+        n_iter = 0
+        while n_iter < max_iter:
+            n_iter += 1
+            state["n_iter"] += 1
+            # ---- direction ----
+            if state["n_iter"] == 1:
+                d = -flat_grad
+                count, newest, H_diag = 0, 0, 1.0
+                S = Y = rho = None
+            else:
+                y = flat_grad - prev_flat_grad
+                s = d * dt.type(t)
+                ys = float(np.dot(y.astype(np.float64), s))
+                if ys > 1e-10:
+                    if S is None:
+                        S = np.zeros((history_size, n), dt)
+                        Y = np.zeros((history_size, n), dt)
+                        rho = np.zeros(history_size, dt)
+                    newest = 0 if count == 0 else (newest + 1) % history_size
+                    S[newest], Y[newest], rho[newest] = s, y, 1.0 / ys
+                    count = min(count + 1, history_size)
+                    H_diag = ys / float(np.dot(y.astype(np.float64), y))
+                d = np.empty(n, dt)
+                if count == 0:
+                    d[...] = -flat_grad * dt.type(H_diag)
+                else:
+                    _core.lbfgs_two_loop(d, np.ascontiguousarray(flat_grad), S, Y, rho, newest=newest,
+                                         count=count, gamma=H_diag)
+            prev_flat_grad = flat_grad.copy()
+            prev_loss = loss
+            # ---- step length ----
+            if state["n_iter"] == 1:
+                t = min(1.0, 1.0 / float(np.abs(flat_grad).sum())) * lr
+            else:
+                t = lr
+            gtd = float(np.dot(flat_grad.astype(np.float64), d))
+            if gtd > -tolerance_change:
+                break
+            ls_func_evals = 0
+            if line_search_fn is not None:
+                x_init = self._get_flat().astype(np.float64)
+                d64 = d.astype(np.float64)
+
+                def obj_func(x):
+                    self._set_flat(x)
+                    f_, g_, _ = self._evaluate(closure)
+                    return f_, g_.astype(np.float64)
+
+                t, loss, _, g_new, ls_func_evals, _ = _core.line_search(
+                    obj_func, x_init, d64, loss, flat_grad.astype(np.float64), t=t,
+                    tolerance_change=tolerance_change)
+                flat_grad = g_new.astype(dt)
+                self._set_flat((x_init.astype(dt) + dt.type(t) * d) if dt == np.float32 else x_init + t * d64)
+                opt_cond = np.abs(flat_grad).max() <= tolerance_grad
+            else:
+                self._set_flat(self._get_flat() + dt.type(t) * d)
+                opt_cond = False
+                if n_iter != max_iter:
+                    loss, flat_grad, _ = self._evaluate(closure)
+                    opt_cond = np.abs(flat_grad).max() <= tolerance_grad
+                    ls_func_evals = 1
+            current_evals += ls_func_evals
+            state["func_evals"] += ls_func_evals
+            # ---- stopping tests ----
+            if n_iter == max_iter or current_evals >= max_eval or opt_cond:
+                break
+            if np.abs(d * dt.type(t)).max() <= tolerance_change:
+                break
+            if abs(loss - prev_loss) < tolerance_change:
+                break
+
+        state.update(d=d, t=t, S=S, Y=Y, rho=rho, newest=newest, count=count, H_diag=H_diag,
+                     prev_flat_grad=prev_flat_grad, prev_loss=prev_loss)
+        return orig_loss
+
+    def state_dict(self) -> dict:
+        """``{"state": {0: {...}}, "param_groups": [...]}``: the history as (m, n) arrays, copied."""
+        sd = super().state_dict()
+        return sd
+
+    def load_state_dict(self, state_dict) -> None:
+        """Load a ``state_dict()`` of an LBFGS over parameters of the same total size and dtype."""
+        if not isinstance(state_dict, dict) or "state" not in state_dict or "param_groups" not in state_dict:
+            raise ValueError("load_state_dict(): expected a dict with keys 'state' and 'param_groups'")
+        groups = state_dict["param_groups"]
+        if len(groups) != 1 or len(groups[0].get("params", ())) != len(self._params):
+            raise ValueError("load_state_dict(): the state does not match this optimizer's parameters")
+        g = {k: v for k, v in groups[0].items() if k != "params"}
+        g["params"] = self.param_groups[0]["params"]
+        self._validate_group(g)
+        st = dict(state_dict["state"].get(0, state_dict["state"].get("0", {})))
+        for name in ("d", "prev_flat_grad"):
+            v = st.get(name)
+            if v is not None and (np.shape(v) != (self._n,) or np.asarray(v).dtype != self._dtype):
+                raise ValueError(f"load_state_dict(): state '{name}' has the wrong shape or dtype")
+        st = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in st.items()}
+        self.param_groups[0].clear()
+        self.param_groups[0].update(g)
+        dict.clear(self.state)
+        if st:
+            dict.__setitem__(self.state, 0, st)
