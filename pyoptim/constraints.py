@@ -1,0 +1,124 @@
+"""Norm penalties as constrained optimization, by reprojection (book 7.2).
+
+Instead of a penalty αΩ(θ), the book's explicit constraint Ω(θ) ≤ k is enforced by taking an ordinary
+gradient step and then projecting θ back to the nearest point of the feasible set (eq. 7.27 and the text
+after it). ``fit`` calls ``constraint.apply(model)`` after every optimizer step (and after the
+regularizers' ``after_step``). Each projection is a C kernel of :mod:`pyoptim.kernels` and leaves
+parameters already inside the set bit-identical.
+
+By default a constraint applies to the *weights* (Parameters with ndim >= 2), not to biases; ``params``
+accepts "all", a predicate ``(name, param) -> bool`` or an explicit list (see
+:func:`pyoptim.regularizers.select_params`). ``apply`` also accepts a list of Parameters or of arrays.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _core
+from .regularizers import _data, select_params
+
+__all__ = ["Constraint", "MaxNorm", "L2Ball", "L1Ball"]
+
+
+def _check_bound(name: str, value) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"Invalid {name}: {value!r} (expected a finite number >= 0)") from None
+    if not (np.isfinite(v) and v >= 0.0):
+        raise ValueError(f"Invalid {name}: {value!r} (expected a finite number >= 0)")
+    return v
+
+
+class Constraint:
+    """Base class: ``apply(model)`` projects the selected parameters in place."""
+
+    params = None
+
+    def targets(self, model) -> list:
+        return select_params(model, self.params)
+
+    def apply(self, model) -> None:
+        for p in self.targets(model):
+            self.project(_data(p))
+
+    def project(self, w: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def __call__(self, model) -> None:
+        self.apply(model)
+
+
+class MaxNorm(Constraint):
+    """Max-norm constraint (book 7.2; Srebro & Shraibman 2005; Hinton et al. 2012, used with dropout).
+
+    Constrains the norm of each *column* of a weight matrix, the incoming weight vector of each unit:
+    for a Dense weight of shape (in_features, out_features) the norm runs over ``axis=0`` (the
+    default), so ``W[:, j]`` is unit j's in-weights, as in Keras's ``MaxNorm(axis=0)``. After each step,
+    every column with ‖W[:, j]‖₂ > max_value is rescaled to norm max_value; other columns are untouched
+    (bit-identical). The book recommends constraining columns rather than the whole matrix, so that no
+    single hidden unit gets very large weights. C kernel: :func:`pyoptim.kernels.max_norm`.
+
+    Parameters
+    ----------
+    max_value : float >= 0, the book's k.
+    axis : int, the axis the norm runs over (0 = columns of an (in, out) weight).
+    params : which parameters (default: weights, ndim >= 2).
+    """
+
+    def __init__(self, max_value: float, axis: int = 0, params=None):
+        self.max_value = _check_bound("max_value", max_value)
+        if not isinstance(axis, (int, np.integer)):
+            raise ValueError(f"Invalid axis: {axis!r} (expected an integer)")
+        self.axis = int(axis)
+        self.params = params
+        self.last_rescaled = 0
+
+    def apply(self, model) -> None:
+        self.last_rescaled = 0
+        for p in self.targets(model):
+            self.project(_data(p))
+
+    def project(self, w: np.ndarray) -> None:
+        self.last_rescaled += _core.max_norm(w, max_value=self.max_value, axis=self.axis)
+
+    def __repr__(self) -> str:
+        return f"MaxNorm(max_value={self.max_value}, axis={self.axis})"
+
+
+class L2Ball(Constraint):
+    """Projection of each selected parameter onto the L2 ball ‖w‖₂ ≤ radius (book 7.2).
+
+    w ← w·radius/‖w‖₂ when ‖w‖₂ > radius (the Euclidean projection); otherwise untouched.
+    C kernel: :func:`pyoptim.kernels.l2_ball_project`.
+    """
+
+    def __init__(self, radius: float, params=None):
+        self.radius = _check_bound("radius", radius)
+        self.params = params
+
+    def project(self, w: np.ndarray) -> None:
+        _core.l2_ball_project(w, radius=self.radius)
+
+    def __repr__(self) -> str:
+        return f"L2Ball(radius={self.radius})"
+
+
+class L1Ball(Constraint):
+    """Projection of each selected parameter onto the L1 ball ‖w‖₁ ≤ radius (book 7.2).
+
+    The Euclidean projection of Duchi, Shalev-Shwartz, Singer & Chandra (2008): a soft threshold
+    sign(w)·max(|w| − θ, 0) with θ chosen (by a sort) so that the result has L1 norm exactly radius;
+    parameters already inside are untouched. Like the L1 penalty it produces exact zeros.
+    C kernel: :func:`pyoptim.kernels.l1_ball_project`.
+    """
+
+    def __init__(self, radius: float, params=None):
+        self.radius = _check_bound("radius", radius)
+        self.params = params
+
+    def project(self, w: np.ndarray) -> None:
+        _core.l1_ball_project(w, radius=self.radius)
+
+    def __repr__(self) -> str:
+        return f"L1Ball(radius={self.radius})"

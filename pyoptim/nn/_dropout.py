@@ -1,0 +1,113 @@
+"""Dropout (book 7.12; Srivastava, Hinton, Krizhevsky, Sutskever, Salakhutdinov 2014).
+
+The mask and the apply are one fused C pass (:func:`pyoptim.kernels.dropout_forward`) over a
+counter-based random stream: the layer holds a ``seed`` and a call ``counter``; the mask of a forward
+pass depends only on (seed, counter, size), never on the thread count, and the backward pass regenerates
+it instead of storing it. The counter is part of ``state_dict`` so a resumed run continues the stream.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _core
+from ._module import Module
+
+__all__ = ["Dropout"]
+
+
+def _fresh_seed() -> int:
+    return int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0])
+
+
+def _check_seed(seed) -> int:
+    if seed is None:
+        return _fresh_seed()
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or not 0 <= int(seed) < 2**64:
+        raise ValueError(f"Invalid seed: {seed!r} (expected None or an integer in [0, 2**64))")
+    return int(seed)
+
+
+class Dropout(Module):
+    """Randomly zero units during training (book 7.12, Srivastava et al. 2014).
+
+    Training: each element is kept with probability 1 − p (the book's "probability of including a
+    unit", e.g. 0.8 for inputs and 0.5 for hidden units, is 1 − p here) and, with ``inverted=True``
+    (the default, torch's convention), scaled by 1/(1 − p):
+
+        y = x ⊙ m / (1 − p),   m ~ Bernoulli(1 − p) elementwise,
+
+    so the expected activation is unchanged and evaluation is the identity. With ``inverted=False``
+    training computes y = x ⊙ m (the book's form) and evaluation applies the **weight-scaling inference
+    rule** (book 7.12, eq. 7.66 ff.; Hinton et al. 2012): y = (1 − p)·x, equivalent to multiplying the
+    next layer's weights by the keep probability. Both give the same network at test time; for a
+    softmax-regression layer it is exactly the renormalized geometric mean of the 2ⁿ sub-networks
+    (see :func:`pyoptim.regularization.geometric_mean_ensemble`). Monte-Carlo averaging over sampled
+    masks is :func:`pyoptim.regularization.mc_predict`.
+
+    Parameters
+    ----------
+    p : float in [0, 1], the probability of *dropping* an element (torch's ``p``).
+    seed : int in [0, 2**64) or None (fresh OS entropy). The mask of the k-th training forward call
+        is the stream (seed, counter=k) of :func:`pyoptim.kernels.dropout_mask`.
+    inverted : bool, see above.
+
+    Example
+    -------
+    >>> net = po.nn.Sequential(po.nn.Dense(64, 128), po.nn.ReLU(), po.nn.Dropout(0.5, seed=0), po.nn.Dense(128, 10))
+    """
+
+    def __init__(self, p: float = 0.5, seed: int | None = None, inverted: bool = True):
+        super().__init__()
+        try:
+            pf = float(p)
+        except (TypeError, ValueError):
+            raise ValueError(f"Invalid p: {p!r} (expected a probability in [0, 1])") from None
+        if not 0.0 <= pf <= 1.0:
+            raise ValueError(f"Invalid p: {p!r} (expected a probability in [0, 1])")
+        self.p = pf
+        self.seed = _check_seed(seed)
+        self.inverted = bool(inverted)
+        self.register_buffer("counter", 0)
+        self._last = None   # (counter, training) of the last forward
+
+    def forward(self, x):
+        x = np.ascontiguousarray(x)
+        if x.dtype not in (np.float32, np.float64):
+            x = x.astype(np.float64)
+        if not self.training or self.p == 0.0:
+            self._last = (None, False)
+            if self.training or self.inverted:
+                return x
+            return x * x.dtype.type(1.0 - self.p)   # weight-scaling rule (book 7.12)
+        c = int(self.counter)
+        self.register_buffer("counter", c + 1)
+        self._last = (c, True)
+        out = np.empty_like(x)
+        _core.dropout_forward(x, out, self.p, self.seed, c, inverted=self.inverted)
+        return out
+
+    def backward(self, grad_output):
+        if self._last is None:
+            raise RuntimeError("Dropout.backward called before forward")
+        g = np.ascontiguousarray(grad_output)
+        c, trained = self._last
+        if not trained:
+            if self.training or self.inverted or self.p == 0.0:
+                return g
+            return g * g.dtype.type(1.0 - self.p)
+        out = np.empty_like(g)
+        _core.dropout_backward(g, out, self.p, self.seed, c, inverted=self.inverted)
+        return out
+
+    def mask(self, shape, counter: int | None = None, dtype=np.float32) -> np.ndarray:
+        """The keep mask (0/1) of training call ``counter`` (default: the last one) for ``shape``."""
+        if counter is None:
+            counter = int(self.counter) - 1
+            if counter < 0:
+                raise RuntimeError("Dropout.mask: no training forward pass yet; pass counter=")
+        out = np.empty(shape, dtype=dtype)
+        _core.dropout_mask(out, self.p, self.seed, int(counter))
+        return out
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}" + ("" if self.inverted else ", inverted=False")

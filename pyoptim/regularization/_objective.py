@@ -1,0 +1,45 @@
+"""Shared pieces of the custom ``fit`` objectives: the default objective, gradient snapshots."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def default_objective(model, loss, Xb, yb) -> float:
+    """fit's default: forward, loss, backward (accumulating parameter gradients); the batch loss."""
+    out = model.forward(Xb)
+    value = loss.forward(out, yb)
+    model.backward(loss.backward())
+    return float(value)
+
+
+def input_gradient(model, loss, X, y) -> tuple[float, np.ndarray]:
+    """(J, ∇ₓJ) for the batch loss J = loss(model(X), y), from the model's own backward pass.
+
+    Parameter gradients are left exactly as they were (they are saved and restored), so this can run
+    inside a training objective.
+    """
+    params = model.parameters()
+    saved = [p.grad.copy() for p in params]
+    out = model.forward(X)
+    value = loss.forward(out, y)
+    gx = model.backward(loss.backward())
+    for p, g in zip(params, saved):
+        p.grad[...] = g
+    return float(value), np.asarray(gx)
+
+
+class _Modes:
+    """Context manager: set the whole model to eval (or train) mode and restore every module's mode."""
+
+    def __init__(self, model, training: bool):
+        self.model, self.training = model, training
+
+    def __enter__(self):
+        self.saved = [(m, m.training) for m in self.model.modules()]
+        self.model.train(self.training)
+        return self.model
+
+    def __exit__(self, *exc):
+        for m, t in self.saved:
+            object.__setattr__(m, "training", t)
+        return False
