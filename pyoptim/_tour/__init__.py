@@ -27,11 +27,25 @@ def main(argv=None) -> int:
     tour.add_argument("--only", default=None, help="comma-separated part names to run")
     args = parser.parse_args(argv)
     only = set(args.only.split(",")) if args.only else None
+    from . import figures
+    figures.reset()
     t0 = time.perf_counter()
+    failed = False
     for name, title in PARTS:
         if only and name not in only:
             continue
         print(f"\n=== {title} ===", flush=True)
-        importlib.import_module(f"{__name__}.{name}").run(args)
+        figures.begin_part(name, title)
+        error = None
+        try:
+            importlib.import_module(f"{__name__}.{name}").run(args)
+        except Exception as exc:  # noqa: BLE001 - report the part, go on with the tour
+            import traceback
+            traceback.print_exc()
+            error, failed = exc, True
+        figures.end_part(args, error)
+    print(f"\n=== Summary ===\n{figures.summary_table()}")
+    if args.out:
+        print(f"\nFigures are in {args.out}/")
     print(f"\nTour finished in {time.perf_counter() - t0:.1f} s.")
-    return 0
+    return 1 if failed else 0

@@ -1,0 +1,96 @@
+"""Write the teaching notebooks (``notebooks/*.ipynb``) from their reviewable Python sources.
+
+Each notebook's source is ``notebooks/_src/<name>.py`` in the "percent" format: cells start with a
+line ``# %%`` (code) or ``# %% [markdown]`` (markdown; every line of the cell then starts with ``# ``).
+That file is plain Python: ``python notebooks/_src/<name>.py`` runs every code cell top to bottom
+(figures are built but not shown), which is the quickest way to check a change. This script parses
+the sources into cell lists and writes the ``.ipynb`` files with nbformat, without outputs, so a
+review reads the ``.py`` and the ``.ipynb`` diff stays small.
+
+Usage::
+
+    python notebooks/_build.py            # every notebook
+    python notebooks/_build.py ch08_3     # those whose name starts with ch08_3
+    python notebooks/_build.py --check    # exit 1 if an .ipynb is out of date with its source
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SRC = HERE / "_src"
+
+KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
+
+
+def parse(text: str) -> list[tuple[str, str]]:
+    """Split a percent-format source into ``[(kind, source), ...]`` with kind "code" or "markdown"."""
+    cells: list[tuple[str, list[str]]] = []
+    for line in text.splitlines():
+        if line.startswith("# %%"):
+            kind = "markdown" if "[markdown]" in line else "code"
+            cells.append((kind, []))
+            continue
+        if not cells:
+            continue  # the module docstring/header before the first cell is not part of the notebook
+        kind, body = cells[-1]
+        if kind == "markdown":
+            if line.startswith("# "):
+                line = line[2:]
+            elif line.strip() == "#":
+                line = ""
+        body.append(line)
+    out = []
+    for kind, body in cells:
+        while body and not body[-1].strip():
+            body.pop()
+        while body and not body[0].strip():
+            body.pop(0)
+        if body:
+            out.append((kind, "\n".join(body)))
+    return out
+
+
+def build(src: Path):
+    import nbformat
+    from nbformat import v4
+
+    cells = []
+    for kind, source in parse(src.read_text(encoding="utf-8")):
+        cells.append(v4.new_markdown_cell(source) if kind == "markdown" else v4.new_code_cell(source))
+    nb = v4.new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    nb.metadata["language_info"] = {"name": "python"}
+    # stable ids, so rebuilding an unchanged source gives an identical file
+    for i, c in enumerate(nb.cells):
+        c["id"] = f"{src.stem.replace('.', '-')}-{i:03d}"[:64]
+    nbformat.validate(nb)
+    return nb
+
+
+def main(argv: list[str]) -> int:
+    import nbformat
+
+    check = "--check" in argv
+    prefixes = [a for a in argv if not a.startswith("--")]
+    stale = []
+    for src in sorted(SRC.glob("ch*.py")):
+        if prefixes and not any(src.stem.startswith(p) for p in prefixes):
+            continue
+        target = HERE / f"{src.stem}.ipynb"
+        text = nbformat.writes(build(src)) + "\n"
+        if check:
+            if not target.exists() or target.read_text(encoding="utf-8") != text:
+                stale.append(target.name)
+            continue
+        target.write_text(text, encoding="utf-8")
+        print(f"wrote {target.relative_to(HERE.parent)}")
+    if stale:
+        print("out of date (run python notebooks/_build.py):", ", ".join(stale))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

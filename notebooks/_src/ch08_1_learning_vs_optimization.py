@@ -1,0 +1,137 @@
+"""Source of notebooks/ch08_1_learning_vs_optimization.ipynb (build: python notebooks/_build.py)."""
+# %% [markdown]
+# # 8.1 How learning differs from pure optimization
+#
+# *Deep Learning*, section 8.1: we minimize the empirical risk on a training set while caring about
+# held-out performance (8.1.1), through a *surrogate* loss (8.1.2), estimated on *minibatches* (8.1.3).
+#
+# | book | pyoptim |
+# |---|---|
+# | empirical risk on a training split, held-out risk | `po.fit(..., validation_data=...)`, `po.evaluate` |
+# | surrogate loss (NLL) vs 0-1 loss | `history["loss"]` beside `history["accuracy"]`; `po.functions.logistic_regression` |
+# | batch, stochastic and minibatch methods | `po.minibatches(X, y, batch_size, shuffle, seed)`, `po.diagnostics.MinibatchOracle` |
+
+# %%
+import numpy as np
+import pyoptim as po
+from pyoptim import nn
+
+P = po.plot
+SEED = 0
+
+# %% [markdown]
+# ## 8.1.1 Empirical risk minimization
+#
+# Training minimizes the average loss over the training set, J(θ) = (1/m) Σ L(f(x⁽ⁱ⁾; θ), y⁽ⁱ⁾), a
+# stand-in for the expected loss under the data-generating distribution. With enough capacity the
+# training loss falls below the held-out loss: overfitting is measurable. Below, MLPs of growing
+# width on 300 training digits.
+
+# %%
+Xtr, Xte, ytr, yte = po.datasets.load_digits(test_size=0.5, seed=SEED)
+Xtr, ytr = Xtr[:300], ytr[:300]
+loss = nn.SoftmaxCrossEntropy()
+gaps, hists = {}, {}
+for width in (2, 8, 64):
+    model = nn.Sequential(nn.Dense(64, width, seed=1), nn.Tanh(), nn.Dense(width, 10, seed=2))
+    hists[width] = po.fit(model, loss, po.optim.Adam(model.parameters(), lr=0.01), Xtr, ytr, epochs=60,
+                          batch_size=50, validation_data=(Xte, yte), progress=False, seed=SEED)
+    train = po.evaluate(model, loss, Xtr, ytr)["loss"]
+    test = po.evaluate(model, loss, Xte, yte)["loss"]
+    gaps[width] = test - train
+    print(f"width {width:3d}: train loss {train:.3f}, held-out loss {test:.3f}, gap {test - train:.3f}")
+fig = P.loss_curves(hists[64], metrics=["loss", "val_loss"], title="Width 64 on 300 digits: train vs held-out")
+fig
+
+# %%
+assert gaps[64] > 0                       # the empirical risk underestimates the held-out risk ...
+assert gaps[64] > gaps[2]                 # ... more so with more capacity
+
+# %% [markdown]
+# ## 8.1.2 Surrogate loss functions and early stopping
+#
+# We care about the 0-1 error but it has no useful gradient, so we minimize the negative
+# log-likelihood instead. On linearly separable data the NLL keeps decreasing after the training
+# 0-1 error has reached zero: the classes are pushed further apart (the margin grows). NumPy
+# version of the logistic NLL and its gradient:
+
+# %%
+X, y = po.datasets.separable(n=200, d=2, margin=0.5, seed=SEED, dtype=np.float64)
+
+
+def nll_and_grad(w):
+    z = X @ w
+    return np.mean(np.logaddexp(0, z) - y * z), X.T @ (1 / (1 + np.exp(-z)) - y) / len(y)
+
+
+f = po.functions.logistic_regression(X, y)
+w_test = np.array([0.3, -0.7])
+assert np.isclose(f(w_test), nll_and_grad(w_test)[0]) and np.allclose(f.grad(w_test), nll_and_grad(w_test)[1])
+
+w = np.zeros(2)
+opt = po.optim.SGD([w], lr=2.0)
+nll, err, margin = [], [], []
+for k in range(400):
+    z = X @ w
+    nll.append(f(w))
+    err.append(np.mean((z > 0) != (y == 1)))
+    margin.append(np.min(np.where(y == 1, z, -z)))      # the smallest signed score y·xᵀw
+    opt.step([f.grad(w)])
+fig = P.curves({"NLL (surrogate, minimized)": nll, "training 0-1 error": err}, x=np.arange(1, 401),
+               xlabel="gradient step", ylabel="loss / error", logx=True,
+               title="Separable data: the NLL keeps falling at 0 error")
+fig
+
+# %%
+k0 = int(np.argmax(np.array(err) == 0))                 # the first step with zero training error
+print(f"0-1 error is 0 from step {k0}; NLL {nll[k0]:.4f} -> {nll[-1]:.4f}; margin {margin[k0]:.3f} -> {margin[-1]:.3f}")
+assert err[-1] == 0 and 0 < k0 < 300
+assert np.all(np.diff(nll[k0:]) < 0)                    # the surrogate keeps decreasing
+assert margin[-1] > margin[k0] > 0                      # and the margin keeps growing
+
+# %% [markdown]
+# ## 8.1.3 Batch and minibatch algorithms
+#
+# The gradient of the empirical risk is an average over examples; a minibatch of m examples
+# estimates it with standard error σ/√m: four times the computation halves the noise only.
+# `po.minibatches` yields one shuffled pass (batch_size=None: all data, 1: stochastic):
+
+# %%
+Xd, yd = po.datasets.load_digits(seed=SEED)
+batches = list(po.minibatches(Xd, yd, batch_size=100, shuffle=True, seed=SEED))
+assert sum(len(b[1]) for b in batches) == len(yd)
+assert np.array_equal(np.sort(np.concatenate([b[1] for b in batches])), np.sort(yd))  # each example once
+assert len(list(po.minibatches(Xd, yd, batch_size=None))) == 1
+
+# %% [markdown]
+# The standard error of the minibatch gradient on a logistic regression, at a fixed w, measured for
+# m = 1 … 256 with `MinibatchOracle` (batches drawn without replacement, fresh at every call):
+
+# %%
+Xg, yg = po.datasets.separable(n=20000, d=5, margin=0.0, seed=SEED, dtype=np.float64)
+fg = po.functions.logistic_regression(Xg, yg)
+w_fixed = np.full(5, 0.3)
+oracle_grad = lambda w, Xb, yb: po.functions.logistic_regression(Xb, yb).grad(w)  # noqa: E731
+full = fg.grad(w_fixed)
+ms = np.array([1, 2, 4, 8, 16, 32, 64, 128, 256])
+stds = []
+for m in ms:
+    oracle = po.diagnostics.MinibatchOracle(oracle_grad, Xg, yg, batch_size=int(m), seed=SEED)
+    draws = np.array([oracle(w_fixed) for _ in range(300)])
+    stds.append(np.sqrt(np.mean(np.sum((draws - full) ** 2, axis=1))))
+fig = P.gradient_noise(ms, stds)
+fig
+
+# %%
+slope = np.polyfit(np.log(ms), np.log(stds), 1)[0]
+print(f"fitted slope {slope:.3f} (book: -1/2)")
+assert abs(slope + 0.5) < 0.05
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. Train the width-64 model with `EarlyStopping` (notebook 7.8). How much of the gap remains?
+# 2. Replace the logistic loss by the squared error on the separable data. Does its minimizer have a
+#    zero 0-1 error? Why can't the margin grow without bound now?
+# 3. With the finite-population correction the standard error is σ/√m · √((n − m)/(n − 1)). Measure
+#    it for m up to n on a set of n = 512 examples.

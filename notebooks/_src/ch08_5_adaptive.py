@@ -1,0 +1,159 @@
+"""Source of notebooks/ch08_5_adaptive.ipynb (build: python notebooks/_build.py)."""
+# %% [markdown]
+# # 8.5 Algorithms with adaptive learning rates
+#
+# *Deep Learning*, section 8.5, Algorithms 8.4 (AdaGrad), 8.5–8.6 (RMSProp), 8.7 (Adam). Each
+# algorithm: the book's update in NumPy, the pyoptim optimizer, an `assert` that they produce the
+# same iterates, and a figure. At the end, every optimizer on the same problems (8.5.4).
+#
+# | book | pyoptim (torch's form) | pyoptim (the book's form) |
+# |---|---|---|
+# | Algorithm 8.4 AdaGrad | `po.optim.Adagrad(params, lr, eps)` | `po.optim.AdaGradBook(params, lr, eps)` |
+# | Algorithm 8.5 RMSProp (δ inside the root) | `po.optim.RMSprop(params, lr, alpha=ρ, eps)` (δ outside) | `po.optim.RMSPropBook(params, lr, rho, eps)` |
+# | Algorithm 8.6 RMSProp + Nesterov | `RMSprop(momentum=...)` is heavy-ball, not Nesterov | `RMSPropBook(..., alpha, nesterov=True)` |
+# | Algorithm 8.7 Adam | `po.optim.Adam(params, lr, betas=(ρ₁, ρ₂), eps=δ)`, `AdamW` | `po.optim.AdamBook(params, lr, rho1, rho2, eps)` |
+
+# %%
+import numpy as np
+import pyoptim as po
+from pyoptim import nn
+
+P = po.plot
+SEED = 0
+
+# a test problem with very different curvatures per coordinate
+H = np.diag([0.5, 20.0])
+quad = lambda x: 0.5 * x @ H @ x     # noqa: E731
+grad = lambda x: H @ x               # noqa: E731
+x0 = np.array([-1.8, 1.0])
+
+# %% [markdown]
+# ## 8.5.1 AdaGrad
+#
+# Scale each parameter's rate by the inverse square root of the sum of all its past squared
+# gradients: r ← r + g⊙g, θ ← θ − ε/(δ + √r) ⊙ g. Parameters with large gradients get small rates.
+
+# %%
+def adagrad_book(theta0, eps, delta, steps):
+    theta, r = np.array(theta0, float), np.zeros(len(theta0))
+    path, rates = [theta.copy()], []
+    for _ in range(steps):
+        g = grad(theta)
+        r = r + g * g
+        rates.append(eps / (delta + np.sqrt(r)))
+        theta = theta - eps / (delta + np.sqrt(r)) * g
+        path.append(theta.copy())
+    return np.array(path), np.array(rates)
+
+
+book, rates = adagrad_book(x0, eps=0.5, delta=1e-7, steps=100)
+ours = P.optimizer_path(lambda p: po.optim.Adagrad(p, lr=0.5, eps=1e-7), grad, x0, 100)
+ours_book = P.optimizer_path(lambda p: po.optim.AdaGradBook(p, lr=0.5, eps=1e-7), grad, x0, 100)
+assert np.allclose(ours, book, rtol=1e-10, atol=1e-12) and np.allclose(ours_book, book, rtol=1e-10, atol=1e-12)
+fig = P.curves({"θ₁ (low curvature)": rates[:, 0], "θ₂ (high curvature)": rates[:, 1]}, xlabel="step",
+               ylabel="effective rate ε/(δ + √r)", logy=True, title="AdaGrad: per-parameter effective rates")
+fig
+
+# %%
+# the effective rate only decreases (r only grows), and is smaller where gradients are larger
+assert np.all(np.diff(rates, axis=0) <= 0) and np.all(rates[:, 1] < rates[:, 0])
+
+# %% [markdown]
+# ## 8.5.2 RMSProp
+#
+# AdaGrad's rates shrink forever; RMSProp replaces the sum by an exponentially decaying average,
+# r ← ρr + (1 − ρ)g⊙g. The book puts δ *inside* the square root, θ ← θ − ε/√(δ + r) ⊙ g; torch (and
+# `po.optim.RMSprop`) adds it *outside*, ε/(√r + δ). The two differ while r is not ≫ δ:
+
+# %%
+def rmsprop(theta0, eps, rho, delta, steps, inside):
+    theta, r = np.array(theta0, float), np.zeros(len(theta0))
+    path = [theta.copy()]
+    for _ in range(steps):
+        g = grad(theta)
+        r = rho * r + (1 - rho) * g * g
+        theta = theta - (eps / np.sqrt(delta + r) if inside else eps / (np.sqrt(r) + delta)) * g
+        path.append(theta.copy())
+    return np.array(path)
+
+
+torch_form = P.optimizer_path(lambda p: po.optim.RMSprop(p, lr=0.05, alpha=0.9, eps=1e-2), grad, x0, 80)
+book_form = P.optimizer_path(lambda p: po.optim.RMSPropBook(p, lr=0.05, rho=0.9, eps=1e-2), grad, x0, 80)
+assert np.allclose(torch_form, rmsprop(x0, 0.05, 0.9, 1e-2, 80, inside=False), rtol=1e-10, atol=1e-12)
+assert np.allclose(book_form, rmsprop(x0, 0.05, 0.9, 1e-2, 80, inside=True), rtol=1e-10, atol=1e-12)
+print("largest difference between the two forms:", np.abs(torch_form - book_form).max())
+
+# %% [markdown]
+# ## 8.5.3 Adam
+#
+# Adam keeps both a decaying average of the gradient (first moment s, ρ₁) and of its square (second
+# moment r, ρ₂), and corrects both for their initialization at zero (Algorithm 8.7):
+# ŝ = s/(1 − ρ₁ᵗ), r̂ = r/(1 − ρ₂ᵗ), θ ← θ − ε ŝ/(√r̂ + δ).
+
+# %%
+def adam_book(theta0, eps, rho1, rho2, delta, steps):
+    theta = np.array(theta0, float)
+    s, r = np.zeros(len(theta0)), np.zeros(len(theta0))
+    path = [theta.copy()]
+    for t in range(1, steps + 1):
+        g = grad(theta)
+        s = rho1 * s + (1 - rho1) * g
+        r = rho2 * r + (1 - rho2) * g * g
+        s_hat, r_hat = s / (1 - rho1 ** t), r / (1 - rho2 ** t)
+        theta = theta - eps * s_hat / (np.sqrt(r_hat) + delta)
+        path.append(theta.copy())
+    return np.array(path)
+
+
+book = adam_book(x0, 0.1, 0.9, 0.999, 1e-8, 100)
+ours = P.optimizer_path(lambda p: po.optim.Adam(p, lr=0.1, betas=(0.9, 0.999), eps=1e-8), grad, x0, 100)
+ours_book = P.optimizer_path(lambda p: po.optim.AdamBook(p, lr=0.1, rho1=0.9, rho2=0.999, eps=1e-8), grad, x0, 100)
+assert np.allclose(ours, book, rtol=1e-9, atol=1e-12) and np.allclose(ours_book, book, rtol=1e-9, atol=1e-12)
+# the first step has size ε in every coordinate, whatever the gradient's scale (bias correction)
+assert np.allclose(np.abs(book[1] - book[0]), 0.1, rtol=1e-6)
+
+# %% [markdown]
+# ## 8.5.4 Choosing the right optimization algorithm
+#
+# There is no single best algorithm (Schaul et al., 2014): it depends on the problem and on tuning.
+# Below every optimizer runs on the same 2-D quadratic, then on a small MLP for the digits.
+
+# %%
+rates_2d = {"SGD": 0.09, "momentum": 0.02, "Adagrad": 0.5, "RMSprop": 0.05, "Adam": 0.1}
+makers = {
+    "SGD": lambda p, lr: po.optim.SGD(p, lr=lr),
+    "momentum": lambda p, lr: po.optim.SGD(p, lr=lr, momentum=0.9),
+    "Adagrad": lambda p, lr: po.optim.Adagrad(p, lr=lr),
+    "RMSprop": lambda p, lr: po.optim.RMSprop(p, lr=lr, alpha=0.9),
+    "Adam": lambda p, lr: po.optim.Adam(p, lr=lr),
+}
+paths = {f"{name}, ε = {rates_2d[name]},": P.optimizer_path(lambda p, n=name: makers[n](p, rates_2d[n]), grad, x0, 50)
+         for name in makers}
+fig = P.contour_paths(quad, paths, xlim=(-2, 2), ylim=(-1.2, 1.2), minimum=[0, 0], markers=False,
+                      title="Every optimizer, 50 steps, on one quadratic")
+fig
+
+# %%
+Xtr, Xte, ytr, yte = po.datasets.load_digits(test_size=0.3, seed=SEED)
+rates_nn = {"SGD": 0.1, "momentum": 0.05, "Adagrad": 0.05, "RMSprop": 0.002, "Adam": 0.002}
+val = {}
+for name in makers:
+    model = nn.Sequential(nn.Dense(64, 64, seed=1), nn.ReLU(), nn.Dense(64, 10, seed=2))
+    hist = po.fit(model, nn.SoftmaxCrossEntropy(), makers[name](model.parameters(), rates_nn[name]), Xtr, ytr,
+                  epochs=8, batch_size=32, validation_data=(Xte, yte), progress=False, seed=SEED)
+    val[name] = hist.history["val_loss"]
+fig = P.curves(val, x=np.arange(1, 9), xlabel="epoch", ylabel="held-out loss", logy=True,
+               title="Every optimizer on the digits (64-64-10 MLP)")
+fig
+
+# %%
+assert all(v[-1] < np.log(10) / 4 for v in val.values())      # every one of them learns (chance: log 10)
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. Run AdaGrad for 10,000 steps on a problem whose minimum moves (a non-stationary objective). Why
+#    does RMSProp follow it and AdaGrad not?
+# 2. Remove Adam's bias correction. How large is the first step now, with ρ₂ = 0.999?
+# 3. Use `P.interactive_trajectories(..., methods=("RMSprop", "Adam"))` and vary β: what does a small
+#    β (a short memory for r) do on the quadratic?

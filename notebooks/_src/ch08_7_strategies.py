@@ -1,0 +1,250 @@
+"""Source of notebooks/ch08_7_strategies.ipynb (build: python notebooks/_build.py)."""
+# %% [markdown]
+# # 8.7 Optimization strategies and meta-algorithms
+#
+# *Deep Learning*, section 8.7: batch normalization (8.7.1), coordinate descent (8.7.2), Polyak
+# averaging (8.7.3), supervised pretraining (8.7.4), models that aid optimization (8.7.5),
+# continuation methods and curriculum learning (8.7.6).
+#
+# | book | pyoptim |
+# |---|---|
+# | batch normalization, γ and β | `po.nn.BatchNorm(num_features, momentum, eps)` |
+# | coordinate descent | `po.coordinate_descent` |
+# | Polyak averaging, exponential averaging | `po.optim.Averaged(optimizer, mode="polyak" \| "ema", decay, start)` |
+# | greedy supervised pretraining | `po.strategies.greedy_layerwise_pretrain` |
+# | skip connections | `po.nn.Residual(module)`, `po.strategies.compare_plain_vs_residual` |
+# | continuation (Gaussian smoothing) | `po.strategies.continuation`, `po.functions.bumpy().smoothed(σ)` |
+# | curriculum learning | `po.fit(..., sampler=po.strategies.CurriculumSampler(scores))` |
+
+# %%
+import numpy as np
+import pyoptim as po
+from pyoptim import nn
+
+P = po.plot
+S = po.strategies
+SEED = 0
+Xtr, Xte, ytr, yte = po.datasets.load_digits(test_size=0.3, seed=SEED)
+loss = nn.SoftmaxCrossEntropy()
+
+# %% [markdown]
+# ## 8.7.1 Batch normalization
+#
+# Normalize each unit over the minibatch, H′ = (H − μ)/σ, then let the network choose the scale and
+# shift back, γH′ + β. In NumPy (training mode, σ² the biased batch variance plus ε):
+
+# %%
+rng = np.random.default_rng(SEED)
+H = rng.standard_normal((32, 5)) * 3 + 1
+bn = nn.BatchNorm(5)
+bn.weight.data[:] = rng.standard_normal(5)       # γ
+bn.bias.data[:] = rng.standard_normal(5)         # β
+bn.train()
+ours = bn(H.astype(np.float32))
+mine = bn.weight.data * (H - H.mean(0)) / np.sqrt(H.var(0) + 1e-5) + bn.bias.data
+assert np.allclose(ours, mine, atol=1e-4)
+
+# %% [markdown]
+# The output of a batch-normalized unit does not depend on the scale of the weights feeding it:
+# scaling the preceding layer's weights (and bias) by any a > 0 leaves the network unchanged, so that
+# scale no longer makes the optimization ill-conditioned.
+
+# %%
+def bn_net(seed, eps=1e-5):
+    return nn.Sequential(nn.Dense(64, 32, seed=seed, dtype=np.float64), nn.BatchNorm(32, eps=eps, dtype=np.float64), nn.Tanh(),
+                         nn.Dense(32, 10, seed=seed + 1, dtype=np.float64))
+
+
+net = bn_net(1, eps=1e-12)      # ε, added to the variance, is the only thing that sees the scale
+net.train()
+X64 = Xtr[:64].astype(np.float64)
+before = net(X64).copy()
+net[0].weight.data *= 7.0
+net[0].bias.data *= 7.0
+assert np.allclose(net(X64), before, rtol=1e-9, atol=1e-10)   # invariant to the previous layer's scale
+print("gradient check (max relative error):", po.diagnostics.check_gradient(bn_net(3), loss, X64, ytr[:64]))
+assert po.diagnostics.check_gradient(bn_net(3), loss, X64, ytr[:64]) < 1e-5
+
+# %% [markdown]
+# A deeper sigmoid network trained at a high learning rate, with and without batch normalization:
+
+# %%
+def deep(bn_layers, seed=1):
+    layers, width = [], 64
+    for i in range(5):
+        layers += [nn.Dense(width, 64, seed=seed + i)] + ([nn.BatchNorm(64)] if bn_layers else []) + [nn.Sigmoid()]
+    return nn.Sequential(*layers, nn.Dense(64, 10, seed=seed + 9))
+
+
+bn_curves = {}
+for name, use_bn in (("plain", False), ("batch norm", True)):
+    model = deep(use_bn)
+    hist = po.fit(model, loss, po.optim.SGD(model.parameters(), lr=0.5), Xtr, ytr, epochs=8, batch_size=32,
+                  progress=False, seed=SEED)
+    bn_curves[name] = hist.history["loss"]
+fig = P.curves(bn_curves, x=np.arange(1, 9), xlabel="epoch", ylabel="training loss", logy=True,
+               title="5 sigmoid layers, SGD ε = 0.5")
+fig
+
+# %% [markdown]
+# ## 8.7.2 Coordinate descent
+#
+# Minimize one coordinate at a time, exactly. On the book's f(x) = (x₁ − x₂)² + α(x₁² + x₂²) each
+# coordinate step is x₁ ← x₂/(1 + α), x₂ ← x₁/(1 + α): with a small α the two variables are strongly
+# coupled and the path is a slow staircase along the valley. In NumPy:
+
+# %%
+def cd_numpy(alpha, x0, sweeps):
+    x = np.array(x0, float)
+    path = [x.copy()]
+    for _ in range(sweeps):
+        x[0] = x[1] / (1 + alpha)
+        path.append(x.copy())
+        x[1] = x[0] / (1 + alpha)
+        path.append(x.copy())
+    return np.array(path)
+
+
+def book_f(alpha):
+    return lambda x: (x[0] - x[1]) ** 2 + alpha * (x[0] ** 2 + x[1] ** 2)
+
+
+slow, fast = cd_numpy(0.02, [1.5, 2.0], 20), cd_numpy(1.0, [1.5, 2.0], 20)
+# pyoptim: exact cyclic coordinate descent on ½xᵀAx − bᵀx; the book's f has A = [[2+2α, −2], [−2, 2+2α]], b = 0
+A_book = lambda alpha: np.array([[2 + 2 * alpha, -2.0], [-2.0, 2 + 2 * alpha]])   # noqa: E731
+res_cd = po.coordinate_descent(A_book(0.02), np.zeros(2), x0=[1.5, 2.0], maxiter=20, tol=0.0, return_path=True)
+assert np.allclose(res_cd.path, slow)                                # the same staircase
+fig, axes = P.figure((10, 4.4), 1, 2)
+P.contour_paths(book_f(0.02), {"coordinate descent": slow}, xlim=(-0.5, 2.2), ylim=(-0.5, 2.2), minimum=[0, 0],
+                ax=axes[0], title="α = 0.02: a slow staircase (20 sweeps)")
+P.contour_paths(book_f(1.0), {"coordinate descent": fast}, xlim=(-0.5, 2.2), ylim=(-0.5, 2.2), minimum=[0, 0],
+                ax=axes[1], title="α = 1: converged after a few sweeps")
+fig
+
+# %%
+assert np.linalg.norm(slow[-1]) > 0.5 * np.linalg.norm(slow[0])     # small α: still far after 20 sweeps
+assert np.linalg.norm(fast[-1]) < 1e-10                              # large α: converged
+
+# %% [markdown]
+# ## 8.7.3 Polyak averaging
+#
+# Under gradient noise SGD with a constant rate keeps bouncing around the minimum; the average of the
+# iterates sits much closer to it. `Averaged` wraps any optimizer. 200 independent chains at once, as
+# in notebook 8.3:
+
+# %%
+Hq = np.diag([1.0, 3.0])
+theta = np.tile([2.0, -2.0], (200, 1))
+avg = po.optim.Averaged(po.optim.SGD([theta], lr=0.05), mode="polyak", start=100)
+noise = np.random.default_rng(SEED)
+last, averaged = [], []
+for k in range(1000):
+    avg.step([theta @ Hq + noise.standard_normal(theta.shape)])
+    f_last = 0.5 * np.mean(theta ** 2 @ np.diag(Hq))
+    f_avg = 0.5 * np.mean(avg.averaged()[0] ** 2 @ np.diag(Hq))
+    last.append(f_last)
+    averaged.append(f_avg)
+fig = P.curves({"last iterate": last, "Polyak average (from step 100)": averaged}, xlabel="step",
+               ylabel="E f(θ) − f*", logy=True, title="SGD with a constant rate on a noisy quadratic")
+fig
+
+# %%
+# NumPy: the Polyak average is the plain mean of the iterates after `start`
+theta2 = np.tile([2.0, -2.0], (200, 1))
+noise2 = np.random.default_rng(SEED)
+opt2 = po.optim.SGD([theta2], lr=0.05)
+iterates = []
+for k in range(1000):
+    opt2.step([theta2 @ Hq + noise2.standard_normal(theta2.shape)])
+    if k >= 100:
+        iterates.append(theta2.copy())
+assert np.allclose(np.mean(iterates, axis=0), avg.averaged()[0])
+assert np.mean(averaged[-100:]) < 0.2 * np.mean(last[-100:])        # the average is far closer
+
+# %% [markdown]
+# ## 8.7.4 Supervised pretraining · 8.7.5 Models that aid optimization
+#
+# A deep plain ReLU MLP and the same MLP with skip connections (y = x + F(x)): the identity paths let
+# the gradient reach every layer, so the deep residual net starts learning at once.
+
+# %%
+res = S.compare_plain_vs_residual(depth=16, width=32, X=Xtr, y=ytr, epochs=5, batch_size=32, seed=SEED)
+fig = P.curves({"plain, 16 hidden layers": res["plain"], "residual, 16 blocks": res["residual"]},
+               x=np.arange(1, 6), xlabel="epoch", ylabel="training loss", logy=True,
+               title="Skip connections aid optimization (8.7.5)")
+fig
+
+# %% [markdown]
+# Greedy supervised pretraining (Fig. 8.7) trains one hidden layer at a time, each with a temporary
+# output head, before fine-tuning everything:
+
+# %%
+pre_model, stages = S.greedy_layerwise_pretrain([64, 64, 64], Xtr, ytr, epochs_per_layer=3, fine_tune_epochs=2,
+                                                progress=False, seed=SEED)
+print("test accuracy after greedy pretraining + fine-tuning:", po.evaluate(pre_model, loss, Xte, yte)["accuracy"])
+
+# %% [markdown]
+# ## 8.7.6 Continuation methods and curriculum learning
+#
+# Continuation minimizes a sequence of easier, blurred costs J_σ(x) = E_{z~N(0,1)} J(x + σz), with σ
+# decreasing to 0, each stage starting where the previous one ended. For the bumpy 1-D function
+# f(x) = a x² + b sin(ωx + φ) the blur is analytic: f_σ(x) = a(x² + σ²) + b e^{−ω²σ²/2} sin(ωx + φ).
+
+# %%
+f = po.functions.bumpy()
+a_, b_, w_, phi = f.a, f.b, f.omega, f.phi
+
+
+def f_sigma(x, s):                                     # NumPy
+    return a_ * (x ** 2 + s ** 2) + b_ * np.exp(-(w_ * s) ** 2 / 2) * np.sin(w_ * x + phi)
+
+
+xs = np.linspace(-3, 3, 7)
+assert np.allclose([f.smoothed(0.4)(np.array([x])) for x in xs], f_sigma(xs, 0.4))
+
+# plain gradient descent from x0 stops in a local minimum
+plain = P.optimizer_path(lambda p: po.optim.SGD(p, lr=0.005), f, f.x0, 2000)
+sigmas = (1.0, 0.5, 0.3, 0.2, 0.1, 0.05, 0.0)
+cont = S.continuation(f, sigmas=sigmas, inner="gd", lr=0.005, steps=500)
+print(f"plain descent: x = {plain[-1, 0]:.4f}, f = {f(plain[-1]):.4f};  continuation: x = {cont.x[0]:.4f}, "
+      f"f = {cont.fun:.4f};  global minimum f = {f.fmin:.4f} at x = {f.xmin[0]:.4f}")
+fig = P.continuation(f, {s: f.smoothed(s) for s in (1.0, 0.3, 0.1)}, xlim=(-3, 3), path=cont.path[:, 0],
+                     points={"plain descent ends": float(plain[-1, 0]), "start x₀": float(f.x0[0])})
+fig
+
+# %%
+assert abs(cont.x[0] - f.xmin[0]) < 1e-4 and abs(cont.fun - f.fmin) < 1e-8      # the global minimum
+assert f(plain[-1]) > f.fmin + 0.5                                                # plain: a local one
+
+# %% [markdown]
+# With a slider for σ: at large σ the smoothed cost is convex, at small σ the ripples return.
+
+# %%
+P.interactive_continuation(f, f.smoothed, sigma=0.5, xlim=(-3, 3), x0=float(f.x0[0]), steps=300, lr=0.005)
+
+# %% [markdown]
+# **Curriculum learning** presents easy examples first. Here "easy" digits are those close to their
+# class mean; the sampler starts with the easiest 20% and admits everything by epoch 5, mixing in
+# random examples with probability 0.1. The book makes no quantitative claim, and on this easy task
+# the curriculum does not help: its first epochs see a biased fifth of the data. Curricula matter
+# where the hard examples are confusing early on (Bengio et al., 2009).
+
+# %%
+means = np.stack([Xtr[ytr == c].mean(0) for c in range(10)])
+difficulty = np.linalg.norm(Xtr - means[ytr], axis=1)
+curves = {}
+for name, sampler in (("random order", None), ("curriculum", S.CurriculumSampler(difficulty, mix=0.1))):
+    model = nn.Sequential(nn.Dense(64, 32, seed=1), nn.ReLU(), nn.Dense(32, 10, seed=2))
+    hist = po.fit(model, loss, po.optim.SGD(model.parameters(), lr=0.05, momentum=0.9), Xtr, ytr, epochs=8,
+                  batch_size=32, validation_data=(Xte, yte), sampler=sampler, progress=False, seed=SEED)
+    curves[name] = hist.history["val_accuracy"]
+fig = P.curves(curves, x=np.arange(1, 9), xlabel="epoch", ylabel="test accuracy", title="Curriculum learning")
+fig
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. Use `mode="ema"` with `decay=0.99` in the Polyak experiment. Which is better at the end, and why
+#    would you prefer the exponential average for a non-convex network?
+# 2. Run continuation with fewer stages, `sigmas=(1.0, 0.0)`. Does it still find the global minimum?
+# 3. Replace the BN experiment's sigmoid by ReLU. Does batch normalization still matter at ε = 0.5?

@@ -1,0 +1,69 @@
+"""Execute every teaching notebook headless and check it draws at least one figure.
+
+Each notebook runs top to bottom in a fresh ``python3`` kernel (nbclient + ipykernel) with
+``MPLBACKEND=Agg``; any error (including a failed ``assert`` of a book claim) fails the test. The
+notebooks are also checked to be up to date with their sources in ``notebooks/_src`` and saved
+without outputs.
+"""
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+pytest.importorskip("ipykernel")
+pytest.importorskip("matplotlib")
+
+NB_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS = sorted(NB_DIR.glob("ch*.ipynb"))
+EXPECTED = [
+    "ch07_1-3_norm_penalties", "ch07_4-7_noise_augmentation_multitask", "ch07_8_early_stopping",
+    "ch07_9-11_sharing_sparsity_ensembles", "ch07_12_dropout", "ch07_13-14_adversarial_tangent",
+    "ch08_1_learning_vs_optimization", "ch08_2_challenges", "ch08_3_sgd_momentum", "ch08_4_initialization",
+    "ch08_5_adaptive", "ch08_6_second_order", "ch08_7_strategies",
+]
+
+
+def test_notebooks_exist_and_are_indexed():
+    names = {p.stem for p in NOTEBOOKS}
+    assert names, "no notebooks found"
+    assert names <= set(EXPECTED), f"unexpected notebooks: {sorted(names - set(EXPECTED))}"
+    index = (NB_DIR / "README.md").read_text(encoding="utf-8")
+    for name in names:
+        assert f"{name}.ipynb" in index, f"{name} is missing from notebooks/README.md"
+
+
+def test_notebooks_match_their_sources_and_have_no_outputs():
+    sys.path.insert(0, str(NB_DIR))
+    try:
+        import _build
+    finally:
+        sys.path.remove(str(NB_DIR))
+    for path in NOTEBOOKS:
+        src = NB_DIR / "_src" / f"{path.stem}.py"
+        assert src.exists(), f"{path.name} has no source {src}"
+        assert path.read_text(encoding="utf-8") == nbformat.writes(_build.build(src)) + "\n", \
+            f"{path.name} is out of date: run python notebooks/_build.py"
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                assert not cell.outputs and cell.execution_count is None, f"{path.name} was saved with outputs"
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs(path, monkeypatch):
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    # small matrices: one BLAS thread avoids oversubscription when the suite runs on 2 busy cores
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", os.environ.get("OPENBLAS_NUM_THREADS", "1"))
+    monkeypatch.setenv("OMP_NUM_THREADS", os.environ.get("OMP_NUM_THREADS", "1"))
+    monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    nb = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(nb, kernel_name="python3", timeout=120, shutdown_kernel="immediate",
+                                     resources={"metadata": {"path": str(NB_DIR)}})
+    client.execute()   # raises CellExecutionError on any error or failed assert
+    images = sum("image/png" in out.get("data", {}) for cell in nb.cells if cell.cell_type == "code"
+                 for out in cell.outputs)
+    assert images >= 1, f"{path.name} produced no image/png output"

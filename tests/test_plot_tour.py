@@ -1,0 +1,64 @@
+"""The tour's figure helper (pyoptim/_tour/figures.py): save, notes, the summary table, fallbacks."""
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+
+import pyoptim as po  # noqa: E402
+from pyoptim._tour import figures  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _fresh():
+    figures.reset()
+    yield
+    figures.reset()
+
+
+def test_save_writes_png_and_records_it(tmp_path, capsys):
+    args = SimpleNamespace(out=str(tmp_path / "tour"), quick=True)
+    figures.begin_part("demo", "A demo part")
+    path = figures.save(po.plot.curves({"a": [1.0, 2.0]}), args, "demo_curve")
+    figures.note(args, "answer", 42)
+    rec = figures.end_part(args)
+    assert path.exists() and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert rec["figures"] == [str(path)] and rec["status"] == "ok"
+    table = figures.summary_table()
+    assert "demo" in table and "[demo] answer" in table and "42" in table
+    assert "figure:" in capsys.readouterr().out
+
+
+def test_out_none_writes_nothing_and_pyplot_figures_are_closed(tmp_path):
+    import matplotlib.pyplot as plt
+    args = SimpleNamespace(out=None)
+    figures.begin_part("demo")
+    fig = plt.figure()
+    assert figures.save(fig, args, "x") is None
+    assert not plt.fignum_exists(fig.number)           # closed: no open-figure pile-up
+    assert figures.end_part(args)["figures"] == ["x"]
+
+
+def test_files_a_part_writes_itself_count_and_fallback_runs_only_without_figures(tmp_path, monkeypatch):
+    args = SimpleNamespace(out=str(tmp_path))
+    calls = []
+    monkeypatch.setitem(figures.FALLBACKS, "p", lambda a: calls.append("fallback"))
+    figures.begin_part("p")
+    po.plot.curves({"a": [1.0]}).savefig(tmp_path / "own.png")     # written directly, not via save()
+    rec = figures.end_part(args)
+    assert rec["figures"] == [str(tmp_path / "own.png")] and calls == []
+    figures.begin_part("p")
+    rec = figures.end_part(args, error=RuntimeError("boom"))
+    assert calls == ["fallback"] and rec["status"].startswith("FAILED: RuntimeError: boom")
+    assert "FAILED" in figures.summary_table()
+
+
+def test_trajectories_figure_draws_both_panels():
+    if not all(hasattr(po.optim, n) for n in ("SGD", "Adam")):
+        pytest.skip("pyoptim.optim has not landed")
+    fig = figures.trajectories_figure(steps=10)
+    assert len(fig.axes) == 2 and all(a.get_xlabel() for a in fig.axes)
+    paths = [line.get_xydata() for line in fig.axes[0].lines if "steps)" in line.get_label()]
+    assert len(paths) == 3 and all(np.isfinite(p).all() for p in paths)
