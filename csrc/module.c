@@ -188,7 +188,7 @@ PyDoc_STRVAR(set_num_threads_doc,
 "set_num_threads($module, n, /)\n--\n\n"
 "Set how many OpenMP threads the C core uses for large arrays (n >= 1).\n\n"
 "Results never depend on it: elementwise kernels split work in static chunks, reductions sum fixed\n"
-"blocks in a fixed order. Arrays below 32768 elements always run on the calling thread.");
+"blocks in a fixed order. Arrays below PAR_GRAIN (262144) elements always run on the calling thread.");
 
 static PyObject *py_set_num_threads(PyObject *self, PyObject *arg)
 {
@@ -240,6 +240,7 @@ PyMODINIT_FUNC PyInit__core(void)
     import_array();
     PyObject *m = PyModule_Create(&po_module);
     if (!m) return NULL;
+    if (PyModule_AddIntConstant(m, "PAR_GRAIN", PO_PAR_GRAIN) < 0) { Py_DECREF(m); return NULL; }
 #ifdef PO_SECONDORDER_INIT
     if (PO_SECONDORDER_INIT(m) < 0) { Py_DECREF(m); return NULL; }
 #endif

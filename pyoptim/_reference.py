@@ -25,13 +25,647 @@ def sgd_step(param, grad, momentum_buffer=None, *, lr, momentum=0.0, dampening=0
         d = g
     param[...] = param - dt(lr) * d
 
+
+def _lerp(a, b, w):
+    """torch's lerp (scalar weight w, already in the arrays' dtype): a + w (b - a) if w < 0.5 else
+    b - (b - a)(1 - w)."""
+    one = type(w)(1)
+    return a + w * (b - a) if w < 0.5 else b - (b - a) * (one - w)
+
+
+def adagrad_step(param, grad, state_sum, *, lr, lr_decay=0.0, weight_decay=0.0, eps=1e-10, step,
+                 maximize=False):
+    """Twin of :func:`pyoptim.kernels.adagrad_step` (book Alg. 8.4)."""
+    dt = param.dtype.type
+    clr = lr / (1.0 + (step - 1.0) * lr_decay)
+    g = (-grad if maximize else grad) + dt(weight_decay) * param
+    state_sum[...] = state_sum + g * g
+    std = np.sqrt(state_sum) + dt(eps)
+    param[...] = param + (dt(-clr) * g) / std
+
+
+def rmsprop_step(param, grad, square_avg, grad_avg=None, momentum_buffer=None, *, lr, alpha=0.99, eps=1e-8,
+                 weight_decay=0.0, momentum=0.0, centered=False, maximize=False):
+    """Twin of :func:`pyoptim.kernels.rmsprop_step` (book Alg. 8.5, torch's form)."""
+    dt = param.dtype.type
+    g = (-grad if maximize else grad) + dt(weight_decay) * param
+    square_avg[...] = square_avg * dt(alpha) + (dt(1.0 - alpha) * g) * g
+    if centered:
+        grad_avg[...] = _lerp(grad_avg, g, dt(1.0 - alpha))
+        den = np.sqrt(square_avg + (dt(-1) * grad_avg) * grad_avg) + dt(eps)
+    else:
+        den = np.sqrt(square_avg) + dt(eps)
+    if momentum > 0:
+        momentum_buffer[...] = momentum_buffer * dt(momentum) + g / den
+        param[...] = param + dt(-lr) * momentum_buffer
+    else:
+        param[...] = param + (dt(-lr) * g) / den
+
+
+def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq=None, *, lr, beta1=0.9, beta2=0.999, eps=1e-8,
+              weight_decay=0.0, step, amsgrad=False, maximize=False, decoupled_weight_decay=False):
+    """Twin of :func:`pyoptim.kernels.adam_step` (book Alg. 8.7; AdamW when decoupled)."""
+    dt = param.dtype.type
+    bc1 = 1.0 - beta1 ** float(step)
+    bc2 = 1.0 - beta2 ** float(step)
+    step_size = lr / bc1
+    bc2_sqrt = bc2 ** 0.5
+    if weight_decay != 0 and decoupled_weight_decay:
+        param[...] = param * dt(1.0 - lr * weight_decay)
+        cwd = 0.0
+    else:
+        cwd = weight_decay
+    g = (-grad if maximize else grad) + dt(cwd) * param
+    w1 = dt(1.0 - beta1)
+    exp_avg[...] = exp_avg + w1 * (g - exp_avg) if w1 < 0.5 else g - (g - exp_avg) * (dt(1) - w1)
+    exp_avg_sq[...] = exp_avg_sq * dt(beta2) + (dt(1.0 - beta2) * g) * g
+    if amsgrad:
+        np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+        v = max_exp_avg_sq
+    else:
+        v = exp_avg_sq
+    den = np.sqrt(v) / dt(bc2_sqrt) + dt(eps)
+    param[...] = param + (dt(-step_size) * exp_avg) / den
+
+
+def average_update(avg, param, *, weight):
+    """Twin of :func:`pyoptim.kernels.average_update` (book 8.7.3)."""
+    if weight == 1.0:
+        avg[...] = param
+    else:
+        avg[...] = avg + avg.dtype.type(weight) * (param - avg)
+
+
+def grad_norm(arrays, norm_type=2.0, /):
+    """Twin of :func:`pyoptim.kernels.grad_norm`: the norm of all elements of all arrays together."""
+    if not len(arrays):
+        return 0.0
+    flat = [np.asarray(a, dtype=np.float64).ravel() for a in arrays]
+    if np.isinf(norm_type):
+        ms = [np.max(np.abs(f)) if f.size else 0.0 for f in flat]
+        return float(max(ms))
+    if norm_type == 2.0:
+        return float(np.sqrt(sum(float(np.dot(f, f)) for f in flat)))
+    return float(sum(float(np.sum(np.abs(f) ** norm_type)) for f in flat) ** (1.0 / norm_type))
+
+
+def scale_arrays(arrays, factor, /):
+    """Twin of :func:`pyoptim.kernels.scale_arrays`: x <- x * factor, in place."""
+    for a in arrays:
+        a *= a.dtype.type(factor)
+
+
+def clamp_arrays(arrays, clip_value, /):
+    """Twin of :func:`pyoptim.kernels.clamp_arrays`: x <- min(max(x, -c), c), in place (NaN kept)."""
+    for a in arrays:
+        c = a.dtype.type(clip_value)
+        np.clip(a, -c, c, out=a)
+
 # --- end optim ----------------------------------------------------------------------------------------
 
 # --- nn: activations, losses, batch normalization (book 6, 8.7.1) --------------------------------------
+def _nn_expf(x):
+    """exp in x's dtype (the float32 kernels use a polynomial exp within a few ulp of this)."""
+    return np.exp(x)
+
+
+def activation_forward(x, out=None, /, *, kind="relu"):
+    """Twin of :func:`pyoptim.kernels.activation_forward`."""
+    if out is None:
+        out = np.empty_like(x)
+    dt = x.dtype.type
+    if kind == "relu":
+        out[...] = np.where((x > 0) | np.isnan(x), x, dt(0))
+    elif kind == "tanh":
+        out[...] = np.tanh(x)
+    elif kind == "sigmoid":                 # stable form: e = exp(-|x|) never overflows
+        e = _nn_expf(-np.abs(x))
+        r = dt(1) / (dt(1) + e)
+        out[...] = np.where(x >= 0, r, e * r)
+    else:
+        raise ValueError(f"activation_forward(): invalid kind: {kind!r} (expected 'relu', 'tanh' or 'sigmoid')")
+    return out
+
+
+def activation_backward(grad_output, output, grad_input=None, /, *, kind="relu"):
+    """Twin of :func:`pyoptim.kernels.activation_backward`: grad_input = grad_output * f'(x) from y = f(x)."""
+    dy, y = grad_output, output
+    dt = dy.dtype.type
+    if kind == "relu":
+        d = np.where(y > 0, dy, dt(0))
+    elif kind == "tanh":
+        d = dy * (dt(1) - y * y)
+    elif kind == "sigmoid":
+        d = dy * (y * (dt(1) - y))
+    else:
+        raise ValueError(f"activation_backward(): invalid kind: {kind!r} (expected 'relu', 'tanh' or 'sigmoid')")
+    if grad_input is None:
+        return d
+    grad_input[...] = d
+    return grad_input
+
+
+def bias_grad(grad_bias, grad_output, /):
+    """Twin of :func:`pyoptim.kernels.bias_grad`: grad_bias += grad_output.sum(axis=0)."""
+    grad_bias += grad_output.sum(axis=0, dtype=grad_output.dtype)
+
+
+def softmax_cross_entropy(logits, labels, grad=None, row_loss=None, /, *, label_smoothing=0.0):
+    """Twin of :func:`pyoptim.kernels.softmax_cross_entropy` (returns the mean loss)."""
+    B, K = logits.shape
+    bad = (labels < 0) | (labels >= K)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(f"softmax_cross_entropy(): labels[{i}] = {int(labels[i])} is outside [0, {K})")
+    if B == 0:
+        return float("nan")
+    dt = logits.dtype.type
+    eps = float(label_smoothing)
+    on, off = 1.0 - eps, eps / K
+    rows = np.arange(B)
+    m = logits.max(axis=1)                                  # log-sum-exp, stable
+    e = _nn_expf(logits - m[:, None])
+    s = e.sum(axis=1, dtype=dt)
+    z_y = logits[rows, labels].astype(np.float64)
+    loss = m.astype(np.float64) + np.log(s.astype(np.float64)) - on * z_y
+    if eps != 0.0:                                          # target t = (1 - eps) onehot + eps / K
+        loss = loss - off * logits.sum(axis=1, dtype=dt).astype(np.float64)
+    if grad is not None:                                    # (softmax - t) / B
+        c = ((1.0 / B) / s.astype(np.float64)).astype(dt)
+        grad[...] = e * c[:, None] - dt(off / B)
+        grad[rows, labels] -= dt(on / B)
+    if row_loss is not None:
+        row_loss[...] = loss
+    return float(loss.sum() / B)
+
+
+def mse_loss(output, target, grad=None, /):
+    """Twin of :func:`pyoptim.kernels.mse_loss`: mean (output - target)^2, grad 2 (output - target) / n."""
+    n = output.size
+    d = output - target
+    if grad is not None:
+        grad[...] = output.dtype.type(2.0 / max(n, 1)) * d
+    d64 = d.astype(np.float64)
+    return float(np.sum(d64 * d64) / n) if n else float("nan")
+
+
+def bce_with_logits(logits, target, grad=None, /):
+    """Twin of :func:`pyoptim.kernels.bce_with_logits`: mean of max(z,0) - z y + log1p(exp(-|z|))."""
+    n = logits.size
+    dt = logits.dtype.type
+    z, y = logits, target
+    e = _nn_expf(-np.abs(z))
+    if grad is not None:
+        r = dt(1) / (dt(1) + e)
+        sig = np.where(z >= 0, r, e * r)
+        grad[...] = dt(1.0 / max(n, 1)) * (sig - y)
+    terms = np.where(z > 0, z, dt(0)) - z * y + np.log1p(e)
+    return float(np.sum(terms.astype(np.float64)) / n) if n else float("nan")
+
+
+def batchnorm_forward(x, weight, bias, out, save_mean, save_invstd, running_mean=None, running_var=None, /, *,
+                      training=True, momentum=0.1, eps=1e-5):
+    """Twin of :func:`pyoptim.kernels.batchnorm_forward` (torch.nn.BatchNorm1d's numbers)."""
+    B = x.shape[0]
+    if training:
+        if B < 2:
+            raise ValueError("batchnorm_forward(): training needs more than 1 sample per feature")
+        x64 = x.astype(np.float64)
+        mean = x64.mean(axis=0)
+        var = ((x64 - mean) ** 2).mean(axis=0)                  # biased: used to normalize
+        if running_mean is not None:                             # unbiased in the running estimate
+            running_mean[...] = (1.0 - momentum) * running_mean.astype(np.float64) + momentum * mean
+            running_var[...] = (1.0 - momentum) * running_var.astype(np.float64) + momentum * var * B / (B - 1)
+        save_mean[...] = mean
+        save_invstd[...] = 1.0 / np.sqrt(var + eps)
+    else:
+        save_mean[...] = running_mean
+        save_invstd[...] = 1.0 / np.sqrt(running_var.astype(np.float64) + eps)
+    out[...] = (x - save_mean) * save_invstd * weight + bias
+
+
+def batchnorm_backward(grad_output, x, weight, save_mean, save_invstd, grad_input=None, grad_weight=None,
+                       grad_bias=None, /, *, training=True):
+    """Twin of :func:`pyoptim.kernels.batchnorm_backward` (accumulates grad_weight, grad_bias)."""
+    B = x.shape[0]
+    dy = grad_output
+    xhat = (x - save_mean) * save_invstd
+    sdy = dy.astype(np.float64).sum(axis=0)
+    sdyx = (dy.astype(np.float64) * xhat.astype(np.float64)).sum(axis=0)
+    if grad_bias is not None:
+        grad_bias += sdy.astype(dy.dtype)
+    if grad_weight is not None:
+        grad_weight += sdyx.astype(dy.dtype)
+    if grad_input is not None:
+        a = weight * save_invstd
+        if training:
+            grad_input[...] = a * (dy - (sdy / B).astype(dy.dtype) - xhat * (sdyx / B).astype(dy.dtype))
+        else:
+            grad_input[...] = a * dy
+
 # --- end nn -------------------------------------------------------------------------------------------
 
 # --- secondorder: line searches, Newton, CG, BFGS, L-BFGS (book 8.6) -----------------------------------
+
+
+def _so_cubic(x1, f1, g1, x2, f2, g2, bounds=None):
+    """Minimizer of the cubic through (x1, f1, g1), (x2, f2, g2), clipped (torch's _cubic_interpolate)."""
+    lo, hi = bounds if bounds is not None else ((x1, x2) if x1 <= x2 else (x2, x1))
+    with np.errstate(all="ignore"):
+        d1 = g1 + g2 - 3.0 * (f1 - f2) / (x1 - x2)
+        d2sq = d1 * d1 - g1 * g2
+        if d2sq >= 0 and np.isfinite(d2sq):
+            d2 = np.sqrt(d2sq)
+            if x1 <= x2:
+                mp = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2.0 * d2))
+            else:
+                mp = x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2.0 * d2))
+            if np.isfinite(mp):
+                return float(min(max(mp, lo), hi))
+    return 0.5 * (lo + hi)
+
+
+def line_search(fun, x, d, f, g, *, t=1.0, kind="strong-wolfe", c1=1e-4, c2=0.9, tolerance_change=1e-9,
+                max_ls=25):
+    """Twin of :func:`pyoptim.kernels.line_search` (torch.optim.LBFGS's _strong_wolfe + NaN handling)."""
+    gtd = float(g @ d)
+    if not gtd < 0:
+        raise ValueError("line_search(): d is not a descent direction")
+
+    def ev(t):
+        xt = x + t * d
+        ft, gt = fun(xt)
+        ft = float(ft)
+        gt = np.asarray(gt, dtype=np.float64)
+        with np.errstate(all="ignore"):
+            s = float(gt @ d)
+        if not (np.isfinite(ft) and np.isfinite(s)):
+            ft, s = np.inf, np.nan
+        return ft, gt, s
+
+    if kind == "backtracking":
+        dnorm = float(np.abs(d).max())
+        nfev = 0
+        while True:
+            fn, gn, _ = ev(t)
+            nfev += 1
+            if fn <= f + c1 * t * gtd:
+                return t, fn, x + t * d, gn, nfev, 0
+            if nfev > max_ls or t * dnorm < tolerance_change:
+                return 0.0, f, x.copy(), g.copy(), nfev, 2
+            with np.errstate(all="ignore"):
+                tq = -gtd * t * t / (2.0 * (fn - f - gtd * t)) if np.isfinite(fn) else 0.5 * t
+            if not np.isfinite(tq):
+                tq = 0.5 * t
+            t = min(max(tq, 0.1 * t), 0.5 * t)
+
+    dnorm = float(np.abs(d).max())
+    fn, gn, gtdn = ev(t)
+    nfev = 1
+    tp, fp, gp, gtdp = 0.0, f, g, gtd
+    done = False
+    ls_iter = 0
+    b, bf, bg, bgtd = [0.0, t], [f, fn], [g, gn], [gtd, gtdn]
+    while ls_iter < max_ls:
+        if fn > f + c1 * t * gtd or (ls_iter > 1 and fn >= fp):
+            b, bf, bg, bgtd = [tp, t], [fp, fn], [gp, gn], [gtdp, gtdn]
+            break
+        if abs(gtdn) <= -c2 * gtd:
+            b, bf, bg = [t], [fn], [gn]
+            done = True
+            break
+        if gtdn >= 0:
+            b, bf, bg, bgtd = [tp, t], [fp, fn], [gp, gn], [gtdp, gtdn]
+            break
+        lo, hi, tmp = t + 0.01 * (t - tp), t * 10.0, t
+        t = _so_cubic(tp, fp, gtdp, t, fn, gtdn, bounds=(lo, hi))
+        tp, fp, gp, gtdp = tmp, fn, gn, gtdn
+        fn, gn, gtdn = ev(t)
+        nfev += 1
+        ls_iter += 1
+    if ls_iter == max_ls:
+        b, bf, bg = [0.0, t], [f, fn], [g, gn]
+    insuf = False
+    low, high = (0, 1) if len(bf) == 1 or bf[0] <= bf[-1] else (1, 0)
+    while not done and ls_iter < max_ls:
+        if abs(b[1] - b[0]) * dnorm < tolerance_change:
+            break
+        t = _so_cubic(b[0], bf[0], bgtd[0], b[1], bf[1], bgtd[1])
+        bmax, bmin = max(b), min(b)
+        eps = 0.1 * (bmax - bmin)
+        if min(bmax - t, t - bmin) < eps:
+            if insuf or t >= bmax or t <= bmin:
+                t = bmax - eps if abs(t - bmax) < abs(t - bmin) else bmin + eps
+                insuf = False
+            else:
+                insuf = True
+        else:
+            insuf = False
+        fn, gn, gtdn = ev(t)
+        nfev += 1
+        ls_iter += 1
+        if fn > f + c1 * t * gtd or fn >= bf[low]:
+            b[high], bf[high], bg[high], bgtd[high] = t, fn, gn, gtdn
+            low, high = (0, 1) if bf[0] <= bf[1] else (1, 0)
+        else:
+            if abs(gtdn) <= -c2 * gtd:
+                done = True
+            elif gtdn * (b[high] - b[low]) >= 0:
+                b[high], bf[high], bg[high], bgtd[high] = b[low], bf[low], bg[low], bgtd[low]
+            b[low], bf[low], bg[low], bgtd[low] = t, fn, gn, gtdn
+    t = b[low]
+    outcome = 0 if done else (1 if bf[low] < f else 2)
+    return t, bf[low], x + t * d, np.array(bg[low], dtype=np.float64), nfev, outcome
+
+
+def lbfgs_two_loop(d, g, s, y, rho, *, newest, count, gamma):
+    """Twin of :func:`pyoptim.kernels.lbfgs_two_loop` (N&W Algorithm 7.4)."""
+    m = s.shape[0]
+    dt = d.dtype.type
+    q = -g.astype(np.float64)
+    idx = [(newest - k) % m for k in range(count)]
+    a = {}
+    for j in idx:                      # newest -> oldest
+        a[j] = float(rho[j]) * float(s[j] @ q)
+        q -= a[j] * y[j]
+    r = gamma * q
+    for j in reversed(idx):            # oldest -> newest
+        bj = float(rho[j]) * float(y[j] @ r)
+        r += (a[j] - bj) * s[j]
+    d[...] = r.astype(dt)
+
+
+def bfgs_update(H, s, y):
+    """Twin of :func:`pyoptim.kernels.bfgs_update` (N&W eq. 6.17)."""
+    ys = float(y.astype(np.float64) @ s)
+    if not (ys > 0 and np.isfinite(ys)):
+        return False
+    r = 1.0 / ys
+    I = np.eye(s.size)
+    s64, y64 = s.astype(np.float64), y.astype(np.float64)
+    H[...] = (I - r * np.outer(s64, y64)) @ H.astype(np.float64) @ (I - r * np.outer(y64, s64)) + r * np.outer(s64, s64)
+    return True
+
+
+def cholesky_solve(x, A, b, *, shift=0.0):
+    """Twin of :func:`pyoptim.kernels.cholesky_solve`."""
+    A64 = np.tril(A.astype(np.float64)) + np.tril(A.astype(np.float64), -1).T + shift * np.eye(b.size)
+    L = np.linalg.cholesky(A64)
+    x[...] = np.linalg.solve(L.T, np.linalg.solve(L, b.astype(np.float64)))
+
+
+def sym_eig(w, V, A):
+    """Twin of :func:`pyoptim.kernels.sym_eig` (eigenvector signs may differ)."""
+    A64 = A.astype(np.float64)
+    ww, VV = np.linalg.eigh(0.5 * (A64 + A64.T))
+    w[...] = ww
+    V[...] = VV
+
+
+def cg_step(x, r, p, Ap, rr):
+    """Twin of :func:`pyoptim.kernels.cg_step` (N&W Algorithm 5.2)."""
+    pAp = float(p.astype(np.float64) @ Ap)
+    if not pAp > 0:
+        raise np.linalg.LinAlgError("cg_step(): the matrix is not positive definite")
+    dt = x.dtype.type
+    a = dt(rr / pAp)
+    x += a * p
+    r -= a * Ap
+    rn = float(r.astype(np.float64) @ r)
+    p[...] = r + dt(rn / rr) * p
+    return rn
+
+
+def coordinate_descent_sweep(x, A, b, *, l1=0.0, path=None):
+    """Twin of :func:`pyoptim.kernels.coordinate_descent_sweep` (book 8.7.2)."""
+    maxd = 0.0
+    for i in range(x.size):
+        z = float(b[i]) - (float(A[i].astype(np.float64) @ x) - float(A[i, i]) * float(x[i]))
+        v = np.sign(z) * max(abs(z) - l1, 0.0) / float(A[i, i])
+        maxd = max(maxd, abs(v - float(x[i])))
+        x[i] = v
+        if path is not None:
+            path[i] = x
+    return maxd
+
+
+def rosenbrock_value_and_grad(g, x):
+    """Twin of :func:`pyoptim.kernels.rosenbrock_value_and_grad`."""
+    x64 = x.astype(np.float64)
+    t = x64[1:] - x64[:-1] ** 2
+    u = 1.0 - x64[:-1]
+    gg = np.zeros_like(x64)
+    gg[:-1] = -400.0 * x64[:-1] * t - 2.0 * u
+    gg[1:] += 200.0 * t
+    g[...] = gg
+    return float(np.sum(100.0 * t * t + u * u))
+
+
+def quadratic_value_and_grad(g, x, H, b):
+    """Twin of :func:`pyoptim.kernels.quadratic_value_and_grad`."""
+    hx = H.astype(np.float64) @ x
+    g[...] = hx - b
+    return float(x.astype(np.float64) @ (0.5 * hx - b))
+
+
+def least_squares_value_and_grad(g, w, X, y, *, l2=0.0):
+    """Twin of :func:`pyoptim.kernels.least_squares_value_and_grad`."""
+    X64, w64 = X.astype(np.float64), w.astype(np.float64)
+    N = max(X.shape[0], 1)
+    r = X64 @ w64 - y
+    g[...] = X64.T @ r / N + l2 * w64
+    return float(0.5 * r @ r / N + 0.5 * l2 * w64 @ w64)
+
+
+def logistic_value_and_grad(g, w, X, y, *, l2=0.0):
+    """Twin of :func:`pyoptim.kernels.logistic_value_and_grad`."""
+    X64, w64 = X.astype(np.float64), w.astype(np.float64)
+    N = max(X.shape[0], 1)
+    z = X64 @ w64
+    s = 0.5 * (1.0 + np.tanh(0.5 * z))
+    g[...] = X64.T @ (s - y) / N + l2 * w64
+    return float(np.sum(np.logaddexp(0.0, z) - y * z) / N + 0.5 * l2 * w64 @ w64)
+
+
+def softmax_value_and_grad(g, w, X, y, *, l2=0.0, n_classes=1):
+    """Twin of :func:`pyoptim.kernels.softmax_value_and_grad`."""
+    X64, w64 = X.astype(np.float64), w.astype(np.float64)
+    N, D = X.shape
+    W = w64.reshape(D, n_classes)
+    Z = X64 @ W
+    Z -= Z.max(axis=1, keepdims=True)
+    lse = np.log(np.exp(Z).sum(axis=1))
+    P = np.exp(Z - lse[:, None])
+    f = float(np.sum(lse - Z[np.arange(N), y])) / max(N, 1)
+    P[np.arange(N), y] -= 1.0
+    g[...] = (X64.T @ P / max(N, 1) + l2 * W).reshape(-1)
+    return f + 0.5 * l2 * float(w64 @ w64)
+
 # --- end secondorder ----------------------------------------------------------------------------------
 
 # --- regularize: RNG, dropout, proximal steps, constraints (book 7) -----------------------------------
+
+
+_M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_RNG_BLOCK, _RNG_LANES = 4096, 8
+
+
+def _mix64(z):
+    """SplitMix64's finalizer on uint64 arrays (wrapping arithmetic)."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def _rotl(x, k):
+    return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
+
+
+def _rng_draws(n, seed, counter):
+    """The first n 32-bit draws of stream (seed, counter), as csrc/rng.h documents: block b's key is
+    mix(mix(mix(seed + G) + counter) + b); lane l starts from x = mix(key + l + 1) and takes four
+    SplitMix64 outputs as its xoshiro256++ state; each step yields one 64-bit word per lane, whose low
+    then high 32-bit halves are the next two draws."""
+    nb = max(1, -(-n // _RNG_BLOCK))
+    blocks = np.arange(nb, dtype=np.uint64)
+    k = _mix64(np.array([seed], dtype=np.uint64) + _GOLDEN)
+    k = _mix64(k + np.uint64(counter))
+    key = _mix64(k + blocks)                                         # (nb,)
+    x = _mix64(key[:, None] + np.arange(1, _RNG_LANES + 1, dtype=np.uint64)[None, :])   # (nb, L)
+    s = []
+    for _ in range(4):
+        x = x + _GOLDEN
+        s.append(_mix64(x))
+    s0, s1, s2, s3 = s
+    steps = _RNG_BLOCK // (2 * _RNG_LANES)
+    words = np.empty((nb, steps, _RNG_LANES), dtype=np.uint64)
+    for t in range(steps):
+        words[:, t, :] = _rotl(s0 + s3, 23) + s0
+        tt = s1 << np.uint64(17)
+        s2 = s2 ^ s0
+        s3 = s3 ^ s1
+        s1 = s1 ^ s2
+        s0 = s0 ^ s3
+        s2 = s2 ^ tt
+        s3 = _rotl(s3, 45)
+    lo = (words & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    hi = (words >> np.uint64(32)).astype(np.uint32)
+    return np.stack([lo, hi], axis=-1).reshape(-1)[:n]
+
+
+def _keep_threshold(p):
+    k = (1.0 - p) * 4294967296.0
+    return 0 if not k > 0.0 else (4294967296 if k >= 4294967296.0 else int(k))
+
+
+def _keep(n, p, seed, counter):
+    thr = _keep_threshold(p)
+    if thr >= 4294967296:
+        return np.ones(n, dtype=bool)
+    if thr == 0:
+        return np.zeros(n, dtype=bool)
+    return _rng_draws(n, seed, counter) < np.uint32(thr)
+
+
+def rng_uniform(out, seed, counter):
+    """Twin of :func:`pyoptim.kernels.rng_uniform`."""
+    u = _rng_draws(out.size, seed, counter)
+    if out.dtype == np.float32:
+        out.reshape(-1)[...] = (u >> np.uint32(8)).astype(np.float32) * np.float32(2.0 ** -24)
+    else:
+        out.reshape(-1)[...] = u.astype(np.float64) * 2.0 ** -32
+
+
+def dropout_mask(out, p, seed, counter):
+    """Twin of :func:`pyoptim.kernels.dropout_mask`."""
+    out.reshape(-1)[...] = _keep(out.size, p, seed, counter).astype(out.dtype)
+
+
+def dropout_forward(x, out, p, seed, counter, *, inverted=True):
+    """Twin of :func:`pyoptim.kernels.dropout_forward`: out = x * where(keep, scale, 0)."""
+    dt = x.dtype.type
+    scale = dt(1.0 / (1.0 - p)) if (inverted and p < 1.0) else dt(1.0)
+    thr = _keep_threshold(p)
+    if thr >= 4294967296:
+        out[...] = x * scale
+    elif thr == 0:
+        out[...] = 0
+    else:
+        keep = _keep(x.size, p, seed, counter).reshape(x.shape)
+        out[...] = x * np.where(keep, scale, dt(0))
+
+
+def dropout_backward(grad_output, grad_input, p, seed, counter, *, inverted=True):
+    """Twin of :func:`pyoptim.kernels.dropout_backward` (the forward mask applied to the gradient)."""
+    dropout_forward(grad_output, grad_input, p, seed, counter, inverted=inverted)
+
+
+def prox_l1(param, *, threshold):
+    """Twin of :func:`pyoptim.kernels.prox_l1`: w <- sign(w) max(|w| - t, 0)."""
+    with np.errstate(over="ignore"):   # a threshold beyond float32's range is inf, as the C cast gives
+        t = param.dtype.type(threshold)
+    a = np.abs(param) - t
+    param[...] = np.where(a <= 0, param.dtype.type(0), np.copysign(a, param))
+
+
+def _seqsum(a, axis=None):
+    """A left-to-right sum in float64 (np.cumsum is sequential), as the C loops add."""
+    if axis is None:
+        a = a.reshape(-1)
+        return np.cumsum(a)[-1] if a.size else 0.0
+    if a.shape[axis] == 0:
+        return a.sum(axis=axis, keepdims=True)
+    return np.take(np.cumsum(a, axis=axis), [-1], axis=axis)
+
+
+def _blocksumsq(x, block=4096):
+    """po_sumsq: squares summed serially in fixed blocks of 4096, then the block sums in order."""
+    a = x.astype(np.float64).reshape(-1)
+    sums = [_seqsum(a[i:i + block] * a[i:i + block]) for i in range(0, a.size, block)]
+    return _seqsum(np.array(sums)) if sums else 0.0
+
+
+def max_norm(param, *, max_value, axis=0):
+    """Twin of :func:`pyoptim.kernels.max_norm`; returns the number of rescaled fibres.
+
+    Squares summed in the parameter's dtype over blocks of 32 rows (in order), block sums added in
+    float64 (in order), as the kernel does."""
+    sq = np.moveaxis(param * param, axis, 0)
+    acc = np.zeros(sq.shape[1:], dtype=np.float64)
+    for b0 in range(0, sq.shape[0], 32):
+        acc = acc + np.cumsum(sq[b0:b0 + 32], axis=0, dtype=param.dtype)[-1].astype(np.float64)
+    nrm = np.expand_dims(np.sqrt(acc), axis)
+    over = nrm > max_value
+    f = np.where(over, max_value / np.where(over, nrm, 1.0), 1.0).astype(param.dtype)
+    param[...] = np.where(over, param * f, param)
+    return int(np.count_nonzero(over))
+
+
+def l2_ball_project(param, *, radius):
+    """Twin of :func:`pyoptim.kernels.l2_ball_project`."""
+    nrm = np.sqrt(_blocksumsq(param))
+    if nrm > radius:
+        param[...] = param * param.dtype.type(radius / nrm)
+
+
+def l1_ball_project(param, *, radius):
+    """Twin of :func:`pyoptim.kernels.l1_ball_project` (Duchi et al. 2008)."""
+    a = np.abs(param.astype(np.float64)).reshape(-1)
+    if not np.all(np.isfinite(a)):
+        raise FloatingPointError("l1_ball_project(): a non-finite value (NaN or inf) was found")
+    with np.errstate(over="ignore", invalid="ignore"):   # an L1 norm beyond 1.8e308 is inf, as in C
+        if a.size == 0 or np.cumsum(a)[-1] <= radius:
+            return
+        if radius <= 0:
+            param[...] = 0
+            return
+        u = np.sort(a)[::-1]
+        cs = np.cumsum(u)
+        j = np.arange(1, u.size + 1)
+        ok = np.nonzero(u[1:] - (cs[1:] - radius) / j[1:] > 0)[0]
+        rho = int(ok[-1]) + 1 if ok.size else 0       # j = 0 always qualifies (exactly: u0 - (u0 - r) = r > 0)
+        theta = (cs[rho] - radius) / (rho + 1)
+    prox_l1(param, threshold=theta)
+
 # --- end regularize -----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ The contract, for every function here:
   raises ``TypeError`` (type, dtype, byte order) or ``ValueError`` (shape, contiguity, read-only, 0-d,
   overlapping buffers), naming the argument;
 * the GIL is released around every loop, so calls from several Python threads run concurrently;
-* large arrays (>= 32768 elements) are split across ``get_num_threads()`` OpenMP threads and the
+* large arrays (>= ``PAR_GRAIN`` = 262144 elements) are split across ``get_num_threads()`` OpenMP threads and the
   results are bit-identical for any thread count.
 
 Each function has a plain-NumPy twin of the same name in :mod:`pyoptim._reference` (the readable
@@ -21,3 +21,4 @@ from . import _core
 
 __all__ = sorted(name for name in dir(_core) if not name.startswith("_") and callable(getattr(_core, name)))
 globals().update({name: getattr(_core, name) for name in __all__})
+PAR_GRAIN: int = _core.PAR_GRAIN
