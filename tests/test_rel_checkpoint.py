@@ -1,0 +1,275 @@
+"""Durable checkpoints (issue 6, part 6).
+
+* ``fit(..., checkpoint=p, checkpoint_every=..., resume=p)`` is killed with SIGKILL at random moments
+  (during training, during checkpoint writes) and restarted until it finishes; the final parameters,
+  buffers included, are bit-identical to an uninterrupted run. The worker is tests/_fit_kill_worker.py,
+  started with subprocess (fork+exec: the C core uses OpenMP, whose thread pool does not survive a
+  bare fork).
+* ``pyoptim.save`` is atomic: a save interrupted by a kill leaves the previous checkpoint loadable.
+* A truncated or corrupt checkpoint raises ValueError naming the file, and never half-loads a model or
+  optimizer (their state is byte-identical afterwards); ``fit(resume=corrupt)`` raises before training.
+
+The number of kill points is printed (and written to PYOPTIM_REL_KILLS, default <tmp>/pyoptim_rel_kills.json).
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import pytest
+
+import pyoptim as po
+
+WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_fit_kill_worker.py")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _fit_kill_worker as worker  # noqa: E402
+
+KILLS: dict = {}
+
+
+def _env():
+    env = dict(os.environ)
+    env.setdefault("OMP_NUM_THREADS", "2")
+    return env
+
+
+def _start(args):
+    return subprocess.Popen([sys.executable, WORKER, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=_env())
+
+
+def _run_to_end(args, timeout=600):
+    t0 = time.monotonic()
+    p = _start(args)
+    out, err = p.communicate(timeout=timeout)
+    assert p.returncode == 0, f"worker failed ({p.returncode}):\n{out}\n{err}"
+    return time.monotonic() - t0
+
+
+def _load(path):
+    with np.load(path) as z:
+        return {k: z[k].copy() for k in z.files}
+
+
+def _kill_chain(tmp_path, n_kills, extra, seed):
+    ref_out = str(tmp_path / "ref.npz")
+    t_ref = _run_to_end(["-", ref_out, *extra])
+    ck, out = str(tmp_path / "ck.npz"), str(tmp_path / "out.npz")
+    rng = np.random.default_rng(seed)
+    kills, finished_early, points = 0, 0, []
+    attempts = 0
+    while kills < n_kills and attempts < 4 * n_kills:
+        attempts += 1
+        p = _start([ck, out, *extra])
+        try:
+            t0 = time.monotonic()
+            line = p.stdout.readline()          # "ready": imports done, training starts now
+            assert line.strip() == "ready", (line, p.stderr.read() if p.poll() is not None else "")
+            delay = float(rng.uniform(0.0, 1.0)) * max(t_ref - 0.3, 0.2)
+            try:
+                p.wait(timeout=delay)
+            except subprocess.TimeoutExpired:
+                p.send_signal(signal.SIGKILL)
+                p.wait()
+            else:
+                finished_early += 1             # it completed before the kill: start over from scratch
+                assert p.returncode == 0, p.stderr.read()
+                os.remove(out)
+                os.remove(ck)
+                continue
+        finally:
+            p.stdout.close()
+            p.stderr.close()
+        if os.path.exists(out):                 # killed after it had finished its work: not a kill point
+            finished_early += 1
+            os.remove(out)
+            os.remove(ck)
+            continue
+        kills += 1
+        if os.path.exists(ck):
+            po.load(ck)                         # every checkpoint left behind by a kill must load
+        points.append({"after_s": round(time.monotonic() - t0, 3), "checkpoint": os.path.exists(ck)})
+    _run_to_end([ck, out, *extra])
+    ref, got = _load(ref_out), _load(out)
+    assert ref.keys() == got.keys()
+    for k in ref:
+        assert ref[k].dtype == got[k].dtype and ref[k].tobytes() == got[k].tobytes(), \
+            f"{k} differs after {kills} kills and resumes"
+    leftovers = [f for f in os.listdir(tmp_path) if f not in ("ref.npz", "ck.npz", "out.npz")]
+    return {"kills": kills, "finished_before_kill": finished_early, "reference_run_s": round(t_ref, 2),
+            "points": points, "leftover_files": leftovers}
+
+
+def test_kill_and_resume_is_bit_identical(tmp_path):
+    r = _kill_chain(tmp_path, 3, ["--epochs", "3", "--every", "2 batches", "--opt", "adam", "--bn"], seed=1)
+    KILLS["default"] = r
+    assert r["kills"] == 3
+
+
+@pytest.mark.slow
+def test_kill_and_resume_many_points(tmp_path):
+    r = _kill_chain(tmp_path, 16, ["--epochs", "5", "--every", "1 batches", "--opt", "sgd", "--bn", "--dropout"],
+                    seed=2)
+    KILLS["slow"] = r
+    assert r["kills"] == 16
+
+
+# ---- atomic save, corrupt files ---------------------------------------------------------------------
+
+def _model_opt():
+    model, opt, X, y = worker.build("adam", True, False)
+    po.fit(model, po.nn.SoftmaxCrossEntropy(), opt, X[:64], y[:64], epochs=1, batch_size=16, progress=False)
+    return model, opt
+
+
+def _flat(x, prefix=""):
+    """A state as {path: bytes-or-repr}, for exact comparison (arrays by dtype, shape and bytes)."""
+    out = {}
+    if isinstance(x, dict):
+        for k in x:
+            out.update(_flat(x[k], f"{prefix}/{k}"))
+    elif isinstance(x, (list, tuple)):
+        for i, v in enumerate(x):
+            out.update(_flat(v, f"{prefix}[{i}]"))
+    elif isinstance(x, np.ndarray):
+        out[prefix] = (x.dtype.str, x.shape, x.tobytes())
+    else:
+        out[prefix] = repr(x)
+    return out
+
+
+def _snapshot(model, opt):
+    return _flat({"model": model.state_dict(), "opt": opt.state_dict(),
+                  "params": [p.data for p in model.parameters()]})
+
+
+def _corruptions(data: bytes):
+    n = len(data)
+    yield "empty", b""
+    yield "10 bytes", data[:10]
+    yield "half", data[: n // 2]
+    yield "all but the last byte", data[:-1]
+    yield "all but 100 bytes", data[:-100]
+    for frac in (0.1, 0.3, 0.5, 0.7, 0.9):
+        b = bytearray(data)
+        i = int(frac * n)
+        b[i] ^= 0xFF
+        yield f"byte {i} flipped", bytes(b)
+    yield "not a zip", b"hello world" * 100
+    yield "garbage tail", data + b"\x00" * 17
+
+
+def test_corrupt_checkpoint_raises_and_never_half_loads(tmp_path):
+    model, opt = _model_opt()
+    path = tmp_path / "ck.npz"
+    po.save(path, model=model, optimizer=opt, note="x")
+    saved = _snapshot(model, opt)
+    good = path.read_bytes()
+    model2, opt2 = _model_opt()
+    po.fit(model2, po.nn.SoftmaxCrossEntropy(), opt2, *worker.build("adam", True, False)[2:], epochs=1,
+           batch_size=64, progress=False)   # a different state than the file's
+    mine = tmp_path / "mine.npz"
+    po.save(mine, model=model2, optimizer=opt2)
+    before = _snapshot(model2, opt2)
+    assert before != saved
+    outcomes = {}
+    for what, data in _corruptions(good):
+        bad = tmp_path / "bad.npz"
+        bad.write_bytes(data)
+        try:
+            po.load(bad, model=model2, optimizer=opt2)
+        except ValueError as e:
+            assert "bad.npz" in str(e), f"{what}: the message does not name the file: {e}"
+            now = _snapshot(model2, opt2)
+            diff = [k for k in before if now.get(k) != before[k]] + [k for k in now if k not in before]
+            assert not diff, f"{what}: the model/optimizer changed on a failed load: {diff[:5]}"
+            outcomes[what] = "ValueError"
+        else:
+            # a flipped byte in a zip field that no checksum covers (a local header's timestamp, say) is
+            # harmless: the data passed its CRC. What was loaded must then be exactly what was saved.
+            assert what.startswith(("byte", "garbage")), f"{what} was accepted"
+            now = _snapshot(model2, opt2)
+            assert now == saved, f"{what}: accepted, but the loaded state is not the saved one"
+            po.load(mine, model=model2, optimizer=opt2)
+            assert _snapshot(model2, opt2) == before
+            outcomes[what] = "accepted (intact data)"
+    assert list(outcomes.values()).count("ValueError") >= 8, outcomes
+
+
+def test_resume_from_corrupt_file_raises_before_training(tmp_path):
+    model, opt, X, y = worker.build("adam", True, False)
+    bad = tmp_path / "ck.npz"
+    bad.write_bytes(b"PK\x03\x04" + b"\x00" * 50)
+    before = _snapshot(model, opt)
+    with pytest.raises(ValueError, match="ck.npz"):
+        po.fit(model, po.nn.SoftmaxCrossEntropy(), opt, X, y, epochs=1, progress=False, resume=str(bad))
+    assert _snapshot(model, opt) == before
+
+
+def test_save_interrupted_keeps_previous_checkpoint(tmp_path, monkeypatch):
+    """An exception in the middle of writing (here: the disk 'fills' at os.fsync) leaves the old file."""
+    model, opt = _model_opt()
+    path = tmp_path / "ck.npz"
+    po.save(path, model=model, optimizer=opt)
+    old = path.read_bytes()
+
+    def boom(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", boom)
+    with pytest.raises(OSError):
+        po.save(path, model=model, optimizer=opt, more=np.zeros(1000))
+    monkeypatch.undo()
+    assert path.read_bytes() == old
+    po.load(path)
+    assert [f for f in os.listdir(tmp_path) if f != "ck.npz"] == [], "a temporary file was left behind"
+
+
+def test_save_killed_mid_write_keeps_previous_checkpoint(tmp_path):
+    """SIGKILL a process that saves a large checkpoint in a loop: the file always loads."""
+    path = tmp_path / "ck.npz"
+    code = ("import numpy as np, pyoptim as po, sys\n"
+            "p = sys.argv[1]\n"
+            "po.save(p, big=np.zeros(10))\n"
+            "print('ready', flush=True)\n"
+            "i = 0\n"
+            "while True:\n"
+            "    i += 1\n"
+            "    po.save(p, big=np.full(3_000_000, float(i)), i=i)\n")
+    rng = np.random.default_rng(3)
+    for _ in range(4):
+        p = subprocess.Popen([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE, text=True, env=_env())
+        try:
+            assert p.stdout.readline().strip() == "ready"
+            time.sleep(float(rng.uniform(0.05, 0.6)))
+            p.kill()
+            p.wait()
+        finally:
+            p.stdout.close()
+        ck = po.load(path)
+        big = ck["extra"]["big"]
+        assert big.size in (10, 3_000_000) and np.all(big == big.flat[0])
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report(request):
+    yield
+    if not KILLS:
+        return
+    path = os.environ.get("PYOPTIM_REL_KILLS", os.path.join(tempfile.gettempdir(), "pyoptim_rel_kills.json"))
+    with open(path, "w") as f:
+        json.dump(KILLS, f, indent=1)
+    tr = request.config.pluginmanager.getplugin("terminalreporter")
+    cap = request.config.pluginmanager.getplugin("capturemanager")
+    if tr is not None and cap is not None:
+        with cap.global_and_fixture_disabled():
+            for k, r in KILLS.items():
+                tr.write_line(f"reliability: kill-and-resume ({k}): {r['kills']} SIGKILL points, "
+                              f"{r['finished_before_kill']} runs finished before their kill, bit-identical; "
+                              f"left-over files: {r['leftover_files']}")

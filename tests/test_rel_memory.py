@@ -1,0 +1,129 @@
+"""Memory (issue 6, part 4): reference counts and peak RSS stay flat over 100,000 calls of each kernel,
+on the success path and on an error path (a raise from the argument checks), compared before and after
+(never absolute counts). Marked slow: `pytest -m slow` runs it (about a minute).
+
+Figures (per kernel: refcount deltas of every argument and of None/True/False, RSS delta) are printed
+and written to PYOPTIM_REL_MEMORY (default <tmp>/pyoptim_rel_memory.json).
+"""
+from __future__ import annotations
+
+import gc
+import json
+import os
+import resource
+import sys
+import tempfile
+
+import numpy as np
+import pytest
+
+from pyoptim import kernels
+
+import kernel_registry as kr
+
+NAMES = kr.kernel_names()
+CALLS = int(os.environ.get("PYOPTIM_REL_LEAK_CALLS", "100000"))
+RSS_TOL = 4 * 2**20       # bytes: a leak of 40 bytes per call over 100,000 calls would be 4 MB
+REF_TOL = 50              # a reference leaked per call would show as ~100,000
+RESULTS: dict = {}
+
+
+def _rss() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _refs(values: dict) -> dict:
+    out = {"None": sys.getrefcount(None), "True": sys.getrefcount(True), "False": sys.getrefcount(False)}
+    for k, v in values.items():
+        out[k] = sys.getrefcount(v)
+        if isinstance(v, (list, tuple)):
+            for i, x in enumerate(v):
+                out[f"{k}[{i}]"] = sys.getrefcount(x)
+    return out
+
+
+def _small_call(name):
+    """A modest valid call (small shapes, finite values), not the simplest example."""
+    calls = kr.sample_calls(name, 12, finite=True)
+    for c in reversed(calls):
+        sizes = [v.size for v in c.values() if isinstance(v, np.ndarray)]
+        if sizes and 0 < max(sizes) <= 4096:
+            return c
+    return calls[-1]
+
+
+def _error_call(name, values):
+    """The same call with the first array argument made float16: a TypeError from the checks, after
+    the other arguments were parsed."""
+    bad = dict(values)
+    for k, v in values.items():
+        if isinstance(v, np.ndarray):
+            bad[k] = v.astype(np.float16) if v.dtype.kind == "f" else v.astype(np.float64)
+            return bad
+        if isinstance(v, (list, tuple)) and v:
+            bad[k] = type(v)([v[0].astype(np.float16)] + list(v[1:]))
+            return bad
+    bad["__bogus__"] = 1
+    return bad
+
+
+def _loop(fn, values, n):
+    pos, kw = kr.split_args(fn, values) if "__bogus__" not in values else (None, None)
+    if pos is None:
+        vals = dict(values)
+        vals.pop("__bogus__")
+        pos, kw = kr.split_args(fn, vals)
+        kw = dict(kw, __bogus__=1)
+    with np.errstate(all="ignore"):
+        for _ in range(n):
+            try:
+                fn(*pos, **kw)
+            except Exception:  # noqa: BLE001 - the error path is what is measured
+                pass
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", ["ok", "error"])
+@pytest.mark.parametrize("name", NAMES)
+def test_no_leak_over_many_calls(name, path):
+    fn = getattr(kernels, name)
+    values = _small_call(name)
+    if path == "error":
+        values = _error_call(name, values)
+    _loop(fn, values, 2000)                  # warm up: caches, first-touch pages, interned objects
+    gc.collect()
+    r0, m0 = _refs(values), _rss()
+    _loop(fn, values, CALLS)
+    gc.collect()
+    r1, m1 = _refs(values), _rss()
+    dref = {k: r1[k] - r0[k] for k in r0}
+    drss = m1 - m0
+    RESULTS[f"{name}:{path}"] = {"calls": CALLS, "rss_delta_bytes": drss, "refcount_deltas": dref,
+                                 "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+    bad = {k: d for k, d in dref.items() if abs(d) > REF_TOL}
+    assert not bad, f"{name} ({path}): reference counts drifted over {CALLS} calls: {bad}"
+    assert drss < RSS_TOL, f"{name} ({path}): RSS grew by {drss / 2**20:.1f} MiB over {CALLS} calls"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report(request):
+    yield
+    if not RESULTS:
+        return
+    path = os.environ.get("PYOPTIM_REL_MEMORY", os.path.join(tempfile.gettempdir(), "pyoptim_rel_memory.json"))
+    with open(path, "w") as f:
+        json.dump(RESULTS, f, indent=1, sort_keys=True)
+    tr = request.config.pluginmanager.getplugin("terminalreporter")
+    cap = request.config.pluginmanager.getplugin("capturemanager")
+    if tr is None or cap is None:
+        return
+    with cap.global_and_fixture_disabled():
+        tr.write_line("")
+        tr.write_line(f"reliability: memory over {CALLS} calls per kernel and path (details in {path})")
+        worst_ref = max(max((abs(d) for d in r["refcount_deltas"].values()), default=0) for r in RESULTS.values())
+        worst_rss = max(r["rss_delta_bytes"] for r in RESULTS.values())
+        for key, r in sorted(RESULTS.items()):
+            mr = max((abs(d) for d in r["refcount_deltas"].values()), default=0)
+            tr.write_line(f"  {key:40s} rss {r['rss_delta_bytes'] / 1024:8.0f} KiB   max |refcount delta| {mr}")
+        tr.write_line(f"  worst: rss {worst_rss / 1024:.0f} KiB, refcount {worst_ref}")
