@@ -20,6 +20,48 @@ static PyObject *so_vec(const double *x, size_t n)
     return a;
 }
 
+/* An int64 label array of shape (N,): TypeError naming `name` for a wrong type, dtype or byte order;
+ * ValueError for the layout (unaligned, not C-contiguous) or the shape -- the same split as po_arr. Every
+ * integer-array argument of this file goes through here (the kernels read it as const int64_t *). */
+static PyArrayObject *so_labels(const char *fn, PyObject *o, const char *name, size_t N)
+{
+    if (!PyArray_Check(o)) {
+        PyErr_Format(PyExc_TypeError, "%s(): argument '%s' must be a numpy.ndarray of int64 labels, got %.100s",
+                     fn, name, Py_TYPE(o)->tp_name);
+        return NULL;
+    }
+    PyArrayObject *a = (PyArrayObject *)o;
+    if (!(PyArray_ISSIGNED(a) && PyArray_ITEMSIZE(a) == 8)) {
+        PyObject *s = PyObject_Str((PyObject *)PyArray_DESCR(a));
+        PyErr_Format(PyExc_TypeError, "%s(): argument '%s' must have dtype int64 (labels), got %S", fn, name,
+                     s ? s : Py_None);
+        Py_XDECREF(s);
+        return NULL;
+    }
+    if (PyArray_ISBYTESWAPPED(a)) {
+        PyErr_Format(PyExc_TypeError, "%s(): argument '%s' must be in native byte order "
+                     "(got a byte-swapped array; use arr.astype(arr.dtype.newbyteorder('=')))", fn, name);
+        return NULL;
+    }
+    if (!PyArray_ISALIGNED(a)) {
+        PyErr_Format(PyExc_ValueError, "%s(): argument '%s' must be aligned", fn, name);
+        return NULL;
+    }
+    if (!PyArray_IS_C_CONTIGUOUS(a)) {
+        PyErr_Format(PyExc_ValueError, "%s(): argument '%s' must be C-contiguous (use np.ascontiguousarray)",
+                     fn, name);
+        return NULL;
+    }
+    if (PyArray_NDIM(a) != 1 || (size_t)PyArray_DIM(a, 0) != N) {
+        PyObject *sh = PyObject_GetAttrString((PyObject *)a, "shape");
+        PyErr_Format(PyExc_ValueError, "%s(): argument '%s' has shape %S, expected (%zu,)", fn, name,
+                     sh ? sh : Py_None, N);
+        Py_XDECREF(sh);
+        return NULL;
+    }
+    return a;
+}
+
 /* Copy `obj` (array-like of n floats, 1-D of shape (n,), or `ndim2` (n, n)) into out; ValueError
  * naming `what` on a wrong shape. */
 static int so_copy_out(PyObject *obj, double *out, size_t n, int square, const char *what)
@@ -214,14 +256,14 @@ static int so_parse_model(PyObject *t, po_model *md, size_t n)
             if (len != 5) goto bad;
             long K = PyLong_AsLong(PyTuple_GET_ITEM(t, 4));
             if (K == -1 && PyErr_Occurred()) return -1;
-            if (!PyArray_Check(oy) || PyArray_TYPE((PyArrayObject *)oy) != NPY_INT64 ||
-                !PyArray_IS_C_CONTIGUOUS((PyArrayObject *)oy) || PyArray_NDIM((PyArrayObject *)oy) != 1 ||
-                (size_t)PyArray_DIM((PyArrayObject *)oy, 0) != md->N || K < 1 || md->D * (size_t)K != n) {
+            PyArrayObject *lab = so_labels(fn, oy, "y", md->N);
+            if (!lab) return -1;
+            if (K < 1 || md->D * (size_t)K != n) {
                 PyErr_SetString(PyExc_ValueError, "_minimize(): softmax model arrays do not match x0");
                 return -1;
             }
             md->K = (size_t)K;
-            md->labels = PyArray_DATA((PyArrayObject *)oy);
+            md->labels = PyArray_DATA(lab);
             return 0;
         }
         PyArrayObject *y = po_arr(fn, oy, "y", 0);
@@ -448,12 +490,12 @@ static PyObject *py_lbfgs_two_loop(PyObject *self, PyObject *args, PyObject *kw)
     static const char *fn = "lbfgs_two_loop";
     static char *kwlist[] = {"d", "g", "s", "y", "rho", "newest", "count", "gamma", NULL};
     PyObject *od, *og, *os, *oy, *orho;
-    Py_ssize_t newest = -1, count = -1;
+    Py_ssize_t newest = PY_SSIZE_T_MIN, count = PY_SSIZE_T_MIN;   /* sentinels: not given */
     double gamma = NAN;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOOO|$nnd:lbfgs_two_loop", kwlist, &od, &og, &os, &oy, &orho,
                                      &newest, &count, &gamma))
         return NULL;
-    if (newest < 0 || count < 0 || isnan(gamma)) {
+    if (newest == PY_SSIZE_T_MIN || count == PY_SSIZE_T_MIN || isnan(gamma)) {
         PyErr_SetString(PyExc_TypeError, "lbfgs_two_loop(): keyword arguments 'newest', 'count' and 'gamma' are required");
         return NULL;
     }
@@ -470,7 +512,8 @@ static PyObject *py_lbfgs_two_loop(PyObject *self, PyObject *args, PyObject *kw)
     PyArrayObject *rho = y ? so_arr(fn, orho, "rho", 0, d, "d", 1, m, 0) : NULL;
     if (!rho) return NULL;
     if (po_check_range(fn, "count", (double)count, 0, (double)m) < 0) return NULL;
-    if (count > 0 && po_check_range(fn, "newest", (double)newest, 0, (double)m - 1) < 0) return NULL;
+    /* newest indexes a row of the ring buffers even when no pair is stored yet */
+    if (po_check_range(fn, "newest", (double)newest, 0, m > 0 ? (double)m - 1 : 0.0) < 0) return NULL;
     PyArrayObject *arrs[] = {d, g, s, y, rho};
     const char *names[] = {"d", "g", "s", "y", "rho"};
     if (po_check_disjoint(fn, 5, arrs, names) < 0) return NULL;
@@ -492,10 +535,14 @@ PyDoc_STRVAR(bfgs_update_doc,
 "The BFGS update of the inverse-Hessian approximation H (n x n), in place (Nocedal & Wright eq. 6.17;\n"
 "book 8.6.3):\n\n"
 "    rho = 1 / (y's)\n"
-"    H <- (I - rho s y') H (I - rho y s') + rho s s'\n"
-"       = H - rho (s (Hy)' + (Hy) s') + (rho^2 y'Hy + rho) s s'\n\n"
+"    H <- (I - rho s y') H (I - rho y s') + rho s s'\n\n"
+"computed in this product form in O(n^2) (u = H'y; rows of P H with P_ii = 1 - rho s_i y_i formed\n"
+"first, as in the explicit product), accumulating in double. The algebraically equal expanded form\n"
+"H - rho (s (Hy)' + (Hy) s') + (rho^2 y'Hy + rho) s s' cancels catastrophically when |H| is much larger\n"
+"than the update (H = [[1.26e33]], s = y = [0.126] gave 0 instead of 1), so it is not used.\n"
 "s = x_{k+1} - x_k, y = g_{k+1} - g_k. Returns True if H was updated, False if skipped because\n"
-"y's <= 0 (the curvature condition fails: the update would lose positive definiteness).");
+"y's <= 0 (the curvature condition fails: the update would lose positive definiteness).\n"
+"s and y may be the same array; H may not share memory with either.");
 
 static PyObject *py_bfgs_update(PyObject *self, PyObject *args, PyObject *kw)
 {
@@ -510,10 +557,11 @@ static PyObject *py_bfgs_update(PyObject *self, PyObject *args, PyObject *kw)
     PyArrayObject *H = so_arr(fn, oH, "H", PO_W, s, "s", 2, n, n);
     PyArrayObject *y = H ? so_arr(fn, oy, "y", 0, s, "s", 1, n, 0) : NULL;
     if (!y) return NULL;
-    PyArrayObject *arrs[] = {H, s, y};
-    const char *names[] = {"H", "s", "y"};
-    if (po_check_disjoint(fn, 3, arrs, names) < 0) return NULL;
-    double *work = PyMem_Malloc((n + 1) * sizeof(double));
+    /* only the target H must not overlap an input; s and y are read-only and may be the same array */
+    PyArrayObject *arrs_s[] = {H, s}, *arrs_y[] = {H, y};
+    const char *names_s[] = {"H", "s"}, *names_y[] = {"H", "y"};
+    if (po_check_disjoint(fn, 2, arrs_s, names_s) < 0 || po_check_disjoint(fn, 2, arrs_y, names_y) < 0) return NULL;
+    double *work = PyMem_Malloc((2 * n + 1) * sizeof(double));
     if (!work) return PyErr_NoMemory();
     int st;
     Py_BEGIN_ALLOW_THREADS
@@ -609,7 +657,9 @@ PyDoc_STRVAR(cg_step_doc,
 "One iteration of linear conjugate gradients for A x = b (Nocedal & Wright Algorithm 5.2; book 8.6.2),\n"
 "in place on x, the residual r = b - A x and the direction p, given Ap = A p and rr = r'r:\n\n"
 "    alpha = rr / (p'Ap);  x += alpha p;  r -= alpha Ap;  rr' = r'r;  p <- r + (rr' / rr) p\n\n"
-"Returns rr'. Raises numpy.linalg.LinAlgError when p'Ap <= 0 (A is not positive definite).");
+"Returns rr'. Raises ValueError unless rr > 0: rr = r'r = 0 means r = 0, i.e. CG has already converged\n"
+"(stop before calling; the step would divide by zero), and nothing is written. Raises\n"
+"numpy.linalg.LinAlgError when p'Ap <= 0 (A is not positive definite).");
 
 static PyObject *py_cg_step(PyObject *self, PyObject *args, PyObject *kw)
 {
@@ -618,6 +668,13 @@ static PyObject *py_cg_step(PyObject *self, PyObject *args, PyObject *kw)
     PyObject *ox, *or_, *op, *oAp;
     double rr;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOOd:cg_step", kwlist, &ox, &or_, &op, &oAp, &rr)) return NULL;
+    if (!(rr > 0.0)) {
+        char *sv = PyOS_double_to_string(rr, 'r', 0, 0, NULL);
+        PyErr_Format(PyExc_ValueError, "cg_step(): invalid rr: %s (expected r'r > 0; rr = 0 means the residual is "
+                     "zero: CG has converged, stop before calling cg_step)", sv ? sv : "?");
+        PyMem_Free(sv);
+        return NULL;
+    }
     PyArrayObject *x = po_arr(fn, ox, "x", PO_W);
     if (!x) return NULL;
     size_t n = PO_SIZE(x);
@@ -645,7 +702,10 @@ PyDoc_STRVAR(coordinate_descent_sweep_doc,
 "on ``x``: for i = 0 .. n-1 in turn,\n\n"
 "    x_i <- S(b_i - sum_{j != i} A_ij x_j, l1) / A_ii,     S(z, l) = sign(z) max(|z| - l, 0)\n\n"
 "the exact minimizer over x_i with the others fixed (soft-thresholding when l1 > 0: the lasso).\n"
-"``path`` (n x n, optional) receives x after each coordinate update (row i). Returns max_i |dx_i|.");
+"``path`` (n x n, optional) receives x after each coordinate update (row i). Returns max_i |dx_i|.\n\n"
+"Non-finite values follow IEEE arithmetic (docs/nonfinite.md): a NaN in b, x or A reaching z_i (or a\n"
+"NaN A_ii) makes x_i NaN, and it spreads to later coordinates through the sums; the returned change is\n"
+"then NaN. Inside the threshold (|z| <= l1) x_i is exactly 0, also when A_ii = 0.");
 
 static PyObject *py_coordinate_descent_sweep(PyObject *self, PyObject *args, PyObject *kw)
 {
@@ -764,13 +824,8 @@ static PyObject *so_model_vg(const char *fn, int kind, PyObject *args, PyObject 
     if (!g) return NULL;
     PyArrayObject *y;
     if (kind == 2) {
-        if (!PyArray_Check(oy) || PyArray_TYPE((PyArrayObject *)oy) != NPY_INT64 ||
-            !PyArray_IS_C_CONTIGUOUS((PyArrayObject *)oy) || PyArray_ISBYTESWAPPED((PyArrayObject *)oy)) {
-            PyErr_Format(PyExc_TypeError, "%s(): argument 'y' must be a C-contiguous int64 array of labels", fn);
-            return NULL;
-        }
-        y = (PyArrayObject *)oy;
-        if (so_shape(fn, y, "y", 1, N, 0) < 0) return NULL;
+        y = so_labels(fn, oy, "y", N);
+        if (!y) return NULL;
     } else {
         y = so_arr(fn, oy, "y", 0, X, "X", 1, N, 0);
         if (!y) return NULL;
@@ -824,7 +879,8 @@ PyDoc_STRVAR(softmax_value_and_grad_doc,
 "Softmax regression with K = n_classes, W = w.reshape(D, K), Z = XW; value returned, gradient\n"
 "written into ``g``, in one pass over the rows of X:\n\n"
 "    f = (1/N) sum_i [logsumexp(Z_i) - Z_{i, y_i}] + (l2/2) ||W||^2,    G = X'(softmax(Z) - Y)/N + l2 W\n\n"
-"y: int64 labels in [0, K) (ValueError otherwise). X (N, D), w and g (D*K,).");
+"y: int64 labels in [0, K) (ValueError otherwise), native byte order (TypeError otherwise), aligned\n"
+"and C-contiguous (ValueError otherwise). X (N, D), w and g (D*K,).");
 
 static PyObject *py_softmax_value_and_grad(PyObject *self, PyObject *args, PyObject *kw)
 {

@@ -48,24 +48,49 @@ int PO_FN(po_lbfgs_two_loop)(PO_T *d, const PO_T *g, const PO_T *S, const PO_T *
     return PO_OK;
 }
 
-/* N&W eq. 6.17 expanded with Hy = H y, r = 1/(y's):
- *   H <- H - r (s (Hy)' + (Hy) s') + (r^2 y'Hy + r) s s'.   Skipped (returns 1) unless y's > 0. */
+/* N&W eq. 6.17 in product form, H <- P H P' + r s s' with P = I - r s y', r = 1/(y's), in O(n^2) and
+ * with the twin's grouping (pyoptim._reference.bfgs_update forms P explicitly). Row i of PH is
+ *   (PH)_ij = (1 - r s_i y_i) H_ij - r s_i (u_j - y_i H_ij),   u = H'y,
+ * i.e. the diagonal factor P_ii = 1 - r (s_i y_i) is formed first, as in the explicit product; then
+ *   H'_ij = (PH)_ij (1 - r y_j s_j) - r s_j (w_i - (PH)_ij y_j) + r s_i s_j,   w_i = (PH)_i: y.
+ * The expanded form H - r(s(Hy)' + (Hy)s') + (r^2 y'Hy + r) ss' subtracts O(|H|) terms whose
+ * difference is the O(r|s|^2) update: with |H| >> the update (H = [[1.26e33]], s = y = [0.126]) it
+ * returned 0 instead of 1. Rows are independent given u, so H is updated row by row in place.
+ * Skipped (returns 1) unless y's > 0. work: 2n doubles. */
 int PO_FN(po_bfgs_update)(PO_T *H, const PO_T *s, const PO_T *y, size_t n, double *work)
 {
     double ys = PO_FN(po_so_dot)(y, s, n);
     if (!(ys > 0.0) || !isfinite(ys)) return 1;
-    double r = 1.0 / ys, yHy = 0.0;
-    double *Hy = work;
-    for (size_t i = 0; i < n; i++) {
-        Hy[i] = PO_FN(po_so_dot)(H + i * n, y, n);
-        yHy += (double)y[i] * Hy[i];
+    double r = 1.0 / ys;
+    double *u = work, *ph = work + n;
+    for (size_t j = 0; j < n; j++) u[j] = 0.0;
+    for (size_t k = 0; k < n; k++) {
+        double yk = (double)y[k];
+        const PO_T *Hk = H + k * n;
+        for (size_t j = 0; j < n; j++) u[j] += yk * (double)Hk[j];
     }
-    double c = r * r * yHy + r;
     for (size_t i = 0; i < n; i++) {
-        double si = (double)s[i], hi = Hy[i];
         PO_T *Hi = H + i * n;
-        for (size_t j = 0; j < n; j++)
-            Hi[j] = (PO_T)((double)Hi[j] - r * (si * Hy[j] + hi * (double)s[j]) + c * si * (double)s[j]);
+        double si = (double)s[i], yi = (double)y[i];
+        double pii = 1.0 - r * (si * yi), rsi = r * si;
+        for (size_t j = 0; j < n; j++) {
+            double hij = (double)Hi[j];
+            ph[j] = pii * hij - rsi * (u[j] - yi * hij);
+        }
+        double w0 = 0.0, w1 = 0.0, w2 = 0.0, w3 = 0.0;   /* w_i = (PH)_i: y, four partial sums */
+        size_t j4 = 0;
+        for (; j4 + 4 <= n; j4 += 4) {
+            w0 += ph[j4] * (double)y[j4];
+            w1 += ph[j4 + 1] * (double)y[j4 + 1];
+            w2 += ph[j4 + 2] * (double)y[j4 + 2];
+            w3 += ph[j4 + 3] * (double)y[j4 + 3];
+        }
+        for (; j4 < n; j4++) w0 += ph[j4] * (double)y[j4];
+        double w = (w0 + w1) + (w2 + w3);
+        for (size_t j = 0; j < n; j++) {
+            double sj = (double)s[j], yj = (double)y[j];
+            Hi[j] = (PO_T)(ph[j] * (1.0 - r * (yj * sj)) - r * sj * (w - ph[j] * yj) + r * (si * sj));
+        }
     }
     return PO_OK;
 }
@@ -169,9 +194,11 @@ int PO_FN(po_sym_eig)(PO_T *w, PO_T *V, const PO_T *A, size_t n, double *work)
 }
 
 /* N&W Algorithm 5.2, one iteration given Ap = A p (r = b - A x):
- *   a = rr / p'Ap;  x += a p;  r -= a Ap;  rr' = r'r;  p <- r + (rr'/rr) p. */
+ *   a = rr / p'Ap;  x += a p;  r -= a Ap;  rr' = r'r;  p <- r + (rr'/rr) p.
+ * rr must be > 0 (PO_ERR_VALUE otherwise, nothing written): rr = 0 means r = 0, CG has converged. */
 int PO_FN(po_cg_step)(PO_T *x, PO_T *r, PO_T *p, const PO_T *Ap, size_t n, double rr, double *rr_new)
 {
+    if (!(rr > 0.0)) return PO_ERR_VALUE;   /* rr = r'r = 0: converged (the caller stops); NaN: invalid */
     double pAp = PO_FN(po_so_dot)(p, Ap, n);
     if (!(pAp > 0.0)) return PO_ERR_NOT_PD;
     PO_T a = (PO_T)(rr / pAp);
@@ -188,17 +215,21 @@ int PO_FN(po_cg_step)(PO_T *x, PO_T *r, PO_T *p, const PO_T *Ap, size_t n, doubl
 
 /* Book 8.7.2, exact cyclic coordinate descent on x'Ax/2 - b'x + l1 |x|_1, one sweep:
  *   x_i <- S(b_i - sum_{j != i} A_ij x_j, l1) / A_ii,   S(z, l) = sign(z) max(|z| - l, 0).
- * Returns max_i |change of x_i|; path (n x n, optional): row i = x after coordinate i. */
+ * Returns max_i |change of x_i| (NaN if any change is NaN); path (n x n, optional): row i = x after
+ * coordinate i. A NaN in z_i or A_ii gives x_i = NaN (IEEE propagation, docs/nonfinite.md); inside the
+ * threshold (|z| <= l1) x_i is exactly 0 otherwise, even for A_ii = 0 (the minimizer over x_i). */
 double PO_FN(po_cd_sweep)(PO_T *x, const PO_T *A, const PO_T *b, size_t n, double l1, PO_T *path)
 {
     double maxd = 0.0;
     for (size_t i = 0; i < n; i++) {
         double aii = (double)A[i * n + i];
         double z = (double)b[i] - (PO_FN(po_so_dot)(A + i * n, x, n) - aii * (double)x[i]);
-        double az = fabs(z) - l1;
-        double v = az > 0.0 ? (z > 0 ? az : -az) / aii : 0.0;
+        double az = fabs(z) - l1, v;
+        if (az > 0.0) v = (z > 0 ? az : -az) / aii;
+        else if (isnan(az) || isnan(aii)) v = az + aii;   /* a NaN propagates (the twin's max keeps it) */
+        else v = 0.0;   /* inside the threshold: exactly 0, also when A_ii = 0 */
         double ch = fabs(v - (double)x[i]);
-        if (!(ch <= maxd)) maxd = ch;
+        if (ch > maxd || isnan(ch)) maxd = ch;   /* a NaN change sticks: later finite ones don't hide it */
         x[i] = (PO_T)v;
         if (path) memcpy(path + i * n, x, n * sizeof(PO_T));
     }
@@ -279,15 +310,17 @@ static int PO_FN(po_so_glm)(int kind, PO_T *g, double *f, const PO_T *w, const P
         pg[D] = fs;
     }
     double inv = 1.0 / (double)(N > 0 ? N : 1);
-    double fs = 0.0, ww = 0.0;
-    for (size_t j = 0; j < D; j++) ww += (double)w[j] * (double)w[j];
+    /* the penalty as sum_j ((l2/2) w_j) w_j, in the twin's order ((0.5*l2*w) @ w): l2 = 0 adds exactly 0
+     * even when ||w||^2 overflows ((l2/2) ||w||^2 would be 0 * inf = NaN) */
+    double fs = 0.0, pen = 0.0, hl2 = 0.5 * l2;
+    for (size_t j = 0; j < D; j++) pen += (hl2 * (double)w[j]) * (double)w[j];
     for (size_t j = 0; j < D; j++) {
         double s = 0.0;
         for (size_t blk = 0; blk < nb; blk++) s += part[blk * stride + j];
         g[j] = (PO_T)(s * inv + l2 * (double)w[j]);
     }
     for (size_t blk = 0; blk < nb; blk++) fs += part[blk * stride + D];
-    *f = fs * inv + 0.5 * l2 * ww;
+    *f = fs * inv + pen;
     free(part);
     return PO_OK;
 }
@@ -351,15 +384,15 @@ int PO_FN(po_softmax)(PO_T *g, double *f, const PO_T *w, const PO_T *X, const in
         pg[DK] = fs;
     }
     double inv = 1.0 / (double)(N > 0 ? N : 1);
-    double fs = 0.0, ww = 0.0;
-    for (size_t j = 0; j < DK; j++) ww += (double)w[j] * (double)w[j];
+    double fs = 0.0, pen = 0.0, hl2 = 0.5 * l2;   /* penalty order: see po_so_glm */
+    for (size_t j = 0; j < DK; j++) pen += (hl2 * (double)w[j]) * (double)w[j];
     for (size_t j = 0; j < DK; j++) {
         double s = 0.0;
         for (size_t blk = 0; blk < nb; blk++) s += part[blk * stride + j];
         g[j] = (PO_T)(s * inv + l2 * (double)w[j]);
     }
     for (size_t blk = 0; blk < nb; blk++) fs += part[blk * stride + DK];
-    *f = fs * inv + 0.5 * l2 * ww;
+    *f = fs * inv + pen;
     free(part);
     return PO_OK;
 }

@@ -3,6 +3,8 @@
  *
  * Conventions (torch.optim's single-tensor path, so the numbers agree with torch.optim):
  *   g' = (maximize ? -g : g) + weight_decay * p          (coupled weight decay, book 7.1.1)
+ * The decay term is skipped when weight_decay == 0, as torch does (`if weight_decay != 0:`): adding
+ * 0 * p would turn g' into NaN wherever p is +-inf or NaN (wdc below: the coupled decay is on).
  * Hyperparameters are converted to PO_T once, so float32 arithmetic stays float32 (as torch does);
  * scalar factors that torch computes in Python (bias corrections, step sizes) are computed in double.
  * The order of the floating-point operations follows torch's ops (lerp_, addcmul_, addcdiv_), written
@@ -31,11 +33,11 @@ PO_INLINE PO_T PO_FN(po_lerp)(PO_T a, PO_T b, PO_T w, PO_T omw)
 typedef struct { PO_T lr, mu, damp1, wd, sgn; } PO_FN(po_sgd_c);
 
 PO_INLINE void PO_FN(po_sgd_body)(PO_T *restrict p, PO_T *restrict buf, const PO_T *restrict g, size_t n,
-                                  const PO_FN(po_sgd_c) *c, const int mode, const int nesterov)
+                                  const PO_FN(po_sgd_c) *c, const int mode, const int nesterov, const int wdc)
 {
     const PO_T lr = c->lr, mu = c->mu, damp1 = c->damp1, wd = c->wd, sgn = c->sgn;
     for (size_t i = 0; i < n; i++) {
-        PO_T gi = sgn * g[i] + wd * p[i];
+        PO_T gi = wdc ? sgn * g[i] + wd * p[i] : sgn * g[i];
         PO_T d = gi;
         if (mode == 1) {            /* first step: b = g' */
             buf[i] = gi;
@@ -50,13 +52,19 @@ PO_INLINE void PO_FN(po_sgd_body)(PO_T *restrict p, PO_T *restrict buf, const PO
 }
 
 static PO_CLONES void PO_FN(po_sgd_chunk)(PO_T *restrict p, PO_T *restrict buf, const PO_T *restrict g, size_t n,
-                                          const PO_FN(po_sgd_c) *c, int mode, int nesterov)
+                                          const PO_FN(po_sgd_c) *c, int mode, int nesterov, int wdc)
 {
-    if (mode == 0) PO_FN(po_sgd_body)(p, buf, g, n, c, 0, 0);
-    else if (mode == 1 && nesterov) PO_FN(po_sgd_body)(p, buf, g, n, c, 1, 1);
-    else if (mode == 1) PO_FN(po_sgd_body)(p, buf, g, n, c, 1, 0);
-    else if (nesterov) PO_FN(po_sgd_body)(p, buf, g, n, c, 2, 1);
-    else PO_FN(po_sgd_body)(p, buf, g, n, c, 2, 0);
+#define PO_SGD_DISPATCH(W)                                                                         \
+    do {                                                                                           \
+        if (mode == 0) PO_FN(po_sgd_body)(p, buf, g, n, c, 0, 0, W);                               \
+        else if (mode == 1 && nesterov) PO_FN(po_sgd_body)(p, buf, g, n, c, 1, 1, W);              \
+        else if (mode == 1) PO_FN(po_sgd_body)(p, buf, g, n, c, 1, 0, W);                          \
+        else if (nesterov) PO_FN(po_sgd_body)(p, buf, g, n, c, 2, 1, W);                           \
+        else PO_FN(po_sgd_body)(p, buf, g, n, c, 2, 0, W);                                         \
+    } while (0)
+    if (wdc) PO_SGD_DISPATCH(1);
+    else PO_SGD_DISPATCH(0);
+#undef PO_SGD_DISPATCH
 }
 
 int PO_FN(po_sgd)(PO_T *restrict p, PO_T *restrict buf, const PO_T *restrict g, size_t n,
@@ -65,8 +73,8 @@ int PO_FN(po_sgd)(PO_T *restrict p, PO_T *restrict buf, const PO_T *restrict g, 
     PO_FN(po_sgd_c) c = {(PO_T)hp->lr, (PO_T)hp->momentum, (PO_T)(1.0 - hp->dampening),
                          (PO_T)hp->weight_decay, hp->maximize ? (PO_T)-1 : (PO_T)1};
     int mode = (hp->momentum == 0.0 || buf == NULL) ? 0 : (hp->first_step ? 1 : 2);
-    int nesterov = hp->nesterov != 0;
-    PO_OPT_SPLIT(n, PO_FN(po_sgd_chunk)(p + lo, mode ? buf + lo : NULL, g + lo, len, &c, mode, nesterov));
+    int nesterov = hp->nesterov != 0, wdc = hp->weight_decay != 0.0;
+    PO_OPT_SPLIT(n, PO_FN(po_sgd_chunk)(p + lo, mode ? buf + lo : NULL, g + lo, len, &c, mode, nesterov, wdc));
     return PO_OK;
 }
 
@@ -77,17 +85,24 @@ int PO_FN(po_sgd)(PO_T *restrict p, PO_T *restrict buf, const PO_T *restrict g, 
  * Book: delta = eps is added outside the root, as here. Shapes: p, sum, g all (n,). */
 typedef struct { PO_T nclr, eps, wd, sgn; } PO_FN(po_adagrad_c);
 
-static PO_CLONES void PO_FN(po_adagrad_chunk)(PO_T *restrict p, PO_T *restrict s, const PO_T *restrict g,
-                                              size_t n, const PO_FN(po_adagrad_c) *c)
+PO_INLINE void PO_FN(po_adagrad_body)(PO_T *restrict p, PO_T *restrict s, const PO_T *restrict g, size_t n,
+                                      const PO_FN(po_adagrad_c) *c, const int wdc)
 {
     const PO_T nclr = c->nclr, eps = c->eps, wd = c->wd, sgn = c->sgn;
     for (size_t i = 0; i < n; i++) {
-        PO_T gi = sgn * g[i] + wd * p[i];
+        PO_T gi = wdc ? sgn * g[i] + wd * p[i] : sgn * g[i];
         PO_T r = s[i] + gi * gi;
         s[i] = r;
         PO_T std = PO_SQRT(r) + eps;
         p[i] = p[i] + (nclr * gi) / std;
     }
+}
+
+static PO_CLONES void PO_FN(po_adagrad_chunk)(PO_T *restrict p, PO_T *restrict s, const PO_T *restrict g,
+                                              size_t n, const PO_FN(po_adagrad_c) *c, int wdc)
+{
+    if (wdc) PO_FN(po_adagrad_body)(p, s, g, n, c, 1);
+    else PO_FN(po_adagrad_body)(p, s, g, n, c, 0);
 }
 
 int PO_FN(po_adagrad)(PO_T *restrict p, PO_T *restrict sum, const PO_T *restrict g, size_t n,
@@ -97,7 +112,8 @@ int PO_FN(po_adagrad)(PO_T *restrict p, PO_T *restrict sum, const PO_T *restrict
     double clr = hp->lr / (1.0 + (hp->step - 1.0) * hp->lr_decay);
     PO_FN(po_adagrad_c) c = {(PO_T)(-clr), (PO_T)hp->eps, (PO_T)hp->weight_decay,
                              hp->maximize ? (PO_T)-1 : (PO_T)1};
-    PO_OPT_SPLIT(n, PO_FN(po_adagrad_chunk)(p + lo, sum + lo, g + lo, len, &c));
+    int wdc = hp->weight_decay != 0.0;
+    PO_OPT_SPLIT(n, PO_FN(po_adagrad_chunk)(p + lo, sum + lo, g + lo, len, &c, wdc));
     return PO_OK;
 }
 
@@ -113,12 +129,12 @@ typedef struct { PO_T nlr, alpha, oma, eps, wd, mu, sgn; } PO_FN(po_rmsprop_c);
 
 PO_INLINE void PO_FN(po_rmsprop_body)(PO_T *restrict p, PO_T *restrict sq, PO_T *restrict ga, PO_T *restrict buf,
                                       const PO_T *restrict g, size_t n, const PO_FN(po_rmsprop_c) *c,
-                                      const int centered, const int mom)
+                                      const int centered, const int mom, const int wdc)
 {
     const PO_T nlr = c->nlr, alpha = c->alpha, oma = c->oma, eps = c->eps, wd = c->wd, mu = c->mu, sgn = c->sgn;
     const PO_T omw = (PO_T)1 - oma;
     for (size_t i = 0; i < n; i++) {
-        PO_T gi = sgn * g[i] + wd * p[i];
+        PO_T gi = wdc ? sgn * g[i] + wd * p[i] : sgn * g[i];
         PO_T r = sq[i] * alpha + (oma * gi) * gi;
         sq[i] = r;
         PO_T den;
@@ -141,23 +157,29 @@ PO_INLINE void PO_FN(po_rmsprop_body)(PO_T *restrict p, PO_T *restrict sq, PO_T 
 
 static PO_CLONES void PO_FN(po_rmsprop_chunk)(PO_T *restrict p, PO_T *restrict sq, PO_T *restrict ga,
                                               PO_T *restrict buf, const PO_T *restrict g, size_t n,
-                                              const PO_FN(po_rmsprop_c) *c, int centered, int mom)
+                                              const PO_FN(po_rmsprop_c) *c, int centered, int mom, int wdc)
 {
-    if (centered && mom) PO_FN(po_rmsprop_body)(p, sq, ga, buf, g, n, c, 1, 1);
-    else if (centered) PO_FN(po_rmsprop_body)(p, sq, ga, buf, g, n, c, 1, 0);
-    else if (mom) PO_FN(po_rmsprop_body)(p, sq, ga, buf, g, n, c, 0, 1);
-    else PO_FN(po_rmsprop_body)(p, sq, ga, buf, g, n, c, 0, 0);
+#define PO_RMSPROP_DISPATCH(W)                                                                     \
+    do {                                                                                           \
+        if (centered && mom) PO_FN(po_rmsprop_body)(p, sq, ga, buf, g, n, c, 1, 1, W);             \
+        else if (centered) PO_FN(po_rmsprop_body)(p, sq, ga, buf, g, n, c, 1, 0, W);               \
+        else if (mom) PO_FN(po_rmsprop_body)(p, sq, ga, buf, g, n, c, 0, 1, W);                    \
+        else PO_FN(po_rmsprop_body)(p, sq, ga, buf, g, n, c, 0, 0, W);                             \
+    } while (0)
+    if (wdc) PO_RMSPROP_DISPATCH(1);
+    else PO_RMSPROP_DISPATCH(0);
+#undef PO_RMSPROP_DISPATCH
 }
 
 int PO_FN(po_rmsprop)(PO_T *restrict p, PO_T *restrict sq, PO_T *restrict gavg, PO_T *restrict buf,
                       const PO_T *restrict g, size_t n, const po_rmsprop_hp *hp)
 {
-    int centered = hp->centered != 0, mom = hp->momentum > 0.0;
+    int centered = hp->centered != 0, mom = hp->momentum > 0.0, wdc = hp->weight_decay != 0.0;
     if ((centered && !gavg) || (mom && !buf)) return PO_ERR_VALUE;
     PO_FN(po_rmsprop_c) c = {(PO_T)(-hp->lr), (PO_T)hp->alpha, (PO_T)(1.0 - hp->alpha), (PO_T)hp->eps,
                              (PO_T)hp->weight_decay, (PO_T)hp->momentum, hp->maximize ? (PO_T)-1 : (PO_T)1};
     PO_OPT_SPLIT(n, PO_FN(po_rmsprop_chunk)(p + lo, sq + lo, centered ? gavg + lo : NULL,
-                                            mom ? buf + lo : NULL, g + lo, len, &c, centered, mom));
+                                            mom ? buf + lo : NULL, g + lo, len, &c, centered, mom, wdc));
     return PO_OK;
 }
 
@@ -165,27 +187,30 @@ int PO_FN(po_rmsprop)(PO_T *restrict p, PO_T *restrict sq, PO_T *restrict gavg, 
  *   decoupled: p <- p * (1 - lr * weight_decay)          (AdamW; else weight decay is added to g')
  *   m <- lerp(m, g', 1 - beta1)                          (book: s <- rho1 s + (1 - rho1) g)
  *   v <- beta2 * v + ((1 - beta2) * g') * g'             (book: r <- rho2 r + (1 - rho2) g*g)
- *   amsgrad: vmax <- max(vmax, v), used in place of v below
+ *   amsgrad: vmax <- max(vmax, v), used in place of v below (NaN-propagating, as torch.maximum)
  *   den = sqrt(v) / sqrt(1 - beta2^t) + eps              (book: sqrt(r_hat) + delta)
  *   p <- p + (-(lr / (1 - beta1^t)) * m) / den           (book: theta <- theta - eps s_hat / den)
  * Shapes: p, m, v, vmax, g all (n,). */
 typedef struct { PO_T nss, bc2s, eps, b1w, b1omw, beta2, omb2, cwd, dscale, sgn; } PO_FN(po_adam_c);
 
 PO_INLINE void PO_FN(po_adam_body)(PO_T *restrict p, PO_T *restrict m, PO_T *restrict v, PO_T *restrict vm,
-                                   const PO_T *restrict g, size_t n, const PO_FN(po_adam_c) *c, const int ams)
+                                   const PO_T *restrict g, size_t n, const PO_FN(po_adam_c) *c, const int ams,
+                                   const int wdc)
 {
     const PO_T nss = c->nss, bc2s = c->bc2s, eps = c->eps, b1w = c->b1w, b1omw = c->b1omw;
     const PO_T beta2 = c->beta2, omb2 = c->omb2, cwd = c->cwd, dscale = c->dscale, sgn = c->sgn;
     for (size_t i = 0; i < n; i++) {
         PO_T pi = p[i] * dscale;
-        PO_T gi = sgn * g[i] + cwd * pi;
+        PO_T gi = wdc ? sgn * g[i] + cwd * pi : sgn * g[i];
         PO_T mi = PO_FN(po_lerp)(m[i], gi, b1w, b1omw);
         m[i] = mi;
         PO_T vi = v[i] * beta2 + (omb2 * gi) * gi;
         v[i] = vi;
         if (ams) {
+            /* torch.maximum: NaN if either is NaN (w != w catches a NaN w; a NaN vi fails w >= vi).
+             * A select on two compares, so the loop still vectorizes (fmax would drop the NaN). */
             PO_T w = vm[i];
-            w = (w >= vi) ? w : vi;
+            w = (w >= vi || w != w) ? w : vi;
             vm[i] = w;
             vi = w;
         }
@@ -195,10 +220,13 @@ PO_INLINE void PO_FN(po_adam_body)(PO_T *restrict p, PO_T *restrict m, PO_T *res
 }
 
 static PO_CLONES void PO_FN(po_adam_chunk)(PO_T *restrict p, PO_T *restrict m, PO_T *restrict v, PO_T *restrict vm,
-                                           const PO_T *restrict g, size_t n, const PO_FN(po_adam_c) *c, int ams)
+                                           const PO_T *restrict g, size_t n, const PO_FN(po_adam_c) *c, int ams,
+                                           int wdc)
 {
-    if (ams) PO_FN(po_adam_body)(p, m, v, vm, g, n, c, 1);
-    else PO_FN(po_adam_body)(p, m, v, vm, g, n, c, 0);
+    if (ams && wdc) PO_FN(po_adam_body)(p, m, v, vm, g, n, c, 1, 1);
+    else if (ams) PO_FN(po_adam_body)(p, m, v, vm, g, n, c, 1, 0);
+    else if (wdc) PO_FN(po_adam_body)(p, m, v, vm, g, n, c, 0, 1);
+    else PO_FN(po_adam_body)(p, m, v, vm, g, n, c, 0, 0);
 }
 
 int PO_FN(po_adam)(PO_T *restrict p, PO_T *restrict m, PO_T *restrict v, PO_T *restrict vmax,
@@ -216,8 +244,9 @@ int PO_FN(po_adam)(PO_T *restrict p, PO_T *restrict m, PO_T *restrict v, PO_T *r
                           dec ? (PO_T)0 : (PO_T)hp->weight_decay,
                           dec ? (PO_T)(1.0 - hp->lr * hp->weight_decay) : (PO_T)1,
                           hp->maximize ? (PO_T)-1 : (PO_T)1};
-    int ams = hp->amsgrad != 0;
-    PO_OPT_SPLIT(n, PO_FN(po_adam_chunk)(p + lo, m + lo, v + lo, ams ? vmax + lo : NULL, g + lo, len, &c, ams));
+    int ams = hp->amsgrad != 0, wdc = !dec && hp->weight_decay != 0.0;
+    PO_OPT_SPLIT(n, PO_FN(po_adam_chunk)(p + lo, m + lo, v + lo, ams ? vmax + lo : NULL, g + lo, len, &c, ams,
+                                         wdc));
     return PO_OK;
 }
 

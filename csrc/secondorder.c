@@ -103,7 +103,7 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
     /* workspace: x_prev, g_prev, d, ls (3n), + method storage */
     size_t need = 6 * n;
     if (meth == PO_M_LBFGS) need += 2 * m * n + m;
-    if (meth == PO_M_BFGS) need += n * n + n;
+    if (meth == PO_M_BFGS) need += n * n + 2 * n;   /* H and po_bfgs_update's 2n work */
     if (meth == PO_M_NEWTON) need += 5 * n * n + n;
     if (meth == PO_M_NEWTON_CG) need += 4 * n;
     double *buf = malloc(need * sizeof(double));

@@ -120,7 +120,8 @@ double po_so_dot_##SUF(const T *a, const T *b, size_t n);                       
 /* d = -H g by the two-loop recursion (N&W Alg. 7.4), H0 = gamma I; pairs newest..newest-count+1 */     \
 int po_lbfgs_two_loop_##SUF(T *d, const T *g, const T *S, const T *Y, const T *rho, size_t n, size_t m, \
                             size_t newest, size_t count, double gamma);                                 \
-/* BFGS inverse update H <- (I - r s y')H(I - r y s') + r s s', r = 1/y's (N&W 6.17); 1 if skipped */   \
+/* BFGS inverse update H <- (I - r s y')H(I - r y s') + r s s', r = 1/y's (N&W 6.17), product form in  \
+ * O(n^2); 1 if skipped (y's <= 0). work: 2n doubles */                                               \
 int po_bfgs_update_##SUF(T *H, const T *s, const T *y, size_t n, double *work);                         \
 /* lower Cholesky A + shift I = L L' into L (n x n); PO_ERR_NOT_PD if it fails */                       \
 int po_cholesky_##SUF(T *L, const T *A, size_t n, double shift);                                        \
@@ -128,7 +129,8 @@ int po_cholesky_##SUF(T *L, const T *A, size_t n, double shift);                
 void po_cholesky_solve_lower_##SUF(T *x, const T *L, const T *b, size_t n);                            \
 /* symmetric eigendecomposition by cyclic Jacobi: A = V diag(w) V', w ascending, V[:, j] vectors */    \
 int po_sym_eig_##SUF(T *w, T *V, const T *A, size_t n, double *work);                                   \
-/* one linear CG step (N&W Alg. 5.2) given Ap: x += a p, r -= a Ap, p <- r + (r'r/rr) p */              \
+/* one linear CG step (N&W Alg. 5.2) given Ap: x += a p, r -= a Ap, p <- r + (r'r/rr) p;              \
+ * PO_ERR_VALUE unless rr > 0 (rr = 0: converged), PO_ERR_NOT_PD unless p'Ap > 0 */                   \
 int po_cg_step_##SUF(T *x, T *r, T *p, const T *Ap, size_t n, double rr, double *rr_new);               \
 /* one sweep of exact coordinate descent on x'Ax/2 - b'x + l1|x|_1; returns max |dx_i| */           \
 double po_cd_sweep_##SUF(T *x, const T *A, const T *b, size_t n, double l1, T *path);                  \

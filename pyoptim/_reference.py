@@ -10,11 +10,20 @@ import numpy as np
 # --- optim: first-order updates (book 8.3, 8.5) -------------------------------------------------------
 
 
+def _decayed(grad, param, weight_decay, maximize):
+    """g' = (-g if maximize else g) + weight_decay * param, the decay term skipped when weight_decay == 0
+    (as torch and the kernels: 0 * inf would make g' NaN where param is infinite)."""
+    g = -grad if maximize else grad
+    if weight_decay != 0:
+        g = g + param.dtype.type(weight_decay) * param
+    return g
+
+
 def sgd_step(param, grad, momentum_buffer=None, *, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
              nesterov=False, maximize=False, first_step=False):
     """Twin of :func:`pyoptim.kernels.sgd_step`."""
     dt = param.dtype.type
-    g = (-grad if maximize else grad) + dt(weight_decay) * param
+    g = _decayed(grad, param, weight_decay, maximize)
     if momentum != 0.0:
         if first_step:
             momentum_buffer[...] = g
@@ -38,7 +47,7 @@ def adagrad_step(param, grad, state_sum, *, lr, lr_decay=0.0, weight_decay=0.0, 
     """Twin of :func:`pyoptim.kernels.adagrad_step` (book Alg. 8.4)."""
     dt = param.dtype.type
     clr = lr / (1.0 + (step - 1.0) * lr_decay)
-    g = (-grad if maximize else grad) + dt(weight_decay) * param
+    g = _decayed(grad, param, weight_decay, maximize)
     state_sum[...] = state_sum + g * g
     std = np.sqrt(state_sum) + dt(eps)
     param[...] = param + (dt(-clr) * g) / std
@@ -48,7 +57,7 @@ def rmsprop_step(param, grad, square_avg, grad_avg=None, momentum_buffer=None, *
                  weight_decay=0.0, momentum=0.0, centered=False, maximize=False):
     """Twin of :func:`pyoptim.kernels.rmsprop_step` (book Alg. 8.5, torch's form)."""
     dt = param.dtype.type
-    g = (-grad if maximize else grad) + dt(weight_decay) * param
+    g = _decayed(grad, param, weight_decay, maximize)
     square_avg[...] = square_avg * dt(alpha) + (dt(1.0 - alpha) * g) * g
     if centered:
         grad_avg[...] = _lerp(grad_avg, g, dt(1.0 - alpha))
@@ -64,7 +73,14 @@ def rmsprop_step(param, grad, square_avg, grad_avg=None, momentum_buffer=None, *
 
 def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq=None, *, lr, beta1=0.9, beta2=0.999, eps=1e-8,
               weight_decay=0.0, step, amsgrad=False, maximize=False, decoupled_weight_decay=False):
-    """Twin of :func:`pyoptim.kernels.adam_step` (book Alg. 8.7; AdamW when decoupled)."""
+    """Twin of :func:`pyoptim.kernels.adam_step` (book Alg. 8.7; AdamW when decoupled).
+
+    The operations are the kernel's (torch's), one for one and in the same order, so the two agree
+    bit for bit, NaN for NaN, also where 0 * inf decides: the step factor -(lr / bc1) multiplies
+    exp_avg BEFORE the division by den (lr = 0 with an infinite exp_avg gives NaN, as in torch), and
+    den = sqrt(v) / sqrt(bc2) + eps (eps = 0 with v = 0 gives den = 0, so 0 / 0 = NaN where exp_avg = 0).
+    The AMSGrad max propagates NaN (np.maximum, as torch.maximum).
+    """
     dt = param.dtype.type
     bc1 = 1.0 - beta1 ** float(step)
     bc2 = 1.0 - beta2 ** float(step)
@@ -75,7 +91,7 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq=None, *, lr, beta
         cwd = 0.0
     else:
         cwd = weight_decay
-    g = (-grad if maximize else grad) + dt(cwd) * param
+    g = _decayed(grad, param, cwd, maximize)
     w1 = dt(1.0 - beta1)
     exp_avg[...] = exp_avg + w1 * (g - exp_avg) if w1 < 0.5 else g - (g - exp_avg) * (dt(1) - w1)
     exp_avg_sq[...] = exp_avg_sq * dt(beta2) + (dt(1.0 - beta2) * g) * g
@@ -102,8 +118,9 @@ def grad_norm(arrays, norm_type=2.0, /):
         return 0.0
     flat = [np.asarray(a, dtype=np.float64).ravel() for a in arrays]
     if np.isinf(norm_type):
-        ms = [np.max(np.abs(f)) if f.size else 0.0 for f in flat]
-        return float(max(ms))
+        # np.max over the per-array maxima, not Python's max(): NaN anywhere gives NaN (as the kernel)
+        ms = np.array([np.max(np.abs(f)) if f.size else 0.0 for f in flat], dtype=np.float64)
+        return float(np.max(ms))
     if norm_type == 2.0:
         return float(np.sqrt(sum(float(np.dot(f, f)) for f in flat)))
     return float(sum(float(np.sum(np.abs(f) ** norm_type)) for f in flat) ** (1.0 / norm_type))
@@ -396,7 +413,8 @@ def lbfgs_two_loop(d, g, s, y, rho, *, newest, count, gamma):
 
 
 def bfgs_update(H, s, y):
-    """Twin of :func:`pyoptim.kernels.bfgs_update` (N&W eq. 6.17)."""
+    """Twin of :func:`pyoptim.kernels.bfgs_update` (N&W eq. 6.17), in the product form with P formed
+    explicitly (O(n^3); the kernel computes the same grouping in O(n^2))."""
     ys = float(y.astype(np.float64) @ s)
     if not (ys > 0 and np.isfinite(ys)):
         return False
@@ -423,7 +441,11 @@ def sym_eig(w, V, A):
 
 
 def cg_step(x, r, p, Ap, rr):
-    """Twin of :func:`pyoptim.kernels.cg_step` (N&W Algorithm 5.2)."""
+    """Twin of :func:`pyoptim.kernels.cg_step` (N&W Algorithm 5.2). rr = r'r must be > 0 (rr = 0:
+    converged), like the kernel: ValueError otherwise, before anything is written."""
+    if not rr > 0:
+        raise ValueError(f"cg_step(): invalid rr: {rr!r} (expected r'r > 0; rr = 0 means the residual is zero: "
+                         "CG has converged, stop before calling cg_step)")
     pAp = float(p.astype(np.float64) @ Ap)
     if not pAp > 0:
         raise np.linalg.LinAlgError("cg_step(): the matrix is not positive definite")
@@ -437,12 +459,22 @@ def cg_step(x, r, p, Ap, rr):
 
 
 def coordinate_descent_sweep(x, A, b, *, l1=0.0, path=None):
-    """Twin of :func:`pyoptim.kernels.coordinate_descent_sweep` (book 8.7.2)."""
+    """Twin of :func:`pyoptim.kernels.coordinate_descent_sweep` (book 8.7.2). A NaN propagates (into
+    x_i and the returned change); inside the threshold x_i = 0 exactly, also when A_ii = 0."""
     maxd = 0.0
     for i in range(x.size):
         z = float(b[i]) - (float(A[i].astype(np.float64) @ x) - float(A[i, i]) * float(x[i]))
-        v = np.sign(z) * max(abs(z) - l1, 0.0) / float(A[i, i])
-        maxd = max(maxd, abs(v - float(x[i])))
+        aii = np.float64(A[i, i])
+        az = abs(z) - l1
+        if az > 0:
+            v = np.float64(np.copysign(az, z)) / aii
+        elif np.isnan(az) or np.isnan(aii):
+            v = np.nan
+        else:
+            v = 0.0
+        ch = abs(float(v) - float(x[i]))
+        if ch > maxd or np.isnan(ch):
+            maxd = ch
         x[i] = v
         if path is not None:
             path[i] = x
@@ -499,7 +531,7 @@ def softmax_value_and_grad(g, w, X, y, *, l2=0.0, n_classes=1):
     f = float(np.sum(lse - Z[np.arange(N), y])) / max(N, 1)
     P[np.arange(N), y] -= 1.0
     g[...] = (X64.T @ P / max(N, 1) + l2 * W).reshape(-1)
-    return f + 0.5 * l2 * float(w64 @ w64)
+    return f + float((0.5 * l2 * w64) @ w64)   # l2 = 0 adds 0 even when ||w||^2 overflows
 
 # --- end secondorder ----------------------------------------------------------------------------------
 

@@ -326,12 +326,10 @@ def _adam(draw, dtype):
     v["exp_avg"] = fill(draw, shape, dtype)
     v["exp_avg_sq"] = fill(draw, shape, dtype, positive=True)
     ams = draw(st.booleans(), label="amsgrad")
-    if ams:   # no NaN in max_exp_avg_sq: the kernel's max drops it (tests/test_rel_bugs.py)
+    if ams:
         v["max_exp_avg_sq"] = fill(draw, shape, dtype, positive=True)
-        v["max_exp_avg_sq"][np.isnan(v["max_exp_avg_sq"])] = 0.0
-    # lr > 0: with lr = 0 and an infinite moment the kernel skips 0*inf (param unchanged), the twin gives NaN
-    v.update(lr=hp(draw, 1e-8, 10.0, label="lr"), beta1=hp(draw, 0.0, 0.999, label="beta1"),
-             beta2=hp(draw, 0.0, 0.9999, label="beta2"), eps=hp(draw, 1e-12, 1e-3, label="eps"),   # eps = 0: see the report (0 * inf order)
+    v.update(lr=hp(draw, 0.0, 10.0, label="lr"), beta1=hp(draw, 0.0, 0.999, label="beta1"),
+             beta2=hp(draw, 0.0, 0.9999, label="beta2"), eps=hp(draw, 0.0, 1e-3, label="eps"),
              weight_decay=hp(draw, 0.0, 1.0, label="weight_decay"), step=_step(draw), amsgrad=ams,
              maximize=draw(st.booleans(), label="maximize"),
              decoupled_weight_decay=draw(st.booleans(), label="decoupled"))
@@ -598,8 +596,7 @@ def _n(draw, lo=0, hi=8):
 
 def _bfgs(draw, dtype):
     n = _n(draw, 1)
-    # moderate H (|H| <= 1e3): a huge H against a small update cancels (tests/test_rel_bugs.py)
-    H = fill(draw, (n, n), dtype, lo=-1e3, hi=1e3)
+    H = fill(draw, (n, n), dtype)
     with np.errstate(all="ignore"):
         H = np.ascontiguousarray(((H + H.T) / 2).astype(dtype))   # an inverse-Hessian estimate is symmetric
     return {"H": H, "s": fill(draw, (n,), dtype), "y": fill(draw, (n,), dtype)}
@@ -648,7 +645,7 @@ def _glm(kind):
             v["y"] = rng.integers(0, 2, N).astype(dtype)
         else:
             v["y"] = fill(draw, (N,), dtype)
-        v["l2"] = hp(draw, 1e-6, 1.0, label="l2")   # l2 = 0 with an overflowing ||w||: tests/test_rel_bugs.py
+        v["l2"] = hp(draw, 0.0, 1.0, label="l2")
         return v
     return build
 
@@ -692,9 +689,7 @@ def _cd(draw, dtype):
     M = fill(draw, (n, n), dtype, finite=True, lo=-1e15, hi=1e15)
     with np.errstate(all="ignore"):   # the kernel's domain: A symmetric positive definite
         M = np.ascontiguousarray((M @ M.T + n * np.eye(n)).astype(dtype))
-    # x, b finite: a NaN in x or b is tests/test_rel_bugs.py (the soft threshold turns it into 0)
-    v = {"x": fill(draw, (n,), dtype, finite=True, lo=-1e3, hi=1e3), "A": M,
-         "b": fill(draw, (n,), dtype, finite=True, lo=-1e3, hi=1e3),
+    v = {"x": fill(draw, (n,), dtype), "A": M, "b": fill(draw, (n,), dtype),
          "l1": hp(draw, 0.0, 2.0, label="l1")}
     if draw(st.booleans(), label="path?"):
         v["path"] = fill(draw, (n, n), dtype)
@@ -715,9 +710,7 @@ register(KernelSpec("least_squares_value_and_grad", _glm("ls"), ("g",), overflow
 register(KernelSpec("logistic_value_and_grad", _glm("logistic"), ("g",), overflow_ok=True, nonfinite="loose",
                     scale_atol=True, tol=_la_tol, bad_hypers={"l2": [-1.0]}))
 register(KernelSpec("softmax_value_and_grad", _glm("softmax"), ("g",), overflow_ok=True, nonfinite="loose",
-                    scale_atol=True, tol=_la_tol, bad_hypers={"l2": [-1.0], "n_classes": [0, -1]},
-                    known={("noncontig", "y"): "BUG: TypeError instead of ValueError",
-                           ("unaligned", "y"): "BUG: an unaligned int64 label array is accepted"}))
+                    scale_atol=True, tol=_la_tol, bad_hypers={"l2": [-1.0], "n_classes": [0, -1]}))
 register(KernelSpec("quadratic_value_and_grad", _quad, ("g",), overflow_ok=True, nonfinite="loose", scale_atol=True, tol=_la_tol))
 register(KernelSpec("rosenbrock_value_and_grad", _rosen, ("g",), overflow_ok=True, nonfinite="loose", scale_atol=True, tol=_la_tol))
 register(KernelSpec("sym_eig", _eig, ("w", "V"), overflow_ok=True, nonfinite="loose", scale_atol=True, tol=_la_tol, compare=("w",),

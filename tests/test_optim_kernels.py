@@ -1,6 +1,7 @@
 """The first-order kernels of pyoptim.kernels against their NumPy twins, the written formulas, hostile
 inputs, thread counts and reference counts."""
 import inspect
+import itertools
 import sys
 
 import numpy as np
@@ -134,6 +135,194 @@ def test_list_kernels_edge_values():
     # mixed dtypes in one list are fine (one kernel call per array)
     a, b = np.full(4, 3.0, np.float32), np.full(1, 4.0)
     assert K.grad_norm([a, b]) == pytest.approx(np.sqrt(4 * 9 + 16))
+
+
+# ---- non-finite edges: kernel, twin and torch agree NaN for NaN --------------------------------------
+# Where 0 * inf or 0 / 0 decides (lr = 0 with an infinite exp_avg: -(lr/bc1) * exp_avg = NaN; eps = 0
+# with exp_avg_sq = 0: den = 0), and in the AMSGrad max (NaN if either operand is NaN, torch.maximum),
+# the kernel, its twin and torch.optim.Adam must give the same NaNs, infinities and signed zeros.
+
+def _adam_special_grid(dtype):
+    """Every combination of special values for (param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq)."""
+    huge = 1e300 if dtype == np.float64 else 1e38
+    sub = float(np.finfo(dtype).smallest_subnormal)
+    signed = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -2.5, huge, sub]
+    nonneg = [np.nan, np.inf, 0.0, 1.0, huge, sub]
+    grids = np.meshgrid(signed, signed, signed, nonneg, nonneg, indexing="ij")
+    return [np.ascontiguousarray(g.ravel().astype(dtype)) for g in grids]
+
+
+def _adam_edge_options():
+    out = []
+    for lr, eps, b1, b2, ams, (mx, wd, dec) in itertools.product(
+            [0.0, 0.1], [0.0, 1e-8], [0.9, 0.2], [0.999, 0.0], [False, True],
+            [(False, 0.0, False), (True, 0.1, False), (False, 0.1, True)]):
+        out.append(dict(lr=lr, eps=eps, beta1=b1, beta2=b2, amsgrad=ams, maximize=mx, weight_decay=wd,
+                        decoupled_weight_decay=dec, step=3.0 if b1 == 0.2 else 1.0))
+    return out
+
+
+def _assert_same_values(a, b, what):
+    """Same NaN positions; elsewhere equal values with equal signs of zero (NaN payloads may differ)."""
+    an, bn = np.isnan(a), np.isnan(b)
+    bad = (an != bn) | (~an & ~bn & ((a != b) | (np.signbit(a) != np.signbit(b))))
+    assert not bad.any(), f"{what}: {int(bad.sum())} elements differ, first at {np.flatnonzero(bad)[:3]}"
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_adam_nonfinite_edges_match_twin_bit_for_bit(dtype):
+    grid = _adam_special_grid(dtype)
+    names = ["param", "grad", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"]
+    for kw in _adam_edge_options():
+        arrs, twin = _copies(grid), _copies(grid)
+        K.adam_step(*arrs, **kw)
+        with np.errstate(all="ignore"):
+            ref.adam_step(*twin, **kw)
+        for name, a, b in zip(names, arrs, twin):
+            _assert_same_values(a, b, f"{name} {kw}")
+    # the cases named above, directly: lr = 0 with exp_avg = inf, eps = 0 with zero moments -> NaN
+    p, g, m, v = (np.ones(2, dtype), np.zeros(2, dtype), np.array([np.inf, 0.0], dtype), np.zeros(2, dtype))
+    K.adam_step(p, g, m, v, lr=0.0, beta1=0.9, beta2=0.999, eps=0.0, step=1.0)
+    assert np.isnan(p).all(), p
+    # the AMSGrad max keeps a NaN on either side and is an ordinary max otherwise
+    p, g, m, v = np.ones(4, dtype), np.ones(4, dtype), np.zeros(4, dtype), np.zeros(4, dtype)
+    vmax = np.array([np.nan, 0.0, 5.0, 0.0], dtype)
+    g[1] = np.nan
+    K.adam_step(p, g, m, v, vmax, lr=0.1, beta1=0.0, beta2=0.0, eps=1e-8, step=1.0, amsgrad=True)
+    assert np.isnan(vmax[:2]).all() and vmax[2] == 5.0 and vmax[3] == 1.0, vmax
+    assert np.isnan(p[:2]).all() and np.isfinite(p[2:]).all(), p
+
+
+def test_adam_nonfinite_edges_match_torch():
+    torch = pytest.importorskip("torch")
+    names = ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"]
+    for dtype in DTYPES:
+        grid = _adam_special_grid(dtype)
+        for kw in _adam_edge_options():
+            arrs = _copies(grid)
+            K.adam_step(*arrs, **kw)
+            p, g, m, v, vm = (torch.from_numpy(x.copy()) for x in grid)
+            cls = torch.optim.AdamW if kw["decoupled_weight_decay"] else torch.optim.Adam
+            opt = cls([p], lr=kw["lr"], betas=(kw["beta1"], kw["beta2"]), eps=kw["eps"],
+                      weight_decay=kw["weight_decay"], amsgrad=kw["amsgrad"], maximize=kw["maximize"],
+                      foreach=False)
+            opt.state[p] = {"step": torch.tensor(kw["step"] - 1.0), "exp_avg": m, "exp_avg_sq": v}
+            if kw["amsgrad"]:
+                opt.state[p]["max_exp_avg_sq"] = vm
+            p.grad = g
+            opt.step()
+            got = [arrs[0]] + arrs[2:] if kw["amsgrad"] else [arrs[0]] + arrs[2:4]
+            want = [p, m, v, vm][: len(got)]
+            for name, a, t in zip(["param"] + names, got, want):
+                t = t.numpy()
+                # same NaNs and infinities; finite values to rounding (torch's CPU kernels may fuse a
+                # multiply-add where the kernel rounds twice)
+                an, tn = np.isnan(a), np.isnan(t)
+                assert np.array_equal(an, tn), f"{name} {kw} {np.dtype(dtype).name}: NaN positions differ"
+                ai, ti = np.isinf(a), np.isinf(t)
+                assert np.array_equal(ai, ti) and np.array_equal(a[ai], t[ti]), f"{name} {kw}: infinities"
+                fin = ~(an | ai)
+                rtol = 1e-6 if dtype == np.float32 else 1e-12
+                np.testing.assert_allclose(a[fin], t[fin], rtol=rtol, atol=0, err_msg=f"{name} {kw}")
+
+
+def _assert_like_torch(a, t, what, dtype):
+    """Same NaNs and infinities as torch; finite values to rounding (torch's CPU kernels may fuse a
+    multiply-add where the kernel rounds twice)."""
+    an, tn = np.isnan(a), np.isnan(t)
+    assert np.array_equal(an, tn), f"{what}: NaN positions differ at {np.flatnonzero(an != tn)[:3]}"
+    ai, ti = np.isinf(a), np.isinf(t)
+    assert np.array_equal(ai, ti) and np.array_equal(a[ai], t[ti]), f"{what}: infinities differ"
+    fin = ~(an | ai)
+    # loose: centered RMSprop's sqrt(r - a*a) cancels, which magnifies the fused-vs-not rounding
+    # difference; finite values to rounding are test_optim_torch.py's job, the pattern is this test's
+    rtol = 1e-3 if dtype == np.float32 else 1e-9
+    np.testing.assert_allclose(a[fin], t[fin], rtol=rtol, atol=0, err_msg=what)
+
+
+def _special_grid(dtype, kinds, huge=True):
+    """Every combination of special values, one flat array per entry of kinds ('s' signed, 'n' >= 0).
+    huge=False leaves out the values whose square overflows: there torch's CPU addcmul, which may fuse
+    the multiply-add (no overflow), and the kernel's two roundings (inf - inf = NaN) legitimately differ."""
+    big = [1e300 if dtype == np.float64 else 1e38] if huge else [1e3]
+    sub = float(np.finfo(dtype).smallest_subnormal)
+    sets = {"s": [np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -2.5, sub] + big,
+            "n": [np.nan, np.inf, 0.0, 1.0, sub] + big}
+    grids = np.meshgrid(*[sets[k] for k in kinds], indexing="ij")
+    return [np.ascontiguousarray(g.ravel().astype(dtype)) for g in grids]
+
+
+def _first_order_torch_cases():
+    base = [dict(lr=lr, weight_decay=wd, maximize=mx)
+            for lr, wd, mx in itertools.product([0.0, 0.1], [0.0, 0.1], [False, True])]
+    for b in base:
+        for mom, nest, first in [(0.0, False, False), (0.9, False, False), (0.9, True, False),
+                                 (0.9, True, True), (0.9, False, True)]:
+            yield "sgd_step", "sss", dict(b, momentum=mom, nesterov=nest, first_step=first)
+        for eps, decay, step in [(0.0, 0.0, 1.0), (1e-10, 0.5, 3.0)]:
+            yield "adagrad_step", "ssn", dict(b, eps=eps, lr_decay=decay, step=step)
+        for centered, mom, eps in [(False, 0.0, 0.0), (True, 0.0, 1e-8), (False, 0.5, 1e-8), (True, 0.5, 0.0)]:
+            yield "rmsprop_step", "ssnss", dict(b, alpha=0.9, eps=eps, momentum=mom, centered=centered)
+
+
+def test_sgd_adagrad_rmsprop_nonfinite_edges_match_torch_and_twin():
+    """Kernel, twin and torch.optim agree NaN for NaN on every combination of special values; in
+    particular weight_decay == 0 adds nothing (torch skips the term), so an infinite or NaN parameter
+    does not turn the gradient into NaN through 0 * inf."""
+    torch = pytest.importorskip("torch")
+    for dtype in DTYPES:
+        for kernel, kinds, kw in _first_order_torch_cases():
+            grid = _special_grid(dtype, kinds)
+            arrs, twin = _copies(grid), _copies(grid)
+            getattr(K, kernel)(*arrs, **kw)
+            with np.errstate(all="ignore"):
+                getattr(ref, kernel)(*twin, **kw)
+            for i, (a, b) in enumerate(zip(arrs, twin)):
+                _assert_same_values(a, b, f"{kernel} twin, array {i}, {kw}")
+            grid = _special_grid(dtype, kinds, huge=False)
+            arrs = _copies(grid)
+            getattr(K, kernel)(*arrs, **kw)
+            t = [torch.from_numpy(x.copy()) for x in grid]
+            p = t[0]
+            common = dict(lr=kw["lr"], weight_decay=kw["weight_decay"], maximize=kw["maximize"], foreach=False)
+            if kernel == "sgd_step":
+                opt = torch.optim.SGD([p], momentum=kw["momentum"], nesterov=kw["nesterov"], **common)
+                if kw["momentum"] and not kw["first_step"]:
+                    opt.state[p] = {"momentum_buffer": t[2]}
+                keys, ours = ["momentum_buffer"] if kw["momentum"] else [], [arrs[2]] if kw["momentum"] else []
+            elif kernel == "adagrad_step":
+                opt = torch.optim.Adagrad([p], lr_decay=kw["lr_decay"], eps=kw["eps"], **common)
+                opt.state[p] = {"step": torch.tensor(kw["step"] - 1.0), "sum": t[2]}
+                keys, ours = ["sum"], [arrs[2]]
+            else:
+                opt = torch.optim.RMSprop([p], alpha=kw["alpha"], eps=kw["eps"], momentum=kw["momentum"],
+                                          centered=kw["centered"], **common)
+                opt.state[p] = {"step": torch.tensor(0.0), "square_avg": t[2], "grad_avg": t[3],
+                                "momentum_buffer": t[4]}
+                keys, ours = ["square_avg"], [arrs[2]]
+                if kw["centered"]:
+                    keys, ours = keys + ["grad_avg"], ours + [arrs[3]]
+                if kw["momentum"]:
+                    keys, ours = keys + ["momentum_buffer"], ours + [arrs[4]]
+            p.grad = t[1]
+            opt.step()
+            _assert_like_torch(arrs[0], p.numpy(), f"{kernel} param {kw} {np.dtype(dtype).name}", dtype)
+            for key, a in zip(keys, ours):
+                _assert_like_torch(a, opt.state[p][key].numpy(), f"{kernel} {key} {kw}", dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_grad_norm_inf_keeps_nan_in_kernel_and_twin(dtype):
+    """The inf-norm is NaN if any element of any array is NaN, wherever the NaN is (book 8.2.4)."""
+    for where in range(3):
+        arrays = [np.array([0.5, -3.0], dtype), np.array([2.0], dtype), np.zeros(0, dtype)]
+        arrays.insert(where, np.array([np.nan, 1.0], dtype))
+        assert np.isnan(K.grad_norm(arrays, np.inf))
+        assert np.isnan(ref.grad_norm(arrays, np.inf))
+        for p in (1.0, 2.0, 3.0):
+            assert np.isnan(K.grad_norm(arrays, p)) and np.isnan(ref.grad_norm(arrays, p))
+    arrays = [np.array([0.5, -3.0], dtype), np.array([-np.inf], dtype)]
+    assert K.grad_norm(arrays, np.inf) == ref.grad_norm(arrays, np.inf) == np.inf
 
 
 # ---- one step against the written formula ----------------------------------------------------------

@@ -166,10 +166,7 @@ ROWS = [
 
 # Known gaps (routed to the owners by the reliability report): id -> reason. Kept in one place so the
 # table above stays readable; strict, so a fix turns the row red until this entry is removed.
-GAPS: dict[str, str] = {
-    "init gain<0": "nn.init: glorot_uniform_(w, gain=-1.0) raises NumPy's ValueError('high - low < 0'), "
-                   "not naming gain",
-}
+GAPS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("row", [pytest.param(r, id=r[0], marks=[_gap(GAPS[r[0]])] if r[0] in GAPS else [])

@@ -276,10 +276,62 @@ def test_line_search_errors():
     (lambda: K.softmax_value_and_grad(np.empty(2), np.ones(2), np.ones((3, 1)), np.ones(3), n_classes=2), TypeError,
      "int64"),
     (lambda: K.coordinate_descent_sweep(np.zeros(2), np.eye(2), np.ones(2), l1=-1.0), ValueError, "l1"),
+    (lambda: K.cg_step(np.zeros(2), np.ones(2), np.ones(2), np.ones(2), 0.0), ValueError, "converged"),
+    (lambda: K.cg_step(np.zeros(2), np.ones(2), np.ones(2), np.ones(2), float("nan")), ValueError, "rr"),
+    (lambda: K.softmax_value_and_grad(np.empty(2), np.ones(2), np.ones((3, 1)), np.zeros(6, np.int64)[::2],
+                                      n_classes=2), ValueError, "'y' must be C-contiguous"),
+    (lambda: K.softmax_value_and_grad(np.empty(2), np.ones(2), np.ones((3, 1)), np.zeros(3, ">i8"), n_classes=2),
+     TypeError, "byte order"),
+    (lambda: K.softmax_value_and_grad(np.empty(2), np.ones(2), np.ones((3, 1)), np.zeros(4, np.int64), n_classes=2),
+     ValueError, "'y' has shape"),
 ])
 def test_kernel_bad_inputs(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+def test_bfgs_update_s_may_be_y_but_not_H(dt):
+    """s and y are read-only (the same array is fine); only the target H may not share their memory."""
+    H1, H2, s = np.eye(2, dtype=dt), np.eye(2, dtype=dt), np.array([0.5, 1.0], dt)
+    assert K.bfgs_update(H1, s, s) is True and ref.bfgs_update(H2, s, s) is True
+    np.testing.assert_allclose(H1, H2, **tol(dt))
+    np.testing.assert_allclose(H1 @ s, s, **tol(dt))           # secant equation H y = s
+    with pytest.raises(ValueError, match="share memory"):
+        K.bfgs_update(H1, H1[0], s)
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+def test_bfgs_update_product_form_against_exact_rationals(dt, rng):
+    """|H| far above the update (the expanded form cancelled to 0 here): compare with exact arithmetic."""
+    from fractions import Fraction as F
+    for _ in range(50):
+        h = dt(10.0 ** rng.uniform(10, 30 if dt == np.float32 else 200))
+        s = np.array([rng.uniform(0.01, 10.0)], dt)
+        y = s.copy() if rng.random() < 0.5 else np.array([s[0] * rng.uniform(0.5, 2.0)], dt)
+        H1, H2 = np.array([[h]], dt), np.array([[h]], dt)
+        K.bfgs_update(H1, s, y)
+        ref.bfgs_update(H2, s, y)
+        r = 1 / (F(float(s[0])) * F(float(y[0])))
+        exact = float((1 - r * F(float(s[0])) * F(float(y[0]))) ** 2 * F(float(h)) + r * F(float(s[0])) ** 2)
+        assert abs(float(H1[0, 0]) - exact) <= abs(float(H2[0, 0]) - exact) + 1e-6 * abs(exact), (h, s, y)
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+def test_coordinate_descent_sweep_nonfinite_and_zero_diagonal(dt):
+    """A NaN propagates (x and the returned change); inside the threshold x_i = 0 even when A_ii = 0."""
+    for b in ([np.nan, 1.0], [1.0, np.nan]):
+        x1, x2 = np.zeros(2, dt), np.zeros(2, dt)
+        A, bb = np.eye(2, dtype=dt), np.array(b, dt)
+        c1 = K.coordinate_descent_sweep(x1, A, bb)
+        with np.errstate(invalid="ignore"):
+            c2 = ref.coordinate_descent_sweep(x2, A, bb)
+        np.testing.assert_array_equal(np.isnan(x1), np.isnan(x2))
+        assert np.isnan(x1[1]) and np.isnan(c1) and np.isnan(c2)
+    x1, x2 = np.ones(1, dt), np.ones(1, dt)
+    A, b = np.zeros((1, 1), dt), np.array([0.5], dt)
+    assert K.coordinate_descent_sweep(x1, A, b, l1=1.0) == ref.coordinate_descent_sweep(x2, A, b, l1=1.0) == 1.0
+    assert x1[0] == x2[0] == 0.0
 
 
 def test_in_place_targets_must_be_writeable():

@@ -78,6 +78,17 @@ def _fill(tensor, values: np.ndarray):
     return tensor
 
 
+def _check_gain(gain) -> float:
+    """A scale factor: a finite number >= 0 (one message format: name, range, value)."""
+    try:
+        g = float(gain)
+    except (TypeError, ValueError):
+        raise TypeError(f"Invalid gain: {gain!r} (expected a finite number >= 0)") from None
+    if not (math.isfinite(g) and g >= 0.0):
+        raise ValueError(f"Invalid gain: {gain!r} (expected a finite number >= 0)")
+    return g
+
+
 def glorot_uniform_(tensor, gain: float = 1.0, rng=None):
     """W ~ U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)): Var(W) = gain^2 * 2 / (fan_in + fan_out).
 
@@ -86,7 +97,7 @@ def glorot_uniform_(tensor, gain: float = 1.0, rng=None):
     """
     arr = _target(tensor)
     fi, fo = calculate_fans(arr.shape)
-    a = gain * math.sqrt(6.0 / (fi + fo))
+    a = _check_gain(gain) * math.sqrt(6.0 / (fi + fo))
     return _fill(tensor, _rng(rng).uniform(-a, a, arr.shape))
 
 
@@ -94,7 +105,7 @@ def glorot_normal_(tensor, gain: float = 1.0, rng=None):
     """W ~ N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out)). torch: ``xavier_normal_``."""
     arr = _target(tensor)
     fi, fo = calculate_fans(arr.shape)
-    std = gain * math.sqrt(2.0 / (fi + fo))
+    std = _check_gain(gain) * math.sqrt(2.0 / (fi + fo))
     return _fill(tensor, _rng(rng).normal(0.0, std, arr.shape))
 
 
@@ -134,6 +145,7 @@ def orthogonal_(tensor, gain: float = 1.0, rng=None):
     Arrays with more than 2 dims are flattened to (prod(shape[:-1]), shape[-1]).
     """
     arr = _target(tensor)
+    gain = _check_gain(gain)
     if arr.ndim < 2:
         raise ValueError(f"Invalid shape: {arr.shape!r} (orthogonal_ needs at least 2 dimensions)")
     rows, cols = int(np.prod(arr.shape[:-1])), arr.shape[-1]
