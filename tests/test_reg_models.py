@@ -327,6 +327,25 @@ def test_tangent_prop_reduces_the_penalty_without_hurting_shifted_digits(digits)
     assert out[0.1][1] <= out[0.0][1] + 0.02
 
 
+@pytest.mark.parametrize("seed", [0, 1])
+def test_tangent_prop_lowers_the_error_on_shifted_digits(seed):
+    """Book 7.14: tangent prop with translation tangents lowers the error on shifted digits. 300
+    training digits, test digits shifted by one whole pixel left or right; measured gains over plain
+    training were 9-13 points across split/initialization seeds 0-3, so 5 points leaves a margin."""
+    Xtr, Xte, ytr, yte = po.datasets.load_digits(test_size=0.3, seed=seed)
+    rng = np.random.default_rng(seed)
+    X_shift = aug.shift_images(Xte, np.zeros(len(Xte)), rng.choice([-1, 1], size=len(Xte)))
+    tang = lambda Xb: reg.image_tangents(Xb, kinds=("dx", "dy"))  # noqa: E731
+    loss = po.nn.SoftmaxCrossEntropy()
+    err = {}
+    for name, obj in (("plain", None), ("tangent prop", reg.TangentPropObjective(tang, weight=0.5))):
+        net = po.nn.Sequential(po.nn.Dense(64, 64, seed=seed + 1), po.nn.Tanh(), po.nn.Dense(64, 10, seed=seed + 2))
+        po.fit(net, loss, po.optim.Adam(net.parameters(), lr=0.01), Xtr[:300], ytr[:300], epochs=30,
+               batch_size=30, objective=obj, progress=False, seed=seed)
+        err[name] = 1.0 - po.evaluate(net, loss, X_shift, yte)["accuracy"]
+    assert err["tangent prop"] < err["plain"] - 0.05, err
+
+
 def test_manifold_tangents_from_a_contractive_autoencoder(digits):
     """Manifold tangent classifier: tangents learned without labels (leading right singular vectors of
     a contractive encoder's Jacobian) capture more of the true translation tangents than random
