@@ -62,31 +62,27 @@ def run(args) -> None:
     if not out:
         return
     try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure
     except ImportError:
         print('(matplotlib not installed: no figure; pip install "pyoptim[tour]")')
         return
-    os.makedirs(out, exist_ok=True)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
+    from pyoptim import plot as P
+
+    from . import figures
+    fig = Figure(figsize=(11, 4.5), layout="constrained")
+    axes = fig.subplots(1, 2)
     c, s_ = np.cos(0.5), np.sin(0.5)
     R = np.array([[c, -s_], [s_, c]])
-    quad = F.Quadratic(R @ np.diag([1.0, 15.0]) @ R.T, np.zeros(2), x0=[-2.0, 0.3])
-    for ax, f, lims in ((axes[0], quad, ((-2.5, 1.0), (-1.0, 2.0))), (axes[1], F.rosenbrock(2), ((-1.6, 1.6), (-0.6, 1.6)))):
-        paths = {m: po.minimize(f, f.x0, method=m, options={"return_path": True, "maxiter": 200 if m == "gd" else 1000,
-                                                            "c2": 0.1}).path
-                 for m in ("gd", "cg", "newton", "bfgs")}
-        xs = np.linspace(*lims[0], 200)
-        ys = np.linspace(*lims[1], 200)
-        Z = np.array([[f(np.array([a, b])) for a in xs] for b in ys])
-        ax.contour(xs, ys, np.log1p(Z - Z.min()), levels=25, cmap="Greys", linewidths=0.6)
-        for m, p in paths.items():
-            ax.plot(p[:, 0], p[:, 1], ".-", lw=1.2, ms=3, label=f"{m} ({len(p) - 1} it.)")
-        ax.set_title(f.name)
-        ax.legend(fontsize=8)
+    quad = F.Quadratic(R @ np.diag([1.0, 25.0]) @ R.T, np.zeros(2), x0=[-2.0, -0.5])
+    rosen = F.rosenbrock(2)
+    for ax, f, xlim, ylim, levels in ((axes[0], quad, (-2.5, 1.0), (-1.0, 2.0), None),
+                                      (axes[1], rosen, (-1.6, 1.6), (-0.6, 1.6), np.geomspace(0.05, 500, 14))):
+        paths = {}
+        for m in ("gd", "cg", "newton", "bfgs"):
+            res = po.minimize(f, f.x0, method=m, options={"return_path": True, "c2": 0.1,
+                                                          "maxiter": 200 if m == "gd" else 1000})
+            paths[m] = res.path
+        P.contour_paths(f, paths, xlim, ylim, levels, ax=ax, minimum=f.xmin, markers=True,
+                        title=f"{f.name}: strong-Wolfe line searches (c2 = 0.1)")
     fig.suptitle("Book 8.6: gradient descent zig-zags; CG, BFGS and Newton use curvature")
-    path = os.path.join(out, "secondorder_paths.png")
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    print(f"figure: {path}")
+    figures.save(fig, args, "secondorder_paths")
