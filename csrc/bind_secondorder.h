@@ -286,7 +286,8 @@ PyDoc_STRVAR(so_minimize_doc,
 "_minimize($module, fun, x0, *, jac=None, hess=None, hessp=None, callback=None, model=None, path=None,\n"
 "          method=5, gtol=1e-5, ftol=0.0, maxiter=1000, maxfev=10000, m=10, beta=1, restart=0,\n"
 "          damping=-1.0, saddle_free=False, cg_maxiter=0, line_search=0, c1=1e-4, c2=0.9,\n"
-"          max_ls=25, tolerance_change=1e-9)\n--\n\n"
+"          max_ls=25, tolerance_change=1e-9, xtol=1e-14, init_step=0,\n"
+"          h0_scaled=True)\n--\n\n"
 "The C iteration loop behind pyoptim.minimize (private: validate in Python first).\n\n"
 "Returns (x, f, g, nit, nfev, njev, nhev, reason) with reason a PO_STOP_* code (csrc/so.h).");
 
@@ -294,16 +295,18 @@ static PyObject *py_so_minimize(PyObject *self, PyObject *args, PyObject *kw)
 {
     static char *kwlist[] = {"fun", "x0", "jac", "hess", "hessp", "callback", "model", "path", "method", "gtol",
                              "ftol", "maxiter", "maxfev", "m", "beta", "restart", "damping", "saddle_free",
-                             "cg_maxiter", "line_search", "c1", "c2", "max_ls", "tolerance_change", NULL};
+                             "cg_maxiter", "line_search", "c1", "c2", "max_ls", "tolerance_change", "xtol",
+                             "init_step", "h0_scaled", NULL};
     PyObject *ofun, *ox0, *ojac = Py_None, *ohess = Py_None, *ohessp = Py_None, *ocb = Py_None,
              *omodel = Py_None, *opath = Py_None;
     po_min_param p;
     po_min_param_init(&p);
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|$OOOOOOiddlliildpliddid:_minimize", kwlist, &ofun, &ox0,
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|$OOOOOOiddlliildpliddiddip:_minimize", kwlist, &ofun, &ox0,
                                      &ojac, &ohess, &ohessp, &ocb, &omodel, &opath, &p.method, &p.gtol,
                                      &p.ftol, &p.maxiter, &p.maxfev, &p.m, &p.beta, &p.restart, &p.damping,
                                      &p.saddle_free, &p.cg_maxiter, &p.ls.kind, &p.ls.c1, &p.ls.c2,
-                                     &p.ls.max_ls, &p.ls.tolerance_change))
+                                     &p.ls.max_ls, &p.ls.tolerance_change, &p.ls.xtol, &p.init_step,
+                                     &p.h0_scaled))
         return NULL;
     PyArrayObject *x0 = po_arr("_minimize", ox0, "x0", 0);
     if (!x0) return NULL;
@@ -356,12 +359,14 @@ static PyObject *py_so_minimize(PyObject *self, PyObject *args, PyObject *kw)
 
 PyDoc_STRVAR(line_search_doc,
 "line_search($module, fun, x, d, f, g, *, t=1.0, kind='strong-wolfe', c1=1e-4, c2=0.9,\n"
-"            tolerance_change=1e-9, max_ls=25)\n--\n\n"
+"            tolerance_change=1e-9, max_ls=25, xtol=1e-14)\n--\n\n"
 "Search for a step t along the descent direction d from x (value f, gradient g); float64 only.\n\n"
 "    strong Wolfe:  f(x + t d) <= f + c1 t g'd   and   |g(x + t d)'d| <= c2 |g'd|\n"
 "    backtracking:  f(x + t d) <= f + c1 t g'd   (Armijo; quadratic interpolation kept in [0.1t, 0.5t])\n\n"
 "kind='strong-wolfe': bracketing, then zoom with safeguarded cubic interpolation (Nocedal & Wright\n"
-"Algorithms 3.5 and 3.6, in minFunc's form as used by torch.optim.LBFGS's strong_wolfe). A trial\n"
+"Algorithms 3.5 and 3.6, in minFunc's form as used by torch.optim.LBFGS's strong_wolfe).\n"
+"kind='more-thuente': the same conditions by More & Thuente (1994), MINPACK-2's dcsrch as behind\n"
+"scipy's BFGS and L-BFGS-B; it stops when the bracket is narrower than xtol times its right end. A trial\n"
 "point where ``fun`` returns NaN or inf counts as too long a step: it is never accepted.\n"
 "``fun(x) -> (value, gradient)``; at most ``max_ls + 1`` evaluations.\n\n"
 "Returns\n-------\n"
@@ -373,24 +378,28 @@ PyDoc_STRVAR(line_search_doc,
 static PyObject *py_line_search(PyObject *self, PyObject *args, PyObject *kw)
 {
     static const char *fn = "line_search";
-    static char *kwlist[] = {"fun", "x", "d", "f", "g", "t", "kind", "c1", "c2", "tolerance_change", "max_ls", NULL};
+    static char *kwlist[] = {"fun", "x", "d", "f", "g", "t", "kind", "c1", "c2", "tolerance_change", "max_ls", "xtol",
+                             NULL};
     PyObject *ofun, *ox, *od, *og;
     double f0, t = 1.0;
     const char *kind = "strong-wolfe";
     po_ls_param p;
     po_ls_param_init(&p);
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOdO|$dsdddi:line_search", kwlist, &ofun, &ox, &od, &f0, &og, &t,
-                                     &kind, &p.c1, &p.c2, &p.tolerance_change, &p.max_ls))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOdO|$dsdddid:line_search", kwlist, &ofun, &ox, &od, &f0, &og, &t,
+                                     &kind, &p.c1, &p.c2, &p.tolerance_change, &p.max_ls, &p.xtol))
         return NULL;
     if (!strcmp(kind, "strong-wolfe")) p.kind = PO_LS_STRONG_WOLFE;
     else if (!strcmp(kind, "backtracking")) p.kind = PO_LS_BACKTRACKING;
+    else if (!strcmp(kind, "more-thuente")) p.kind = PO_LS_MORE_THUENTE;
     else {
-        PyErr_Format(PyExc_ValueError, "line_search(): invalid kind: '%s' (expected 'strong-wolfe' or 'backtracking')", kind);
+        PyErr_Format(PyExc_ValueError, "line_search(): invalid kind: '%s' (expected 'strong-wolfe', 'more-thuente' or "
+                     "'backtracking')", kind);
         return NULL;
     }
     if (po_check_range(fn, "c1", p.c1, 0.0, 1.0) < 0 || po_check_range(fn, "c2", p.c2, p.c1, 1.0) < 0 ||
         po_check_range(fn, "t", t, 0.0, INFINITY) < 0 || po_check_range(fn, "max_ls", p.max_ls, 0, 1e9) < 0 ||
-        po_check_range(fn, "tolerance_change", p.tolerance_change, 0.0, INFINITY) < 0)
+        po_check_range(fn, "tolerance_change", p.tolerance_change, 0.0, INFINITY) < 0 ||
+        po_check_range(fn, "xtol", p.xtol, 0.0, INFINITY) < 0)
         return NULL;
     if (!PyCallable_Check(ofun)) {
         PyErr_SetString(PyExc_TypeError, "line_search(): fun must be callable");

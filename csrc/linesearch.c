@@ -5,6 +5,9 @@
  * `_strong_wolfe` (so pyoptim.optim.LBFGS reproduces torch's iterates). Added here: a trial point whose
  * value or slope is NaN/inf is treated as too long a step (f = +inf: it becomes the high end of the
  * bracket and the zoom bisects), never accepted.
+ * More-Thuente: the same two conditions by More & Thuente's algorithm (MINPACK-2 dcsrch/dcstep, behind
+ * scipy's BFGS and L-BFGS-B); with scipy's settings pyoptim's BFGS and L-BFGS visit scipy's points. A
+ * non-finite trial caps every later trial below it and the search steps back halfway.
  * Backtracking: Armijo sufficient decrease with a safeguarded quadratic interpolation (N&W 3.5, p. 58).
  */
 #include <math.h>
@@ -20,6 +23,7 @@ void po_ls_param_init(po_ls_param *p)
     p->max_ls = 25;
     p->shrink_lo = 0.1;
     p->shrink_hi = 0.5;
+    p->xtol = 1e-14;
 }
 
 /* Minimizer of the cubic through (x1, f1, g1), (x2, f2, g2), clipped to [lo, hi] (torch's
@@ -208,6 +212,173 @@ static int so_backtracking(const po_problem *pb, size_t n, const double *x0, con
     return PO_OK;
 }
 
+
+/* ---- More-Thuente ---------------------------------------------------------------------------------
+ * J. J. More and D. J. Thuente, "Line search algorithms with guaranteed sufficient decrease", ACM TOMS
+ * 20(3), 1994: the algorithm of MINPACK-2's dcsrch/dcstep (behind scipy's line_search_wolfe1 and
+ * L-BFGS-B). An interval of uncertainty [stx, sty] is kept; each trial comes from a safeguarded cubic or
+ * quadratic model (mt_step, the four cases of section 4). While only sufficient decrease is in question
+ * (stage 1) the steps are chosen on the auxiliary psi(t) = f(t) - f0 - c1 t f'(0). */
+
+typedef struct { double stx, fx, dx, sty, fy, dy; int brackt; } mt_state;
+
+/* Cubic minimiser of the interpolant through (a, fa, da) and (b, fb, db), in the form of the paper
+ * (scaled to avoid overflow); `clamp0` allows a negative discriminant (case 3). */
+static double mt_cubic(double a, double fa, double da, double b, double fb, double db, int clamp0, double *gam)
+{
+    double theta = 3.0 * (fa - fb) / (b - a) + da + db;
+    double s = fmax(fmax(fabs(theta), fabs(da)), fabs(db));
+    double disc = (theta / s) * (theta / s) - (da / s) * (db / s);
+    if (clamp0 && disc < 0.0) disc = 0.0;
+    double gamma = s * sqrt(disc);
+    if (b < a) gamma = -gamma;
+    *gam = gamma;
+    return theta;
+}
+
+/* One safeguarded step (dcstep): the new trial from the interval ends (stx, sty) and the trial stp with
+ * values f and derivatives d; updates the interval. stpmin/stpmax bound the step when not bracketed. */
+static double mt_step(mt_state *s, double stp, double fp, double dp, double stpmin, double stpmax)
+{
+    const double stx = s->stx, fx = s->fx, dx = s->dx, sty = s->sty, fy = s->fy, dy = s->dy;
+    double sgnd = dp * (dx / fabs(dx)), stpf, gamma, theta, pp, q, r, stpc, stpq;
+    if (fp > fx) {
+        /* case 1: higher value -- the minimum is bracketed; take the cubic step if it is closer to stx,
+         * else the mean of the cubic and quadratic steps */
+        theta = mt_cubic(stx, fx, dx, stp, fp, dp, 0, &gamma);
+        pp = (gamma - dx) + theta;
+        q = ((gamma - dx) + gamma) + dp;
+        r = pp / q;
+        stpc = stx + r * (stp - stx);
+        stpq = stx + ((dx / ((fx - fp) / (stp - stx) + dx)) / 2.0) * (stp - stx);
+        stpf = fabs(stpc - stx) < fabs(stpq - stx) ? stpc : stpc + (stpq - stpc) / 2.0;
+        s->brackt = 1;
+    } else if (sgnd < 0.0) {
+        /* case 2: lower value, derivatives of opposite sign -- bracketed; the step farther from stp */
+        theta = mt_cubic(stp, fp, dp, stx, fx, dx, 0, &gamma);
+        pp = (gamma - dp) + theta;
+        q = ((gamma - dp) + gamma) + dx;
+        r = pp / q;
+        stpc = stp + r * (stx - stp);
+        stpq = stp + (dp / (dp - dx)) * (stx - stp);
+        stpf = fabs(stpc - stp) > fabs(stpq - stp) ? stpc : stpq;
+        s->brackt = 1;
+    } else if (fabs(dp) < fabs(dx)) {
+        /* case 3: lower value, same sign, derivative decreasing in magnitude -- the cubic step only if
+         * the cubic tends to infinity in the direction of the step */
+        theta = mt_cubic(stp, fp, dp, stx, fx, dx, 1, &gamma);
+        pp = (gamma - dp) + theta;
+        q = (gamma + (dx - dp)) + gamma;
+        r = pp / q;
+        if (r < 0.0 && gamma != 0.0) stpc = stp + r * (stx - stp);
+        else stpc = stp > stx ? stpmax : stpmin;
+        stpq = stp + (dp / (dp - dx)) * (stx - stp);
+        if (s->brackt) {
+            stpf = fabs(stpc - stp) < fabs(stpq - stp) ? stpc : stpq;
+            if (stp > stx) stpf = fmin(stp + 0.66 * (sty - stp), stpf);
+            else stpf = fmax(stp + 0.66 * (sty - stp), stpf);
+        } else {
+            stpf = fabs(stpc - stp) > fabs(stpq - stp) ? stpc : stpq;
+            stpf = fmax(stpmin, fmin(stpmax, stpf));
+        }
+    } else {
+        /* case 4: lower value, same sign, derivative not decreasing -- cubic through stp and sty if
+         * bracketed, else the bound in the direction of the step */
+        if (s->brackt) {
+            theta = mt_cubic(stp, fp, dp, sty, fy, dy, 0, &gamma);
+            pp = (gamma - dp) + theta;
+            q = ((gamma - dp) + gamma) + dy;
+            r = pp / q;
+            stpf = stp + r * (sty - stp);
+        } else {
+            stpf = stp > stx ? stpmax : stpmin;
+        }
+    }
+    /* the new interval */
+    if (fp > fx) {
+        s->sty = stp; s->fy = fp; s->dy = dp;
+    } else {
+        if (sgnd < 0.0) { s->sty = stx; s->fy = fx; s->dy = dx; }
+        s->stx = stp; s->fx = fp; s->dx = dp;
+    }
+    return stpf;
+}
+
+static int so_more_thuente(const po_problem *pb, size_t n, const double *x0, const double *d, double f0,
+                           const double *g0, double gtd0, double *t_io, double *x, double *f_out,
+                           double *g_out, double *work, const po_ls_param *p, int *nfev, int *outcome)
+{
+    const double xtrapl = 1.1, xtrapu = 4.0, stpmin = 0.0, stpmax = 1e100;
+    const double gtest = p->c1 * gtd0, xtol = p->xtol;
+    double *pool[3] = {work, work + n, g_out};
+    double bt = 0.0, bf = f0;              /* the lowest value seen, and its gradient */
+    const double *bg = g0;
+    double stp = fmin(*t_io, stpmax);
+    double width = stpmax - stpmin, width1 = 2.0 * width, stmin = 0.0, stmax = stp + xtrapu * stp;
+    double stbad = INFINITY;               /* the smallest step known to give a non-finite value */
+    mt_state s = {0.0, f0, gtd0, 0.0, f0, gtd0, 0};
+    int stage = 1, done = 0;
+    *nfev = 0;
+    while (*nfev < p->max_ls + 1) {
+        double *live[1] = {(double *)bg};
+        double *gn = so_ls_free(pool, 3, live, 1), fn, gtdn;
+        int st = so_ls_eval(pb, n, x0, d, stp, x, gn, &fn, &gtdn);
+        if (st != PO_OK) return st;
+        (*nfev)++;
+        if (!isfinite(fn)) {
+            /* too long a step, never accepted: every later trial stays below it; step back halfway */
+            stbad = fmin(stbad, stp);
+            stp = s.stx + 0.5 * (stbad - s.stx);
+            if (!(stp - s.stx > xtol * stp)) break;
+            continue;
+        }
+        if (fn < bf) { bt = stp; bf = fn; bg = gn; }
+        double ftest = f0 + stp * gtest;
+        if (stage == 1 && fn <= ftest && gtdn >= 0.0) stage = 2;
+        if (fn <= ftest && fabs(gtdn) <= p->c2 * -gtd0) {   /* both strong Wolfe conditions */
+            bt = stp; bf = fn; bg = gn;
+            done = 1;
+            break;
+        }
+        if (s.brackt && (stp <= stmin || stp >= stmax)) break;   /* rounding errors prevent progress */
+        if (s.brackt && stmax - stmin <= xtol * stmax) break;    /* the interval is below xtol */
+        if (stp == stpmax && fn <= ftest && gtdn <= gtest) break;
+        if (stage == 1 && fn <= s.fx && fn > ftest) {
+            /* a lower value without sufficient decrease: step on psi(t) = f(t) - t c1 f'(0) */
+            mt_state m = {s.stx, s.fx - s.stx * gtest, s.dx - gtest, s.sty, s.fy - s.sty * gtest,
+                          s.dy - gtest, s.brackt};
+            stp = mt_step(&m, stp, fn - stp * gtest, gtdn - gtest, stmin, stmax);
+            s.brackt = m.brackt;
+            s.stx = m.stx; s.fx = m.fx + m.stx * gtest; s.dx = m.dx + gtest;
+            s.sty = m.sty; s.fy = m.fy + m.sty * gtest; s.dy = m.dy + gtest;
+        } else {
+            stp = mt_step(&s, stp, fn, gtdn, stmin, stmax);
+        }
+        if (s.brackt) {
+            /* bisect when the interval did not shrink by a third in two steps */
+            if (fabs(s.sty - s.stx) >= 0.66 * width1) stp = s.stx + 0.5 * (s.sty - s.stx);
+            width1 = width;
+            width = fabs(s.sty - s.stx);
+            stmin = fmin(s.stx, s.sty);
+            stmax = fmax(s.stx, s.sty);
+        } else {
+            stmin = stp + xtrapl * (stp - s.stx);
+            stmax = stp + xtrapu * (stp - s.stx);
+        }
+        if (!isfinite(stp)) break;   /* a zero slope at stx leaves the step undefined: keep the best */
+        stp = fmin(fmax(stp, stpmin), stpmax);
+        if (stp >= stbad) stp = s.stx + 0.5 * (stbad - s.stx);
+        /* no further progress possible: the best point is the answer */
+        if (s.brackt && (stp <= stmin || stp >= stmax || stmax - stmin <= xtol * stmax)) break;
+    }
+    *t_io = bt;
+    *f_out = bf;
+    if (bg != g_out) memcpy(g_out, bg, n * sizeof(double));
+    for (size_t i = 0; i < n; i++) x[i] = x0[i] + bt * d[i];
+    *outcome = done ? PO_LS_OK : (bf < f0 ? PO_LS_DECREASE : PO_LS_FAILED);
+    return PO_OK;
+}
+
 int po_line_search(const po_problem *pb, size_t n, const double *x0, const double *d, double f0,
                    const double *g0, double gtd0, double *t, double *x, double *f, double *g,
                    double *work, const po_ls_param *p, int *nfev, int *outcome)
@@ -219,5 +390,7 @@ int po_line_search(const po_problem *pb, size_t n, const double *x0, const doubl
     }
     if (p->kind == PO_LS_BACKTRACKING)
         return so_backtracking(pb, n, x0, d, f0, g0, gtd0, t, x, f, g, p, nfev, outcome);
+    if (p->kind == PO_LS_MORE_THUENTE)
+        return so_more_thuente(pb, n, x0, d, f0, g0, gtd0, t, x, f, g, work, p, nfev, outcome);
     return so_strong_wolfe(pb, n, x0, d, f0, g0, gtd0, t, x, f, g, work, p, nfev, outcome);
 }

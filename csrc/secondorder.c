@@ -24,6 +24,8 @@ void po_min_param_init(po_min_param *p)
     p->damping = -1.0;
     p->saddle_free = 0;
     p->cg_maxiter = 0;
+    p->init_step = PO_STEP_UNIT;
+    p->h0_scaled = 1;
     po_ls_param_init(&p->ls);
 }
 
@@ -42,6 +44,36 @@ static int so_all_finite(const double *x, size_t n)
     for (size_t i = 0; i < n; i++)
         if (!isfinite(x[i])) return 0;
     return 1;
+}
+
+/* The rounding floor. Near a minimizer f(x + t d) - f(x) falls below the rounding error of f, and a line
+ * search that asks for a decrease fails even at trial points whose gradient already meets gtol (scipy's
+ * "precision loss"). Every trial of a search passes through so_spy_eval, which keeps the one with the
+ * smallest max|g| among those whose value equals f(x) to within 16 ulps; when the search then fails and
+ * that trial meets gtol, it is taken as the converged point. Costs one comparison per evaluation away
+ * from the floor. */
+typedef struct {
+    const po_problem *pb;
+    double f0, tol, gbest, fbest;
+    double *xb, *gb;     /* n each */
+    int active, have;
+} so_spy;
+
+static int so_spy_eval(void *ctx, const double *x, double *g, size_t n, double *f)
+{
+    so_spy *s = ctx;
+    int st = s->pb->evaluate(s->pb->ctx, x, g, n, f);
+    if (st == PO_OK && s->active && fabs(*f - s->f0) <= s->tol) {
+        double m = so_maxabs(g, n);
+        if (m < s->gbest) {
+            memcpy(s->xb, x, n * sizeof(double));
+            memcpy(s->gb, g, n * sizeof(double));
+            s->gbest = m;
+            s->fbest = *f;
+            s->have = 1;
+        }
+    }
+    return st;
 }
 
 /* Newton direction from the dense Hessian H (n x n): see po_min_param.damping / saddle_free.
@@ -100,15 +132,19 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
     if ((meth == PO_M_NEWTON && !pb->hess) || (meth == PO_M_NEWTON_CG && !pb->hessp)) return PO_ERR_VALUE;
     size_t m = p->m > 0 ? (size_t)p->m : 1;
 
-    /* workspace: x_prev, g_prev, d, ls (3n), + method storage */
-    size_t need = 6 * n;
+    /* workspace: x_prev, g_prev, d, ls (3n), spy (2n), + method storage */
+    size_t need = 8 * n;
     if (meth == PO_M_LBFGS) need += 2 * m * n + m;
     if (meth == PO_M_BFGS) need += n * n + 2 * n;   /* H and po_bfgs_update's 2n work */
     if (meth == PO_M_NEWTON) need += 5 * n * n + n;
     if (meth == PO_M_NEWTON_CG) need += 4 * n;
     double *buf = malloc(need * sizeof(double));
     if (!buf) return PO_ERR_NOMEM;
-    double *xp = buf, *gp = buf + n, *d = buf + 2 * n, *lsw = buf + 3 * n, *extra = buf + 6 * n;
+    double *xp = buf, *gp = buf + n, *d = buf + 2 * n, *lsw = buf + 3 * n, *extra = buf + 8 * n;
+    so_spy spy = {pb, 0.0, 0.0, INFINITY, 0.0, buf + 6 * n, buf + 7 * n, 0, 0};
+    po_problem spb = *pb;   /* the problem as the line search sees it */
+    spb.evaluate = so_spy_eval;
+    spb.ctx = &spy;
     double *S = NULL, *Y = NULL, *rho = NULL, *Hm = NULL, *nw = NULL, *z = NULL, *r = NULL, *pp = NULL, *Bp = NULL;
     if (meth == PO_M_LBFGS) { S = extra; Y = extra + m * n; rho = extra + 2 * m * n; }
     if (meth == PO_M_BFGS) { Hm = extra; nw = extra + n * n; }
@@ -218,12 +254,13 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
 
         /* ---- initial trial step ---- */
         double t;
-        if (meth == PO_M_GD || meth == PO_M_CG) {
+        const int quasi_newton = meth == PO_M_BFGS || meth == PO_M_LBFGS;
+        if (meth == PO_M_GD || meth == PO_M_CG || (quasi_newton && p->init_step == PO_STEP_QUADRATIC)) {
             /* scipy's choice: the step at which a quadratic with the last decrease would bottom out */
             t = 1.01 * 2.0 * (f - f_old) / gtd;
             if (!(t > 0.0) || t > 1.0) t = 1.0;
-        } else if (fresh && (meth == PO_M_BFGS || meth == PO_M_LBFGS)) {
-            t = fmin(1.0, 1.0 / sqrt(gg));   /* first step of a quasi-Newton method: |t d| <= 1 */
+        } else if (quasi_newton && fresh) {
+            t = 1.0 / sqrt(gg);   /* a quasi-Newton method with no memory yet: |t d|_2 = 1 */
         } else {
             t = 1.0;
         }
@@ -236,9 +273,28 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
         if ((long)lsp.max_ls > left - 1) lsp.max_ls = (int)(left - 1 > 0 ? left - 1 : 0);
         int ls_nfev = 0, outcome = PO_LS_FAILED;
         double fnew;
-        st = po_line_search(pb, n, xp, d, f, gp, gtd, &t, x, &fnew, g, lsw, &lsp, &ls_nfev, &outcome);
+        spy.f0 = f;
+        spy.tol = 16.0 * DBL_EPSILON * fabs(f);
+        spy.gbest = INFINITY;
+        spy.have = 0;
+        spy.active = p->gtol > 0.0;
+        st = po_line_search(&spb, n, xp, d, f, gp, gtd, &t, x, &fnew, g, lsw, &lsp, &ls_nfev, &outcome);
         res->nfev += ls_nfev;
         if (st != PO_OK) goto done;
+        if (outcome == PO_LS_FAILED && spy.have && spy.gbest <= p->gtol) {
+            /* at the rounding floor: a trial as low as f(x) to rounding whose gradient meets gtol */
+            memcpy(x, spy.xb, n * sizeof(double));
+            memcpy(g, spy.gb, n * sizeof(double));
+            f = spy.fbest;
+            res->f = f;
+            res->nit++;
+            res->reason = PO_STOP_CONVERGED;
+            if (pb->progress) {
+                int pr = pb->progress(pb->ctx, res->nit, x, f, g, n);
+                if (pr < 0) { st = pr; goto done; }
+            }
+            break;
+        }
         if (outcome == PO_LS_FAILED) {
             memcpy(x, xp, n * sizeof(double));
             memcpy(g, gp, n * sizeof(double));
@@ -269,8 +325,8 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
                     if (count < m) count++;
                 } else {
                     if (!have_H) {
-                        /* N&W (6.20): scale H0 = (y's / y'y) I before the first update */
-                        double h0 = ys / yy;
+                        /* N&W (6.20): scale H0 = (y's / y'y) I before the first update (or H0 = I) */
+                        double h0 = p->h0_scaled ? ys / yy : 1.0;
                         memset(Hm, 0, n * n * sizeof(double));
                         for (size_t i = 0; i < n; i++) Hm[i * n + i] = h0;
                         have_H = 1;

@@ -37,7 +37,7 @@ typedef struct {
 
 /* ---- line searches (linesearch.c) ----------------------------------------------------------------- */
 
-enum { PO_LS_STRONG_WOLFE = 0, PO_LS_BACKTRACKING = 1 };
+enum { PO_LS_STRONG_WOLFE = 0, PO_LS_BACKTRACKING = 1, PO_LS_MORE_THUENTE = 2 };
 
 /* Outcome of one line search (not an error: the solver decides). */
 enum {
@@ -47,19 +47,23 @@ enum {
 };
 
 typedef struct {
-    int kind;                 /* PO_LS_STRONG_WOLFE (default) or PO_LS_BACKTRACKING */
+    int kind;                 /* PO_LS_STRONG_WOLFE (default), PO_LS_MORE_THUENTE or PO_LS_BACKTRACKING */
     double c1;                /* sufficient decrease (Armijo) f(x+td) <= f + c1 t g'd; default 1e-4, (0, 1) */
     double c2;                /* curvature |g(x+td)'d| <= c2 |g'd|; default 0.9, (c1, 1) (0.1-0.4 for CG) */
     double tolerance_change;  /* stop zooming when |bracket| * max|d| < this; default 1e-9, >= 0 */
     int max_ls;               /* evaluations per search; default 25, >= 1 */
     double shrink_lo, shrink_hi; /* backtracking: the new step lies in [lo, hi] * t; defaults 0.1, 0.5 */
+    double xtol;              /* More-Thuente: stop when the bracket is narrower than xtol * its right end;
+                                 default 1e-14 (scipy's line_search_wolfe1), >= 0 */
 } po_ls_param;
 
 void po_ls_param_init(po_ls_param *p);
 
 /* Search along d from x0 (value f0, gradient g0, slope gtd0 = g0'd < 0), starting at step *t.
  * Strong Wolfe: bracketing then zoom with safeguarded cubic interpolation (Nocedal & Wright Alg. 3.5-3.6
- * in the form of minFunc's / torch.optim.LBFGS's `_strong_wolfe`). Backtracking: Armijo with a
+ * in the form of minFunc's / torch.optim.LBFGS's `_strong_wolfe`). More-Thuente: the same conditions by
+ * More & Thuente (1994), MINPACK-2's dcsrch; it returns the lowest point seen when it stops early (bracket
+ * below xtol, rounding, out of evaluations). Backtracking: Armijo with a
  * safeguarded quadratic interpolation. A trial point whose f or g is NaN/inf counts as too long a step.
  * On return: *t the step, x = x0 + t d, f, g there, *nfev evaluations used, *outcome a PO_LS_* code.
  * work: 3n doubles. Returns PO_OK or the evaluate callback's error. */
@@ -71,6 +75,7 @@ int po_line_search(const po_problem *pb, size_t n, const double *x0, const doubl
 
 enum { PO_M_GD = 0, PO_M_NEWTON, PO_M_NEWTON_CG, PO_M_CG, PO_M_BFGS, PO_M_LBFGS };
 enum { PO_BETA_FR = 0, PO_BETA_PRPLUS = 1 };
+enum { PO_STEP_UNIT = 0, PO_STEP_QUADRATIC = 1 };
 
 /* Why a solver stopped (result.reason). */
 enum {
@@ -97,6 +102,11 @@ typedef struct {
                             < 0 (default -1): lambda raised from 0 until Cholesky succeeds (N&W Alg. 3.3) */
     int saddle_free;     /* Newton: d = -|H|^-1 g with |H| = V|Lambda|V' (Dauphin et al. 2014); default 0 */
     long cg_maxiter;     /* Newton-CG: inner CG iterations per step; default 0 -> 20n */
+    int init_step;       /* BFGS/L-BFGS first trial step of each search: PO_STEP_UNIT (default) t = 1, and
+                            t = 1/|g|_2 while there is no curvature memory (a first step of unit length, as in
+                            L-BFGS-B and liblbfgs); PO_STEP_QUADRATIC t = min(1, 1.01 * 2 (f - f_prev) / g'd)
+                            with f_prev = f + |g|_2 / 2 at the start (scipy's BFGS) */
+    int h0_scaled;       /* BFGS: 1 (default) H0 = (y's / y'y) I before the first update (N&W 6.20); 0 H0 = I */
     po_ls_param ls;      /* the line search */
 } po_min_param;
 

@@ -5,6 +5,7 @@ NumPy expressions, so it is both the readable version of the kernel and the orac
 the kernel against. Twins update their in-place arguments in place, like the kernels. They check
 nothing: the argument checks are the kernels' job.
 """
+import math
 import numpy as np
 
 # --- optim: first-order updates (book 8.3, 8.5) -------------------------------------------------------
@@ -302,9 +303,126 @@ def _so_cubic(x1, f1, g1, x2, f2, g2, bounds=None):
     return 0.5 * (lo + hi)
 
 
+def _mt_cubic(a, fa, da, b, fb, db, clamp0=False):
+    """theta and gamma of the cubic through (a, fa, da), (b, fb, db), scaled as in the paper."""
+    theta = 3.0 * (fa - fb) / (b - a) + da + db
+    sc = max(abs(theta), abs(da), abs(db))
+    disc = (theta / sc) ** 2 - (da / sc) * (db / sc)
+    gamma = sc * np.sqrt(max(disc, 0.0) if clamp0 else disc)
+    return theta, (-gamma if b < a else gamma)
+
+
+def _mt_step(stx, fx, dx, sty, fy, dy, stp, fp, dp, brackt, stpmin, stpmax):
+    """Moré & Thuente's safeguarded step (MINPACK-2 dcstep): the new trial and the updated interval.
+    In float64 with IEEE semantics (0/0 and sqrt(-1) are NaN, as in the C kernel)."""
+    stx, fx, dx, sty, fy, dy, stp, fp, dp = map(np.float64, (stx, fx, dx, sty, fy, dy, stp, fp, dp))
+    with np.errstate(all="ignore"):
+        return _mt_step_cases(stx, fx, dx, sty, fy, dy, stp, fp, dp, brackt, stpmin, stpmax)
+
+
+def _mt_step_cases(stx, fx, dx, sty, fy, dy, stp, fp, dp, brackt, stpmin, stpmax):
+    cubic = _mt_cubic
+    sgnd = dp * (dx / abs(dx))
+    if fp > fx:                                    # case 1: a higher value, the minimum is bracketed
+        theta, gamma = cubic(stx, fx, dx, stp, fp, dp)
+        stpc = stx + ((gamma - dx) + theta) / (((gamma - dx) + gamma) + dp) * (stp - stx)
+        stpq = stx + ((dx / ((fx - fp) / (stp - stx) + dx)) / 2.0) * (stp - stx)
+        stpf = stpc if abs(stpc - stx) < abs(stpq - stx) else stpc + (stpq - stpc) / 2.0
+        brackt = True
+    elif sgnd < 0.0:                               # case 2: the derivatives change sign
+        theta, gamma = cubic(stp, fp, dp, stx, fx, dx)
+        stpc = stp + ((gamma - dp) + theta) / (((gamma - dp) + gamma) + dx) * (stx - stp)
+        stpq = stp + (dp / (dp - dx)) * (stx - stp)
+        stpf = stpc if abs(stpc - stp) > abs(stpq - stp) else stpq
+        brackt = True
+    elif abs(dp) < abs(dx):                        # case 3: the derivative shrinks in magnitude
+        theta, gamma = cubic(stp, fp, dp, stx, fx, dx, clamp0=True)
+        r = ((gamma - dp) + theta) / ((gamma + (dx - dp)) + gamma)
+        if r < 0.0 and gamma != 0.0:
+            stpc = stp + r * (stx - stp)
+        else:
+            stpc = stpmax if stp > stx else stpmin
+        stpq = stp + (dp / (dp - dx)) * (stx - stp)
+        if brackt:
+            stpf = stpc if abs(stpc - stp) < abs(stpq - stp) else stpq
+            stpf = min(stp + 0.66 * (sty - stp), stpf) if stp > stx else max(stp + 0.66 * (sty - stp), stpf)
+        else:
+            stpf = stpc if abs(stpc - stp) > abs(stpq - stp) else stpq
+            stpf = max(stpmin, min(stpmax, stpf))
+    elif brackt:                                   # case 4: cubic through stp and sty
+        theta, gamma = cubic(stp, fp, dp, sty, fy, dy)
+        stpf = stp + ((gamma - dp) + theta) / (((gamma - dp) + gamma) + dy) * (sty - stp)
+    else:
+        stpf = stpmax if stp > stx else stpmin
+    if fp > fx:
+        sty, fy, dy = stp, fp, dp
+    else:
+        if sgnd < 0.0:
+            sty, fy, dy = stx, fx, dx
+        stx, fx, dx = stp, fp, dp
+    return stpf, stx, fx, dx, sty, fy, dy, brackt
+
+
+def _more_thuente(ev, f, g, gtd, t, c1, c2, xtol, max_ls):
+    """Moré & Thuente (1994) / MINPACK-2 dcsrch; returns (t, f, g, nfev, outcome)."""
+    xtrapl, xtrapu, stpmin, stpmax = 1.1, 4.0, 0.0, 1e100
+    gtest = c1 * gtd
+    bt, bf, bg = 0.0, f, g
+    stp = min(t, stpmax)
+    width, width1, stmin, stmax = stpmax - stpmin, 2.0 * (stpmax - stpmin), 0.0, stp + xtrapu * stp
+    stbad = math.inf
+    stx, fx, dx, sty, fy, dy, brackt = 0.0, f, gtd, 0.0, f, gtd, False
+    stage, done, nfev = 1, False, 0
+    while nfev < max_ls + 1:
+        fn, gn, gtdn = ev(stp)
+        nfev += 1
+        if not np.isfinite(fn):                    # too long a step: stay below it, step back halfway
+            stbad = min(stbad, stp)
+            stp = stx + 0.5 * (stbad - stx)
+            if not stp - stx > xtol * stp:
+                break
+            continue
+        if fn < bf:
+            bt, bf, bg = stp, fn, gn
+        ftest = f + stp * gtest
+        if stage == 1 and fn <= ftest and gtdn >= 0.0:
+            stage = 2
+        if fn <= ftest and abs(gtdn) <= c2 * -gtd:
+            bt, bf, bg, done = stp, fn, gn, True
+            break
+        if brackt and (stp <= stmin or stp >= stmax or stmax - stmin <= xtol * stmax):
+            break
+        if stp == stpmax and fn <= ftest and gtdn <= gtest:
+            break
+        if stage == 1 and fn <= fx and fn > ftest:   # step on psi(t) = f(t) - t c1 f'(0)
+            stp, stx, fx, dx, sty, fy, dy, brackt = _mt_step(
+                stx, fx - stx * gtest, dx - gtest, sty, fy - sty * gtest, dy - gtest,
+                stp, fn - stp * gtest, gtdn - gtest, brackt, stmin, stmax)
+            fx, dx, fy, dy = fx + stx * gtest, dx + gtest, fy + sty * gtest, dy + gtest
+        else:
+            stp, stx, fx, dx, sty, fy, dy, brackt = _mt_step(stx, fx, dx, sty, fy, dy, stp, fn, gtdn,
+                                                             brackt, stmin, stmax)
+        if brackt:
+            if abs(sty - stx) >= 0.66 * width1:
+                stp = stx + 0.5 * (sty - stx)
+            width1, width = width, abs(sty - stx)
+            stmin, stmax = min(stx, sty), max(stx, sty)
+        else:
+            stmin, stmax = stp + xtrapl * (stp - stx), stp + xtrapu * (stp - stx)
+        if not math.isfinite(stp):
+            break
+        stp = min(max(stp, stpmin), stpmax)
+        if stp >= stbad:
+            stp = stx + 0.5 * (stbad - stx)
+        if brackt and (stp <= stmin or stp >= stmax or stmax - stmin <= xtol * stmax):
+            break
+    return bt, bf, bg, nfev, 0 if done else (1 if bf < f else 2)
+
+
 def line_search(fun, x, d, f, g, *, t=1.0, kind="strong-wolfe", c1=1e-4, c2=0.9, tolerance_change=1e-9,
-                max_ls=25):
-    """Twin of :func:`pyoptim.kernels.line_search` (torch.optim.LBFGS's _strong_wolfe + NaN handling)."""
+                max_ls=25, xtol=1e-14):
+    """Twin of :func:`pyoptim.kernels.line_search` (torch.optim.LBFGS's _strong_wolfe + NaN handling;
+    Moré-Thuente as MINPACK-2's dcsrch)."""
     gtd = float(g @ d)
     if not gtd < 0:
         raise ValueError("line_search(): d is not a descent direction")
@@ -320,6 +438,9 @@ def line_search(fun, x, d, f, g, *, t=1.0, kind="strong-wolfe", c1=1e-4, c2=0.9,
             ft, s = np.inf, np.nan
         return ft, gt, s
 
+    if kind == "more-thuente":
+        tb, fb, gb, nfev, outcome = _more_thuente(ev, float(f), g, gtd, t, c1, c2, xtol, max_ls)
+        return tb, fb, x + tb * d, np.array(gb, dtype=np.float64), nfev, outcome
     if kind == "backtracking":
         dnorm = float(np.abs(d).max())
         nfev = 0

@@ -24,6 +24,7 @@ from . import _core
 __all__ = ["minimize", "OptimizeResult", "linear_cg", "coordinate_descent", "METHODS", "MESSAGES"]
 
 METHODS = {"gd": 0, "newton": 1, "newton-cg": 2, "cg": 3, "bfgs": 4, "lbfgs": 5}
+LINE_SEARCHES = {"strong-wolfe": 0, "backtracking": 1, "more-thuente": 2}
 _ALIASES = {"l-bfgs": "lbfgs", "l-bfgs-b": "lbfgs", "newtoncg": "newton-cg", "steepest": "gd",
             "gradient-descent": "gd"}
 
@@ -174,8 +175,13 @@ def minimize(fun: Callable, x0, method: str = "lbfgs", jac: Any = True, hess: Ca
         ``gtol`` (1e-5), ``ftol`` (0: off; stop when (f_prev − f) ≤ ftol·max(|f_prev|, |f|, 1)),
         ``maxiter`` (max(1000, 200n)), ``maxfev`` (10·maxiter), ``m`` (L-BFGS memory, 10),
         ``beta`` ("pr+" or "fr"), ``restart`` (CG restart period, n), ``line_search``
-        ("strong-wolfe" or "backtracking"), ``c1`` (1e-4), ``c2`` (0.9; 0.1 for "cg"), ``max_ls``
-        (25 evaluations per line search), ``damping`` ("auto", or λ ≥ 0 to solve (H + λI)d = −g as is:
+        ("strong-wolfe": N&W Algorithms 3.5-3.6 as in torch.optim.LBFGS; "more-thuente": Moré &
+        Thuente 1994, MINPACK-2's dcsrch as in scipy's BFGS and L-BFGS-B; or "backtracking"), ``c1``
+        (1e-4), ``c2`` (0.9; 0.1 for "cg"), ``max_ls`` (25 evaluations per line search), ``xtol``
+        ("more-thuente": the relative bracket width at which it stops, 1e-14), ``init_step`` (BFGS and
+        L-BFGS: "unit", t = 1 with a first step of unit length t = 1/‖g‖₂; or "quadratic", scipy BFGS's
+        t = min(1, 1.01·2(f_prev − f)/(−g'd))), ``h0`` (BFGS: "scaled", H₀ = (y's/y'y)I before the
+        first update, N&W eq. 6.20; or "identity" as scipy), ``damping`` ("auto", or λ ≥ 0 to solve (H + λI)d = −g as is:
         ``damping=0`` is the book's plain Newton step, attracted to saddle points), ``saddle_free``
         (False), ``cg_maxiter`` (Newton-CG inner iterations, 20n), ``return_path`` (False).
 
@@ -269,8 +275,15 @@ def minimize(fun: Callable, x0, method: str = "lbfgs", jac: Any = True, hess: Ca
         raise _invalid("beta", beta, "'fr' or 'pr+'")
     restart = _integer(opts, "restart", 0)
     ls = opts.pop("line_search", "strong-wolfe")
-    if ls not in ("strong-wolfe", "backtracking"):
-        raise _invalid("line_search", ls, "'strong-wolfe' or 'backtracking'")
+    if ls not in LINE_SEARCHES:
+        raise _invalid("line_search", ls, "'strong-wolfe', 'more-thuente' or 'backtracking'")
+    xtol = _number(opts, "xtol", 1e-14)
+    init_step = opts.pop("init_step", "unit")
+    if init_step not in ("unit", "quadratic"):
+        raise _invalid("init_step", init_step, "'unit' or 'quadratic'")
+    h0 = opts.pop("h0", "scaled")
+    if h0 not in ("scaled", "identity"):
+        raise _invalid("h0", h0, "'scaled' or 'identity'")
     c1 = _number(opts, "c1", 1e-4, 0.0, 1.0, lo_open=True)
     c2 = _number(opts, "c2", 0.1 if method == "cg" else 0.9, c1, 1.0, lo_open=True)
     max_ls = _integer(opts, "max_ls", 25, lo=1)
@@ -287,8 +300,8 @@ def minimize(fun: Callable, x0, method: str = "lbfgs", jac: Any = True, hess: Ca
     return_path = bool(opts.pop("return_path", False))
     if opts:
         raise ValueError(f"Invalid options: {sorted(opts)} (expected keys among gtol, ftol, maxiter, maxfev, m, "
-                         "beta, restart, line_search, c1, c2, max_ls, tolerance_change, damping, saddle_free, "
-                         "cg_maxiter, return_path)")
+                         "beta, restart, line_search, c1, c2, max_ls, tolerance_change, xtol, init_step, h0, "
+                         "damping, saddle_free, cg_maxiter, return_path)")
 
     if method == "newton" and hess is None:
         raise ValueError("minimize(): method 'newton' requires hess (a callable returning the (n, n) Hessian)")
@@ -327,8 +340,9 @@ def minimize(fun: Callable, x0, method: str = "lbfgs", jac: Any = True, hess: Ca
         hessp=hessp if method == "newton-cg" else None, callback=cb, model=model, path=path,
         method=METHODS[method], gtol=gtol, ftol=ftol, maxiter=maxiter, maxfev=maxfev, m=m,
         beta=0 if beta == "fr" else 1, restart=restart, damping=damping_v, saddle_free=saddle_free,
-        cg_maxiter=cg_maxiter, line_search=0 if ls == "strong-wolfe" else 1, c1=c1, c2=c2, max_ls=max_ls,
-        tolerance_change=tolerance_change)
+        cg_maxiter=cg_maxiter, line_search=LINE_SEARCHES[ls], c1=c1, c2=c2, max_ls=max_ls,
+        tolerance_change=tolerance_change, xtol=xtol,
+        init_step=0 if init_step == "unit" else 1, h0_scaled=h0 == "scaled")
     xs, f, g, nit, nfev, njev, nhev, status = out
     success, message = MESSAGES[status]
     res = OptimizeResult(x=xs, fun=f, jac=g, nit=nit, nfev=counter[0] if counter else nfev,

@@ -680,7 +680,7 @@ def _line_search(draw, dtype):
         f, g = _quadratic_fun(x)
     d = -g if draw(st.booleans(), label="descent?") else fill(draw, (n,), np.float64, finite=True, lo=-1e3, hi=1e3)
     return {"fun": _quadratic_fun, "x": x, "d": np.ascontiguousarray(d), "f": f, "g": g,
-            "t": hp(draw, 1e-3, 10.0, label="t"), "kind": draw(st.sampled_from(["strong-wolfe", "backtracking"]), label="kind"),
+            "t": hp(draw, 1e-3, 10.0, label="t"), "kind": draw(st.sampled_from(["strong-wolfe", "more-thuente", "backtracking"]), label="kind"),
             "c1": 1e-4, "c2": 0.9}
 
 
@@ -723,4 +723,4 @@ def _not_descent(v):
 # the accepted step is compared with the twin in tests/test_secondorder_kernels.py; here (random starts,
 # t on a Wolfe boundary) the two may legitimately accept different points: outputs and bounds only
 register(KernelSpec("line_search", _line_search, (), compare_return=False, overflow_ok=True, nonfinite="loose", tol=_la_tol, dtypes=(np.float64,), expect=_not_descent,
-                    bad_hypers={"kind": ["nope"], "c1": [-1.0], "c2": [2.0], "max_ls": [-1]}))
+                    bad_hypers={"kind": ["nope"], "c1": [-1.0], "c2": [2.0], "max_ls": [-1], "xtol": [-1.0, math.nan]}))

@@ -190,7 +190,7 @@ def _rosen(x):
             np.array([-400 * x[0] * (x[1] - x[0] ** 2) - 2 * (1 - x[0]), 200 * (x[1] - x[0] ** 2)]))
 
 
-@pytest.mark.parametrize("kind", ["strong-wolfe", "backtracking"])
+@pytest.mark.parametrize("kind", ["strong-wolfe", "more-thuente", "backtracking"])
 @pytest.mark.parametrize("t0", [1e-3, 1.0, 30.0])
 def test_line_search_matches_twin_and_satisfies_its_conditions(kind, t0):
     x = np.array([-1.2, 1.0])
@@ -206,11 +206,40 @@ def test_line_search_matches_twin_and_satisfies_its_conditions(kind, t0):
     assert fn <= f + c1 * t * (g @ d)
     np.testing.assert_allclose(xn, x + t * d)
     np.testing.assert_allclose((fn, *gn), (*[_rosen(xn)[0]], *_rosen(xn)[1]))
-    if kind == "strong-wolfe":
+    if kind != "backtracking":
         assert abs(gn @ d) <= c2 * abs(g @ d)
 
 
-@pytest.mark.parametrize("kind", ["strong-wolfe", "backtracking"])
+# Moré & Thuente (1994), Tables I and II: phi(a) = -a / (a^2 + 2) with c1 = 1e-3, c2 = 0.1, and
+# phi(a) = (a + 0.004)^5 - 2 (a + 0.004)^4 with c1 = c2 = 0.1, from a0 = 1e-3, 1e-1, 10, 1e3: the
+# published evaluation counts and accepted steps.
+def _mt_phi1(x):
+    a = x[0]
+    return -a / (a * a + 2.0), np.array([(a * a - 2.0) / (a * a + 2.0) ** 2])
+
+
+def _mt_phi2(x):
+    a = x[0] + 0.004
+    return a ** 5 - 2 * a ** 4, np.array([5 * a ** 4 - 8 * a ** 3])
+
+
+@pytest.mark.parametrize("fun, c1, c2, a0, nfev, step", [
+    (_mt_phi1, 1e-3, 0.1, 1e-3, 6, 1.4), (_mt_phi1, 1e-3, 0.1, 1e-1, 3, 1.4),
+    (_mt_phi1, 1e-3, 0.1, 10.0, 1, 10.0), (_mt_phi1, 1e-3, 0.1, 1e3, 4, 37.0),
+    (_mt_phi2, 0.1, 0.1, 1e-3, 12, 1.6), (_mt_phi2, 0.1, 0.1, 1e-1, 8, 1.6),
+    (_mt_phi2, 0.1, 0.1, 10.0, 8, 1.6), (_mt_phi2, 0.1, 0.1, 1e3, 11, 1.6)])
+def test_more_thuente_reproduces_the_papers_tables(fun, c1, c2, a0, nfev, step):
+    x = np.zeros(1)
+    f, g = fun(x)
+    t, fn, xn, gn, k, outcome = K.line_search(fun, x, np.ones(1), f, g, t=a0, kind="more-thuente", c1=c1, c2=c2,
+                                              max_ls=50)
+    assert outcome == 0 and k == nfev and round(t, 1 if step < 10 else 0) == step
+    assert fn <= f + c1 * t * g[0] and abs(gn[0]) <= c2 * abs(g[0])
+    r2 = ref.line_search(fun, x, np.ones(1), f, g, t=a0, kind="more-thuente", c1=c1, c2=c2, max_ls=50)
+    assert r2[0] == pytest.approx(t, rel=1e-12) and r2[4] == k
+
+
+@pytest.mark.parametrize("kind", ["strong-wolfe", "more-thuente", "backtracking"])
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
 def test_line_search_treats_nonfinite_trial_points_as_too_long(kind, bad):
     calls = []
@@ -229,10 +258,11 @@ def test_line_search_treats_nonfinite_trial_points_as_too_long(kind, bad):
     assert r2[0] == pytest.approx(t) and r2[4] == nfev
 
 
-def test_line_search_all_nonfinite_fails_cleanly():
+@pytest.mark.parametrize("kind", ["strong-wolfe", "more-thuente", "backtracking"])
+def test_line_search_all_nonfinite_fails_cleanly(kind):
     def fun(x):
         return np.nan, np.full(1, np.nan)
-    t, fn, xn, gn, nfev, outcome = K.line_search(fun, np.zeros(1), np.ones(1), 1.0, -np.ones(1), max_ls=5)
+    t, fn, xn, gn, nfev, outcome = K.line_search(fun, np.zeros(1), np.ones(1), 1.0, -np.ones(1), max_ls=5, kind=kind)
     assert outcome == 2 and t == 0.0 and fn == 1.0 and nfev == 6
     np.testing.assert_array_equal(xn, np.zeros(1))
 
@@ -245,6 +275,8 @@ def test_line_search_errors():
         K.line_search(_rosen, x, -np.ones(2), 1.0, np.ones(2), kind="exact")
     with pytest.raises(ValueError, match="c2"):
         K.line_search(_rosen, x, -np.ones(2), 1.0, np.ones(2), c2=1e-5)
+    with pytest.raises(ValueError, match="xtol"):
+        K.line_search(_rosen, x, -np.ones(2), 1.0, np.ones(2), kind="more-thuente", xtol=-1.0)
     with pytest.raises(TypeError, match="float64"):
         K.line_search(_rosen, x.astype(np.float32), -np.ones(2), 1.0, np.ones(2))
 

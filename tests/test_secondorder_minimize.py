@@ -289,6 +289,85 @@ def test_newton_cg_hessp_from_hess_or_finite_differences_and_tol():
     assert np.abs(r2.jac).max() <= 1e-8
 
 
+def _evaluated_points(obj):
+    pts = []
+
+    def fun(x):
+        pts.append(np.array(x, copy=True))
+        return obj.value_and_grad(x)
+    return fun, pts
+
+
+def test_more_thuente_options_reproduce_scipys_bfgs_iterates():
+    """line_search="more-thuente", init_step="quadratic", h0="identity" is scipy's BFGS: every evaluated
+    point agrees (Rosenbrock n = 2 and 10, to rounding), so do nit and nfev."""
+    so = pytest.importorskip("scipy.optimize")
+    for n in (2, 10):
+        obj = F.rosenbrock(n)
+        fs, ps = _evaluated_points(obj)
+        rs = so.minimize(fs, obj.x0, jac=True, method="BFGS")
+        fp, pp = _evaluated_points(obj)
+        r = po.minimize(fp, obj.x0, method="bfgs",
+                        options={"line_search": "more-thuente", "init_step": "quadratic", "h0": "identity"})
+        assert (r.nit, r.nfev) == (rs.nit, rs.nfev)
+        np.testing.assert_allclose(np.array(pp), np.array(ps), atol=1e-6)
+
+
+def test_more_thuente_options_reproduce_lbfgsb_iterates():
+    """With c1 = 1e-3 and xtol = 0.1 (L-BFGS-B's dcsrch settings) pyoptim's L-BFGS visits the points
+    scipy's unconstrained L-BFGS-B visits (until scipy's relative-reduction test stops it)."""
+    so = pytest.importorskip("scipy.optimize")
+    obj = F.rosenbrock(2)
+    fs, ps = _evaluated_points(obj)
+    rs = so.minimize(fs, obj.x0, jac=True, method="L-BFGS-B")
+    fp, pp = _evaluated_points(obj)
+    po.minimize(fp, obj.x0, method="lbfgs", options={"line_search": "more-thuente", "c1": 1e-3, "xtol": 0.1})
+    assert len(pp) >= rs.nfev
+    np.testing.assert_allclose(np.array(pp[:rs.nfev]), np.array(ps), atol=1e-6)
+
+
+@pytest.mark.parametrize("method", ["bfgs", "lbfgs"])
+@pytest.mark.parametrize("line_search", ["strong-wolfe", "more-thuente"])
+def test_quasi_newton_first_trial_step_has_unit_length(method, line_search):
+    """init_step="unit": with no curvature memory the first trial is x0 - g/|g|_2 (L-BFGS-B's and
+    liblbfgs's rule), whatever the scale of g; with "quadratic" it is scipy's min(1, 1.01/|g|_2)."""
+    q = F.quadratic(5, cond=10.0, seed=1)
+    for scale in (1e-3, 1.0, 1e3):
+        pts = []
+
+        def rec(x):
+            pts.append(np.array(x, copy=True))
+            v, g = q.value_and_grad(x)
+            return scale * v, scale * g
+        x0 = q.xmin + 10.0
+        g0 = rec(x0)[1]
+        pts.clear()
+        po.minimize(rec, x0, method=method, options={"line_search": line_search, "maxiter": 1})
+        assert np.linalg.norm(pts[1] - x0) == pytest.approx(1.0, rel=1e-12)
+        pts.clear()
+        po.minimize(rec, x0, method=method, options={"line_search": line_search, "maxiter": 1,
+                                                      "init_step": "quadratic"})
+        assert np.linalg.norm(pts[1] - x0) == pytest.approx(min(1.0, 1.01 / np.linalg.norm(g0)) * np.linalg.norm(g0),
+                                                            rel=1e-12)
+
+
+@pytest.mark.parametrize("method", ["bfgs", "lbfgs"])
+def test_rounding_floor_counts_as_converged(method):
+    """Near the minimum f(x + td) - f(x) is below the rounding of f, so no step "decreases" f; a trial equal
+    to f(x) to rounding whose gradient meets gtol ends the solve as converged (not "line search failed")."""
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((300, 4))
+    f = F.softmax_regression(X, rng.integers(0, 3, 300), l2=0.1)
+    res = po.minimize(f, f.x0, method=method, options={"gtol": 1e-10})
+    assert res.success and res.status == 0 and np.abs(f.grad(res.x)).max() <= 1e-10
+    assert res.fun == pytest.approx(f(res.x), rel=1e-15)
+    # with fun called from Python and a callback, the same
+    seen = []
+    res2 = po.minimize(f.value_and_grad, f.x0, method=method, options={"gtol": 1e-10},
+                       callback=lambda intermediate_result: seen.append(intermediate_result.fun))
+    assert res2.success and len(seen) == res2.nit and seen[-1] == res2.fun
+
+
 def test_backtracking_and_fletcher_reeves():
     f = F.rosenbrock(2)
     for opts in ({"line_search": "backtracking"}, {"beta": "fr"}, {"beta": "fr", "restart": 5}):
@@ -332,6 +411,9 @@ def _raise(x):
     (lambda: po.minimize(F.rosenbrock(2), [0.0, 0.0], options={"beta": "hs"}), ValueError, "Invalid beta"),
     (lambda: po.minimize(F.rosenbrock(2), [0.0, 0.0], options={"line_search": "exact"}), ValueError, "Invalid line_search"),
     (lambda: po.minimize(F.rosenbrock(2), [0.0, 0.0], options={"damping": -1.0}), ValueError, "Invalid damping"),
+    (lambda: po.minimize(F.rosenbrock(2), [0.0, 0.0], options={"init_step": "big"}), ValueError, "Invalid init_step"),
+    (lambda: po.minimize(F.rosenbrock(2), [0.0, 0.0], options={"h0": "eye"}), ValueError, "Invalid h0"),
+    (lambda: po.minimize(F.rosenbrock(2), [0.0, 0.0], options={"xtol": -1.0}), ValueError, "Invalid xtol"),
     (lambda: po.minimize(F.rosenbrock(2), [0.0, 0.0], options={"c2": 1e-6}), ValueError, "Invalid c2"),
     (lambda: po.minimize(F.rosenbrock(2), [0.0, 0.0], options={"bogus": 1}), ValueError, "Invalid options"),
     (lambda: po.minimize(lambda x: x @ x, [0.0, 0.0], jac="4-point"), ValueError, "Invalid jac"),
