@@ -148,6 +148,84 @@ gd_ratios = norms["gd"][-20:] / norms["gd"][-21:-1]
 assert np.median(gd_ratios) > 0.5 and norms["gd"][-1] > 1e-3        # GD: linear at best, far from done
 
 # %% [markdown]
+# ## Line searches: how far to go along d
+#
+# Every method above chooses a direction d and then a step α along it. A line search looks for an α
+# with *sufficient decrease* f(θ + αd) ≤ f(θ) + c₁α∇f'd and, for the strong Wolfe conditions, a small
+# enough slope |∇f(θ + αd)'d| ≤ c₂|∇f'd|. pyoptim has three, all in C and shared by every method:
+# `"strong-wolfe"` (Nocedal & Wright Algorithms 3.5–3.6, torch.optim.LBFGS's), `"more-thuente"`
+# (Moré & Thuente 1994, the one behind scipy's BFGS and L-BFGS-B) and `"backtracking"` (Armijo only).
+# Below, φ(α) = −α/(α² + 2), the first test function of Moré & Thuente's paper, with the trial steps
+# each search evaluates from α₀ = 0.001.
+
+# %%
+K = po.kernels
+
+
+def phi(x):
+    a = x[0]
+    return -a / (a * a + 2.0), np.array([(a * a - 2.0) / (a * a + 2.0) ** 2])
+
+
+trials, found = {}, {}
+for kind in ("strong-wolfe", "more-thuente", "backtracking"):
+    seen = []
+
+    def rec(x):
+        seen.append(float(x[0]))
+        return phi(x)
+    f0, g0 = phi(np.zeros(1))
+    out = K.line_search(rec, np.zeros(1), np.ones(1), f0, g0, t=1e-3, kind=kind, c1=1e-3, c2=0.1)
+    trials[kind], found[kind] = seen, out
+fig, ax = P.figure((6.5, 3.8))
+with P.style():
+    a = np.geomspace(1e-4, 30, 400)
+    ax.plot(a, [phi([v])[0] for v in a], color="0.4", lw=1.5, label="φ(α)")
+    for i, (kind, seen) in enumerate(trials.items()):
+        line, = ax.plot(seen, [phi([v])[0] for v in seen], "o--", ms=5, lw=0.8, alpha=0.85,
+                        label=f"{kind}: {len(seen)} evaluation(s), α = {found[kind][0]:.3g}")
+        ax.plot(found[kind][0], phi([found[kind][0]])[0], "*", ms=14, color=line.get_color())
+    ax.set_xscale("log")
+    ax.set_xlabel("α (log scale)")
+    ax.set_ylabel("φ(α)")
+    ax.set_title("Trial steps of three line searches on Moré & Thuente's φ₁ (★ accepted)")
+    ax.legend(fontsize=8, loc="lower left")
+fig
+
+# %% [markdown]
+# Backtracking stops at the first α that decreases f enough, here α₀ itself: a tiny step passes the
+# Armijo test. The curvature condition is what rules such steps out, which is why quasi-Newton methods,
+# whose updates learn from s = αd and y = Δ∇f, use a Wolfe search.
+
+# %%
+t_mt, f_mt, _, g_mt, nfev_mt, outcome = found["more-thuente"]
+assert outcome == 0 and nfev_mt == 6 and round(t_mt, 1) == 1.4          # the paper's Table I
+assert f_mt <= f0 + 1e-3 * t_mt * g0[0] and abs(g_mt[0]) <= 0.1 * abs(g0[0])
+t_bt, f_bt = found["backtracking"][:2]
+assert f_bt <= f0 + 1e-3 * t_bt * g0[0]                                  # Armijo only
+
+# %% [markdown]
+# The line search is half of a method's cost. With scipy's settings (`line_search="more-thuente"`,
+# `init_step="quadratic"`, `h0="identity"`) pyoptim's BFGS evaluates exactly the points scipy's BFGS
+# evaluates. On this one problem those settings need fewer evaluations than pyoptim's defaults (strong
+# Wolfe, a unit first step, H₀ scaled by y's/y'y); over the 32 problems of
+# `benchmarks/bench_secondorder.py` the defaults need fewer in geometric mean (see benchmarks/README.md).
+
+# %%
+evals = {}
+for name, opts in {"strong Wolfe (default)": {}, "Moré–Thuente": {"line_search": "more-thuente"},
+                   "scipy's BFGS settings": {"line_search": "more-thuente", "init_step": "quadratic",
+                                             "h0": "identity"},
+                   "backtracking": {"line_search": "backtracking"}}.items():
+    evals[name] = po.minimize(rb, rb.x0, method="bfgs", options={**opts, "maxiter": 5000}).nfev
+fig = P.bars(evals, ylabel="evaluations of f and ∇f", fmt="{:.0f}",
+             title="BFGS on Rosenbrock from (−1.2, 1), by line search")
+fig
+
+# %%
+assert max(evals.values()) < 200
+
+# %% [markdown]
 # ## Exercises
 #
 # 1. Run `method="newton"` with `damping=0` and with the default `"auto"` from (−1.2, 1) and from
