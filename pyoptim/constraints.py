@@ -15,19 +15,10 @@ from __future__ import annotations
 import numpy as np
 
 from . import _core
+from ._validation import check_nonneg
 from .regularizers import _data, select_params
 
 __all__ = ["Constraint", "MaxNorm", "L2Ball", "L1Ball"]
-
-
-def _check_bound(name: str, value) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"Invalid {name}: {value!r} (expected a finite number >= 0)") from None
-    if not (np.isfinite(v) and v >= 0.0):
-        raise ValueError(f"Invalid {name}: {value!r} (expected a finite number >= 0)")
-    return v
 
 
 class Constraint:
@@ -67,7 +58,7 @@ class MaxNorm(Constraint):
     """
 
     def __init__(self, max_value: float, axis: int = 0, params=None):
-        self.max_value = _check_bound("max_value", max_value)
+        self.max_value = check_nonneg("max_value", max_value)
         if not isinstance(axis, (int, np.integer)):
             raise ValueError(f"Invalid axis: {axis!r} (expected an integer)")
         self.axis = int(axis)
@@ -94,7 +85,7 @@ class L2Ball(Constraint):
     """
 
     def __init__(self, radius: float, params=None):
-        self.radius = _check_bound("radius", radius)
+        self.radius = check_nonneg("radius", radius)
         self.params = params
 
     def project(self, w: np.ndarray) -> None:
@@ -114,7 +105,7 @@ class L1Ball(Constraint):
     """
 
     def __init__(self, radius: float, params=None):
-        self.radius = _check_bound("radius", radius)
+        self.radius = check_nonneg("radius", radius)
         self.params = params
 
     def project(self, w: np.ndarray) -> None:

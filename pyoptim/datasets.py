@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validation import check_float_dtype, check_int
+
 __all__ = ["load_digits", "blobs", "two_moons", "spirals", "linear_regression", "separable",
            "random_classification", "train_test_split"]
 
@@ -26,19 +28,6 @@ def _rng(seed) -> np.random.Generator:
     if isinstance(seed, np.random.Generator):
         return seed
     return np.random.default_rng(seed)
-
-
-def _check_n(name: str, value, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"Invalid {name}: {value!r} (expected an int >= {minimum})")
-    return int(value)
-
-
-def _check_dtype(dtype):
-    dt = np.dtype(dtype)
-    if dt not in (np.float32, np.float64):
-        raise ValueError(f"Invalid dtype: {dtype!r} (expected float32 or float64)")
-    return dt
 
 
 def train_test_split(X, y, test_size=0.25, seed=0, stratify: bool = True):
@@ -93,7 +82,7 @@ def load_digits(return_X_y: bool = True, dtype=np.float32, test_size=None, seed=
     ImportError
         When scikit-learn is not installed: ``pip install "pyoptim[datasets]"``.
     """
-    dt = _check_dtype(dtype)
+    dt = check_float_dtype(dtype)
     try:
         from sklearn.datasets import load_digits as _sk_load_digits
     except ImportError as exc:
@@ -119,7 +108,7 @@ def blobs(n: int = 300, centers: int = 3, d: int = 2, std: float = 1.0, box: flo
 
     Returns ``X`` (n, d) and ``y`` (n,) with labels 0..centers-1, about n/centers per class.
     """
-    n, centers, d = _check_n("n", n), _check_n("centers", centers), _check_n("d", d)
+    n, centers, d = check_int("n", n, 1), check_int("centers", centers, 1), check_int("d", d, 1)
     if not std > 0:
         raise ValueError(f"Invalid std: {std!r} (expected > 0)")
     rng = _rng(seed)
@@ -127,12 +116,12 @@ def blobs(n: int = 300, centers: int = 3, d: int = 2, std: float = 1.0, box: flo
     y = np.arange(n) % centers
     y = y[rng.permutation(n)]
     X = mu[y] + std * rng.standard_normal((n, d))
-    return X.astype(_check_dtype(dtype)), y.astype(np.int64)
+    return X.astype(check_float_dtype(dtype)), y.astype(np.int64)
 
 
 def two_moons(n: int = 200, noise: float = 0.1, seed=0, dtype=np.float32):
     """Two interleaving half circles (labels 0 and 1) with Gaussian noise of std ``noise``."""
-    n = _check_n("n", n, 2)
+    n = check_int("n", n, 2)
     if noise < 0:
         raise ValueError(f"Invalid noise: {noise!r} (expected >= 0)")
     rng = _rng(seed)
@@ -143,7 +132,7 @@ def two_moons(n: int = 200, noise: float = 0.1, seed=0, dtype=np.float32):
     y = np.concatenate([np.zeros(n0, np.int64), np.ones(n - n0, np.int64)])
     X = X + noise * rng.standard_normal(X.shape)
     perm = rng.permutation(n)
-    return X[perm].astype(_check_dtype(dtype)), y[perm]
+    return X[perm].astype(check_float_dtype(dtype)), y[perm]
 
 
 def spirals(n: int = 300, classes: int = 3, noise: float = 0.2, turns: float = 1.0, seed=0, dtype=np.float32):
@@ -151,14 +140,14 @@ def spirals(n: int = 300, classes: int = 3, noise: float = 0.2, turns: float = 1
 
     Arm k has points at radius r in [0, 1] and angle 2π·turns·r·... + 2πk/classes, plus angular noise.
     """
-    n, classes = _check_n("n", n, 1), _check_n("classes", classes, 2)
+    n, classes = check_int("n", n, 1), check_int("classes", classes, 2)
     rng = _rng(seed)
     y = np.arange(n) % classes
     r = rng.uniform(0.0, 1.0, n)
     theta = 2 * np.pi * (turns * r + y / classes) + noise * rng.standard_normal(n)
     X = np.c_[r * np.cos(theta), r * np.sin(theta)]
     perm = rng.permutation(n)
-    return X[perm].astype(_check_dtype(dtype)), y[perm].astype(np.int64)
+    return X[perm].astype(check_float_dtype(dtype)), y[perm].astype(np.int64)
 
 
 def linear_regression(n: int = 200, d: int = 10, correlation: float = 0.0, noise: float = 0.1, seed=0,
@@ -172,7 +161,7 @@ def linear_regression(n: int = 200, d: int = 10, correlation: float = 0.0, noise
 
     Returns ``X, y`` (float ``dtype``), and the true ``w`` when ``return_coef``.
     """
-    n, d = _check_n("n", n), _check_n("d", d)
+    n, d = check_int("n", n, 1), check_int("d", d, 1)
     if not 0.0 <= correlation < 1.0:
         raise ValueError(f"Invalid correlation: {correlation!r} (expected 0 <= correlation < 1)")
     if noise < 0:
@@ -183,7 +172,7 @@ def linear_regression(n: int = 200, d: int = 10, correlation: float = 0.0, noise
     X = np.sqrt(1.0 - correlation) * z + np.sqrt(correlation) * z0
     w = rng.standard_normal(d)
     y = X @ w + noise * rng.standard_normal(n)
-    dt = _check_dtype(dtype)
+    dt = check_float_dtype(dtype)
     out = (X.astype(dt), y.astype(dt))
     return out + (w.astype(dt),) if return_coef else out
 
@@ -195,7 +184,7 @@ def separable(n: int = 200, d: int = 2, margin: float = 0.5, seed=0, dtype=np.fl
     side, so the geometric margin of the best separator is at least ``margin/2``. Labels are 0/1 int64
     (use them with ``BinaryCrossEntropy`` or a 2-class ``SoftmaxCrossEntropy``). Book 7.3 and 8.1.2.
     """
-    n, d = _check_n("n", n, 2), _check_n("d", d)
+    n, d = check_int("n", n, 2), check_int("d", d, 1)
     if margin < 0:
         raise ValueError(f"Invalid margin: {margin!r} (expected >= 0)")
     rng = _rng(seed)
@@ -207,7 +196,7 @@ def separable(n: int = 200, d: int = 2, margin: float = 0.5, seed=0, dtype=np.fl
     y[: 2] = [0, 1]  # both classes present even for tiny n
     sign = np.where(y == 1, 1.0, -1.0)
     X += ((margin / 2) * sign - s + sign * np.abs(s))[:, None] * w  # project |s| to the right side, add gap
-    dt = _check_dtype(dtype)
+    dt = check_float_dtype(dtype)
     return (X.astype(dt), y, w.astype(dt)) if return_w else (X.astype(dt), y)
 
 
@@ -220,11 +209,11 @@ def random_classification(n: int = 60000, d: int = 784, classes: int = 10, separ
     match MNIST (60,000 × 784, 10 classes), for benchmarks. Returns ``X`` (n, d) of ``dtype`` and
     ``y`` (n,) int64.
     """
-    n, d, classes = _check_n("n", n), _check_n("d", d), _check_n("classes", classes, 2)
+    n, d, classes = check_int("n", n, 1), check_int("d", d, 1), check_int("classes", classes, 2)
     if not separation >= 0:
         raise ValueError(f"Invalid separation: {separation!r} (expected >= 0)")
     rng = _rng(seed)
-    dt = _check_dtype(dtype)
+    dt = check_float_dtype(dtype)
     mu = (rng.standard_normal((classes, d)) * (4.0 * separation / np.sqrt(d))).astype(dt)
     y = rng.integers(0, classes, n).astype(np.int64)
     X = rng.standard_normal((n, d), dtype=dt)

@@ -25,18 +25,9 @@ from __future__ import annotations
 import numpy as np
 
 from . import _core
+from ._validation import check_nonneg
 
 __all__ = ["Regularizer", "L2", "L1", "Tying", "ActivityL1", "select_params"]
-
-
-def _check_alpha(name: str, value) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"Invalid {name}: {value!r} (expected a finite number >= 0)") from None
-    if not (np.isfinite(v) and v >= 0.0):
-        raise ValueError(f"Invalid {name}: {value!r} (expected a finite number >= 0)")
-    return v
 
 
 def _is_param(x) -> bool:
@@ -165,7 +156,7 @@ class L2(Regularizer):
     """
 
     def __init__(self, alpha: float, params=None):
-        self.alpha = _check_alpha("alpha", alpha)
+        self.alpha = check_nonneg("alpha", alpha)
         self.params = params
 
     def penalty(self, model) -> float:
@@ -207,7 +198,7 @@ class L1(Regularizer):
     """
 
     def __init__(self, alpha: float, mode: str = "subgradient", params=None):
-        self.alpha = _check_alpha("alpha", alpha)
+        self.alpha = check_nonneg("alpha", alpha)
         if mode not in ("subgradient", "proximal"):
             raise ValueError(f"Invalid mode: {mode!r} (expected 'subgradient' or 'proximal')")
         self.mode = mode
@@ -247,7 +238,7 @@ class Tying(Regularizer):
     """
 
     def __init__(self, param_a, param_b, alpha: float):
-        self.alpha = _check_alpha("alpha", alpha)
+        self.alpha = check_nonneg("alpha", alpha)
         if np.shape(_data(param_a)) != np.shape(_data(param_b)):
             raise ValueError(f"Invalid param_b: shape {np.shape(_data(param_b))} (expected the shape of param_a, "
                              f"{np.shape(_data(param_a))})")

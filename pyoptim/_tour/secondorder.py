@@ -2,7 +2,6 @@
 scipy.optimize side by side when it is installed, and a figure of the paths on 2-D problems."""
 from __future__ import annotations
 
-import os
 import time
 
 import numpy as np

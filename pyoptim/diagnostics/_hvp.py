@@ -25,6 +25,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .._validation import check_float_dtype
+
 __all__ = ["hvp", "hvp_fd", "hvp_fn", "gradient", "loss_and_gradient", "HessianOperator", "flatten",
            "unflatten", "register_rop", "register_loss_rop"]
 
@@ -582,15 +584,6 @@ def _compile_loss(loss):
 # public API
 # ---------------------------------------------------------------------------------------------------
 
-def _check_dtype(dtype):
-    if dtype is None:
-        return None
-    dt = np.dtype(dtype)
-    if dt not in (np.float32, np.float64):
-        raise ValueError(f"Invalid dtype: {dtype!r} (expected float32, float64 or None)")
-    return dt
-
-
 def _as_input(X, dtype):
     X = np.asarray(X)
     if np.issubdtype(X.dtype, np.floating) or np.issubdtype(X.dtype, np.integer):
@@ -621,7 +614,7 @@ class HessianOperator:
     """
 
     def __init__(self, model, loss, X, y, dtype=np.float64, compute_grad: bool = True, _datas=None):
-        dt = _check_dtype(dtype)
+        dt = check_float_dtype(dtype, allow_none=True)
         params = model.parameters()
         if dt is None:
             dt = np.result_type(*[p.data.dtype for p in params]) if params else np.dtype(np.float64)
@@ -702,7 +695,7 @@ def loss_and_gradient(model, loss, X, y, dtype=np.float64, params_data=None) -> 
     """(J(θ), ∇θ J) of the mean loss on (X, y) (back-propagation, book 6.5; the g of 8.2.1), computed
     without touching the model's ``.grad`` or buffers; ``params_data`` optionally replaces the
     parameter values (a list like parameters())."""
-    dt = _check_dtype(dtype) or np.result_type(*[p.data.dtype for p in model.parameters()])
+    dt = check_float_dtype(dtype, allow_none=True) or np.result_type(*[p.data.dtype for p in model.parameters()])
     datas = None
     if params_data is not None:
         datas = [np.asarray(_data(d), dtype=dt) for d in params_data]
@@ -719,7 +712,7 @@ def hvp_fd(model, loss, X, y, vectors: Sequence, eps: float | None = None, dtype
     """Central-difference Hessian-vector product (∇J(θ + εv) − ∇J(θ − εv)) / (2ε): two gradients,
     error O(ε²) plus rounding O(u/ε); the check and the cheap baseline for :func:`hvp`."""
     params = model.parameters()
-    dt = _check_dtype(dtype) or np.result_type(*[p.data.dtype for p in params])
+    dt = check_float_dtype(dtype, allow_none=True) or np.result_type(*[p.data.dtype for p in params])
     V = [np.asarray(_data(v), dtype=dt) for v in vectors]
     th = [np.asarray(p.data, dtype=dt) for p in params]
     if eps is None:

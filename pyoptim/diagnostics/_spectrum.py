@@ -19,6 +19,7 @@ import numpy as np
 
 from ..callbacks import Callback
 from ._hvp import HessianOperator
+from .._validation import check_int
 
 __all__ = ["lanczos", "lanczos_eigs", "power_iteration", "slq_density", "negative_fraction", "full_hessian",
            "hessian_spectrum", "condition_number", "Spectrum", "SpectrumMonitor"]
@@ -26,12 +27,6 @@ __all__ = ["lanczos", "lanczos_eigs", "power_iteration", "slq_density", "negativ
 
 def _rng(seed):
     return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-
-
-def _check_int(name, v, lo):
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
-        raise ValueError(f"Invalid {name}: {v!r} (expected an integer >= {lo})")
-    return int(v)
 
 
 def lanczos(matvec: Callable, n: int, m: int, v0=None, seed=0, reorth: bool = True):
@@ -44,8 +39,8 @@ def lanczos(matvec: Callable, n: int, m: int, v0=None, seed=0, reorth: bool = Tr
 
     Returns ``(alpha, beta, Q)`` with Q of shape (n, steps).
     """
-    n = _check_int("n", n, 1)
-    m = min(_check_int("m", m, 1), n)
+    n = check_int("n", n, 1)
+    m = min(check_int("m", m, 1), n)
     rng = _rng(seed)
     q = rng.standard_normal(n) if v0 is None else np.array(v0, dtype=np.float64).reshape(n)
     nq = np.linalg.norm(q)
@@ -87,10 +82,10 @@ def lanczos_eigs(matvec: Callable, n: int, k: int = 1, which: str = "both", m: i
     ``which``: "LA" (largest algebraic), "SA" (smallest), "both" -> (largest k descending, smallest k
     ascending). With m = n the result is exact up to rounding.
     """
-    k = _check_int("k", k, 1)
+    k = check_int("k", k, 1)
     if which not in ("LA", "SA", "both"):
         raise ValueError(f"Invalid which: {which!r} (expected 'LA', 'SA' or 'both')")
-    m = min(n, max(2 * k + 20, 30)) if m is None else min(_check_int("m", m, 1), n)
+    m = min(n, max(2 * k + 20, 30)) if m is None else min(check_int("m", m, 1), n)
     alpha, beta, _ = lanczos(matvec, n, m, seed=seed)
     theta = np.linalg.eigvalsh(np.diag(alpha) + np.diag(beta, 1) + np.diag(beta, -1))
     top = theta[::-1][:k]
@@ -109,8 +104,8 @@ def power_iteration(matvec: Callable, n: int, iters: int = 200, tol: float = 1e-
     eigenvalue of H call it again with ``shift`` = the largest one (H − λ_max I is negative
     semi-definite, so its dominant eigenvalue is λ_min − λ_max). Returns ``(eigenvalue, vector)``.
     """
-    n = _check_int("n", n, 1)
-    iters = _check_int("iters", iters, 1)
+    n = check_int("n", n, 1)
+    iters = check_int("iters", iters, 1)
     v = _rng(seed).standard_normal(n)
     v /= np.linalg.norm(v)
     lam = 0.0
@@ -136,7 +131,7 @@ def slq_density(matvec: Callable, n: int, m: int = 30, n_vectors: int = 5, seed=
     vectors gives nodes and weights (summing to 1) of the density φ(λ) = (1/n) Σᵢ δ(λ − λᵢ).
     Returns ``(nodes, weights)``.
     """
-    n_vectors = _check_int("n_vectors", n_vectors, 1)
+    n_vectors = check_int("n_vectors", n_vectors, 1)
     rng = _rng(seed)
     nodes, weights = [], []
     for _ in range(n_vectors):
@@ -222,7 +217,7 @@ def hessian_spectrum(model, loss=None, X=None, y=None, k: int = 5, method: str =
     1e-3·max|λ| for the SLQ estimate (its nodes cannot resolve the sign of the near-zero cluster that
     network Hessians have).
     """
-    k = _check_int("k", k, 1)
+    k = check_int("k", k, 1)
     if method not in ("auto", "full", "lanczos", "power"):
         raise ValueError(f"Invalid method: {method!r} (expected 'auto', 'full', 'lanczos' or 'power')")
     op = model if isinstance(model, HessianOperator) else HessianOperator(model, loss, X, y, dtype=dtype,
@@ -267,7 +262,7 @@ class SpectrumMonitor(Callback):
 
     def __init__(self, every: int = 100, X=None, y=None, k: int = 1, method: str = "lanczos", m: int | None = 20,
                  n_vectors: int = 2, seed=0):
-        self.every = _check_int("every", every, 1)
+        self.every = check_int("every", every, 1)
         self.X, self.y = X, y
         self.k, self.method, self.m, self.n_vectors, self.seed = k, method, m, n_vectors, seed
         self.history = {key: [] for key in ("step", "epoch", "top", "bottom", "condition", "negative_fraction")}

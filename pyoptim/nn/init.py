@@ -27,6 +27,8 @@ import math
 
 import numpy as np
 
+from .._validation import check_nonneg
+
 __all__ = ["calculate_fans", "calculate_gain", "glorot_uniform_", "glorot_normal_", "he_uniform_",
            "he_normal_", "orthogonal_", "sparse_", "zeros_", "constant_", "output_bias_from_marginals",
            "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_"]
@@ -79,14 +81,8 @@ def _fill(tensor, values: np.ndarray):
 
 
 def _check_gain(gain) -> float:
-    """A scale factor: a finite number >= 0 (one message format: name, range, value)."""
-    try:
-        g = float(gain)
-    except (TypeError, ValueError):
-        raise TypeError(f"Invalid gain: {gain!r} (expected a finite number >= 0)") from None
-    if not (math.isfinite(g) and g >= 0.0):
-        raise ValueError(f"Invalid gain: {gain!r} (expected a finite number >= 0)")
-    return g
+    """A scale factor: a finite number >= 0 (TypeError for a non-number, as torch)."""
+    return check_nonneg("gain", gain, type_error=True)
 
 
 def glorot_uniform_(tensor, gain: float = 1.0, rng=None):

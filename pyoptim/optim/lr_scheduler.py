@@ -21,6 +21,7 @@ import types
 from typing import Any, Callable
 
 from .optimizer import check_hyper
+from .._validation import check_int
 
 __all__ = ["LRScheduler", "LambdaLR", "StepLR", "ExponentialLR", "LinearLR", "CosineAnnealingLR",
            "ReduceLROnPlateau"]
@@ -29,12 +30,6 @@ __all__ = ["LRScheduler", "LambdaLR", "StepLR", "ExponentialLR", "LinearLR", "Co
 def _check_optimizer(optimizer):
     if not hasattr(optimizer, "param_groups"):
         raise TypeError(f"Invalid optimizer: {type(optimizer).__name__} (expected a pyoptim.optim optimizer)")
-
-
-def _check_int(name, value, lo):
-    if isinstance(value, bool) or not isinstance(value, int) or value < lo:
-        raise ValueError(f"Invalid {name}: {value!r} (expected an integer >= {lo})")
-    return value
 
 
 class LRScheduler:
@@ -146,7 +141,7 @@ class StepLR(LRScheduler):
     """
 
     def __init__(self, optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1):
-        self.step_size = _check_int("step_size", step_size, 1)
+        self.step_size = check_int("step_size", step_size, 1)
         self.gamma = check_hyper("gamma", gamma, lo=0.0, expected="gamma >= 0")
         super().__init__(optimizer, last_epoch)
 
@@ -205,7 +200,7 @@ class LinearLR(LRScheduler):
         self.start_factor = check_hyper("start_factor", start_factor, lo=0.0, hi=1.0, lo_open=True,
                                         expected="0 < start_factor <= 1")
         self.end_factor = check_hyper("end_factor", end_factor, lo=0.0, hi=1.0, expected="0 <= end_factor <= 1")
-        self.total_iters = _check_int("total_iters", total_iters, 1)
+        self.total_iters = check_int("total_iters", total_iters, 1)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -238,7 +233,7 @@ class CosineAnnealingLR(LRScheduler):
     """
 
     def __init__(self, optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1):
-        self.T_max = _check_int("T_max", T_max, 1)
+        self.T_max = check_int("T_max", T_max, 1)
         self.eta_min = check_hyper("eta_min", eta_min, lo=0.0, expected="eta_min >= 0")
         super().__init__(optimizer, last_epoch)
 
@@ -297,8 +292,8 @@ class ReduceLROnPlateau(LRScheduler):
         else:
             self.default_min_lr = min_lr
             self.min_lrs = [min_lr] * len(optimizer.param_groups)
-        self.patience = _check_int("patience", patience, 0)
-        self.cooldown = _check_int("cooldown", cooldown, 0)
+        self.patience = check_int("patience", patience, 0)
+        self.cooldown = check_int("cooldown", cooldown, 0)
         self.eps = check_hyper("eps", eps, lo=0.0, expected="eps >= 0")
         self.last_epoch = 0
         self._last_lr = self._group_lrs()
