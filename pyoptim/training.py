@@ -589,7 +589,8 @@ class Trainer:
         out = model.forward(Xb)
         self.output = out
         value = loss.forward(out, yb)
-        model.backward(loss.backward())
+        # parameter gradients only: the data needs no gradient (Module.backward_params)
+        getattr(model, "backward_params", model.backward)(loss.backward())
         return value
 
     def _buffers(self) -> list:

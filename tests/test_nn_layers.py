@@ -81,6 +81,92 @@ def test_backward_accumulates_and_frozen_params_get_none(rng):
     np.testing.assert_allclose(dx, g @ d.weight.data.T, rtol=1e-13)
 
 
+class _Spy(nn.Module):
+    """A parameter-free identity layer that counts its backward calls."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls = 0
+
+    def forward(self, x):
+        return x
+
+    def backward(self, grad_output):
+        self.calls += 1
+        return grad_output
+
+
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_backward_params_gives_backwards_parameter_gradients(name, rng):
+    """backward_params (no input gradient) accumulates exactly what backward does, bit for bit."""
+    a, b = LAYERS[name](), LAYERS[name]()
+    b.load_state_dict(a.state_dict())
+    x = _x(rng)
+    ya = a(x)
+    b(x)
+    g = rng.standard_normal(ya.shape)
+    a.backward(g)
+    assert b.backward_params(g) is None
+    for pa, pb in zip(a.parameters(), b.parameters()):
+        np.testing.assert_array_equal(pa.grad, pb.grad)
+
+
+def test_backward_params_skips_the_leading_parameter_free_and_frozen_layers(rng):
+    spy = _Spy()
+    frozen = nn.Dense(5, 5, seed=0, dtype=F64)
+    for p in frozen.parameters():
+        p.requires_grad = False
+    model = nn.Sequential(spy, nn.ReLU(), frozen, nn.Tanh(), nn.Dense(5, 3, seed=1, dtype=F64))
+    ref = nn.Sequential(_Spy(), nn.ReLU(), nn.Dense(5, 5, seed=0, dtype=F64), nn.Tanh(),
+                        nn.Dense(5, 3, seed=1, dtype=F64))
+    for p in ref[2].parameters():
+        p.requires_grad = False
+    x, g = _x(rng), rng.standard_normal((7, 3))
+    model(x)
+    ref(x)
+    model.backward_params(g)
+    ref.backward(g)
+    assert spy.calls == 0 and ref[0].calls == 1
+    np.testing.assert_array_equal(model[4].weight.grad, ref[4].weight.grad)
+    assert not frozen.weight.grad.any()
+    # nothing trainable at all: a no-op
+    free = nn.Sequential(_Spy(), nn.ReLU())
+    free(x)
+    free.backward_params(rng.standard_normal((7, 5)))
+    assert free[0].calls == 0
+    # a custom module without its own backward_params falls back on backward
+    solo = _Spy()
+    solo(x)
+    solo.backward_params(x)
+    assert solo.calls == 1
+
+
+def test_fit_does_not_backpropagate_into_the_data(rng):
+    """fit needs no gradient for X: the parameter-free layers in front of the first Dense are not visited,
+    and the weights it trains are those of the plain backward loop, bit for bit."""
+    import pyoptim as po
+    X = rng.standard_normal((64, 5))
+    y = rng.integers(0, 3, 64)
+    spy = _Spy()
+    model = nn.Sequential(spy, nn.Dense(5, 3, seed=0, dtype=F64))
+    po.fit(model, nn.SoftmaxCrossEntropy(), po.optim.SGD(model.parameters(), lr=0.1), X, y, epochs=2,
+           batch_size=16, seed=0, progress=False)
+    assert spy.calls == 0
+    twin = nn.Sequential(_Spy(), nn.Dense(5, 3, seed=0, dtype=F64))
+    opt, loss = po.optim.SGD(twin.parameters(), lr=0.1), nn.SoftmaxCrossEntropy()
+    # the same run by hand, with full backward, in fit's batch order
+    rng_fit = np.random.default_rng(0)
+    for _ in range(2):
+        perm = rng_fit.permutation(64)
+        for i in range(0, 64, 16):
+            idx = perm[i:i + 16]
+            opt.zero_grad()
+            loss.forward(twin(X[idx]), y[idx])
+            twin.backward(loss.backward())
+            opt.step()
+    np.testing.assert_array_equal(model[1].weight.data, twin[1].weight.data)
+
+
 def test_backward_before_forward_raises():
     for m in (nn.Dense(2, 2), nn.ReLU(), nn.BatchNorm(2)):
         with pytest.raises(RuntimeError, match="before forward"):

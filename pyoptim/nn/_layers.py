@@ -128,6 +128,18 @@ class Sequential(Module):
             g = m.backward(g)
         return g
 
+    def backward_params(self, grad_output) -> None:
+        """Backward through the layers that lead to a trainable parameter only: the first layer that
+        owns one gets ``backward_params``, the parameter-free layers in front of it are not visited."""
+        mods = list(self._modules.values())
+        first = next((i for i, m in enumerate(mods) if m.has_trainable()), None)
+        if first is None:
+            return
+        g = grad_output
+        for m in reversed(mods[first + 1:]):
+            g = m.backward(g)
+        mods[first].backward_params(g)
+
 
 class Residual(Module):
     """A skip connection around ``module``: y = x + module(x) (book 8.7.5; He et al. 2016).
@@ -211,13 +223,22 @@ class Dense(Module):
         return y
 
     def backward(self, grad_output):
+        g = self._accumulate(grad_output)
+        return np.matmul(g, self.weight.data.T)
+
+    def backward_params(self, grad_output) -> None:
+        """dL/dW and dL/db only: skips the (B, in) product g W' that ``backward`` returns."""
+        self._accumulate(grad_output)
+
+    def _accumulate(self, grad_output):
+        """W.grad += x'g, b.grad += sum of g's rows; returns g (checked)."""
         x = _need_forward(self, "_x")
         g = _as_grad(grad_output, _Shape(x.shape[0], self.out_features, x.dtype), "Dense")
         if self.weight.requires_grad:
             self.weight.grad += np.matmul(x.T, g)
         if self.bias is not None and self.bias.requires_grad:
             _core.bias_grad(self.bias.grad, g)
-        return np.matmul(g, self.weight.data.T)
+        return g
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

@@ -109,6 +109,18 @@ class Module:
     def backward(self, grad_output):
         raise NotImplementedError(f"{type(self).__name__}.backward")
 
+    def backward_params(self, grad_output) -> None:
+        """Accumulate the parameters' gradients when the gradient with respect to the input is not
+        wanted: the first layers of a model fed with data (torch skips that work because the data
+        does not require grad). The default runs ``backward`` and drops its result; ``Dense`` skips
+        its input-gradient product and ``Sequential`` skips the leading layers that own no trainable
+        parameter. The parameter gradients are exactly those of ``backward``."""
+        self.backward(grad_output)
+
+    def has_trainable(self) -> bool:
+        """Whether this module or one inside it owns a parameter with ``requires_grad``."""
+        return any(p.requires_grad for p in self.parameters())
+
     def __call__(self, x):
         return self.forward(x)
 

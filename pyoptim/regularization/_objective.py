@@ -8,7 +8,7 @@ def default_objective(model, loss, Xb, yb) -> float:
     """fit's default: forward, loss, backward (accumulating parameter gradients); the batch loss."""
     out = model.forward(Xb)
     value = loss.forward(out, yb)
-    model.backward(loss.backward())
+    getattr(model, "backward_params", model.backward)(loss.backward())   # no gradient for the data
     return float(value)
 
 
