@@ -154,3 +154,34 @@ def test_float32_close_to_torch():
                 t.grad = torch.sin(t + k)
             topt.step()
         np.testing.assert_allclose(x, t.detach().numpy(), rtol=2e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name, kw", [("SGD", {"lr": 0.1, "momentum": 0.9}), ("Adam", {"lr": 0.1}),
+                                      ("RMSprop", {"lr": 0.01, "momentum": 0.5}), ("Adagrad", {"lr": 0.1})])
+def test_scalar_parameter_keeps_shape_and_matches_torch(name, kw):
+    """A 0-d Parameter stays 0-d (torch.nn.Parameter(torch.tensor(1.5)).shape == ()), its steps match
+    torch's and its saved optimizer state has torch's shapes; the state round-trips."""
+    torch = pytest.importorskip("torch")
+    p = po.nn.Parameter(np.array(1.5))
+    assert p.shape == () and p.grad.shape == ()
+    tp = torch.nn.Parameter(torch.tensor(1.5, dtype=torch.float64))
+    opt, topt = getattr(po.optim, name)([p], **kw), getattr(torch.optim, name)([tp], **kw)
+    for k in range(5):
+        g = 0.3 * (k - 2) + 0.1
+        p.grad[...] = g
+        tp.grad = torch.tensor(g, dtype=torch.float64)
+        opt.step()
+        topt.step()
+    assert p.shape == () and p.data == pytest.approx(tp.item(), rel=1e-14)
+    sd, tsd = opt.state_dict(), topt.state_dict()
+    for key, v in tsd["state"][0].items():
+        if key != "step":
+            assert sd["state"][0][key].shape == tuple(v.shape) == ()
+    q = po.nn.Parameter(np.array(1.5))
+    other = getattr(po.optim, name)([q], **kw)
+    other.load_state_dict(sd)
+    q.data[...] = p.data
+    for o, par in ((opt, p), (other, q)):
+        par.grad[...] = 0.7
+        o.step()
+    assert q.data == p.data

@@ -37,7 +37,9 @@ class Parameter:
             if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
                 raise TypeError(f"Parameter: data must be a real float array, got dtype {arr.dtype}")
             arr = arr.astype(np.float64)
-        self.data = np.ascontiguousarray(arr)
+        # not np.ascontiguousarray: it turns a 0-d array into shape (1,), and a scalar parameter keeps
+        # shape () as in torch (optimizers hand the kernels a 1-element view of it)
+        self.data = arr if arr.flags.c_contiguous else np.ascontiguousarray(arr)
         if self.data is arr and not arr.flags.writeable:
             self.data = arr.copy()
         self.grad = np.zeros_like(self.data)

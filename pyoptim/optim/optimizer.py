@@ -282,7 +282,11 @@ class Optimizer:
         """
         state = {}
         for k, st in dict.items(self.state):
-            state[int(k)] = {name: (v.copy() if isinstance(v, np.ndarray) else v) for name, v in st.items()}
+            p = self._params[int(k)]
+            shape = (p.data if _is_parameter(p) else p).shape
+            # a 0-d parameter's state is kept as a 1-element array (the kernels' view); saved in its shape
+            state[int(k)] = {name: (v.reshape(shape) if v.size == 1 and shape == () else v).copy()
+                             if isinstance(v, np.ndarray) else v for name, v in st.items()}
         groups = []
         i = 0
         for group in self.param_groups:
