@@ -38,49 +38,47 @@ static inline float po_nn_pow2i(int32_t k)    /* 2^k for k in [-126, 127] */
     return f;
 }
 
+/* The Cephes core shared by both exps: for x in [-104, 89], exp(x) = 2^n m with n = round(x log2 e)
+ * (returned through *n) and m = exp(r) = 1 + r + r^2 P(r), r = x - n ln2 in [-ln2/2, ln2/2]. */
+static inline float po_nn_exp_mantissa(float x, int32_t *n_out)
+{
+    /* n = round(x log2 e): add and subtract 1.5 * 2^23 (round to nearest, ties even) */
+    float t = x * 1.44269504088896341f + 12582912.0f;
+    float n = t - 12582912.0f;
+    float r = x - n * 0.693359375f;                  /* ln2 = C1 - C2, C1 exact in 9 bits */
+    r = r + n * 2.12194440e-4f;
+    float z = r * r;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    *n_out = (int32_t)n;
+    return p * z + r + 1.0f;
+}
+
 static inline float po_nn_expf(float x)
 {
     const float lo = -104.0f, hi = 89.0f;
     float xc = x < lo ? lo : x;
     xc = xc > hi ? hi : xc;
     xc = (x == x) ? xc : 0.0f;                       /* NaN: compute on 0, return x below */
-    /* n = round(x log2 e): add and subtract 1.5 * 2^23 (round to nearest, ties even) */
-    float t = xc * 1.44269504088896341f + 12582912.0f;
-    float n = t - 12582912.0f;
-    float r = xc - n * 0.693359375f;                 /* ln2 = C1 - C2, C1 exact in 9 bits */
-    r = r + n * 2.12194440e-4f;
-    float z = r * r;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    float y = p * z + r + 1.0f;
-    int32_t ni = (int32_t)n;
-    int32_t n1 = ni / 2;
+    int32_t ni;
+    float y = po_nn_exp_mantissa(xc, &ni);
+    int32_t n1 = ni / 2;                             /* 2^n in two halves: gradual underflow, overflow */
     y = y * po_nn_pow2i(n1) * po_nn_pow2i(ni - n1);
     return (x == x) ? y : x;
 }
 
-/* exp(y) for y in [0, 20] only (tanh's argument): the Cephes steps of po_nn_expf without its clamps, NaN
- * select and two-step 2^n scaling, which this range never needs (n <= 29). The same bits as po_nn_expf
- * on [0, 20]: scaling by a power of two is exact in both. */
+/* exp(y) for y in [0, 20] only (tanh's argument): no clamps, no NaN select, and 2^n in one factor, which
+ * this range allows (n <= 29). The same bits as po_nn_expf on [0, 20]: scaling by a power of two is exact
+ * in both. */
 static inline float po_nn_exp_0_20(float y)
 {
-    float t = y * 1.44269504088896341f + 12582912.0f;
-    float n = t - 12582912.0f;
-    float r = y - n * 0.693359375f;
-    r = r + n * 2.12194440e-4f;
-    float z = r * r;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    float e = p * z + r + 1.0f;
-    return e * po_nn_pow2i((int32_t)n);
+    int32_t n;
+    float e = po_nn_exp_mantissa(y, &n);
+    return e * po_nn_pow2i(n);
 }
 
 /* tanh(x): Cephes tanhf. |x| < 0.625: x + x^3 Q(x^2); otherwise sign(x) (1 - 2 / (exp(2|x|) + 1)), with
