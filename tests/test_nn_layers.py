@@ -353,6 +353,20 @@ def test_dense_matches_torch(dt, rng):
     np.testing.assert_allclose(d.bias.grad, lin.bias.grad.numpy(), **t)
 
 
+def _batchnorm_step_agrees(torch, bn, tb, x, g, t):
+    """One forward and backward of pyoptim's BatchNorm and torch's BatchNorm1d on (x, g): the outputs,
+    input gradients and parameter gradients agree to tolerance t."""
+    bn.zero_grad()
+    tb.zero_grad()
+    tx = torch.from_numpy(x).requires_grad_()
+    ty = tb(tx)
+    ty.backward(torch.from_numpy(g))
+    np.testing.assert_allclose(bn(x), ty.detach().numpy(), **t)
+    np.testing.assert_allclose(bn.backward(g), tx.grad.numpy(), **t)
+    np.testing.assert_allclose(bn.weight.grad, tb.weight.grad.numpy(), **t)
+    np.testing.assert_allclose(bn.bias.grad, tb.bias.grad.numpy(), **t)
+
+
 @pytest.mark.parametrize("dt", [np.float32, np.float64])
 @pytest.mark.parametrize("momentum", [0.1, 0.5, None])
 def test_batchnorm_matches_torch_train_then_eval(dt, momentum, rng):
@@ -369,28 +383,11 @@ def test_batchnorm_matches_torch_train_then_eval(dt, momentum, rng):
     t = dict(rtol=2e-4, atol=2e-5) if dt == np.float32 else dict(rtol=1e-10, atol=1e-12)
     for step in range(5):                                   # several training steps: running stats
         x = (rng.standard_normal((16, D)) * (step + 1) + step).astype(dt)
-        g = rng.standard_normal((16, D)).astype(dt)
-        bn.zero_grad()
-        tb.zero_grad()
-        tx = torch.from_numpy(x).requires_grad_()
-        ty = tb(tx)
-        ty.backward(torch.from_numpy(g))
-        np.testing.assert_allclose(bn(x), ty.detach().numpy(), **t)
-        np.testing.assert_allclose(bn.backward(g), tx.grad.numpy(), **t)
-        np.testing.assert_allclose(bn.weight.grad, tb.weight.grad.numpy(), **t)
-        np.testing.assert_allclose(bn.bias.grad, tb.bias.grad.numpy(), **t)
+        _batchnorm_step_agrees(torch, bn, tb, x, rng.standard_normal((16, D)).astype(dt), t)
     np.testing.assert_allclose(bn.running_mean, tb.running_mean.numpy(), **t)
     np.testing.assert_allclose(bn.running_var, tb.running_var.numpy(), **t)
     assert int(bn.num_batches_tracked) == int(tb.num_batches_tracked) == 5
     bn.eval()
     tb.eval()
-    x = rng.standard_normal((3, D)).astype(dt)
-    g = rng.standard_normal((3, D)).astype(dt)
-    bn.zero_grad()
-    tb.zero_grad()
-    tx = torch.from_numpy(x).requires_grad_()
-    ty = tb(tx)
-    ty.backward(torch.from_numpy(g))
-    np.testing.assert_allclose(bn(x), ty.detach().numpy(), **t)
-    np.testing.assert_allclose(bn.backward(g), tx.grad.numpy(), **t)
-    np.testing.assert_allclose(bn.weight.grad, tb.weight.grad.numpy(), **t)
+    _batchnorm_step_agrees(torch, bn, tb, rng.standard_normal((3, D)).astype(dt),
+                           rng.standard_normal((3, D)).astype(dt), t)
