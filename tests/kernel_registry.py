@@ -189,6 +189,15 @@ def split_args(fn, values: dict) -> tuple[list, dict]:
     return pos, kw
 
 
+def copy_values(v):
+    """A deep copy of a kernel argument: arrays copied, lists/tuples of arrays rebuilt, the rest as is."""
+    if isinstance(v, np.ndarray):
+        return v.copy()
+    if isinstance(v, (list, tuple)):
+        return type(v)(copy_values(x) for x in v)
+    return v
+
+
 def call(fn, values: dict):
     pos, kw = split_args(fn, values)
     return fn(*pos, **kw)

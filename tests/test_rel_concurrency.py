@@ -21,17 +21,9 @@ NAMES = kr.kernel_names()
 N_THREADS = 3
 
 
-def _copy(v):
-    if isinstance(v, np.ndarray):
-        return v.copy()
-    if isinstance(v, (list, tuple)):
-        return type(v)(_copy(x) for x in v)
-    return v
-
-
 def _run(name, values):
     """One call on private copies: (written arrays, return value, exception repr)."""
-    vals = {k: _copy(v) for k, v in values.items()}
+    vals = {k: kr.copy_values(v) for k, v in values.items()}
     try:
         ret = kr.call(getattr(kernels, name), vals)
         err = None

@@ -86,14 +86,6 @@ def _is_arr(v) -> bool:
     return isinstance(v, np.ndarray) or (isinstance(v, (list, tuple)) and any(isinstance(x, np.ndarray) for x in v))
 
 
-def _copy(v):
-    if isinstance(v, np.ndarray):
-        return v.copy()
-    if isinstance(v, (list, tuple)):
-        return type(v)(_copy(x) for x in v)
-    return v
-
-
 def _bytes_equal(a, b) -> bool:
     if isinstance(b, (list, tuple)):
         return isinstance(a, (list, tuple)) and len(a) == len(b) and all(_bytes_equal(x, y) for x, y in zip(a, b))
@@ -180,7 +172,7 @@ def run_checked(name: str, spec: kr.KernelSpec, kvals: dict, tvals: dict, *, rul
     'raise' (must raise `exc`, changing nothing), 'either' (raise `exc` changing nothing, or match).
     Returns the outcome ('ok' or 'raised')."""
     kernel = getattr(kernels, name)
-    originals = {k: _copy(v) for k, v in kvals.items() if _is_arr(v)}
+    originals = {k: kr.copy_values(v) for k, v in kvals.items() if _is_arr(v)}
     desc = _describe(kvals)
     # a hang kills the run, with tracebacks (to the real stderr: pytest's capture may have no fileno)
     faulthandler.dump_traceback_later(HANG_SECONDS, exit=True, file=sys.__stderr__)
@@ -256,7 +248,7 @@ def check_valid(name: str, data, tag: str = "valid") -> None:
     values = spec.build(data.draw, dtype)
     pyoptim.set_num_threads(data.draw(st.sampled_from([1, 2, 3]), label="threads"))
     kvals, guards = _guard_all(values, 1)
-    tvals = {k: _copy(v) for k, v in values.items()}
+    tvals = {k: kr.copy_values(v) for k, v in values.items()}
     outcome = run_checked(name, spec, kvals, tvals, rule="match", guards=guards, dtype=dtype)
     COUNTS[(name, tag)] += 1
     COUNTS[(name, f"{tag}:{outcome}")] += 1
@@ -347,7 +339,7 @@ def check_hostile(name: str, data, tag: str = "hostile") -> None:
         return
     kind, target = data.draw(st.sampled_from(muts), label="mutation")
     kvals, guards = _guard_all(values, 7)
-    tvals = {k: _copy(v) for k, v in values.items()}
+    tvals = {k: kr.copy_values(v) for k, v in values.items()}
     rule, exc, argname = "either", ALLOWED, None
 
     if kind in ("alias", "overlap"):
@@ -380,8 +372,8 @@ def check_hostile(name: str, data, tag: str = "hostile") -> None:
             k = target
             new = math.nan if kind == "hyper_nan" else "x"
             rule, exc = ("either", ALLOWED) if kind == "hyper_nan" else ("raise", (TypeError,))
-        kvals[k] = _copy(new)
-        tvals[k] = _copy(new)
+        kvals[k] = kr.copy_values(new)
+        tvals[k] = kr.copy_values(new)
     else:
         sl = target
         a = _get(values, sl)
@@ -449,7 +441,7 @@ def check_hostile(name: str, data, tag: str = "hostile") -> None:
             COUNTS[(name, f"{tag}:{kind}:known-bug-skipped")] += 1
             return
         _put(kvals, sl, new)
-        _put(tvals, sl, _copy(new))
+        _put(tvals, sl, kr.copy_values(new))
     outcome = run_checked(name, spec, kvals, tvals, rule=rule, exc=exc, argname=argname, guards=guards,
                           dtype=dtype)
     COUNTS[(name, tag)] += 1
