@@ -9,9 +9,9 @@ int PO_FN(po_dropout)(PO_T *out, const PO_T *x, size_t n, double p, double scale
 {
     const uint64_t thr64 = po_dropout_threshold(p);
     const PO_T sc = (PO_T)scale;
-    if (thr64 >= 4294967296ULL) {            /* keep everything: y = x * scale */
+    if (thr64 >= 4294967296ULL) {            /* keep everything: y = x * scale (the mask: scale) */
         PO_PARALLEL_FOR_SIMD(n)
-        for (size_t i = 0; i < n; i++) out[i] = x[i] * sc;
+        for (size_t i = 0; i < n; i++) out[i] = x ? x[i] * sc : sc;
         return PO_OK;
     }
     if (thr64 == 0) {                        /* p == 1: drop everything */
@@ -27,33 +27,22 @@ int PO_FN(po_dropout)(PO_T *out, const PO_T *x, size_t n, double p, double scale
         po_rng_fill_block(&buf, seed, counter, (uint64_t)b);
         const uint32_t *r = buf.h;
         const size_t lo = b * PO_RNG_BLOCK, m = n - lo < PO_RNG_BLOCK ? n - lo : PO_RNG_BLOCK;
-        const PO_T *xb = x + lo;
         PO_T *ob = out + lo;
-        /* keep when u < (1 - p) 2^32: an integer compare, no float conversion (PERF.md) */
-        for (size_t i = 0; i < m; i++) ob[i] = xb[i] * (r[i] < thr ? sc : (PO_T)0);
+        /* keep when u < (1 - p) 2^32: an integer compare, no float conversion (PERF.md); the x == NULL
+         * test is outside the loops, so each one vectorizes */
+        if (x) {
+            const PO_T *xb = x + lo;
+            for (size_t i = 0; i < m; i++) ob[i] = xb[i] * (r[i] < thr ? sc : (PO_T)0);
+        } else {
+            for (size_t i = 0; i < m; i++) ob[i] = r[i] < thr ? sc : (PO_T)0;
+        }
     }
     return PO_OK;
 }
 
+/* The mask m itself (1 kept, 0 dropped): the forward pass with no input and scale 1, so it is the mask
+ * po_dropout applies for the same (seed, counter), element for element. */
 int PO_FN(po_dropout_mask)(PO_T *out, size_t n, double p, uint64_t seed, uint64_t counter)
 {
-    const uint64_t thr64 = po_dropout_threshold(p);
-    if (thr64 >= 4294967296ULL || thr64 == 0) {
-        const PO_T v = thr64 ? (PO_T)1 : (PO_T)0;
-        PO_PARALLEL_FOR_SIMD(n)
-        for (size_t i = 0; i < n; i++) out[i] = v;
-        return PO_OK;
-    }
-    const uint32_t thr = (uint32_t)thr64;
-    const size_t nb = (n + PO_RNG_BLOCK - 1) / PO_RNG_BLOCK;
-    PO_PARALLEL_FOR(n)
-    for (size_t b = 0; b < nb; b++) {
-        po_rng_buf buf;
-        po_rng_fill_block(&buf, seed, counter, (uint64_t)b);
-        const uint32_t *r = buf.h;
-        const size_t lo = b * PO_RNG_BLOCK, m = n - lo < PO_RNG_BLOCK ? n - lo : PO_RNG_BLOCK;
-        PO_T *ob = out + lo;
-        for (size_t i = 0; i < m; i++) ob[i] = r[i] < thr ? (PO_T)1 : (PO_T)0;
-    }
-    return PO_OK;
+    return PO_FN(po_dropout)(out, NULL, n, p, 1.0, seed, counter);
 }

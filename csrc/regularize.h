@@ -20,7 +20,8 @@ static inline uint64_t po_dropout_threshold(double p)
     return (uint64_t)k;
 }
 
-/* out = keep ? x * scale : 0, the keep decision from the (seed, counter) stream (rng.h).
+/* out = keep ? x * scale : 0, the keep decision from the (seed, counter) stream (rng.h); x == NULL gives
+ * the scaled mask keep ? scale : 0.
  * out and x do not overlap (checked by the wrapper). Shapes: out, x (n,). */
 int po_dropout_f32(float *out, const float *x, size_t n, double p, double scale, uint64_t seed, uint64_t counter);
 int po_dropout_f64(double *out, const double *x, size_t n, double p, double scale, uint64_t seed, uint64_t counter);
