@@ -104,6 +104,31 @@ assert np.array_equal(np.sort(np.concatenate([b[1] for b in batches])), np.sort(
 assert len(list(po.minibatches(Xd, yd, batch_size=None))) == 1
 
 # %% [markdown]
+# One minibatch step by hand, as `po.fit` takes it: forward, loss, backward, update. The data needs
+# no gradient, so `fit` calls `model.backward_params`, which skips the first layer's g Wᵀ product (and
+# any parameter-free layers in front of it), as PyTorch does for inputs that do not require grad. The
+# parameter gradients are exactly those of `model.backward`:
+
+# %%
+Xb, yb = batches[0]
+Xb = Xb.astype(np.float32)
+net = po.nn.Sequential(po.nn.Dense(64, 32, seed=SEED), po.nn.ReLU(), po.nn.Dense(32, 10, seed=SEED + 1))
+ce = po.nn.SoftmaxCrossEntropy()
+grads = {}
+for how in ("backward", "backward_params"):
+    net.zero_grad()
+    ce.forward(net(Xb), yb)
+    getattr(net, how)(ce.backward())
+    grads[how] = [p.grad.copy() for p in net.parameters()]
+assert all(np.array_equal(a, b) for a, b in zip(grads["backward"], grads["backward_params"]))
+opt = po.optim.SGD(net.parameters(), lr=0.1)
+before = ce.forward(net(Xb), yb)
+opt.step()                                   # the gradients of the last pass are still in .grad
+after = ce.forward(net(Xb), yb)
+print(f"batch loss {before:.4f} -> {after:.4f} after one step")
+assert after < before
+
+# %% [markdown]
 # The standard error of the minibatch gradient on a logistic regression, at a fixed w, measured for
 # m = 1 … 256 with `MinibatchOracle` (batches drawn without replacement, fresh at every call):
 

@@ -70,7 +70,8 @@ class Parameter:
 class Module:
     """Base class of every layer, loss-free model and container in pyoptim.nn.
 
-    Subclasses implement ``forward(x)`` and ``backward(grad_output) -> grad_input``. Parameters and
+    Subclasses implement ``forward(x)`` and ``backward(grad_output) -> grad_input``, and may override
+    ``backward_params(grad_output)`` when the input gradient costs work they can skip. Parameters and
     sub-modules assigned as attributes are registered automatically (in assignment order), as in
     torch.nn.Module, so ``parameters()``, ``zero_grad()``, ``train()``/``eval()`` and
     ``state_dict()``/``load_state_dict()`` work on any tree. Non-trainable arrays that belong in the
