@@ -164,6 +164,16 @@ class _ModeGuard:
 # ------------------------------------------------------------------------------------------------------
 # input validation (one place, clear messages)
 # ------------------------------------------------------------------------------------------------------
+def _forward_backward(model, loss, Xb, yb):
+    """One batch's forward pass, loss and parameter gradients (accumulated into ``.grad``); returns
+    ``(batch loss, model output)``. The data needs no gradient, so a model with ``backward_params``
+    (every pyoptim Module) skips it, as torch does for inputs that do not require grad."""
+    out = model.forward(Xb)
+    value = loss.forward(out, yb)
+    getattr(model, "backward_params", model.backward)(loss.backward())
+    return value, out
+
+
 def _check_X(X, name: str = "X", dtype=None) -> np.ndarray:
     X = X if isinstance(X, np.ndarray) else np.asarray(X)
     if X.dtype not in (np.float32, np.float64):
@@ -586,11 +596,7 @@ class Trainer:
 
     # -- one minibatch ----------------------------------------------------------------------------------
     def _default_objective(self, model, loss, Xb, yb) -> float:
-        out = model.forward(Xb)
-        self.output = out
-        value = loss.forward(out, yb)
-        # parameter gradients only: the data needs no gradient (Module.backward_params)
-        getattr(model, "backward_params", model.backward)(loss.backward())
+        value, self.output = _forward_backward(model, loss, Xb, yb)
         return value
 
     def _buffers(self) -> list:

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..training import _forward_backward
+
 
 def default_objective(model, loss, Xb, yb) -> float:
     """fit's default: forward, loss, backward (accumulating parameter gradients); the batch loss."""
-    out = model.forward(Xb)
-    value = loss.forward(out, yb)
-    getattr(model, "backward_params", model.backward)(loss.backward())   # no gradient for the data
-    return float(value)
+    return float(_forward_backward(model, loss, Xb, yb)[0])
 
 
 def input_gradient(model, loss, X, y) -> tuple[float, np.ndarray]:
