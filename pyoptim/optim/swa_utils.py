@@ -225,10 +225,11 @@ class AveragedModel(Module):
     device : None or "cpu"
         Accepted for torch compatibility; pyoptim computes on the CPU.
     avg_fn : callable (averaged, model_array, num_averaged) -> new average, optional
-        Applied per array (e.g. :func:`get_ema_avg_fn`).
+        Applied per array (e.g. :func:`get_ema_avg_fn`); the result is written into the average.
     multi_avg_fn : callable (averaged_list, model_list, num_averaged) -> None, optional
         Updates lists of arrays in place, one call per dtype (e.g. :func:`get_ema_multi_avg_fn`).
-        ``num_averaged`` is passed as a 0-d int64 array (torch passes a tensor).
+        Both receive ``num_averaged`` as a 0-d int64 array (torch passes a tensor); NumPy promotes
+        float32 arithmetic with it to float64, so write ``int(num_averaged)`` to stay in float32.
     use_buffers : bool, default False
         True averages the buffers (BatchNorm running statistics, counters) as well; False copies them
         from ``model`` at every update (then recompute BatchNorm statistics with :func:`update_bn`).
