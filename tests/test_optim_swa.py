@@ -111,6 +111,25 @@ def test_averaged_model_matches_torch(name, use_buffers):
     np.testing.assert_array_equal(avg(x), avg.module(x))
 
 
+@pytest.mark.parametrize("name", ["swa (default)", "ema multi", "ema per array"])
+def test_averaged_model_float32_matches_torch(name):
+    """float32 models average in float32 (the arrays' dtype), as torch's."""
+    torch = pytest.importorskip("torch")
+    import torch.optim.swa_utils as TS
+    make, _ = AVG[name]
+    rng = np.random.default_rng(8)
+    net, tnet = _pair(torch, np.float32)
+    avg = SU.AveragedModel(net, use_buffers=True, **make(SU))
+    tavg = TS.AveragedModel(tnet, use_buffers=True, **make(TS))
+    for _ in range(5):
+        _train_step(torch, net, tnet, rng)
+        avg.update_parameters(net)
+        tavg.update_parameters(tnet)
+        assert all(v.dtype == np.float32 for k, v in avg.state_dict().items() if "num_batches" not in k
+                   and k != "n_averaged")
+        _assert_same(avg, tavg, 1e-5)
+
+
 def test_swa_multi_avg_fn_with_buffers():
     """torch's get_swa_multi_avg_fn fails on integer buffers (its integer addcdiv is refused); pyoptim's
     averages them as its per-array form does (float32 arithmetic, truncated), and the float arrays
