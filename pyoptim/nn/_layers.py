@@ -355,6 +355,13 @@ class BatchNorm(Module):
     def dtype(self) -> np.dtype:
         return self.weight.data.dtype
 
+    def reset_running_stats(self) -> None:
+        """running_mean <- 0, running_var <- 1, num_batches_tracked <- 0, in place (torch's method; used
+        by ``pyoptim.optim.swa_utils.update_bn``)."""
+        self.running_mean.fill(0)
+        self.running_var.fill(1)
+        self.num_batches_tracked[...] = 0
+
     def forward(self, x):
         x = _as_input(x, self.weight.data.dtype, "BatchNorm", self.num_features)
         if self.training and x.shape[0] < 2:

@@ -20,3 +20,9 @@ from .lbfgs import LBFGS
 
 __all__ += ["LBFGS"]
 # --- end secondorder ---
+
+# --- sched-swa: swa_utils (AveragedModel, SWALR, update_bn); the schedulers live in lr_scheduler ---
+from . import swa_utils  # noqa: E402
+
+__all__ += ["swa_utils"]
+# --- end sched-swa ---

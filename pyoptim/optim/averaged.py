@@ -26,6 +26,13 @@ class Averaged:
     exponential form α θ̂^(t-1) + (1-α) θ^(t) (α -> ``decay``) forgets the distant past.
     Under SGD noise the average sits closer to the minimum than the last iterate.
 
+    ``Averaged`` wraps an *optimizer* over arrays or Parameters and averages after every step, from
+    ``start`` on; :class:`pyoptim.optim.swa_utils.AveragedModel` is torch's API for the same averages
+    of a *model* (a copy of a ``pyoptim.nn`` Module, updated when you call ``update_parameters``, with
+    ``SWALR`` and ``update_bn`` for the BatchNorm statistics). Updated after each step, the two give the
+    same Polyak average (``AveragedModel``'s default) and the same EMA
+    (``multi_avg_fn=get_ema_multi_avg_fn(decay)``).
+
     Parameters
     ----------
     optimizer : Optimizer

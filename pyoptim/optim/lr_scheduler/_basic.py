@@ -1,119 +1,40 @@
-"""Learning-rate schedules (book 8.3.1) with torch.optim.lr_scheduler's names, arguments and numbers.
-
-SGD needs a decreasing learning rate: the minibatch gradient's noise does not vanish at a minimum, so
-a constant ε leaves the iterates wandering. The book's sufficient conditions are Σ ε_k = ∞ and
-Σ ε_k² < ∞; in practice it decays ε linearly until step τ and then keeps it constant:
-
-    ε_k = (1 - k/τ) ε_0 + (k/τ) ε_τ   for k <= τ,   ε_k = ε_τ afterwards,
-
-which is ``LinearLR(opt, start_factor=1.0, end_factor=eps_tau / eps_0, total_iters=tau)``.
-
-Every scheduler changes ``group["lr"]`` of each of the optimizer's parameter groups. Call
-``scheduler.step()`` after ``optimizer.step()`` (once per epoch or per step, as you choose);
-``get_last_lr()`` returns the rates just set. The recurrences are torch's (each step multiplies the
-current rate), so the values agree with torch to rounding; ``state_dict()`` / ``load_state_dict()``
-save and restore the position.
-"""
+"""The step-indexed schedules: LambdaLR, MultiplicativeLR, StepLR, MultiStepLR, ConstantLR, LinearLR,
+ExponentialLR, PolynomialLR, CosineAnnealingLR, and ReduceLROnPlateau (torch's rules and recurrences)."""
 from __future__ import annotations
 
 import math
 import types
-from typing import Any, Callable
+from bisect import bisect_right
+from collections import Counter
+from typing import Callable
 
-from .optimizer import check_hyper
-from .._validation import check_int
+from ..._validation import check_int
+from ..optimizer import check_hyper
+from ._base import LRScheduler, _check_optimizer, _param_groups_val_list, _update_param_group_val
 
-__all__ = ["LRScheduler", "LambdaLR", "StepLR", "ExponentialLR", "LinearLR", "CosineAnnealingLR",
-           "ReduceLROnPlateau"]
-
-
-def _check_optimizer(optimizer):
-    if not hasattr(optimizer, "param_groups"):
-        raise TypeError(f"Invalid optimizer: {type(optimizer).__name__} (expected a pyoptim.optim optimizer)")
+__all__ = ["LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR",
+           "PolynomialLR", "CosineAnnealingLR", "ReduceLROnPlateau"]
 
 
-class LRScheduler:
-    """Base class: ``step()``, ``get_last_lr()``, ``state_dict()``, ``load_state_dict()``.
-
-    Subclasses implement ``get_lr()`` (the chainable rule torch uses) and ``_get_closed_form_lr()``.
-    ``last_epoch`` counts the ``step()`` calls (0 after construction, which sets the initial rates).
-    """
-
-    def __init__(self, optimizer, last_epoch: int = -1):
-        _check_optimizer(optimizer)
-        self.optimizer = optimizer
-        if last_epoch == -1:
-            for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])
-        else:
-            for i, group in enumerate(optimizer.param_groups):
-                if "initial_lr" not in group:
-                    raise KeyError(f"param 'initial_lr' is not specified in param_groups[{i}] when resuming "
-                                   "a scheduler with last_epoch >= 0")
-        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
-        self.last_epoch = last_epoch
-        self._step_count = 0
-        self._is_initial = True
-        self.step()
-        self._is_initial = False
-
-    def get_lr(self) -> list[float]:
-        raise NotImplementedError
-
-    def _group_lrs(self) -> list[float]:
-        return [group["lr"] for group in self.optimizer.param_groups]
-
-    def step(self, epoch: int | None = None) -> None:
-        """Advance one step (or jump to ``epoch`` with the closed form) and set each group's lr."""
-        self._step_count += 1
-        if epoch is None:
-            self.last_epoch += 1
-            values = self.get_lr()
-        else:
-            self.last_epoch = epoch
-            values = self._get_closed_form_lr() if hasattr(self, "_get_closed_form_lr") else self.get_lr()
-        for group, lr in zip(self.optimizer.param_groups, values):
-            group["lr"] = lr
-        self._last_lr = self._group_lrs()
-
-    def get_last_lr(self) -> list[float]:
-        """The learning rates set by the last ``step()``, one per parameter group."""
-        return list(self._last_lr)
-
-    def state_dict(self) -> dict[str, Any]:
-        """Every attribute except the optimizer (plain numbers and lists)."""
-        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        self.__dict__.update(state_dict)
+def _lambdas(optimizer, lr_lambda) -> list:
+    """One callable per parameter group (a single one is shared), checked callable."""
+    _check_optimizer(optimizer)
+    if not isinstance(lr_lambda, (list, tuple)):
+        fns = [lr_lambda] * len(optimizer.param_groups)
+    else:
+        if len(lr_lambda) != len(optimizer.param_groups):
+            raise ValueError(f"Invalid lr_lambda: {len(lr_lambda)} functions (expected "
+                             f"{len(optimizer.param_groups)}, one per parameter group)")
+        fns = list(lr_lambda)
+    for f in fns:
+        if not callable(f):
+            raise TypeError(f"Invalid lr_lambda: {f!r} (expected a callable)")
+    return fns
 
 
-class LambdaLR(LRScheduler):
-    """lr_k = base_lr * lr_lambda(k): any schedule given as a function of the step count.
-
-    Parameters
-    ----------
-    optimizer : Optimizer
-    lr_lambda : callable or list of callables (one per parameter group)
-    last_epoch : int, default -1
-    """
-
-    def __init__(self, optimizer, lr_lambda: Callable[[int], float] | list, last_epoch: int = -1):
-        _check_optimizer(optimizer)
-        if not isinstance(lr_lambda, (list, tuple)):
-            self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
-        else:
-            if len(lr_lambda) != len(optimizer.param_groups):
-                raise ValueError(f"Invalid lr_lambda: {len(lr_lambda)} functions (expected "
-                                 f"{len(optimizer.param_groups)}, one per parameter group)")
-            self.lr_lambdas = list(lr_lambda)
-        for f in self.lr_lambdas:
-            if not callable(f):
-                raise TypeError(f"Invalid lr_lambda: {f!r} (expected a callable)")
-        super().__init__(optimizer, last_epoch)
-
-    def get_lr(self):
-        return [base_lr * lmbda(self.last_epoch) for lmbda, base_lr in zip(self.lr_lambdas, self.base_lrs)]
+class _LambdaState:
+    """state_dict without the functions: a callable object's ``__dict__`` is saved, a plain function or
+    lambda is saved as None (torch's rule; code is never serialized)."""
 
     def state_dict(self):
         sd = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
@@ -127,6 +48,56 @@ class LambdaLR(LRScheduler):
         for f, d in zip(self.lr_lambdas, fns):
             if d is not None:
                 f.__dict__.update(d)
+
+
+class LambdaLR(_LambdaState, LRScheduler):
+    """lr_k = base_lr * lr_lambda(k): any schedule given as a function of the step count.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+    lr_lambda : callable or list of callables (one per parameter group)
+    last_epoch : int, default -1
+
+    Raises
+    ------
+    ValueError for a list of the wrong length; TypeError for a non-callable.
+    """
+
+    def __init__(self, optimizer, lr_lambda: Callable[[int], float] | list, last_epoch: int = -1):
+        self.lr_lambdas = _lambdas(optimizer, lr_lambda)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        return [base_lr * lmbda(self.last_epoch) for lmbda, base_lr in zip(self.lr_lambdas, self.base_lrs)]
+
+
+class MultiplicativeLR(_LambdaState, LRScheduler):
+    """lr_k = lr_{k-1} * lr_lambda(k): multiply the current rate by a factor each step (chainable).
+
+    ``MultiplicativeLR(opt, lambda k: 0.95)`` decays by 5% per step, the same numbers as
+    ``ExponentialLR(opt, gamma=0.95)``; the factor may depend on the step k.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+    lr_lambda : callable or list of callables (one per parameter group), k -> factor
+    last_epoch : int, default -1
+
+    Raises
+    ------
+    ValueError for a list of the wrong length; TypeError for a non-callable (as torch).
+    """
+
+    def __init__(self, optimizer, lr_lambda: Callable[[int], float] | list, last_epoch: int = -1):
+        self.lr_lambdas = _lambdas(optimizer, lr_lambda)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        if self._is_initial:
+            return self._group_lrs()
+        return [group["lr"] * lmbda(self.last_epoch)
+                for lmbda, group in zip(self.lr_lambdas, self.optimizer.param_groups)]
 
 
 class StepLR(LRScheduler):
@@ -177,6 +148,74 @@ class ExponentialLR(LRScheduler):
         return [base_lr * self.gamma ** self.last_epoch for base_lr in self.base_lrs]
 
 
+class MultiStepLR(LRScheduler):
+    """lr_k = base_lr * gamma ** (number of milestones <= k): multiply by gamma at each milestone.
+
+    A milestone listed n times multiplies by gamma ** n there (torch keeps them in a Counter).
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+    milestones : iterable of int (step indices, meant to be increasing)
+    gamma : float, default 0.1
+    last_epoch : int, default -1
+    """
+
+    def __init__(self, optimizer, milestones, gamma: float = 0.1, last_epoch: int = -1):
+        self.milestones = Counter(milestones)
+        self.gamma = gamma
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        if self.last_epoch not in self.milestones:
+            return self._group_lrs()
+        return [group["lr"] * self.gamma ** self.milestones[self.last_epoch] for group in self.optimizer.param_groups]
+
+    def _get_closed_form_lr(self):
+        milestones = sorted(self.milestones.elements())
+        return [base_lr * self.gamma ** bisect_right(milestones, self.last_epoch) for base_lr in self.base_lrs]
+
+    def load_state_dict(self, state_dict):
+        super().load_state_dict(state_dict)
+        self.milestones = Counter(self.milestones)   # a plain dict after a checkpoint round trip
+
+
+class ConstantLR(LRScheduler):
+    """lr_k = base_lr * factor for k < total_iters, then base_lr (a constant warm-up factor).
+
+    Chainable: at step 0 the current rate is multiplied by ``factor``, at ``total_iters`` divided by it.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+    factor : float in [0, 1], default 1/3
+    total_iters : int, default 5
+    last_epoch : int, default -1
+
+    Raises
+    ------
+    ValueError for a factor outside [0, 1] (as torch).
+    """
+
+    def __init__(self, optimizer, factor: float = 1.0 / 3, total_iters: int = 5, last_epoch: int = -1):
+        if factor > 1.0 or factor < 0:
+            raise ValueError(f"Invalid factor: {factor!r} (expected 0 <= factor <= 1)")
+        self.factor = factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        if self.last_epoch == 0:
+            return [group["lr"] * self.factor for group in self.optimizer.param_groups]
+        if self.last_epoch != self.total_iters:
+            return self._group_lrs()
+        return [group["lr"] * (1.0 / self.factor) for group in self.optimizer.param_groups]
+
+    def _get_closed_form_lr(self):
+        return [base_lr * (self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor))
+                for base_lr in self.base_lrs]
+
+
 class LinearLR(LRScheduler):
     r"""Linear change of the factor from ``start_factor`` to ``end_factor`` over ``total_iters`` steps,
     then constant: lr_k = base_lr * (s + (e - s) * min(k, total_iters) / total_iters).
@@ -216,6 +255,37 @@ class LinearLR(LRScheduler):
     def _get_closed_form_lr(self):
         return [base_lr * (self.start_factor + (self.end_factor - self.start_factor)
                            * min(self.total_iters, self.last_epoch) / self.total_iters)
+                for base_lr in self.base_lrs]
+
+
+class PolynomialLR(LRScheduler):
+    """lr_k = base_lr * (1 - min(k, total_iters) / total_iters) ** power: polynomial decay to 0.
+
+    Chainable: each step multiplies the current rate by ((1 - k/T) / (1 - (k-1)/T)) ** power until
+    k = total_iters, then leaves it.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+    total_iters : int, default 5
+    power : float, default 1.0 (linear decay)
+    last_epoch : int, default -1
+    """
+
+    def __init__(self, optimizer, total_iters: int = 5, power: float = 1.0, last_epoch: int = -1):
+        self.total_iters = total_iters
+        self.power = power
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        if self._is_initial or self.last_epoch > self.total_iters:
+            return self._group_lrs()
+        decay_factor = ((1.0 - self.last_epoch / self.total_iters)
+                        / (1.0 - (self.last_epoch - 1) / self.total_iters)) ** self.power
+        return [group["lr"] * decay_factor for group in self.optimizer.param_groups]
+
+    def _get_closed_form_lr(self):
+        return [base_lr * (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters) ** self.power
                 for base_lr in self.base_lrs]
 
 
@@ -296,7 +366,7 @@ class ReduceLROnPlateau(LRScheduler):
         self.cooldown = check_int("cooldown", cooldown, 0)
         self.eps = check_hyper("eps", eps, lo=0.0, expected="eps >= 0")
         self.last_epoch = 0
-        self._last_lr = self._group_lrs()
+        self._last_lr = _param_groups_val_list(optimizer, "lr")
         if mode not in ("min", "max"):
             raise ValueError(f"Invalid mode: {mode!r} (expected 'min' or 'max')")
         if threshold_mode not in ("rel", "abs"):
@@ -353,4 +423,4 @@ class ReduceLROnPlateau(LRScheduler):
             old_lr = float(group["lr"])
             new_lr = max(old_lr * self.factor, self.min_lrs[i])
             if old_lr - new_lr > self.eps:
-                group["lr"] = new_lr
+                _update_param_group_val(group, "lr", new_lr)
