@@ -45,7 +45,9 @@ w_tilde_np = Q @ np.diag(lam / (lam + alpha)) @ Q.T @ w_star
 w_tilde_po = R.l2_quadratic_minimum(H, w_star, alpha)
 assert np.allclose(w_tilde_np, np.linalg.solve(H + alpha * np.eye(4), H @ w_star))
 assert np.allclose(w_tilde_po, w_tilde_np)
-assert np.allclose(R.l2_shrinkage_factors(lam, alpha), lam / (lam + alpha))
+# the factor kept along each eigenvector, read off the solved w̃ (no formula for it used here)
+assert np.allclose((Q.T @ np.linalg.solve(H + alpha * np.eye(4), H @ w_star)) / (Q.T @ w_star),
+                   R.l2_shrinkage_factors(lam, alpha))
 print("shrinkage factors λ/(λ+α):", np.round(lam / (lam + alpha), 3))
 
 # %% [markdown]
