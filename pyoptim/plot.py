@@ -313,7 +313,9 @@ def loss_curves(history, metrics: Sequence[str] | None = None, mark_epoch=None, 
         containing "acc" or "err") go on a second panel to the right.
     mark_epoch : int, "best", or an object with ``best_epoch`` (EarlyStopping), optional
         Draws a dashed vertical line there; "best" is the epoch of the lowest ``val_loss``.
-        Epochs are in the units of ``history.epoch`` when present, else 0, 1, 2, ...
+        Epochs are in the units of ``history.epoch`` when present, else 0, 1, 2, ...: numbered from 0,
+        as :class:`pyoptim.History` and ``EarlyStopping.best_epoch`` number them, so the line stands
+        where ``History.plot()`` draws it and at the number the tour prints.
 
     Returns the Figure.
     """
@@ -356,7 +358,7 @@ def loss_curves(history, metrics: Sequence[str] | None = None, mark_epoch=None, 
                 a.axvline(mark_epoch, color="black", ls=":", lw=1.2, label=mark_label.format(mark_epoch))
             if stopped is not None:
                 a.axvline(stopped, color="0.5", ls="-.", lw=1.0, label=f"stopped (epoch {stopped})")
-            _finish(a, "epoch", "loss" if group is lossy else "accuracy / error", title if a is axes[0] else None)
+            _finish(a, "epoch (from 0)", "loss" if group is lossy else "accuracy / error", title if a is axes[0] else None)
     return fig
 
 
@@ -612,9 +614,11 @@ def hessian_spectrum(eigs, ax=None, *, bins: int = 40, logy: bool = True, title:
     """Histogram of Hessian eigenvalues (book 8.2.1-8.2.3), extremes and negatives in the legend.
 
     ``eigs`` is one array, or a dict name -> array (several histograms overlaid). The legend gives
-    λ_min, λ_max and the number of negative eigenvalues (a saddle point or a maximum nearby); when
-    all are positive it also gives κ = λ_max/λ_min. ``logy`` (default) shows the few large
-    eigenvalues next to the bulk near zero.
+    λ_min, λ_max and the number of negative eigenvalues (a saddle point or a maximum nearby): those
+    below −1e-8·max|λ|, the rule of :func:`pyoptim.diagnostics.hessian_spectrum`, so the count equals
+    its ``negative_fraction * n``; when none is negative it also gives κ = λ_max/λ_min. ``logy``
+    (default) shows the few large eigenvalues next to the bulk near zero. Pass exact eigenvalues only
+    (``method="full"``): a Lanczos run gives extremes, not a spectrum to histogram.
 
     Returns the Figure.
     """
@@ -625,8 +629,9 @@ def hessian_spectrum(eigs, ax=None, *, bins: int = 40, logy: bool = True, title:
         edges = np.histogram_bin_edges(allv, bins=bins)
         for name, v in groups.items():
             v = np.asarray(v, dtype=float).ravel()
-            neg = int((v < 0).sum())
-            extra = f"κ = {v.max() / v.min():.3g}" if v.min() > 0 else f"{neg} negative"
+            from .diagnostics import EXACT_NEGATIVE_RTOL
+            neg = int((v < -EXACT_NEGATIVE_RTOL * np.abs(v).max()).sum()) if v.size else 0
+            extra = f"κ = {v.max() / v.min():.3g}" if neg == 0 and v.min() > 0 else f"{neg} negative"
             ax.hist(v, bins=edges, alpha=0.6,
                     label=f"{name}: λ ∈ [{v.min():.3g}, {v.max():.3g}], {extra}")
         ax.axvline(0, color="black", lw=0.8)

@@ -150,6 +150,8 @@ fig
 # %%
 print(f"negative fraction: {spec0.negative_fraction:.3f} at init, {spec1.negative_fraction:.3f} after training")
 assert spec0.negative_fraction > spec1.negative_fraction        # training moved towards a minimum
+legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]   # the figure shows the same count
+assert f"{round(spec0.negative_fraction * spec0.n)} negative" in legend[0]
 
 # %% [markdown]
 # ## 8.2.2 Local minima: weight-space symmetry
