@@ -18,6 +18,7 @@ function                               what it shows                            
 :func:`optimizer_path`                 records the iterates of a first-order optimizer      8.3, 8.5
 :func:`loss_curves`                    per-epoch metrics with the early-stopping point      Fig. 7.3
 :func:`curvature`                      gᵀg and gᵀHg during training                         Fig. 8.1
+:func:`sharpness`                      λ_max and gᵀHg/gᵀg against the 2/ε stability limit   8.2.1
 :func:`l2_picture`                     J's contours, the L2 ball, w* and w̃                 Fig. 7.1
 :func:`l1_path`                        weights against the L1 strength α                    7.1.2
 :func:`dropout_masks`                  sampled dropout masks                                7.12
@@ -50,7 +51,7 @@ import numpy as np
 
 __all__ = [
     "OKABE_ITO", "RC", "style", "figure",
-    "optimizer_path", "contour_paths", "loss_curves", "curvature", "l2_picture", "l1_path",
+    "optimizer_path", "contour_paths", "loss_curves", "curvature", "sharpness", "l2_picture", "l1_path",
     "dropout_masks", "activation_stats", "gradient_noise", "power_norms", "hessian_spectrum",
     "curves", "histograms", "image_grid", "continuation", "bars",
     "Interactive", "interactive_trajectories", "interactive_l2", "interactive_l1",
@@ -312,7 +313,9 @@ def loss_curves(history, metrics: Sequence[str] | None = None, mark_epoch=None, 
         containing "acc" or "err") go on a second panel to the right.
     mark_epoch : int, "best", or an object with ``best_epoch`` (EarlyStopping), optional
         Draws a dashed vertical line there; "best" is the epoch of the lowest ``val_loss``.
-        Epochs are in the units of ``history.epoch`` when present, else 0, 1, 2, ...
+        Epochs are in the units of ``history.epoch`` when present, else 0, 1, 2, ...: numbered from 0,
+        as :class:`pyoptim.History` and ``EarlyStopping.best_epoch`` number them, so the line stands
+        where ``History.plot()`` draws it and at the number the tour prints.
 
     Returns the Figure.
     """
@@ -355,7 +358,7 @@ def loss_curves(history, metrics: Sequence[str] | None = None, mark_epoch=None, 
                 a.axvline(mark_epoch, color="black", ls=":", lw=1.2, label=mark_label.format(mark_epoch))
             if stopped is not None:
                 a.axvline(stopped, color="0.5", ls="-.", lw=1.0, label=f"stopped (epoch {stopped})")
-            _finish(a, "epoch", "loss" if group is lossy else "accuracy / error", title if a is axes[0] else None)
+            _finish(a, "epoch (from 0)", "loss" if group is lossy else "accuracy / error", title if a is axes[0] else None)
     return fig
 
 
@@ -381,6 +384,38 @@ def curvature(gTg, gTHg, ax=None, *, lr: float | None = None, steps=None, title:
             ax.plot(x, 0.5 * lr * np.abs(gTHg), ls="--", label=f"$\\frac{{1}}{{2}}\\epsilon\\, g^\\top H g$ (ε={lr:g})")
         ax.set_yscale("log")
         _finish(ax, "training step", "value", title or "Gradient norm and curvature (book Fig. 8.1)")
+    return fig
+
+
+def sharpness(steps, lam_max, lr: float, ax=None, *, ratio_steps=None, ratio=None, title: str | None = None):
+    """The Hessian's largest eigenvalue λ_max during training against gradient descent's stability
+    limit 2/ε (book 8.2.1; the "edge of stability" of Cohen et al., 2021).
+
+    On a quadratic, gradient descent with rate ε diverges along any direction of curvature above 2/ε.
+    During full-batch training λ_max rises until it reaches 2/ε and then hovers there; the curvature
+    along the gradient, gᵀHg/gᵀg (``ratio``, at ``ratio_steps``), then sits at 2/ε too, which is
+    exactly where ½ε²gᵀHg = εgᵀg (book eq. 8.10): the step's predicted gain is zero.
+
+    Returns the Figure.
+    """
+    steps = np.asarray(steps, dtype=float)
+    lam_max = np.asarray(lam_max, dtype=float)
+    if steps.shape != lam_max.shape or steps.ndim != 1:
+        raise ValueError(f"Invalid lam_max: shape {lam_max.shape} (expected the shape of steps, {steps.shape}, 1-D)")
+    if not (np.isfinite(lr) and lr > 0):
+        raise ValueError(f"Invalid lr: {lr!r} (expected a finite value > 0)")
+    if (ratio is None) != (ratio_steps is None):
+        raise ValueError("Invalid ratio, ratio_steps: give both or neither")
+    fig, ax = _target(ax, (5.5, 3.8))
+    with style():
+        if ratio is not None:
+            ax.plot(np.asarray(ratio_steps), np.asarray(ratio, dtype=float), ".", ms=3, alpha=0.5,
+                    label="$g^\\top H g / g^\\top g$ (curvature along g)")
+        ax.plot(steps, lam_max, "o-", ms=4, label="$\\lambda_{max}$ (Lanczos)")
+        ax.axhline(2.0 / lr, color="black", ls="--", lw=1.2, label=f"2/ε = {2.0 / lr:g}")
+        top = max(float(np.nanmax(lam_max)), 2.0 / lr)
+        ax.set_ylim(0.0, 1.25 * top)
+        _finish(ax, "training step", "curvature", title or "Sharpness and the 2/ε limit (book 8.2.1)")
     return fig
 
 
@@ -579,9 +614,11 @@ def hessian_spectrum(eigs, ax=None, *, bins: int = 40, logy: bool = True, title:
     """Histogram of Hessian eigenvalues (book 8.2.1-8.2.3), extremes and negatives in the legend.
 
     ``eigs`` is one array, or a dict name -> array (several histograms overlaid). The legend gives
-    λ_min, λ_max and the number of negative eigenvalues (a saddle point or a maximum nearby); when
-    all are positive it also gives κ = λ_max/λ_min. ``logy`` (default) shows the few large
-    eigenvalues next to the bulk near zero.
+    λ_min, λ_max and the number of negative eigenvalues (a saddle point or a maximum nearby): those
+    below −1e-8·max|λ|, the rule of :func:`pyoptim.diagnostics.hessian_spectrum`, so the count equals
+    its ``negative_fraction * n``; when none is negative it also gives κ = λ_max/λ_min. ``logy``
+    (default) shows the few large eigenvalues next to the bulk near zero. Pass exact eigenvalues only
+    (``method="full"``): a Lanczos run gives extremes, not a spectrum to histogram.
 
     Returns the Figure.
     """
@@ -592,8 +629,9 @@ def hessian_spectrum(eigs, ax=None, *, bins: int = 40, logy: bool = True, title:
         edges = np.histogram_bin_edges(allv, bins=bins)
         for name, v in groups.items():
             v = np.asarray(v, dtype=float).ravel()
-            neg = int((v < 0).sum())
-            extra = f"κ = {v.max() / v.min():.3g}" if v.min() > 0 else f"{neg} negative"
+            from .diagnostics import EXACT_NEGATIVE_RTOL
+            neg = int((v < -EXACT_NEGATIVE_RTOL * np.abs(v).max()).sum()) if v.size else 0
+            extra = f"κ = {v.max() / v.min():.3g}" if neg == 0 and v.min() > 0 else f"{neg} negative"
             ax.hist(v, bins=edges, alpha=0.6,
                     label=f"{name}: λ ∈ [{v.min():.3g}, {v.max():.3g}], {extra}")
         ax.axvline(0, color="black", lw=0.8)

@@ -454,8 +454,10 @@ class History:
 
         One panel per metric family (``loss``, then ``accuracy`` and any other metric), the training
         curve solid and the ``val_`` curve dashed. When early stopping recorded a best epoch
-        (``meta["best_epoch"]``) it is marked with a vertical line (book Fig. 7.3). The x axis counts
-        epochs from 1. matplotlib is imported here (``pip install "pyoptim[tour]"``).
+        (``meta["best_epoch"]``) it is marked with a vertical line (book Fig. 7.3). Epochs are numbered
+        from 0 everywhere in pyoptim (``History.epoch``, ``EarlyStopping.best_epoch`` and
+        ``stopped_epoch``, :func:`pyoptim.plot.loss_curves`, the tour's tables), so the line stands at
+        ``best_epoch`` itself. matplotlib is imported here (``pip install "pyoptim[tour]"``).
         """
         try:
             import matplotlib.pyplot as plt
@@ -469,7 +471,7 @@ class History:
                 metrics = ["loss"] + [m for m in metrics if m != "loss"]
         metrics = list(metrics) or ["loss"]
         fig, axes = plt.subplots(1, len(metrics), figsize=figsize or (4.5 * len(metrics), 3.4), squeeze=False)
-        x = np.asarray(self.epoch) + 1
+        x = np.asarray(self.epoch)
         best = self.best_epoch
         for ax, name in zip(axes[0], metrics):
             for key, style, label in ((name, "-", "train"), ("val_" + name, "--", "validation")):
@@ -477,8 +479,8 @@ class History:
                     ax.plot(x, self.history[key], style, marker="o" if len(x) < 30 else None,
                             markersize=3, label=f"{label} {name}")
             if best is not None:
-                ax.axvline(int(best) + 1, color="gray", linestyle=":", label=f"best epoch ({int(best) + 1})")
-            ax.set_xlabel("epoch")
+                ax.axvline(int(best), color="gray", linestyle=":", label=f"best epoch ({int(best)})")
+            ax.set_xlabel("epoch (from 0)")
             ax.set_ylabel(name)
             ax.grid(alpha=0.3)
             ax.legend(fontsize=8)

@@ -88,3 +88,25 @@ def test_bad_arguments():
         CurvatureMonitor(every=0)
     with pytest.raises(ValueError, match="Invalid X, y"):
         CurvatureMonitor(X=np.zeros((2, 2)))
+
+
+def test_book_fig_8_1_gradient_does_not_shrink_while_curvature_grows():
+    """Book Fig. 8.1 in a real run (full-batch descent at the edge of stability, Cohen et al. 2021):
+    after the first fast drop, gᵀg does not shrink while gᵀHg grows by more than 10x; the Lanczos λ_max
+    (an independent computation) sits at 2/ε; ½ε²gᵀHg overtakes εgᵀg on a fraction of the steps."""
+    pytest.importorskip("sklearn")
+    from pyoptim._tour.diagnostics import _windows, edge_of_stability_run
+
+    lr, total = 0.5, 600
+    hist, curv, sharp = edge_of_stability_run(total, lr)
+    st = np.asarray(curv.history["step"])
+    gTg, gTHg = np.asarray(curv.history["gTg"]), np.asarray(curv.history["gTHg"])
+    early, late = _windows(st, total)
+    assert np.median(gTg[late]) >= np.median(gTg[early])
+    assert np.median(gTHg[late]) >= 10 * np.median(gTHg[early])
+    lam = np.asarray(sharp.history["top"])
+    np.testing.assert_allclose(lam[-4:], 2 / lr, rtol=0.15)
+    assert np.all(gTHg / gTg <= 1.01 * lam.max())          # a Rayleigh quotient never exceeds λ_max
+    assert np.mean(0.5 * lr * gTHg[early] > gTg[early]) < 0.1
+    assert np.mean(0.5 * lr * gTHg[late] > gTg[late]) > 0.2
+    assert hist.history["loss"][-1] < hist.history["loss"][200]

@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+import pyoptim as po
 from pyoptim.diagnostics import (condition_number, full_hessian, lanczos, lanczos_eigs, negative_fraction,
                                  power_iteration, slq_density)
 
@@ -75,3 +76,16 @@ def test_bad_arguments():
         lanczos_eigs(lambda v: A @ v, 5, which="LM")
     with pytest.raises(ValueError, match="Invalid v0"):
         lanczos(lambda v: A @ v, 5, 3, v0=np.zeros(5))
+
+
+def test_plotted_negative_count_equals_negative_fraction_times_n():
+    """One truth: the count in plot.hessian_spectrum's legend is Spectrum.negative_fraction · n, also
+    for eigenvalues within rounding of zero (below the 1e-8·max|λ| rule they do not count)."""
+    pytest.importorskip("matplotlib")
+    import matplotlib
+    matplotlib.use("Agg")
+    ev = np.array([-3.0, -1e-12, 0.0, 1e-13, 2.0, 5.0])          # two tiny negatives are rounding, not curvature
+    frac = po.diagnostics.negative_fraction(ev, tol=po.diagnostics.EXACT_NEGATIVE_RTOL * np.abs(ev).max())
+    fig = po.plot.hessian_spectrum(ev)
+    legend = fig.axes[0].get_legend().get_texts()[0].get_text()
+    assert f"{round(frac * ev.size)} negative" in legend and round(frac * ev.size) == 1

@@ -171,6 +171,20 @@ def test_curvature():
         P.curvature([1, 2], [1, 2, 3])
 
 
+def test_sharpness_draws_lambda_max_ratio_and_the_2_over_eps_line():
+    fig = P.sharpness([0, 50, 100], [3.0, 3.9, 4.1], lr=0.5, ratio_steps=[0, 5, 10], ratio=[1.0, 2.0, 3.9])
+    ax = fig.axes[0]
+    assert isinstance(fig, Figure) and ax.get_xlabel() and ax.get_ylabel()
+    assert any(len(line.get_ydata()) == 2 and np.allclose(line.get_ydata(), 4.0) for line in ax.get_lines())  # 2/ε
+    assert any(len(line.get_ydata()) == 3 and np.allclose(line.get_ydata(), [3.0, 3.9, 4.1]) for line in ax.get_lines())
+    with pytest.raises(ValueError, match="lr"):
+        P.sharpness([0], [1.0], lr=0.0)
+    with pytest.raises(ValueError, match="ratio"):
+        P.sharpness([0], [1.0], lr=0.5, ratio=[1.0])
+    with pytest.raises(ValueError, match="lam_max"):
+        P.sharpness([0, 1], [1.0], lr=0.5)
+
+
 def test_l2_picture_puts_w_tilde_at_the_book_formula():
     Hm = np.array([[1.0, 0.3], [0.3, 5.0]])
     w_star = np.array([2.0, 1.0])

@@ -339,3 +339,65 @@ def test_kernels_do_not_leak_references_or_memory():
     tracemalloc.stop()
     assert (sys.getrefcount(x), sys.getrefcount(o)) == rc
     assert grown < 50_000
+
+
+# ---- 7.2: the generalized Lagrangian and its KKT point ----
+
+def _random_quadratic(n, seed):
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((n, n))
+    return A @ A.T + 0.1 * np.eye(n), rng.standard_normal(n) * 2.0
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_l2_ball_minimum_matches_scipy_slsqp_and_satisfies_kkt(seed):
+    scipy_optimize = pytest.importorskip("scipy.optimize")
+    H, w_star = _random_quadratic(4, seed)
+    k = 0.1 * 0.5 * w_star @ w_star                      # active: w* is outside the ball
+    w, alpha = po.regularization.l2_ball_minimum(H, w_star, k)
+    res = scipy_optimize.minimize(lambda v: 0.5 * (v - w_star) @ H @ (v - w_star), np.zeros(4),
+                                  jac=lambda v: H @ (v - w_star), method="SLSQP",
+                                  constraints=[{"type": "ineq", "fun": lambda v: k - 0.5 * v @ v,
+                                                "jac": lambda v: -v}], options={"ftol": 1e-14, "maxiter": 500})
+    np.testing.assert_allclose(w, res.x, atol=1e-6)
+    assert alpha > 0
+    np.testing.assert_allclose(H @ (w - w_star) + alpha * w, 0.0, atol=1e-9)   # stationarity
+    assert abs(0.5 * w @ w - k) < 1e-10                                        # tight: α(Ω − k) = 0
+
+
+def test_l2_ball_minimum_inactive_constraint_has_zero_multiplier():
+    H, w_star = _random_quadratic(3, 5)
+    w, alpha = po.regularization.l2_ball_minimum(H, w_star, 10.0 * w_star @ w_star)
+    assert alpha == 0.0
+    np.testing.assert_array_equal(w, w_star)
+
+
+@pytest.mark.parametrize("alpha0", [0.0, 2.0])
+def test_lagrangian_descent_ascent_reaches_the_kkt_point_and_projection_agrees(alpha0):
+    H, w_star = _random_quadratic(3, 7)
+    H = H / np.linalg.eigvalsh(H).max()                   # so lr = 0.5 is stable
+    k = 0.2 * 0.5 * w_star @ w_star
+    w, alpha = po.regularization.l2_ball_minimum(H, w_star, k)
+    out = po.regularization.lagrangian_descent_ascent(lambda t: H @ (t - w_star), np.zeros(3), k, lr=0.5,
+                                                     alpha_lr=1.0, steps=20000, alpha0=alpha0)
+    assert out["theta"].shape == (20001, 3) and out["alpha"].shape == out["omega"].shape == (20001,)
+    np.testing.assert_allclose(out["theta"][-1], w, atol=1e-7)
+    np.testing.assert_allclose(out["alpha"][-1], alpha, rtol=1e-6)
+    v = np.zeros(3)                                      # projected gradient descent never sees α
+    for _ in range(20000):
+        v = v - 0.5 * H @ (v - w_star)
+        po.kernels.l2_ball_project(v, radius=np.sqrt(2 * k))
+    np.testing.assert_allclose(v, w, atol=1e-7)
+
+
+@pytest.mark.parametrize("kw, match", [({"k": 0.0}, "k"), ({"k": np.inf}, "k"), ({"lr": 0.0}, "lr"),
+                                       ({"alpha_lr": -1.0}, "alpha_lr"), ({"alpha0": -1.0}, "alpha0"),
+                                       ({"steps": -1}, "steps"), ({"steps": 1.5}, "steps")])
+def test_lagrangian_descent_ascent_bad_arguments(kw, match):
+    args = {"k": 1.0, "lr": 0.1, "alpha_lr": 0.1, "steps": 3, **kw}
+    k = args.pop("k")
+    with pytest.raises(ValueError, match=match):
+        po.regularization.lagrangian_descent_ascent(lambda t: t, np.zeros(2), k, **args)
+    if "k" in kw:
+        with pytest.raises(ValueError, match="k"):
+            po.regularization.l2_ball_minimum(np.eye(2), np.ones(2), kw["k"])

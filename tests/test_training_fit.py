@@ -616,7 +616,7 @@ def test_history_plot_returns_a_figure_with_curves_and_best_epoch():
     try:
         assert len(fig.axes) == 2  # loss, accuracy
         labels = [line.get_label() for line in fig.axes[0].lines]
-        assert "train loss" in labels and "validation loss" in labels and "best epoch (2)" in labels
+        assert "train loss" in labels and "validation loss" in labels and "best epoch (1)" in labels
         np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), hist.history["loss"])
     finally:
         plt.close(fig)
@@ -696,3 +696,27 @@ def test_all_finite_detects_every_kind_of_non_finite(bad):
         arrs[k].flat[3] = bad
         assert not _all_finite(arrs, scratch) and not _all_finite(arrs)
         arrs[k].flat[3] = 1.0
+
+
+def test_early_stopping_epoch_is_one_number_in_history_plots_and_callback():
+    """One convention (epochs from 0): EarlyStopping.best_epoch, History.best_epoch, History.plot()'s line,
+    plot.loss_curves(mark_epoch=es)'s line and the epoch of the lowest val_loss are the same number."""
+    pytest.importorskip("matplotlib")
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    X, y = blobs_problem(64)
+    model = mlp([4, 32], seed=0)
+    es = po.callbacks.EarlyStopping(monitor="val_loss", patience=3)
+    Xv, yv = X[:16] + 0.8, y[:16]
+    hist = po.fit(model, sce(), sgd(model.parameters(), lr=0.5), X, y, epochs=40, validation_data=(Xv, yv),
+                  callbacks=[es], progress=False)
+    best_by_data = int(np.asarray(hist.epoch)[int(np.argmin(hist.history["val_loss"]))])
+    fig1, fig2 = hist.plot(), po.plot.loss_curves(hist, mark_epoch=es)
+    try:
+        line1 = [ln for ln in fig1.axes[0].lines if ln.get_label().startswith("best epoch")][0]
+        line2 = [ln for ln in fig2.axes[0].lines if ln.get_label().startswith("best epoch")][0]
+        assert es.best_epoch == hist.best_epoch == best_by_data == line1.get_xdata()[0] == line2.get_xdata()[0]
+        assert fig1.axes[0].lines[0].get_xdata()[0] == fig2.axes[0].lines[0].get_xdata()[0] == 0
+    finally:
+        plt.close(fig1)

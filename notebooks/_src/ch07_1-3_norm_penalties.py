@@ -12,6 +12,7 @@
 # | w̃ = Q(Λ + αI)⁻¹ΛQᵀw* (eq. 7.13), ridge (eq. 7.17) | `po.regularization.l2_quadratic_minimum`, `l2_shrinkage_factors`, `ridge` |
 # | L1 (eq. 7.18–7.24), soft threshold (eq. 7.22) | `po.regularizers.L1(alpha, mode="subgradient" \| "proximal")`, `po.regularization.l1_diagonal_minimum` |
 # | explicit constraints, reprojection (7.2) | `po.constraints.MaxNorm(k, axis=0)`, `L2Ball`, `L1Ball` in `po.fit(..., constraints=[...])` |
+# | generalized Lagrangian, KKT, α for a given k (eq. 7.25–7.27) | `po.regularization.l2_ball_minimum`, `lagrangian_descent_ascent` |
 # | pseudo-inverse as the limit of ridge (eq. 7.29) | `po.regularization.ridge_pseudo_inverse(X, alpha)` |
 # | unbounded logistic weights on separable data | `po.regularization.logistic_weight_path` |
 
@@ -44,7 +45,9 @@ w_tilde_np = Q @ np.diag(lam / (lam + alpha)) @ Q.T @ w_star
 w_tilde_po = R.l2_quadratic_minimum(H, w_star, alpha)
 assert np.allclose(w_tilde_np, np.linalg.solve(H + alpha * np.eye(4), H @ w_star))
 assert np.allclose(w_tilde_po, w_tilde_np)
-assert np.allclose(R.l2_shrinkage_factors(lam, alpha), lam / (lam + alpha))
+# the factor kept along each eigenvector, read off the solved w̃ (no formula for it used here)
+assert np.allclose((Q.T @ np.linalg.solve(H + alpha * np.eye(4), H @ w_star)) / (Q.T @ w_star),
+                   R.l2_shrinkage_factors(lam, alpha))
 print("shrinkage factors λ/(λ+α):", np.round(lam / (lam + alpha), 3))
 
 # %% [markdown]
@@ -163,6 +166,136 @@ fig
 # %%
 assert max(norms["MaxNorm(2.0)"]) <= 2.0 * (1 + 1e-6)      # after every step, every column norm ≤ k
 assert max(norms["no constraint"]) > 2.0
+
+# %% [markdown]
+# ### The generalized Lagrangian: which α belongs to a constraint size k?
+#
+# The book writes the constraint Ω(θ) ≤ k as a *generalized Lagrangian* (eq. 7.25)
+#
+# L(θ, α; X, y) = J(θ; X, y) + α(Ω(θ) − k),  θ* = argmin_θ max_{α ≥ 0} L(θ, α).
+#
+# The solution satisfies the KKT (Karush–Kuhn–Tucker) conditions: stationarity ∇J(θ*) + α*∇Ω(θ*) = 0,
+# dual feasibility α* ≥ 0, primal feasibility Ω(θ*) ≤ k, and complementary slackness α*(Ω(θ*) − k) = 0
+# (either the constraint is tight, or α* = 0). With α fixed at α*, minimizing L is minimizing the
+# penalized cost J + α*Ω: **every k corresponds to one penalty strength α\***.
+#
+# *"k를 모르므로 α를 사용해서 constrained region의 크기를 조절한다?"* Yes. With a penalty we choose α and
+# never see k; the k it implies is Ω(θ̃(α)), which shrinks as α grows. Conversely, when k is what we
+# know, α can be *found*: gradient descent on θ and ascent on α of L, raising α while Ω(θ) > k and
+# lowering it while Ω(θ) < k (`po.regularization.lagrangian_descent_ascent`).
+#
+# On the quadratic J(w) = ½(w − w*)ᵀH(w − w*) with Ω(w) = ½‖w‖², three independent computations of the
+# constrained minimum: the closed form (bisection on α in H's eigenbasis, `l2_ball_minimum`), the
+# descent–ascent iteration (started from α = 0 and from α = 10), and plain projected gradient descent (a step, then reprojection onto the
+# ball with the C kernel `kernels.l2_ball_project`, which never sees α).
+
+# %%
+H2 = np.array([[3.0, 0.8], [0.8, 0.5]])
+w_opt = np.array([2.0, 1.5])
+k = 0.5                                           # Ω(w) = ½‖w‖² ≤ k, a ball of radius √(2k) = 1
+J = lambda w: 0.5 * (w - w_opt) @ H2 @ (w - w_opt)
+grad_J = lambda w: H2 @ (w - w_opt)
+
+w_cf, alpha_cf = R.l2_ball_minimum(H2, w_opt, k)                              # closed form + bisection
+lag = R.lagrangian_descent_ascent(grad_J, np.zeros(2), k, lr=0.1, alpha_lr=0.5, steps=400)
+w_pg = np.zeros(2)                                                             # projected gradient descent
+pg_path = [w_pg.copy()]
+for _ in range(400):
+    w_pg = w_pg - 0.1 * grad_J(w_pg)
+    po.kernels.l2_ball_project(w_pg, radius=np.sqrt(2 * k))
+    pg_path.append(w_pg.copy())
+
+fig, axes = P.figure(figsize=(11, 4.2), ncols=2)
+P.contour_paths(J, {"descent–ascent on L(θ, α)": lag["theta"], "projected gradient descent": np.array(pg_path)},
+                xlim=(-1.5, 2.5), ylim=(-1.5, 2.0), minimum=w_opt, ax=axes[0],
+                title="Constrained minimum on the ball ½‖w‖² ≤ k")
+t = np.linspace(0, 2 * np.pi, 200)
+axes[0].plot(np.sqrt(2 * k) * np.cos(t), np.sqrt(2 * k) * np.sin(t), color="black", lw=1.2, label="Ω(w) = k")
+axes[0].plot(*w_cf, "kx", ms=10, mew=2, label="closed form")
+axes[0].legend(loc="lower right", fontsize=8)
+lag_hi = R.lagrangian_descent_ascent(grad_J, np.zeros(2), k, lr=0.1, alpha_lr=0.5, steps=400, alpha0=10.0)
+P.curves({"α_t from α₀ = 0": lag["alpha"][:100], "Ω(θ_t) from α₀ = 0": lag["omega"][:100],
+          "α_t from α₀ = 10": lag_hi["alpha"][:100], "Ω(θ_t) from α₀ = 10": lag_hi["omega"][:100]},
+         ax=axes[1], xlabel="step", ylabel="value", title="α rises while Ω > k, falls while Ω < k")
+axes[1].axhline(k, color="black", ls=":", lw=1, label="k")
+axes[1].axhline(alpha_cf, color="0.4", ls="--", lw=1, label="α* (closed form)")
+axes[1].legend(fontsize=8)
+fig
+
+# %% [markdown]
+# All three agree, and the KKT conditions hold at the solution. The descent–ascent α settles at the
+# closed form's α*, and the *penalty* with that α (the ridge-type minimum of eq. 7.13, computed by
+# `l2_quadratic_minimum`, which knows nothing of k) lands on the constrained solution.
+
+# %%
+w_lag, alpha_lag = lag["theta"][-1], lag["alpha"][-1]
+np.testing.assert_allclose(w_lag, w_cf, atol=1e-8)
+np.testing.assert_allclose(w_pg, w_cf, atol=1e-8)
+np.testing.assert_allclose(alpha_lag, alpha_cf, rtol=1e-6)
+np.testing.assert_allclose(lag_hi["alpha"][-1], alpha_cf, rtol=1e-6)                # from above too
+np.testing.assert_allclose(R.l2_quadratic_minimum(H2, w_opt, alpha_cf), w_cf, atol=1e-10)   # penalty α* = constraint k
+stationarity = grad_J(w_cf) + alpha_cf * w_cf                                  # ∇J + α∇Ω, with ∇Ω(w) = w
+print(f"α* = {alpha_cf:.4f}; ‖∇J + α*∇Ω‖ = {np.linalg.norm(stationarity):.1e}; "
+      f"α*(Ω − k) = {alpha_cf * (0.5 * w_cf @ w_cf - k):.1e}")
+assert alpha_cf > 0 and np.linalg.norm(stationarity) < 1e-10                     # KKT: stationarity, α ≥ 0
+assert abs(alpha_cf * (0.5 * w_cf @ w_cf - k)) < 1e-10                            # complementary slackness
+# a looser constraint (w* inside the ball) is inactive: α* = 0 and the iteration's α dies out too
+loose = R.lagrangian_descent_ascent(grad_J, np.zeros(2), 5.0, lr=0.1, alpha_lr=0.5, steps=1500)
+assert R.l2_ball_minimum(H2, w_opt, 5.0)[1] == 0.0 and loose["alpha"][-1] == 0.0
+np.testing.assert_allclose(loose["theta"][-1], w_opt, atol=1e-8)
+
+# %% [markdown]
+# Each α has its k, and the map is monotone: the larger the penalty, the smaller the region. Below,
+# k(α) = Ω(θ̃(α)) from the penalized solutions, and the α that descent–ascent finds for three values of k
+# (different computations) on the same curve.
+
+# %%
+alphas = np.geomspace(1e-2, 1e2, 60)
+k_of_alpha = np.array([0.5 * np.sum(R.l2_quadratic_minimum(H2, w_opt, a) ** 2) for a in alphas])
+found = {kk: R.lagrangian_descent_ascent(grad_J, np.zeros(2), kk, lr=0.1, alpha_lr=0.5, steps=5000)["alpha"][-1]
+         for kk in (0.1, 0.5, 1.5)}
+fig, ax = P.figure(figsize=(5.5, 3.8))
+ax.loglog(alphas, k_of_alpha, label="k(α) = Ω(θ̃(α)) of the penalized minimum")
+ax.loglog(list(found.values()), list(found.keys()), "o", label="α found by descent–ascent for k")
+ax.set_xlabel("penalty strength α")
+ax.set_ylabel("constraint size k")
+ax.set_title("Each penalty α is a constraint Ω ≤ k(α)")
+ax.legend(fontsize=8)
+fig
+
+# %%
+assert np.all(np.diff(k_of_alpha) < 0)                                  # larger α, smaller region
+for kk, a in found.items():                                             # the found α lies on the curve
+    np.testing.assert_allclose(0.5 * np.sum(R.l2_quadratic_minimum(H2, w_opt, a) ** 2), kk, rtol=1e-6)
+
+# %% [markdown]
+# ### What explicit constraints buy
+#
+# *"explicit constraints 라는 것은 k값을 알고 있다는 의미?"* Yes: an explicit constraint is used when we
+# know (or choose) k directly, e.g. "no unit's incoming weight vector longer than 3" (Hinton et al.,
+# 2012), and then we reproject after each step instead of searching for α. The book gives two more
+# reasons to prefer it:
+#
+# 1. **A penalty pulls towards the origin even where the constraint is satisfied.** Inside the region
+#    the projection does nothing, so a point that already satisfies Ω ≤ k is left where the data puts
+#    it; a penalty with any α > 0 keeps shrinking it, and in non-convex training can push units into
+#    "dead" small-weight configurations.
+# 2. **Stability at high learning rates**: reprojection bounds the weights whatever the step does
+#    (the max-norm run above), where a penalty only adds a restoring force that a large rate can
+#    overwhelm.
+#
+# Point 1 on the quadratic, with k large enough that w* is inside the ball:
+
+# %%
+k_big = 5.0
+w_proj = np.zeros(2)
+for _ in range(1500):
+    w_proj = w_proj - 0.1 * grad_J(w_proj)
+    po.kernels.l2_ball_project(w_proj, radius=np.sqrt(2 * k_big))
+w_pen = R.l2_quadratic_minimum(H2, w_opt, 0.1)
+print(f"w* = {w_opt}, projected descent → {w_proj.round(6)}, penalty α = 0.1 → {w_pen.round(4)}")
+np.testing.assert_allclose(w_proj, np.linalg.solve(H2, H2 @ w_opt), atol=1e-8)   # the data's minimum, untouched
+assert np.linalg.norm(w_pen) < np.linalg.norm(w_opt) - 0.05                       # the penalty shrinks it anyway
 
 # %% [markdown]
 # ## 7.3 Regularization and under-constrained problems

@@ -14,7 +14,7 @@ PARTS = [
     ("secondorder", "Newton, conjugate gradients, BFGS and L-BFGS against SciPy (8.6)"),
     ("digits", "An MLP on the digits with SGD, momentum and Adam (8.1, 8.3, 8.5)"),
     ("regularization", "Regularization on the digits: none, L2, dropout, early stopping (chapter 7)"),
-    ("diagnostics", "Curvature during training: g'g and g'Hg (8.2.1)"),
+    ("diagnostics", "Book Fig. 8.1: gᵀg and gᵀHg at the edge of stability (8.2.1)"),
 ]
 
 

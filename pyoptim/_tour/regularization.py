@@ -50,7 +50,7 @@ def run(args) -> None:
     ]
     print(f"  digits: {n_train} train / {len(Xte)} test, MLP 64-256-256-10 ReLU, SGD lr=0.05 momentum 0.9, "
           f"batch 32, {epochs} epochs, seed 0")
-    print(f"  {'regularizer':<16} {'settings':<32} {'train acc':>9} {'test acc':>9} {'epochs':>7} {'s':>6}")
+    print(f"  {'regularizer':<16} {'settings':<32} {'train acc':>9} {'test acc':>9} {'epochs run':>10} {'s':>6}")
     for name, settings, make, kw in runs:
         model = make()
         t0 = time.perf_counter()
@@ -59,14 +59,14 @@ def run(args) -> None:
             es_hist = po.fit(model, loss, opt(model), Xfit, yfit, epochs=epochs, batch_size=32,
                              validation_data=(Xval, yval), callbacks=[es], seed=0, progress=False)
             ran = (es.stopped_epoch + 1) if es.stopped_epoch is not None else epochs
-            settings = f"patience 5, best epoch {es.best_epoch}"
+            settings = f"patience 5, best epoch {es.best_epoch} (from 0)"
         else:
             po.fit(model, loss, opt(model), Xtr, ytr, epochs=epochs, batch_size=32, seed=0, progress=False, **kw)
             ran = epochs
         dt = time.perf_counter() - t0
         tr = po.evaluate(model, loss, Xtr, ytr)["accuracy"]
         te = po.evaluate(model, loss, Xte, yte)["accuracy"]
-        print(f"  {name:<16} {settings:<32} {tr:>9.4f} {te:>9.4f} {ran:>7d} {dt:>6.1f}")
+        print(f"  {name:<16} {settings:<32} {tr:>9.4f} {te:>9.4f} {ran:>10d} {dt:>6.1f}")
         try:
             from . import figures
             figures.note(args, f"regularization: {name} test accuracy", f"{te:.4f}")

@@ -20,8 +20,8 @@
 from ._hvp import (HessianOperator, flatten, gradient, hvp, hvp_fd, hvp_fn, loss_and_gradient, register_loss_rop,
                    register_rop, unflatten)
 from ._curvature import CurvatureMonitor, curvature_along_gradient, loss_value
-from ._spectrum import (Spectrum, SpectrumMonitor, condition_number, full_hessian, hessian_spectrum, lanczos,
-                        lanczos_eigs, negative_fraction, power_iteration, slq_density)
+from ._spectrum import (EXACT_NEGATIVE_RTOL, Spectrum, SpectrumMonitor, condition_number, full_hessian,
+                        hessian_spectrum, lanczos, lanczos_eigs, negative_fraction, power_iteration, slq_density)
 from ._longterm import bptt_gradient_norms, matrix_power_eig, power_norms, spectral_radius
 from ._symmetry import permute_hidden_units, rescale_relu_unit
 from ._oracles import BiasedOracle, MinibatchOracle, NoisyOracle
@@ -31,7 +31,8 @@ __all__ = [
     "hvp", "hvp_fd", "hvp_fn", "gradient", "loss_and_gradient", "loss_value", "HessianOperator", "flatten",
     "unflatten", "register_rop", "register_loss_rop", "check_gradient",
     "CurvatureMonitor", "curvature_along_gradient",
-    "hessian_spectrum", "full_hessian", "condition_number", "Spectrum", "SpectrumMonitor", "lanczos",
+    "hessian_spectrum", "EXACT_NEGATIVE_RTOL", "full_hessian", "condition_number", "Spectrum", "SpectrumMonitor",
+    "lanczos",
     "lanczos_eigs", "power_iteration", "slq_density", "negative_fraction",
     "matrix_power_eig", "power_norms", "bptt_gradient_norms", "spectral_radius",
     "permute_hidden_units", "rescale_relu_unit",

@@ -143,6 +143,12 @@ def slq_density(matvec: Callable, n: int, m: int = 30, n_vectors: int = 5, seed=
     return np.concatenate(nodes), np.concatenate(weights)
 
 
+#: What counts as a negative eigenvalue among *exact* eigenvalues: below −EXACT_NEGATIVE_RTOL·max|λ|
+#: (rounding level). :func:`hessian_spectrum` and :func:`pyoptim.plot.hessian_spectrum` both use it,
+#: so the count a figure shows is ``negative_fraction * n``.
+EXACT_NEGATIVE_RTOL = 1e-8
+
+
 def negative_fraction(eigenvalues=None, *, nodes=None, weights=None, tol: float = 0.0) -> float:
     """The fraction of eigenvalues below −tol: exact from a list of eigenvalues, or estimated from
     SLQ (nodes, weights). Near a saddle point this is > 0 (book 8.2.3)."""
@@ -238,7 +244,7 @@ def hessian_spectrum(model, loss=None, X=None, y=None, k: int = 5, method: str =
     scale = max(abs(top[0]), abs(bottom[0]))
     # what counts as negative: rounding level for exact eigenvalues; for SLQ, whose quadrature nodes
     # cannot resolve the sign of the (often huge) cluster of near-zero eigenvalues, 1e-3·max|λ|
-    tol_ = (1e-8 if ev is not None else 1e-3) * scale if tol is None else float(tol)
+    tol_ = (EXACT_NEGATIVE_RTOL if ev is not None else 1e-3) * scale if tol is None else float(tol)
     if ev is not None:
         frac = negative_fraction(ev, tol=tol_)
     elif bottom[0] >= -tol_:

@@ -28,8 +28,8 @@ from .early_stopping import (continue_until_loss, equivalent_alpha, gd_factors, 
 from .ensembles import Bagging, ensemble_expected_error
 from .multitask import MultiTask, MultiTaskObjective, SemiSupervisedObjective
 from .noise import WeightNoise, book_to_torch_smoothing, smooth_targets, torch_to_book_smoothing
-from .norm_penalties import (l1_diagonal_minimum, l2_quadratic_minimum, l2_shrinkage_factors, logistic_weight_path,
-                             ridge, ridge_pseudo_inverse)
+from .norm_penalties import (l1_diagonal_minimum, l2_ball_minimum, l2_quadratic_minimum, l2_shrinkage_factors,
+                             lagrangian_descent_ascent, logistic_weight_path, ridge, ridge_pseudo_inverse)
 from .tangent import (ContractiveObjective, TangentDistanceClassifier, TangentPropObjective, encoder_jacobian,
                       encoder_tangents, image_tangents, tangent_distance, tangent_prop_penalty)
 
@@ -41,8 +41,8 @@ __all__ = [
     "Bagging", "ensemble_expected_error",
     "MultiTask", "MultiTaskObjective", "SemiSupervisedObjective",
     "WeightNoise", "book_to_torch_smoothing", "smooth_targets", "torch_to_book_smoothing",
-    "l1_diagonal_minimum", "l2_quadratic_minimum", "l2_shrinkage_factors", "logistic_weight_path", "ridge",
-    "ridge_pseudo_inverse",
+    "l1_diagonal_minimum", "l2_ball_minimum", "lagrangian_descent_ascent", "l2_quadratic_minimum",
+    "l2_shrinkage_factors", "logistic_weight_path", "ridge", "ridge_pseudo_inverse",
     "ContractiveObjective", "TangentDistanceClassifier", "TangentPropObjective", "encoder_jacobian", "encoder_tangents",
     "image_tangents", "tangent_distance", "tangent_prop_penalty",
 ]

@@ -69,7 +69,7 @@ def retrain_same_steps(make_model: Callable, loss, make_optimizer: Callable, X, 
     takes the same number of *passes* over a larger set (i.e. more steps). The book notes the ambiguity
     ("it is not clear whether to retrain for the same number of parameter updates or the same number of
     passes through the dataset"). Returns (model, info) with info = {"best_epochs", "first_history",
-    "history"}.
+    "history", "split"}, where split = (train indices, validation indices) of step 1.
     """
     from ..callbacks import EarlyStopping
     from ..training import fit
@@ -83,7 +83,7 @@ def retrain_same_steps(make_model: Callable, loss, make_optimizer: Callable, X, 
     model = make_model()
     h2 = fit(model, loss, make_optimizer(model), X, y, epochs=best_epochs, batch_size=batch_size, seed=seed,
              progress=False, **fit_kwargs)
-    return model, {"best_epochs": best_epochs, "first_history": h1, "history": h2}
+    return model, {"best_epochs": best_epochs, "first_history": h1, "history": h2, "split": (tr, va)}
 
 
 def continue_until_loss(make_model: Callable, loss, make_optimizer: Callable, X, y, *, validation_fraction=0.2,
@@ -97,7 +97,8 @@ def continue_until_loss(make_model: Callable, loss, make_optimizer: Callable, X,
     3. While J(θ, X⁽ᵛᵃˡⁱᵈ⁾) > ε: train for one epoch on all of X (at most ``extra_epochs`` epochs; the
        book warns that the target may never be reached).
 
-    Returns (model, info) with info = {"target", "extra_epochs", "reached", "first_history"}.
+    Returns (model, info) with info = {"target", "extra_epochs", "reached", "first_history", "split"}, where
+    split = (train indices, validation indices) of step 1.
     """
     from ..callbacks import EarlyStopping
     from ..training import evaluate, fit
@@ -118,4 +119,5 @@ def continue_until_loss(make_model: Callable, loss, make_optimizer: Callable, X,
         done += 1
     else:
         reached = evaluate(model, loss, X[va], y[va])["loss"] <= target
-    return model, {"target": target, "extra_epochs": done, "reached": bool(reached), "first_history": h1}
+    return model, {"target": target, "extra_epochs": done, "reached": bool(reached), "first_history": h1,
+                   "split": (tr, va)}

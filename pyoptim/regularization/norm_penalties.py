@@ -6,6 +6,10 @@ These are the exact answers the regularizers of :mod:`pyoptim.regularizers` are 
 * :func:`ridge` -- book eq. 7.17, w = (XᵀX + αI)⁻¹Xᵀy;
 * :func:`l1_diagonal_minimum` -- book eq. 7.22, w̃ᵢ = sign(w*ᵢ)·max(|w*ᵢ| − α/Hᵢᵢ, 0);
 * :func:`ridge_pseudo_inverse` -- book eq. 7.29, X⁺ = lim_{α→0} (XᵀX + αI)⁻¹Xᵀ;
+* :func:`l2_ball_minimum` -- book 7.2: the minimum of the quadratic J over the ball Ω(w) = ½‖w‖² ≤ k, and
+  the KKT multiplier α* of the generalized Lagrangian (eq. 7.25-7.27);
+* :func:`lagrangian_descent_ascent` -- book 7.2: descent on θ and projected ascent on α of
+  L(θ, α) = J(θ) + α(Ω(θ) − k), the procedure that finds α when only k is known;
 * :func:`logistic_weight_path` -- book 7.3: on separable data unregularized logistic regression has no
   minimum (the weights grow without bound); an L2 penalty makes the problem well posed.
 """
@@ -14,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["l2_quadratic_minimum", "l2_shrinkage_factors", "ridge", "l1_diagonal_minimum",
-           "ridge_pseudo_inverse", "logistic_weight_path"]
+           "ridge_pseudo_inverse", "logistic_weight_path", "l2_ball_minimum", "lagrangian_descent_ascent"]
 
 
 def _alpha(alpha) -> float:
@@ -104,3 +108,76 @@ def logistic_weight_path(X, y, l2: float = 0.0, lr: float = 0.5, steps: int = 10
         if (k + 1) % record_every == 0:
             norms.append(float(np.linalg.norm(w)))
     return w, np.array(norms)
+
+
+def l2_ball_minimum(H, w_star, k: float, *, tol: float = 1e-13) -> tuple[np.ndarray, float]:
+    """The minimum of J(w) = ½(w − w*)ᵀH(w − w*) subject to Ω(w) = ½‖w‖² ≤ k, and its multiplier
+    (book 7.2, eq. 7.25-7.27).
+
+    The generalized Lagrangian is L(w, α) = J(w) + α(Ω(w) − k). Its KKT conditions: stationarity
+    H(w − w*) + αw = 0, so w = w̃(α) = (H + αI)⁻¹Hw* (the L2-penalized minimum, eq. 7.10); α ≥ 0;
+    Ω(w) ≤ k; complementary slackness α(Ω(w) − k) = 0. If Ω(w*) ≤ k the constraint is inactive: α* = 0
+    and w = w*. Otherwise α* > 0 is the unique root of ½‖w̃(α)‖² = k, found here by bisection in the
+    eigenbasis of H (‖w̃(α)‖ falls monotonically as α grows), so every constraint size k corresponds
+    to one penalty strength α* and the penalized problem with α* has the constrained solution.
+
+    Returns ``(w, alpha)``. H symmetric positive semi-definite (positive definite if w* has components
+    in H's null space and the constraint is active).
+    """
+    H = np.asarray(H, dtype=np.float64)
+    w_star = np.asarray(w_star, dtype=np.float64)
+    k = float(k)
+    if not (np.isfinite(k) and k > 0):
+        raise ValueError(f"Invalid k: {k!r} (expected a finite number > 0)")
+    lam, Q = np.linalg.eigh(H)
+    c = Q.T @ w_star
+
+    def omega(alpha):
+        return 0.5 * float(np.sum((lam / (lam + alpha) * c) ** 2))
+
+    if omega(0.0) <= k:
+        return w_star.copy(), 0.0
+    lo, hi = 0.0, max(float(lam.max()), 1.0)
+    while omega(hi) > k:
+        hi *= 2.0
+    while hi - lo > tol * hi:
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if omega(mid) > k else (lo, mid)
+    alpha = 0.5 * (lo + hi)
+    return Q @ (lam / (lam + alpha) * c), alpha
+
+
+def lagrangian_descent_ascent(grad, theta0, k: float, *, lr: float, alpha_lr: float, steps: int,
+                              alpha0: float = 0.0) -> dict:
+    """Find the constrained minimum of J subject to Ω(θ) = ½‖θ‖² ≤ k when only k is known (book 7.2).
+
+    The book: "we can ... increase α whenever Ω(θ) > k and decrease α whenever Ω(θ) < k". One step of
+    gradient descent on θ and of projected gradient *ascent* on α of L(θ, α) = J(θ) + α(Ω(θ) − k):
+
+        θ ← θ − ε(∇J(θ) + αθ),        α ← max(0, α + η(Ω(θ) − k))        (ε -> ``lr``, η -> ``alpha_lr``)
+
+    ``grad(theta)`` returns ∇J. Returns a dict of arrays ``theta`` (steps+1, n), ``alpha`` (steps+1,)
+    and ``omega`` (steps+1,) = Ω(θ_t). At a saddle point of L (the KKT point) θ is the constrained
+    minimum and α the multiplier: compare with :func:`l2_ball_minimum` on a quadratic.
+    The θ step is gradient descent on J + (α/2)‖θ‖²: it is stable while ε(λ_max(∇²J) + α) < 2.
+    """
+    for name, v in (("lr", lr), ("alpha_lr", alpha_lr)):
+        if not (np.isfinite(v) and v > 0):
+            raise ValueError(f"Invalid {name}: {v!r} (expected a finite number > 0)")
+    if not (np.isfinite(k) and k > 0):
+        raise ValueError(f"Invalid k: {k!r} (expected a finite number > 0)")
+    if not (np.isfinite(alpha0) and alpha0 >= 0):
+        raise ValueError(f"Invalid alpha0: {alpha0!r} (expected a finite number >= 0)")
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"Invalid steps: {steps!r} (expected an integer >= 0)")
+    theta = np.array(theta0, dtype=np.float64)
+    alpha = float(alpha0)
+    thetas, alphas, omegas = [theta.copy()], [alpha], [0.5 * float(theta @ theta)]
+    for _ in range(int(steps)):
+        theta = theta - lr * (np.asarray(grad(theta), dtype=np.float64) + alpha * theta)
+        om = 0.5 * float(theta @ theta)
+        alpha = max(0.0, alpha + alpha_lr * (om - k))
+        thetas.append(theta.copy())
+        alphas.append(alpha)
+        omegas.append(om)
+    return {"theta": np.array(thetas), "alpha": np.array(alphas), "omega": np.array(omegas)}
