@@ -61,8 +61,8 @@ def test_notebook_runs(path, monkeypatch):
     monkeypatch.setenv("OMP_NUM_THREADS", os.environ.get("OMP_NUM_THREADS", "1"))
     monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     nb = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(nb, kernel_name="python3", timeout=120, startup_timeout=180, shutdown_kernel="immediate",
-                                     resources={"metadata": {"path": str(NB_DIR)}})
+    client = nbclient.NotebookClient(nb, kernel_name="python3", timeout=120, startup_timeout=180,
+                                     shutdown_kernel="immediate", resources={"metadata": {"path": str(NB_DIR)}})
     client.execute()   # raises CellExecutionError on any error or failed assert
     images = sum("image/png" in out.get("data", {}) for cell in nb.cells if cell.cell_type == "code"
                  for out in cell.outputs)
