@@ -35,6 +35,9 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
+
+from ._validation import check_not_masked
+
 __all__ = ["fit", "minibatches", "evaluate", "predict", "History", "Trainer"]
 
 _SOFTMAX_LOSSES = {"SoftmaxCrossEntropy", "CrossEntropyLoss", "CrossEntropy", "NLLLoss"}
@@ -175,6 +178,7 @@ def _forward_backward(model, loss, Xb, yb):
 
 
 def _check_X(X, name: str = "X", dtype=None) -> np.ndarray:
+    check_not_masked(name, X)
     X = X if isinstance(X, np.ndarray) else np.asarray(X)
     if X.dtype not in (np.float32, np.float64):
         raise TypeError(f"{name} must be a float array (float32 or float64), got dtype {X.dtype}: "
@@ -201,6 +205,7 @@ def _expected_width(model) -> int | None:
 def _check_y(y, n: int, loss, dtype, name: str = "y", classes: int | None = None, xname: str = "X"):
     if y is None:
         return None
+    check_not_masked(name, y)
     y = np.asarray(y)
     if y.dtype == object or not (np.issubdtype(y.dtype, np.number) or y.dtype == np.bool_):
         raise TypeError(f"{name} must be a numeric array, got dtype {y.dtype}")
@@ -228,6 +233,9 @@ def _check_y(y, n: int, loss, dtype, name: str = "y", classes: int | None = None
             if len(y) and (y.min() < 0 or y.max() > 1):
                 raise ValueError(f"{name} must hold binary labels 0/1 for {type(loss).__name__}, "
                                  f"got values in [{y.min()}, {y.max()}]")
+        elif y.size and not (y.min() >= 0 and y.max() <= 1):   # NaN fails both comparisons
+            raise ValueError(f"{name} must hold targets in [0, 1] for {type(loss).__name__} (probabilities), "
+                             f"got values in [{y.min()}, {y.max()}]")
         return np.ascontiguousarray(y, dtype=dtype or np.float64)
     if not np.issubdtype(y.dtype, np.floating):
         raise TypeError(f"{name} must be a float array for {type(loss).__name__} (regression targets), "
