@@ -14,7 +14,11 @@ is interrupted (an exception, a kill, a full disk) leaves the previous checkpoin
 
 Reading validates everything (zip structure and CRCs, the manifest, every referenced array) before
 anything is written into a model or optimizer; a truncated or corrupt file raises ``ValueError`` naming
-the path, and a failed load into objects restores their previous state (never half-loaded).
+the path (and the manifest field at fault), and a failed load into objects restores their previous
+state (never half-loaded). A hostile file cannot make :func:`load` allocate more than its budget
+(``max_bytes``, default 1 GiB, plus at most 16 MiB of manifest): the manifest's declared dtypes and
+shapes are summed and checked before any array is read, each member's ``.npy`` header must agree with
+them, and each member is decompressed into a buffer of its declared size and no further.
 """
 from __future__ import annotations
 
@@ -244,6 +248,14 @@ _MAX_MANIFEST = 16 << 20      # 16 MiB
 _CHUNK = 1 << 20              # members are decompressed 1 MiB at a time into their final buffer
 
 
+def _parse_int(text: str) -> int:
+    """JSON integers of at most 400 digits (a Python int from save has at most what the user stored;
+    a hostile 5000-digit one is refused here on every Python version, not only where int() limits it)."""
+    if len(text) > 400:
+        raise ValueError(f"an integer of {len(text)} digits")
+    return int(text)
+
+
 def _bad(path: str, what: str) -> ValueError:
     return ValueError(f"{path}: corrupt checkpoint ({what})")
 
@@ -346,7 +358,7 @@ def _read(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> dict:
                 raise _bad(path, f"field manifest: {mdtype}{mshape} (expected uint8 text of at most {_MAX_MANIFEST} bytes)")
             blob = _read_member(path, zf, _MANIFEST, np.dtype(np.uint8), tuple(mshape), int(mshape[0]))
             try:
-                tree = json.loads(blob.tobytes().decode("utf-8"))
+                tree = json.loads(blob.tobytes().decode("utf-8"), parse_int=_parse_int)
             except RecursionError:
                 raise _bad(path, "field manifest: nested too deeply") from None
             except (UnicodeDecodeError, ValueError) as exc:   # JSONDecodeError, int-string limit
