@@ -950,7 +950,10 @@ def fit(model, loss, optimizer, X, y, epochs: int = 10, batch_size: int | None =
         the parameters of an uninterrupted run. **If the file does not exist, training starts fresh**, so
         ``fit(..., checkpoint=p, resume=p)`` is a job that can be killed and restarted at will
         (temporary files ``.<name>.*.tmp`` that a save killed mid-write left next to ``p`` are removed).
-        A file that exists but is not a valid checkpoint raises ``ValueError``.
+        A file that exists but is not a valid checkpoint raises ``ValueError`` naming the path (and the
+        field: negative counters, a batch plan that does not add up or indexes outside the data, a
+        malformed RNG or history state); the file is read and checked in full, within
+        :func:`pyoptim.load`'s default budget, before the model, optimizer or counters change.
 
     Returns
     -------
