@@ -41,3 +41,12 @@ def check_float_dtype(dtype, *, allow_none: bool = False):
         what = "float32, float64 or None" if allow_none else "float32 or float64"
         raise ValueError(f"Invalid dtype: {dtype!r} (expected {what})")
     return dt
+
+
+def check_not_masked(name: str, value) -> None:
+    """Refuse a ``numpy.ma.MaskedArray`` (TypeError): the C kernels and NumPy arithmetic on ``.data`` would
+    ignore its mask silently. Call it wherever arrays enter (optimizer parameters and gradients, fit's X/y,
+    minimize's x0, losses)."""
+    if isinstance(value, np.ma.MaskedArray):
+        raise TypeError(f"Invalid {name}: a numpy.ma.MaskedArray (expected a plain numpy.ndarray; the mask would "
+                        f"be ignored: fill or compress it first, e.g. a.filled(0) or a.compressed())")

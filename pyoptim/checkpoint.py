@@ -14,7 +14,11 @@ is interrupted (an exception, a kill, a full disk) leaves the previous checkpoin
 
 Reading validates everything (zip structure and CRCs, the manifest, every referenced array) before
 anything is written into a model or optimizer; a truncated or corrupt file raises ``ValueError`` naming
-the path, and a failed load into objects restores their previous state (never half-loaded).
+the path (and the manifest field at fault), and a failed load into objects restores their previous
+state (never half-loaded). A hostile file cannot make :func:`load` allocate more than its budget
+(``max_bytes``, default 1 GiB, plus at most 16 MiB of manifest): the manifest's declared dtypes and
+shapes are summed and checked before any array is read, each member's ``.npy`` header must agree with
+them, and each member is decompressed into a buffer of its declared size and no further.
 """
 from __future__ import annotations
 
@@ -22,12 +26,13 @@ import json
 import os
 import tempfile
 import zipfile
+from zlib import error as zlib_error
 from collections import OrderedDict
 from typing import Any
 
 import numpy as np
 
-__all__ = ["save", "load"]
+__all__ = ["save", "load", "DEFAULT_MAX_BYTES"]
 
 _FORMAT = "pyoptim-checkpoint"
 _VERSION = 1
@@ -71,29 +76,49 @@ class _Encoder:
                         f"(expected arrays, numbers, strings, None, lists, tuples, dicts)")
 
 
-def _dec(node, arrays: dict, path: str):
+#: deepest nesting of lists/tuples/dicts a manifest may have (an optimizer state is 4 levels deep)
+_MAX_DEPTH = 64
+
+
+def _dec(node, arrays: dict, path: str, field: str = "manifest", depth: int = 0):
+    """Rebuild one manifest node; ValueError naming the path and the field on anything malformed."""
+    if depth > _MAX_DEPTH:
+        raise ValueError(f"{path}: corrupt checkpoint (field {field}: nested deeper than {_MAX_DEPTH} levels)")
     if node is None or isinstance(node, (bool, int, float, str)):
         return node
     if isinstance(node, list):
-        return [_dec(v, arrays, path) for v in node]
-    if isinstance(node, dict):
-        if "__a" in node or "__s" in node:
-            name = node.get("__a", node.get("__s"))
-            if name not in arrays:
-                raise ValueError(f"{path}: corrupt checkpoint (array {name!r} named in the manifest is missing)")
-            arr = arrays[name]
-            return arr[()] if "__s" in node else arr
-        if "__t" in node:
-            return tuple(_dec(v, arrays, path) for v in node["__t"])
-        if "__d" in node:
+        return [_dec(v, arrays, path, f"{field}[{i}]", depth + 1) for i, v in enumerate(node)]
+    if isinstance(node, dict) and len(node) == 1:
+        (tag, val), = node.items()
+        if tag in ("__a", "__s"):
+            if not isinstance(val, str) or val not in arrays:
+                raise ValueError(f"{path}: corrupt checkpoint (field {field}: array {str(val)[:40]!r} named in "
+                                 f"the manifest is missing)")
+            arr = arrays[val]
+            if tag == "__s":
+                if arr.ndim != 0:
+                    raise ValueError(f"{path}: corrupt checkpoint (field {field}: scalar {val!r} has shape {arr.shape})")
+                return arr[()]
+            return arr
+        if tag == "__t" and isinstance(val, list):
+            return tuple(_dec(v, arrays, path, f"{field}[{i}]", depth + 1) for i, v in enumerate(val))
+        if tag == "__d" and isinstance(val, list):
             out = OrderedDict()
-            for pair in node["__d"]:
-                k = _dec(pair[0], arrays, path)
+            for i, pair in enumerate(val):
+                if not isinstance(pair, list) or len(pair) != 2:
+                    raise ValueError(f"{path}: corrupt checkpoint (field {field}: dict item {i} is not a "
+                                     f"[key, value] pair)")
+                k = _dec(pair[0], arrays, path, f"{field} key {i}", depth + 1)
                 if isinstance(k, list):
                     k = tuple(k)
-                out[k] = _dec(pair[1], arrays, path)
+                try:
+                    hash(k)
+                except TypeError:
+                    raise ValueError(f"{path}: corrupt checkpoint (field {field}: dict key {i} is a "
+                                     f"{type(k).__name__}, not a hashable value)") from None
+                out[k] = _dec(pair[1], arrays, path, f"{field}[{k!r}]"[:200], depth + 1)
             return out
-    raise ValueError(f"{path}: corrupt checkpoint (unexpected manifest node {str(node)[:60]!r})")
+    raise ValueError(f"{path}: corrupt checkpoint (field {field}: unexpected manifest node {str(node)[:60]!r})")
 
 
 def _plain(d):
@@ -216,52 +241,180 @@ def _fsync_dir(directory: str) -> None:
 # ------------------------------------------------------------------------------------------------------
 # load
 # ------------------------------------------------------------------------------------------------------
-def _read(path: str) -> dict:
-    """Read and validate the whole archive into memory; ValueError naming the path on any defect."""
+#: the default budget of :func:`load`: the most bytes of array data a checkpoint may make it allocate
+DEFAULT_MAX_BYTES = 1 << 30   # 1 GiB
+#: the largest manifest (JSON text) :func:`load` reads; a real manifest needs ~60 bytes per array
+_MAX_MANIFEST = 16 << 20      # 16 MiB
+_CHUNK = 1 << 20              # members are decompressed 1 MiB at a time into their final buffer
+
+
+def _parse_int(text: str) -> int:
+    """JSON integers of at most 400 digits (a Python int from save has at most what the user stored;
+    a hostile 5000-digit one is refused here on every Python version, not only where int() limits it)."""
+    if len(text) > 400:
+        raise ValueError(f"an integer of {len(text)} digits")
+    return int(text)
+
+
+def _bad(path: str, what: str) -> ValueError:
+    return ValueError(f"{path}: corrupt checkpoint ({what})")
+
+
+def _check_budget(max_bytes) -> int:
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, (int, np.integer)) or max_bytes < 0:
+        raise ValueError(f"Invalid max_bytes: {max_bytes!r} (expected an integer >= 0)")
+    return int(max_bytes)
+
+
+def _declared(path: str, tree: dict, members: set, max_bytes: int) -> dict:
+    """The manifest's ``arrays`` field checked: {name: (dtype, shape, nbytes)}, total within the budget."""
+    decl = tree.get("arrays")
+    if not isinstance(decl, dict):
+        raise _bad(path, f"field arrays: expected a dict of name -> [dtype, shape], got {type(decl).__name__}")
+    out, total = {}, 0
+    for name, entry in decl.items():
+        field = f"arrays[{name[:40]!r}]"
+        if not (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], str)
+                and isinstance(entry[1], list)):
+            raise _bad(path, f"field {field}: expected [dtype string, shape list], got {str(entry)[:60]!r}")
+        dstr, shape = entry
+        try:
+            dtype = np.dtype(dstr)
+        except (TypeError, ValueError, SyntaxError) as exc:
+            raise _bad(path, f"field {field}: dtype {dstr[:40]!r} is not a NumPy dtype ({exc})") from None
+        if dtype.hasobject or dtype.str != dstr:
+            raise _bad(path, f"field {field}: dtype {dstr[:40]!r} is not a plain data dtype")
+        if len(shape) > 64 or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape):
+            raise _bad(path, f"field {field}: shape {str(shape)[:60]} is not a list of at most 64 integers >= 0")
+        nbytes = dtype.itemsize
+        for s in shape:
+            nbytes *= s   # Python ints: no overflow; checked against the budget below
+        total += nbytes
+        if total > max_bytes:
+            raise ValueError(f"{path}: the checkpoint declares more than max_bytes={max_bytes} bytes of arrays "
+                             f"(field {field}: {dstr}{tuple(shape)} alone is {nbytes} bytes); pass a larger "
+                             f"max_bytes to load a checkpoint this big from a trusted source")
+        out[name] = (dtype, tuple(shape), nbytes)
+    if set(out) != members:
+        raise _bad(path, f"field arrays: arrays {sorted(set(out) ^ members)[:10]} missing or unexpected")
+    return out
+
+
+def _read_member(path: str, zf: zipfile.ZipFile, name: str, dtype: np.dtype, shape: tuple, nbytes: int):
+    """One ``.npy`` member, read through the zip stream: its header must match (dtype, shape); exactly
+    ``nbytes`` of data are decompressed into a buffer allocated from the *declared* size (the zip
+    header's sizes are never trusted), and the member must end there (its CRC is checked at the end)."""
+    fmt = np.lib.format
+    with zf.open(name + ".npy") as f:
+        version = fmt.read_magic(f)
+        if version == (1, 0):
+            hshape, fortran, hdtype = fmt.read_array_header_1_0(f)
+        elif version in ((2, 0), (3, 0)):
+            hshape, fortran, hdtype = fmt.read_array_header_2_0(f)
+        else:
+            raise _bad(path, f"member {name}: unsupported .npy version {version}")
+        if hdtype.hasobject or hdtype.str != dtype.str or tuple(hshape) != shape or (fortran and len(shape) > 1):
+            raise _bad(path, f"member {name} is {hdtype.str}{tuple(hshape)}, the manifest field "
+                             f"arrays[{name!r}] says {dtype.str}{shape}")
+        buf = np.empty(nbytes, dtype=np.uint8)
+        pos = 0
+        while pos < nbytes:
+            chunk = f.read(min(_CHUNK, nbytes - pos))
+            if not chunk:
+                raise _bad(path, f"member {name} holds {pos} of its {nbytes} bytes (truncated)")
+            buf[pos:pos + len(chunk)] = np.frombuffer(chunk, dtype=np.uint8)
+            pos += len(chunk)
+        if f.read(1):
+            raise _bad(path, f"member {name} holds more data than its declared {dtype.str}{shape}")
+    return buf.view(hdtype).reshape(shape) if hdtype.itemsize else np.zeros(shape, hdtype)
+
+
+def _read(path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> dict:
+    """Read and validate the whole archive; ValueError naming the path (and the field) on any defect.
+
+    Order: zip directory -> manifest member (at most 16 MiB) -> the manifest's ``arrays`` field (names,
+    dtypes, shapes, total bytes <= ``max_bytes``) -> each member's ``.npy`` header against it -> the data,
+    decompressed only up to the declared size -> the structure around the arrays.
+    """
     if not os.path.exists(path):
         raise FileNotFoundError(f"no checkpoint at {path}")
     try:
-        with open(path, "rb") as f:  # we own (and close) the file, even when np.load fails
-            z = np.load(f, allow_pickle=False)
-            if not hasattr(z, "files"):
-                raise ValueError("a .npy array, not an .npz archive")
-            with z:
-                files = list(z.files)
-                if _MANIFEST not in files:
-                    raise ValueError("no manifest")
-                arrays = {k: z[k] for k in files}
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, RuntimeError) as exc:
-        raise ValueError(f"{path}: not a valid pyoptim checkpoint (truncated or corrupt file: {exc})") from exc
-    try:
-        tree = json.loads(arrays.pop(_MANIFEST).tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path}: corrupt checkpoint (unreadable manifest: {exc})") from exc
-    if not isinstance(tree, dict) or tree.get("format") != _FORMAT:
-        raise ValueError(f"{path}: not a pyoptim checkpoint (format marker missing)")
-    if tree.get("version") != _VERSION:
-        raise ValueError(f"{path}: checkpoint version {tree.get('version')!r} is not supported (expected {_VERSION})")
-    declared = tree.get("arrays", {})
-    if set(declared) != set(arrays):
-        raise ValueError(f"{path}: corrupt checkpoint (arrays {sorted(set(declared) ^ set(arrays))} "
-                         f"missing or unexpected)")
-    for name, (dtype, shape) in declared.items():
-        a = arrays[name]
-        if a.dtype.str != dtype or list(a.shape) != list(shape):
-            raise ValueError(f"{path}: corrupt checkpoint (array {name} is {a.dtype.str}{a.shape}, "
-                             f"the manifest says {dtype}{tuple(shape)})")
-    try:
-        return {
-            "model_state": _dec(tree["model"], arrays, path) if tree.get("model") is not None else None,
-            "optimizer_state": (_plain(_dec(tree["optimizer"], arrays, path))
-                                if tree.get("optimizer") is not None else None),
-            "extra": _plain(_dec(tree.get("extra", {"__d": []}), arrays, path)),
-        }
-    except (TypeError, KeyError, IndexError, AttributeError) as exc:
-        raise ValueError(f"{path}: corrupt checkpoint (malformed manifest: {exc})") from exc
+        with open(path, "rb") as fh, zipfile.ZipFile(fh) as zf:
+            names = zf.namelist()
+            if len(names) != len(set(names)):
+                raise _bad(path, "duplicate archive members")
+            if not all(n.endswith(".npy") for n in names):
+                raise _bad(path, f"archive members {[n for n in names if not n.endswith('.npy')][:5]} are not .npy")
+            members = {n[:-4] for n in names}
+            if _MANIFEST not in members:
+                raise ValueError(f"{path}: not a pyoptim checkpoint (no manifest)")
+            members.discard(_MANIFEST)
+            with zf.open(_MANIFEST + ".npy") as f:   # the size is checked from the .npy header before reading
+                version = np.lib.format.read_magic(f)
+                read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                               else np.lib.format.read_array_header_2_0)
+                mshape, _, mdtype = read_header(f)
+            if mdtype != np.uint8 or len(mshape) != 1 or mshape[0] > _MAX_MANIFEST:
+                raise _bad(path, f"field manifest: {mdtype}{mshape} (expected uint8 text of at most {_MAX_MANIFEST} bytes)")
+            blob = _read_member(path, zf, _MANIFEST, np.dtype(np.uint8), tuple(mshape), int(mshape[0]))
+            try:
+                tree = json.loads(blob.tobytes().decode("utf-8"), parse_int=_parse_int)
+            except RecursionError:
+                raise _bad(path, "field manifest: nested too deeply") from None
+            except (UnicodeDecodeError, ValueError) as exc:   # JSONDecodeError, int-string limit
+                raise _bad(path, f"field manifest: unreadable ({str(exc)[:120]})") from None
+            if not isinstance(tree, dict) or tree.get("format") != _FORMAT:
+                raise ValueError(f"{path}: not a pyoptim checkpoint (format marker missing)")
+            if tree.get("version") != _VERSION:
+                raise ValueError(f"{path}: checkpoint version {str(tree.get('version'))[:20]!r} is not "
+                                 f"supported (expected {_VERSION})")
+            decl = _declared(path, tree, members, max_bytes)
+            arrays = {name: _read_member(path, zf, name, *decl[name]) for name in sorted(decl)}
+    except ValueError as exc:   # numpy's .npy header checks raise ValueError without the path
+        if str(exc).startswith(path + ": "):
+            raise
+        raise _bad(path, f"{str(exc)[:200]}") from exc
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, KeyError, RuntimeError,
+            NotImplementedError, TypeError, zlib_error, OverflowError, MemoryError) as exc:
+        if isinstance(exc, FileNotFoundError) and not os.path.exists(path):
+            raise
+        raise ValueError(f"{path}: not a valid pyoptim checkpoint (truncated or corrupt file: "
+                         f"{type(exc).__name__}: {str(exc)[:200]})") from exc
+    out = {}
+    for key in ("model", "optimizer", "extra"):
+        node = tree.get(key, {"__d": []} if key == "extra" else None)
+        value = None if node is None else _dec(node, arrays, path, key)
+        if key == "optimizer" and value is not None:
+            value = _plain(value)
+            if not isinstance(value, dict):
+                raise _bad(path, f"field optimizer: expected a state dict, got {type(value).__name__}")
+        if key == "model" and value is not None and not isinstance(value, dict):
+            raise _bad(path, f"field model: expected a state dict, got {type(value).__name__}")
+        if key == "extra":
+            value = _plain(value)
+            if not isinstance(value, dict):
+                raise _bad(path, f"field extra: expected a dict, got {type(value).__name__}")
+        out[key + "_state" if key != "extra" else key] = value
+    return out
 
 
-def load(path, model=None, optimizer=None) -> dict:
+def load(path, model=None, optimizer=None, *, max_bytes: int = DEFAULT_MAX_BYTES) -> dict:
     """Read a checkpoint written by :func:`save`; optionally load it into ``model`` / ``optimizer`` in place.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    model, optimizer : optional
+        Loaded in place (``load_state_dict``) after the whole file has been read and validated.
+    max_bytes : int, default ``DEFAULT_MAX_BYTES`` (1 GiB)
+        The budget: the most bytes of array data the file may make ``load`` allocate. The manifest
+        declares every array's dtype and shape; their total is checked against ``max_bytes`` before any
+        array is read, each member's ``.npy`` header must agree with the manifest, and a member is
+        decompressed straight into a buffer of its declared size and no further (the zip directory's
+        sizes are never trusted), so a small hostile file (a compression bomb, an 8 TB shape) cannot
+        allocate more than ``max_bytes`` plus the manifest (at most 16 MiB of JSON). 1 GiB is a hundred
+        times the largest model the book's chapters train here, and safe on a laptop; raise it for a
+        bigger checkpoint you trust.
 
     Returns
     -------
@@ -278,17 +431,24 @@ def load(path, model=None, optimizer=None) -> dict:
     FileNotFoundError
         No file at ``path``.
     ValueError
-        A truncated or corrupt file, or not a pyoptim checkpoint (the message names the path); a
-        checkpoint without the model/optimizer state that was asked for.
+        A truncated or corrupt file, a malformed manifest, arrays beyond ``max_bytes``, or not a pyoptim
+        checkpoint (the message names the path, and the manifest field when one is at fault); a
+        checkpoint without the model/optimizer state that was asked for. Nothing is changed.
     """
     path = os.fspath(path)
-    ck = _read(path)
+    ck = _read(path, _check_budget(max_bytes))
+    _load_into(path, ck, model, optimizer)
+    return ck
+
+
+def _load_into(path: str, ck: dict, model=None, optimizer=None) -> None:
+    """Load a read checkpoint into ``model``/``optimizer``: both or neither (restored on failure)."""
     if model is not None and ck["model_state"] is None:
         raise ValueError(f"{path}: the checkpoint holds no model state")
     if optimizer is not None and ck["optimizer_state"] is None:
         raise ValueError(f"{path}: the checkpoint holds no optimizer state")
     if model is None and optimizer is None:
-        return ck
+        return
     model_backup = model.state_dict() if model is not None else None
     opt_backup = optimizer.state_dict() if optimizer is not None else None
     try:
@@ -306,7 +466,6 @@ def load(path, model=None, optimizer=None) -> dict:
                 pass
         raise ValueError(f"{path}: the checkpoint does not fit the given model/optimizer ({exc}); "
                          f"nothing was changed") from exc
-    return ck
 
 
 def _copy_tree(d):

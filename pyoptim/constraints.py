@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _core
-from ._validation import check_nonneg
+from ._validation import check_nonneg, check_not_masked
 from .regularizers import _data, select_params
 
 __all__ = ["Constraint", "MaxNorm", "L2Ball", "L1Ball"]
@@ -30,8 +30,26 @@ class Constraint:
         return select_params(model, self.params)
 
     def apply(self, model) -> None:
-        for p in self.targets(model):
-            self.project(_data(p))
+        for w in self._checked_targets(model):
+            self.project(w)
+
+    def _checked_targets(self, model) -> list:
+        """The target arrays, every one checked before any is projected (all or nothing)."""
+        ws = [_data(p) for p in self.targets(model)]
+        for i, w in enumerate(ws):
+            self._check_target(i, w)
+        return ws
+
+    def _check_target(self, i: int, w) -> None:
+        """A target must be a plain, writeable, C-contiguous float32/float64 array (projected in place)."""
+        name = f"{type(self).__name__} target {i}"
+        check_not_masked(name, w)
+        if not isinstance(w, np.ndarray):
+            raise TypeError(f"Invalid {name}: {type(w).__name__} (expected a numpy.ndarray)")
+        if w.dtype not in (np.float32, np.float64):
+            raise TypeError(f"Invalid {name}: dtype {w.dtype} (expected float32 or float64)")
+        if not (w.flags.c_contiguous and w.flags.writeable):
+            raise ValueError(f"Invalid {name}: not a writeable C-contiguous array (projected in place, never copied)")
 
     def project(self, w: np.ndarray) -> None:
         raise NotImplementedError
@@ -66,9 +84,16 @@ class MaxNorm(Constraint):
         self.last_rescaled = 0
 
     def apply(self, model) -> None:
+        ws = self._checked_targets(model)
         self.last_rescaled = 0
-        for p in self.targets(model):
-            self.project(_data(p))
+        for w in ws:
+            self.project(w)
+
+    def _check_target(self, i: int, w) -> None:
+        super()._check_target(i, w)
+        if not -w.ndim <= self.axis < w.ndim:
+            raise ValueError(f"Invalid axis: {self.axis} for MaxNorm target {i} of shape {w.shape} "
+                             f"(expected an integer in [{-w.ndim}, {w.ndim - 1}])")
 
     def project(self, w: np.ndarray) -> None:
         self.last_rescaled += _core.max_norm(w, max_value=self.max_value, axis=self.axis)

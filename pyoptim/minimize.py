@@ -20,6 +20,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import _core
+from ._validation import check_not_masked
 
 __all__ = ["minimize", "OptimizeResult", "linear_cg", "coordinate_descent", "METHODS", "MESSAGES"]
 
@@ -221,6 +222,7 @@ def minimize(fun: Callable, x0, method: str = "lbfgs", jac: Any = True, hess: Ca
     method = method.lower().replace("_", "-")
     method = _ALIASES.get(method, method)
 
+    _check_real("x0", x0)
     x = np.array(x0, dtype=np.float64).reshape(-1)
     if x.size == 0:
         raise _invalid("x0", x0, "a non-empty array")
@@ -258,6 +260,13 @@ def minimize(fun: Callable, x0, method: str = "lbfgs", jac: Any = True, hess: Ca
         vg = _fd_value_and_grad(fun, "3-point" if jac == "3-point" else "2-point", counter)
     else:
         raise _invalid("jac", jac, "True, a callable, '2-point', '3-point', False or None")
+
+    if obj is None:   # a Python objective: what it returns is checked (complex or masked raises TypeError)
+        vg = _checked_value_and_grad(vg)
+        jac_fn = _checked_returns(jac_fn, "gradient (jac)")
+    hess = _checked_returns(hess, "Hessian") if obj is None or hess != obj.hess else hess
+    if hessp is not None and (obj is None or hessp != obj.hessp):
+        hessp = _checked_returns(hessp, "Hessian-vector product")
 
     # ---- options ---------------------------------------------------------------------------------------
     opts = dict(options or {})
@@ -350,6 +359,36 @@ def minimize(fun: Callable, x0, method: str = "lbfgs", jac: Any = True, hess: Ca
     if return_path:
         res["path"] = np.array(path)
     return res
+
+
+def _check_real(what: str, value) -> None:
+    """TypeError for a masked array (the mask would be ignored) or complex values (NumPy would drop the
+    imaginary part with only a ComplexWarning)."""
+    check_not_masked(what, value)
+    if np.iscomplexobj(value):
+        raise TypeError(f"Invalid {what}: complex values (dtype {np.asarray(value).dtype}; expected real numbers: "
+                        "minimize works over real x, so split a complex variable into its real and imaginary parts)")
+
+
+def _checked_value_and_grad(vg: Callable) -> Callable:
+    def checked(xx):
+        res = vg(xx)
+        if isinstance(res, tuple) and len(res) == 2:
+            _check_real("objective value returned by fun", res[0])
+            _check_real("gradient returned by fun", res[1])
+        return res
+    return checked
+
+
+def _checked_returns(fn, what: str):
+    if fn is None or not callable(fn):
+        return fn
+
+    def checked(*args):
+        res = fn(*args)
+        _check_real(f"{what} returned by the callable", res)
+        return res
+    return checked
 
 
 # ---- linear conjugate gradients (book 8.6.2) ---------------------------------------------------------

@@ -35,6 +35,9 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
+
+from ._validation import check_not_masked
+
 __all__ = ["fit", "minibatches", "evaluate", "predict", "History", "Trainer"]
 
 _SOFTMAX_LOSSES = {"SoftmaxCrossEntropy", "CrossEntropyLoss", "CrossEntropy", "NLLLoss"}
@@ -175,6 +178,7 @@ def _forward_backward(model, loss, Xb, yb):
 
 
 def _check_X(X, name: str = "X", dtype=None) -> np.ndarray:
+    check_not_masked(name, X)
     X = X if isinstance(X, np.ndarray) else np.asarray(X)
     if X.dtype not in (np.float32, np.float64):
         raise TypeError(f"{name} must be a float array (float32 or float64), got dtype {X.dtype}: "
@@ -201,6 +205,7 @@ def _expected_width(model) -> int | None:
 def _check_y(y, n: int, loss, dtype, name: str = "y", classes: int | None = None, xname: str = "X"):
     if y is None:
         return None
+    check_not_masked(name, y)
     y = np.asarray(y)
     if y.dtype == object or not (np.issubdtype(y.dtype, np.number) or y.dtype == np.bool_):
         raise TypeError(f"{name} must be a numeric array, got dtype {y.dtype}")
@@ -228,6 +233,9 @@ def _check_y(y, n: int, loss, dtype, name: str = "y", classes: int | None = None
             if len(y) and (y.min() < 0 or y.max() > 1):
                 raise ValueError(f"{name} must hold binary labels 0/1 for {type(loss).__name__}, "
                                  f"got values in [{y.min()}, {y.max()}]")
+        elif y.size and not (y.min() >= 0 and y.max() <= 1):   # NaN fails both comparisons
+            raise ValueError(f"{name} must hold targets in [0, 1] for {type(loss).__name__} (probabilities), "
+                             f"got values in [{y.min()}, {y.max()}]")
         return np.ascontiguousarray(y, dtype=dtype or np.float64)
     if not np.issubdtype(y.dtype, np.floating):
         raise TypeError(f"{name} must be a float array for {type(loss).__name__} (regression targets), "
@@ -553,6 +561,57 @@ def _parse_every(every) -> tuple[str, int]:
                      f"'batch', 'k epochs' or 'k batches')")
 
 
+
+def _check_trainer_state(path: str, st, n: int, bs: int, n_callbacks: int, rng):
+    """Validate fit's state in a checkpoint before anything is applied: ValueError naming the path and the
+    field. Returns (state with int counters, the RNG state, a History loaded from it)."""
+    def bad(field, what):
+        return ValueError(f"{path}: corrupt fit checkpoint (field trainer[{field!r}]: {what})")
+
+    if not isinstance(st, dict) or st.get("format") != "pyoptim.fit":
+        raise ValueError(f"{path}: not a checkpoint written by fit (no trainer state)")
+    if (st.get("n_samples"), st.get("batch_size")) != (n, bs):
+        raise ValueError(f"{path}: the checkpoint was written for {str(st.get('n_samples'))[:20]} "
+                         f"samples in batches of {str(st.get('batch_size'))[:20]}, this run has {n} in batches "
+                         f"of {bs} (resume needs the same data and batch_size)")
+    st = dict(st)
+    for key in ("epoch", "batch", "step"):
+        v = st.get(key)
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
+            raise bad(key, f"{str(v)[:40]!r} (expected an integer >= 0)")
+        st[key] = int(v)
+    gen = np.random.Generator(type(rng.bit_generator)())   # a scratch generator tries the state first
+    try:
+        gen.bit_generator.state = st.get("rng")
+    except (TypeError, ValueError, KeyError, OverflowError) as exc:
+        raise bad("rng", f"not a {type(rng.bit_generator).__name__} state ({str(exc)[:80]})") from None
+    history = History()
+    try:
+        history.load_state_dict(st.get("history"))
+    except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:
+        raise bad("history", f"not a History state ({str(exc)[:80]})") from None
+    cbs = st.get("callbacks")
+    if cbs is not None and not isinstance(cbs, list):
+        raise bad("callbacks", "expected a list of callback states")
+    if "plan_indices" in st or "plan_sizes" in st:
+        idx, sizes = st.get("plan_indices"), st.get("plan_sizes")
+        for key, a in (("plan_indices", idx), ("plan_sizes", sizes)):
+            if not (isinstance(a, np.ndarray) and a.ndim == 1 and a.dtype == np.int64):
+                raise bad(key, "expected a 1-d int64 array")
+        if sizes.size and sizes.min() < 0:
+            raise bad("plan_sizes", "batch sizes must be >= 0")
+        if int(sizes.sum()) != idx.size:
+            raise bad("plan_sizes", f"they sum to {int(sizes.sum())}, plan_indices has {idx.size}")
+        if idx.size and (idx.min() < 0 or idx.max() >= n):
+            raise bad("plan_indices", f"indices must lie in [0, {n})")
+        acc = st.get("acc")
+        if not (isinstance(acc, list) and len(acc) == 5
+                and all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+                        for v in acc)
+                and all(isinstance(v, (int, np.integer)) and v >= 0 for v in acc[1:])):
+            raise bad("acc", "expected [sum_loss, seen, correct, counted, skipped] with counts >= 0")
+    return st, gen.bit_generator.state, history
+
 # ------------------------------------------------------------------------------------------------------
 # Trainer and fit
 # ------------------------------------------------------------------------------------------------------
@@ -669,18 +728,15 @@ class Trainer:
             from .checkpoint import remove_stale_temporaries
             remove_stale_temporaries(resume)  # left by a save that was killed mid-write
         if resume is not None and os.path.exists(os.fspath(resume)):
-            from .checkpoint import load
-            ck = load(resume, model=model, optimizer=optimizer)
-            st = ck["extra"].get("trainer")
-            if not isinstance(st, dict) or st.get("format") != "pyoptim.fit":
-                raise ValueError(f"{os.fspath(resume)}: not a checkpoint written by fit (no trainer state)")
-            if (st.get("n_samples"), st.get("batch_size")) != (n, bs):
-                raise ValueError(f"{os.fspath(resume)}: the checkpoint was written for {st.get('n_samples')} "
-                                 f"samples in batches of {st.get('batch_size')}, this run has {n} in batches "
-                                 f"of {bs} (resume needs the same data and batch_size)")
-            start_epoch, start_batch, self.step = int(st["epoch"]), int(st["batch"]), int(st["step"])
-            self.rng.bit_generator.state = st["rng"]
-            self.history.load_state_dict(st["history"])
+            from .checkpoint import load, _load_into
+            rpath = os.fspath(resume)
+            ck = load(rpath)   # read and validated, not yet applied: a bad file changes nothing
+            st, rng_state, history = _check_trainer_state(rpath, ck["extra"].get("trainer"), n, bs,
+                                                          len(self.callbacks), self.rng)
+            _load_into(rpath, ck, model, optimizer)   # both or neither
+            start_epoch, start_batch, self.step = st["epoch"], st["batch"], st["step"]
+            self.rng.bit_generator.state = rng_state
+            self.history = history
             if "plan_indices" in st:
                 cuts = np.cumsum(st["plan_sizes"])[:-1]
                 resumed_plan = np.split(st["plan_indices"], cuts) if len(st["plan_sizes"]) else []
@@ -896,7 +952,10 @@ def fit(model, loss, optimizer, X, y, epochs: int = 10, batch_size: int | None =
         the parameters of an uninterrupted run. **If the file does not exist, training starts fresh**, so
         ``fit(..., checkpoint=p, resume=p)`` is a job that can be killed and restarted at will
         (temporary files ``.<name>.*.tmp`` that a save killed mid-write left next to ``p`` are removed).
-        A file that exists but is not a valid checkpoint raises ``ValueError``.
+        A file that exists but is not a valid checkpoint raises ``ValueError`` naming the path (and the
+        field: negative counters, a batch plan that does not add up or indexes outside the data, a
+        malformed RNG or history state); the file is read and checked in full, within
+        :func:`pyoptim.load`'s default budget, before the model, optimizer or counters change.
 
     Returns
     -------

@@ -3,13 +3,20 @@
 to OUT (atomically). The test SIGKILLs it at random moments and starts it again until it finishes.
 
 Usage: python _fit_kill_worker.py CK OUT [--epochs E] [--every SPEC] [--opt adam|sgd] [--bn]
-Prints "ready" (flushed) once imports and setup are done, so the test kills during training.
+Prints "ready" (flushed) once imports and setup are done, then "step N" after each optimizer step (N
+counts from the start of the whole job, resumes included), so the test kills at a chosen step, not
+at a wall-clock time: the kill lands while the job goes on (often inside a checkpoint write), and
+the test's outcome does not depend on how fast the machine is.
 """
 import argparse
 import os
 import sys
 
 import numpy as np
+
+
+N_SAMPLES, BATCH = 600, 16
+STEPS_PER_EPOCH = -(-N_SAMPLES // BATCH)
 
 
 def build(opt_name: str, bn: bool, dropout: bool):
@@ -28,7 +35,7 @@ def build(opt_name: str, bn: bool, dropout: bool):
     else:
         opt = po.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, nesterov=True)
     rng = np.random.default_rng(0)
-    X = rng.standard_normal((600, 10))
+    X = rng.standard_normal((N_SAMPLES, 10))
     y = (X[:, 0] + X[:, 1] * X[:, 2] > 0).astype(np.int64) + (X[:, 3] > 1).astype(np.int64)
     return model, opt, X, y
 
@@ -42,14 +49,26 @@ def main(argv=None):
     ap.add_argument("--opt", default="adam")
     ap.add_argument("--bn", action="store_true")
     ap.add_argument("--dropout", action="store_true")
+    ap.add_argument("--hold", action="store_true",
+                    help="after training, wait for a line on stdin before writing OUT (the test kills it "
+                         "first, so a job can never finish before its kill)")
     a = ap.parse_args(argv)
     import pyoptim as po
     model, opt, X, y = build(a.opt, a.bn, a.dropout)
     every = int(a.every) if a.every.isdigit() else a.every
     print("ready", flush=True)
     ck = a.ck if a.ck != "-" else None
-    po.fit(model, po.nn.SoftmaxCrossEntropy(), opt, X, y, epochs=a.epochs, batch_size=16, seed=7,
-           progress=False, checkpoint=ck, checkpoint_every=every if ck else None, resume=ck)
+
+    class Steps(po.callbacks.Callback):
+        def on_batch_end(self, batch, logs):
+            print(f"step {self.trainer.step}", flush=True)
+
+    po.fit(model, po.nn.SoftmaxCrossEntropy(), opt, X, y, epochs=a.epochs, batch_size=BATCH, seed=7,
+           progress=False, checkpoint=ck, checkpoint_every=every if ck else None, resume=ck,
+           callbacks=[Steps()])
+    if a.hold:
+        print("held", flush=True)
+        sys.stdin.readline()
     params = {f"p{i}": p.data for i, p in enumerate(model.parameters())}
     sd = model.state_dict()
     for k, v in sd.items():

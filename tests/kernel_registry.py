@@ -146,9 +146,6 @@ class KernelSpec:
     #: |kernel - twin| <= atol + rtol * (|twin| + max|input|)  (a backward-stability style bound:
     #: summation order and cancellation make the error relative to the inputs, not to the result)
     scale_atol: bool = False
-    #: known deviations from the contract, excused here and pinned by an xfail(strict) test in
-    #: tests/test_rel_bugs.py: (mutation kind, argument) -> reason
-    known: dict = field(default_factory=dict)
 
 
 REGISTRY: dict[str, KernelSpec] = {}

@@ -42,17 +42,38 @@ def test_out_none_writes_nothing_and_pyplot_figures_are_closed(tmp_path):
 
 
 def test_files_a_part_writes_itself_count_and_fallback_runs_only_without_figures(tmp_path, monkeypatch):
+    """The second part starts right after the first wrote own.png (no sleep: the case that used to fail
+    on fast machines, where own.png's mtime fell within the 1 ms slack of the next part's start)."""
     args = SimpleNamespace(out=str(tmp_path))
+    (tmp_path / "old.png").write_bytes(b"from an earlier run")          # there before: never counted
     calls = []
     monkeypatch.setitem(figures.FALLBACKS, "p", lambda a: calls.append("fallback"))
-    figures.begin_part("p")
+    figures.begin_part("p", "", args)
     po.plot.curves({"a": [1.0]}).savefig(tmp_path / "own.png")     # written directly, not via save()
     rec = figures.end_part(args)
     assert rec["figures"] == [str(tmp_path / "own.png")] and calls == []
-    figures.begin_part("p")
+    figures.begin_part("p", "", args)
     rec = figures.end_part(args, error=RuntimeError("boom"))
-    assert calls == ["fallback"] and rec["status"].startswith("FAILED: RuntimeError: boom")
+    assert rec["figures"] == [] and calls == ["fallback"] and rec["status"].startswith("FAILED: RuntimeError: boom")
     assert "FAILED" in figures.summary_table()
+    figures.begin_part("p", "", args)                                  # a part that rewrites a file counts it
+    (tmp_path / "old.png").write_bytes(b"rewritten by this part, longer")
+    assert figures.end_part(args)["figures"] == [str(tmp_path / "old.png")] and calls == ["fallback"]
+
+
+def test_a_figure_written_just_before_a_part_starts_is_not_counted(tmp_path, monkeypatch):
+    """The cause of the flaky run, forced: the file's mtime is set to the clock at the next part's start."""
+    import os
+    import time
+    args = SimpleNamespace(out=str(tmp_path))
+    calls = []
+    monkeypatch.setitem(figures.FALLBACKS, "q", lambda a: calls.append("fallback"))
+    png = tmp_path / "prev.png"
+    png.write_bytes(b"written by the previous part")
+    now = time.time_ns()
+    os.utime(png, ns=(now, now + 5_000_000))                            # "in the future" by a coarse tick
+    figures.begin_part("q", "", args)
+    assert figures.end_part(args)["figures"] == [] and calls == ["fallback"]
 
 
 def test_trajectories_figure_draws_both_panels():

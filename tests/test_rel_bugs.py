@@ -1,7 +1,7 @@
 """Known bugs found by the reliability checks, pinned as strict xfails (issue 6).
 
 Each test states the contract and the exact reproducer. When the owner fixes the bug the test passes,
-strict xfail turns that into a failure, and the mark (and the matching `known=` / spec restriction in
+strict xfail turns that into a failure, and the mark (and any matching spec restriction in
 tests/kernel_registry.py) should be removed.
 """
 import numpy as np

@@ -19,7 +19,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
 import pytest
@@ -39,17 +38,33 @@ def _env():
     return env
 
 
-def _start(args):
-    return subprocess.Popen([sys.executable, WORKER, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=_env())
+def _start(args, stdin=None):
+    return subprocess.Popen([sys.executable, WORKER, *args], stdin=stdin, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=_env())
+
+
+def _reap(p) -> str:
+    """Kill ``p`` if it still runs, wait for it, close its pipes; its stderr (for messages). Called on
+    every path (finally), so a failing assert never leaves a child running (its ResourceWarning would
+    fail an unrelated test later)."""
+    if p.poll() is None:
+        p.kill()
+    try:
+        _, err = p.communicate(timeout=60)
+    except (subprocess.TimeoutExpired, ValueError, OSError):
+        p.kill()
+        p.wait()
+        err = ""
+    return err or ""
 
 
 def _run_to_end(args, timeout=600):
-    t0 = time.monotonic()
     p = _start(args)
-    out, err = p.communicate(timeout=timeout)
-    assert p.returncode == 0, f"worker failed ({p.returncode}):\n{out}\n{err}"
-    return time.monotonic() - t0
+    try:
+        out, err = p.communicate(timeout=timeout)
+        assert p.returncode == 0, f"worker failed ({p.returncode}):\n{out}\n{err}"
+    finally:
+        _reap(p)
 
 
 def _load(path):
@@ -58,52 +73,46 @@ def _load(path):
 
 
 def _kill_chain(tmp_path, n_kills, extra, seed):
+    """Run the job, SIGKILL it at ``n_kills`` seeded-random optimizer steps (each kill after the worker
+    has reported reaching its step, so the signal lands while training or a checkpoint write goes on),
+    restart it each time, finish it; compare with an uninterrupted run. The outcome does not depend on
+    timing: every chosen step is reached (each lies beyond the previous one and before the end), and a
+    killed run waits (``--hold``) before writing its result, so it is always killed, never finished."""
     ref_out = str(tmp_path / "ref.npz")
-    t_ref = _run_to_end(["-", ref_out, *extra])
+    _run_to_end(["-", ref_out, *extra])
     ck, out = str(tmp_path / "ck.npz"), str(tmp_path / "out.npz")
+    epochs = int(extra[extra.index("--epochs") + 1])
+    total = epochs * worker.STEPS_PER_EPOCH
     rng = np.random.default_rng(seed)
-    kills, finished_early, points = 0, 0, []
-    attempts = 0
-    while kills < n_kills and attempts < 4 * n_kills:
-        attempts += 1
-        p = _start([ck, out, *extra])
+    kill_steps = sorted(int(k) for k in rng.choice(np.arange(1, total - 1), size=n_kills, replace=False))
+    points = []
+    for k in kill_steps:
+        p = _start([ck, out, *extra, "--hold"], stdin=subprocess.PIPE)   # cannot finish before its kill
         try:
-            t0 = time.monotonic()
-            line = p.stdout.readline()          # "ready": imports done, training starts now
-            assert line.strip() == "ready", (line, p.stderr.read() if p.poll() is not None else "")
-            delay = float(rng.uniform(0.0, 1.0)) * max(t_ref - 0.3, 0.2)
-            try:
-                p.wait(timeout=delay)
-            except subprocess.TimeoutExpired:
-                p.send_signal(signal.SIGKILL)
-                p.wait()
-            else:
-                finished_early += 1             # it completed before the kill: start over from scratch
-                assert p.returncode == 0, p.stderr.read()
-                os.remove(out)
-                os.remove(ck)
-                continue
+            last = None
+            for line in p.stdout:              # "ready", then "step N" after every step, then "held"
+                if line.startswith("step ") and int(line.split()[1]) >= k:
+                    last = int(line.split()[1])
+                    p.send_signal(signal.SIGKILL)
+                    break
+            rc = p.wait(timeout=600)
+            assert last is not None, f"the worker ended before step {k} (rc {rc}): {_reap(p)}"
+            assert rc == -signal.SIGKILL, f"the worker was not killed (rc {rc})"
         finally:
-            p.stdout.close()
-            p.stderr.close()
-        if os.path.exists(out):                 # killed after it had finished its work: not a kill point
-            finished_early += 1
-            os.remove(out)
-            os.remove(ck)
-            continue
-        kills += 1
+            _reap(p)
+        assert not os.path.exists(out), f"killed at step {k}, but the job had finished"
         if os.path.exists(ck):
             po.load(ck)                         # every checkpoint left behind by a kill must load
-        points.append({"after_s": round(time.monotonic() - t0, 3), "checkpoint": os.path.exists(ck)})
+        points.append({"kill_step": k, "checkpoint": os.path.exists(ck)})
     _run_to_end([ck, out, *extra])
     ref, got = _load(ref_out), _load(out)
     assert ref.keys() == got.keys()
     for k in ref:
         assert ref[k].dtype == got[k].dtype and ref[k].tobytes() == got[k].tobytes(), \
-            f"{k} differs after {kills} kills and resumes"
+            f"{k} differs after {n_kills} kills and resumes"
     leftovers = [f for f in os.listdir(tmp_path) if f not in ("ref.npz", "ck.npz", "out.npz")]
-    return {"kills": kills, "finished_before_kill": finished_early, "reference_run_s": round(t_ref, 2),
-            "points": points, "leftover_files": leftovers}
+    assert leftovers == [], f"files left by the killed saves after the final resume: {leftovers}"
+    return {"kills": len(points), "total_steps": total, "points": points, "leftover_files": leftovers}
 
 
 def test_kill_and_resume_is_bit_identical(tmp_path):
@@ -232,29 +241,39 @@ def test_save_interrupted_keeps_previous_checkpoint(tmp_path, monkeypatch):
 
 
 def test_save_killed_mid_write_keeps_previous_checkpoint(tmp_path):
-    """SIGKILL a process that saves a large checkpoint in a loop: the file always loads."""
+    """SIGKILL a process that saves a large checkpoint in a loop, right after it reports its k-th save
+    (so the signal lands in the next write): the file always loads, and holds save k or a later one."""
     path = tmp_path / "ck.npz"
     code = ("import numpy as np, pyoptim as po, sys\n"
             "p = sys.argv[1]\n"
             "po.save(p, big=np.zeros(10))\n"
-            "print('ready', flush=True)\n"
+            "print('saved 0', flush=True)\n"
             "i = 0\n"
             "while True:\n"
             "    i += 1\n"
-            "    po.save(p, big=np.full(3_000_000, float(i)), i=i)\n")
-    rng = np.random.default_rng(3)
-    for _ in range(4):
-        p = subprocess.Popen([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE, text=True, env=_env())
+            "    po.save(p, big=np.full(3_000_000, float(i)), i=i)\n"
+            "    print(f'saved {i}', flush=True)\n")
+    for k in (0, 1, 2, 3):
+        p = subprocess.Popen([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env=_env())
         try:
-            assert p.stdout.readline().strip() == "ready"
-            time.sleep(float(rng.uniform(0.05, 0.6)))
-            p.kill()
-            p.wait()
+            reached = None
+            for line in p.stdout:
+                if int(line.split()[1]) >= k:
+                    reached = int(line.split()[1])
+                    p.kill()
+                    break
+            p.wait(timeout=600)
+            assert reached is not None, f"the saver ended before save {k}: {_reap(p)}"
         finally:
-            p.stdout.close()
+            _reap(p)
         ck = po.load(path)
         big = ck["extra"]["big"]
-        assert big.size in (10, 3_000_000) and np.all(big == big.flat[0])
+        if big.size == 10:
+            assert k == 0 and np.all(big == 0)
+        else:
+            assert big.size == 3_000_000 and np.all(big == big.flat[0]) and ck["extra"]["i"] >= k
+        po.checkpoint.remove_stale_temporaries(path)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -270,6 +289,6 @@ def _report(request):
     if tr is not None and cap is not None:
         with cap.global_and_fixture_disabled():
             for k, r in KILLS.items():
-                tr.write_line(f"reliability: kill-and-resume ({k}): {r['kills']} SIGKILL points, "
-                              f"{r['finished_before_kill']} runs finished before their kill, bit-identical; "
+                tr.write_line(f"reliability: kill-and-resume ({k}): {r['kills']} SIGKILL points at steps "
+                              f"{[q['kill_step'] for q in r['points']]} of {r['total_steps']}, bit-identical; "
                               f"left-over files: {r['leftover_files']}")

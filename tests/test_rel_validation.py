@@ -3,8 +3,6 @@
 Every row is a call that must be rejected before anything is computed, with the exception type and a
 message that names the argument and shows the value received (the project's format:
 ``ValueError(f"Invalid {name}: {value!r} (expected ...)")``; TypeError rows need only name the argument).
-Rows marked xfail(strict=True) are known gaps (listed in the reliability report for routing): when the
-owner adds the check, the row starts passing and strict xfail turns it red, so remove the mark then.
 """
 from __future__ import annotations
 
@@ -39,10 +37,6 @@ def _fit(**kw):
 
 def _quad(x):
     return float(x @ x), 2 * x
-
-
-def _gap(reason):
-    return pytest.mark.xfail(strict=True, reason=f"GAP: {reason}")
 
 
 # (id, thunk, exception, argument name, value shown in the message or None)
@@ -164,13 +158,7 @@ ROWS = [
     ("set_num_threads(0)", lambda: po.set_num_threads(0), ValueError, "n", "0"),
 ]
 
-# Known gaps (routed to the owners by the reliability report): id -> reason. Kept in one place so the
-# table above stays readable; strict, so a fix turns the row red until this entry is removed.
-GAPS: dict[str, str] = {}
-
-
-@pytest.mark.parametrize("row", [pytest.param(r, id=r[0], marks=[_gap(GAPS[r[0]])] if r[0] in GAPS else [])
-                                 for r in ROWS])
+@pytest.mark.parametrize("row", [pytest.param(r, id=r[0]) for r in ROWS])
 def test_rejects_with_a_message_naming_the_argument(row):
     _id, thunk, exc, name, value = row
     with np.errstate(all="ignore"), pytest.raises(exc) as info:

@@ -35,7 +35,7 @@ def main(argv=None) -> int:
         if only and name not in only:
             continue
         print(f"\n=== {title} ===", flush=True)
-        figures.begin_part(name, title)
+        figures.begin_part(name, title, args)
         error = None
         try:
             importlib.import_module(f"{__name__}.{name}").run(args)

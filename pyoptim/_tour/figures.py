@@ -71,11 +71,32 @@ def note(args, key: str, value: Any) -> None:
         _CURRENT["notes"].append((str(key), str(value)))
 
 
-def begin_part(name: str, title: str = "") -> None:
-    """Start recording a part (called by the tour entry point)."""
+def _pngs(out: Path | None) -> dict[str, tuple]:
+    """Every PNG in ``out`` with its stat signature (inode, size, mtime in ns)."""
+    if out is None or not out.is_dir():
+        return {}
+    sigs = {}
+    for png in out.glob("*.png"):
+        try:
+            st = png.stat()
+        except OSError:
+            continue
+        sigs[str(png)] = (st.st_ino, st.st_size, st.st_mtime_ns)
+    return sigs
+
+
+def begin_part(name: str, title: str = "", args=None) -> None:
+    """Start recording a part (called by the tour entry point with the tour's ``args``).
+
+    The PNGs already in ``args.out`` are listed with their stat signatures, so :func:`end_part` counts
+    exactly the files the part created or rewrote, whatever the clock: comparing modification times
+    with the clock counted a figure the previous part wrote less than a timestamp tick earlier (1 ms
+    of slack; coarse file-system clocks) as this part's, and skipped its fallback on fast machines.
+    """
     global _CURRENT
-    _CURRENT = {"name": name, "title": title, "t0": time.perf_counter(), "wall0": time.time(), "seconds": 0.0,
-                "figures": [], "notes": [], "status": "ok"}
+    out = _out(args) if args is not None else None
+    _CURRENT = {"name": name, "title": title, "t0": time.perf_counter(), "seconds": 0.0,
+                "figures": [], "notes": [], "status": "ok", "out0": out, "pngs0": _pngs(out)}
     _RECORDS.append(_CURRENT)
 
 
@@ -88,11 +109,12 @@ def end_part(args, error: BaseException | None = None) -> dict:
     if error is not None:
         rec["status"] = f"FAILED: {type(error).__name__}: {error}"[:60]
     out = _out(args)
-    if out is not None and out.is_dir():       # PNGs a part wrote itself (fig.savefig) count too
+    if out is not None and out == rec["out0"]:   # PNGs a part wrote itself (fig.savefig) count too
         known = {str(Path(f)) for f in rec["figures"]}
-        for png in sorted(out.glob("*.png")):
-            if png.stat().st_mtime >= rec["wall0"] - 1e-3 and str(png) not in known:
-                rec["figures"].append(str(png))
+        before = rec["pngs0"]
+        for png, sig in sorted(_pngs(out).items()):
+            if before.get(png) != sig and png not in known:
+                rec["figures"].append(png)
     extra = [EXTRAS[rec["name"]]] if rec["name"] in EXTRAS else []
     fallback = [FALLBACKS[rec["name"]]] if not rec["figures"] and rec["name"] in FALLBACKS else []
     for draw in extra + [f for f in fallback if f not in extra]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _core
+from .._validation import check_not_masked
 
 __all__ = ["Loss", "SoftmaxCrossEntropy", "MSELoss", "BinaryCrossEntropy"]
 
@@ -20,6 +21,7 @@ _FLOATS = (np.float32, np.float64)
 
 
 def _as_output(x, who: str, ndim: int | None = None) -> np.ndarray:
+    check_not_masked(f"output of {who}", x)
     a = x if isinstance(x, np.ndarray) else np.asarray(x)
     if a.dtype not in _FLOATS or a.dtype.kind != "f":
         raise TypeError(f"{who}: expected float32 or float64 model outputs, got dtype {a.dtype}")
@@ -30,6 +32,7 @@ def _as_output(x, who: str, ndim: int | None = None) -> np.ndarray:
 
 def _match_target(t, out: np.ndarray, who: str) -> np.ndarray:
     """A real target with out's shape (a (B,) target for (B, 1) outputs is accepted), in out's dtype."""
+    check_not_masked(f"target of {who}", t)
     t = t if isinstance(t, np.ndarray) else np.asarray(t)
     if t.dtype.kind not in "fiub":
         raise TypeError(f"{who}: expected a real numeric target, got dtype {t.dtype}")
@@ -101,6 +104,7 @@ class SoftmaxCrossEntropy(Loss):
 
     def forward(self, output, target) -> float:
         z = _as_output(output, "SoftmaxCrossEntropy", ndim=2)
+        check_not_masked("target of SoftmaxCrossEntropy", target)
         y = target if isinstance(target, np.ndarray) else np.asarray(target)
         if y.dtype.kind == "f" and y.ndim == 2:
             return self._soft(z, y)
@@ -171,7 +175,11 @@ class BinaryCrossEntropy(Loss):
 
     def forward(self, output, target) -> float:
         z = _as_output(output, "BinaryCrossEntropy")
-        t = _match_target(target, z, "BinaryCrossEntropy")
+        t0 = target if isinstance(target, np.ndarray) else np.asarray(target)
+        t = _match_target(t0, z, "BinaryCrossEntropy")
+        if t.size and not (t.min() >= 0 and t.max() <= 1):   # NaN fails both comparisons
+            what = "binary labels 0/1" if t0.dtype.kind in "iub" else "targets in [0, 1] (probabilities)"
+            raise ValueError(f"BinaryCrossEntropy: expected {what}, got values in [{t0.min()}, {t0.max()}]")
         grad = np.empty_like(z)
         loss = _core.bce_with_logits(z, t, grad)
         self._grad = grad

@@ -96,14 +96,15 @@ class Averaged:
     # -- stepping ----------------------------------------------------------------------------------
     def step(self, grads=None):
         """Step the wrapped optimizer, then fold the new iterate into the average; returns its result."""
-        if self.swapped:
-            raise RuntimeError("Averaged.step(): the averaged parameters are swapped in; call swap() again "
-                               "before stepping")
-        loss = self.optimizer.step(grads)
-        self.n_steps += 1
-        if self.n_steps > self.start:
-            self.update_average()
-        return loss
+        with self.optimizer._step_lock():   # the wrapped optimizer's (re-entrant) lock: one step at a time
+            if self.swapped:
+                raise RuntimeError("Averaged.step(): the averaged parameters are swapped in; call swap() again "
+                                   "before stepping")
+            loss = self.optimizer.step(grads)
+            self.n_steps += 1
+            if self.n_steps > self.start:
+                self.update_average()
+            return loss
 
     def update_average(self) -> None:
         """Fold the current parameters into the average (``step`` calls this)."""

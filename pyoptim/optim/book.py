@@ -54,33 +54,38 @@ class _BookOptimizer(Optimizer):
         if not callable(grads):
             raise TypeError(f"{type(self).__name__}.step(): the Nesterov form needs the gradient at the interim "
                             "point θ + αv: pass a closure that computes it (step(closure))")
-        # 1. move each parameter of a Nesterov group to the interim point θ~ = θ + αv (book: "apply
-        #    interim update"); parameters of other groups stay where they are
-        saved = []
-        items = []
-        i = 0
-        for group in self.param_groups:
-            for p in group["params"]:
-                data = p.data if _is_parameter(p) else p
-                items.append((group, i, data))
-                if self._nesterov(group) and not (_is_parameter(p) and not getattr(p, "requires_grad", True)):
-                    v = self._velocity(i, data)
+        with self._step_lock():
+            # 1. move each parameter of a Nesterov group to the interim point θ~ = θ + αv (book: "apply
+            #    interim update"); parameters of other groups stay where they are. A parameter without a
+            #    velocity yet (v = 0) stays put, and no state is created before the checks have passed.
+            saved = []
+            items = []
+            i = 0
+            for group in self.param_groups:
+                for p in group["params"]:
+                    self._check_state_before_step(i)   # all state checked before any parameter moves
+                    items.append((group, i, p.data if _is_parameter(p) else p, p))
+                    i += 1
+            for group, i, data, p in items:
+                v = (dict.get(self.state, i) or {}).get("velocity")
+                if self._nesterov(group) and v is not None \
+                        and not (_is_parameter(p) and not getattr(p, "requires_grad", True)):
                     saved.append((data, data.copy()))
-                    data[...] = data + data.dtype.type(group["alpha"]) * v
-                i += 1
-        # 2. the gradient at θ~; 3. back to θ, then the velocity and parameter updates
-        try:
-            loss, g = self._run_closure(grads)
-            gl = self._collect_grads(g)
-        finally:
-            for data, theta in saved:
-                data[...] = theta
-        for group in self.param_groups:
-            self._validate_group(group)
-        for group, i, data in items:
-            if gl[i] is not None:
-                self._update(group, i, data, gl[i])
-        return loss
+                    data[...] = data + data.dtype.type(group["alpha"]) * v.reshape(data.shape)
+            # 2. the gradient at θ~; 3. back to θ, then (all checked) the velocity and parameter updates
+            try:
+                loss, g = self._run_closure(grads)
+                gl = self._collect_grads(g)
+            finally:
+                for data, theta in saved:
+                    data[...] = theta
+            for group in self.param_groups:
+                self._validate_group(group)
+            self._check_grads_before_step(gl)
+            for group, i, data, _ in items:
+                if gl[i] is not None:
+                    self._update(group, i, data, gl[i])
+            return loss
 
 
 class MomentumBook(_BookOptimizer):

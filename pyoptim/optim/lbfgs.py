@@ -13,6 +13,7 @@ from typing import Callable
 import numpy as np
 
 from .. import _core
+from .._validation import check_not_masked
 from .optimizer import Optimizer, _is_parameter
 
 __all__ = ["LBFGS"]
@@ -120,7 +121,10 @@ class LBFGS(Optimizer):
             if g is None:
                 parts.append(np.zeros(a.size, self._dtype))
                 continue
+            check_not_masked(f"gradient grads[{i}]", g)
             g = np.asarray(g)
+            if g.dtype.kind == "c":
+                raise TypeError(f"LBFGS.step(): grads[{i}] is complex ({g.dtype}); expected real gradients")
             if g.shape != a.shape:
                 raise ValueError(f"LBFGS.step(): grads[{i}] has shape {g.shape} but params[{i}] has shape {a.shape}")
             parts.append(g.reshape(-1))
@@ -128,9 +132,29 @@ class LBFGS(Optimizer):
 
     # -- the step (torch.optim.LBFGS.step, line by line) -------------------------------------------------
     def step(self, closure: Callable):  # type: ignore[override]
-        """Run up to ``max_iter`` L-BFGS iterations; returns the loss of the first closure call."""
+        """Run up to ``max_iter`` L-BFGS iterations; returns the loss of the first closure call.
+
+        All or nothing: if the closure or a check raises during any iteration, the parameters and the
+        state are put back as they were before the step. Concurrent calls from several threads run one
+        after the other (the optimizer's lock)."""
         if not callable(closure):
             raise TypeError("LBFGS.step() requires a closure that re-evaluates the model")
+        with self._step_lock():
+            x0 = self._get_flat().copy()
+            st = dict.get(self.state, 0)
+            saved = None if st is None else dict(st)   # the history arrays are replaced, never written
+            try:
+                return self._step_unlocked(closure)
+            except BaseException:
+                self._set_flat(x0)
+                if saved is None:
+                    dict.pop(self.state, 0, None)
+                else:
+                    st.clear()
+                    st.update(saved)
+                raise
+
+    def _step_unlocked(self, closure: Callable):
         group = self.param_groups[0]
         self._validate_group(group)
         lr = float(group["lr"])
@@ -158,6 +182,7 @@ class LBFGS(Optimizer):
         prev_flat_grad = state.get("prev_flat_grad")
         prev_loss = state.get("prev_loss")
 
+        own_history = False
         n_iter = 0
         while n_iter < max_iter:
             n_iter += 1
@@ -176,6 +201,9 @@ class LBFGS(Optimizer):
                         S = np.zeros((history_size, n), dt)
                         Y = np.zeros((history_size, n), dt)
                         rho = np.zeros(history_size, dt)
+                    elif not own_history:   # copy on first write: the saved state stays intact
+                        S, Y, rho = S.copy(), Y.copy(), rho.copy()
+                    own_history = True
                     newest = 0 if count == 0 else (newest + 1) % history_size
                     S[newest], Y[newest], rho[newest] = s, y, 1.0 / ys
                     count = min(count + 1, history_size)

@@ -8,12 +8,17 @@ gradients from Parameters or from a ``grads`` sequence, state, serialization) li
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any, Callable
 
 import numpy as np
 
+from .._validation import check_not_masked
+
 __all__ = ["Optimizer", "check_hyper"]
+
+_LOCK_GUARD = threading.Lock()   # creates each optimizer's step lock exactly once
 
 
 # ---- hyperparameter validation: one message format ------------------------------------------------
@@ -161,6 +166,7 @@ class Optimizer:
         for i, p in enumerate(ps):
             arr = p.data if _is_parameter(p) else p
             where = f"params[{start + i}]"
+            check_not_masked(f"parameter {where}", arr)
             if not isinstance(arr, np.ndarray):
                 raise TypeError(f"Invalid parameter {where}: {type(p).__name__} (expected a pyoptim.nn.Parameter "
                                 "or a numpy.ndarray)")
@@ -239,12 +245,19 @@ class Optimizer:
 
         Returns the closure's loss when ``grads`` is a callable, else None.
         """
-        loss = None
-        if callable(grads):
-            loss, grads = self._run_closure(grads)
-        gl = self._collect_grads(grads)
-        for group in self.param_groups:   # hyperparameters may have been changed: check before any update
-            self._validate_group(group)
+        with self._step_lock():
+            loss = None
+            if callable(grads):
+                loss, grads = self._run_closure(grads)
+            gl = self._collect_grads(grads)
+            for group in self.param_groups:   # hyperparameters may have been changed: check before any update
+                self._validate_group(group)
+            self._check_grads_before_step(gl)
+            self._update_all(gl)
+            return loss
+
+    def _update_all(self, gl: list) -> None:
+        """The update loop of :meth:`step` (after every check has passed)."""
         i = 0
         for group in self.param_groups:
             for p in group["params"]:
@@ -253,7 +266,67 @@ class Optimizer:
                     data = p.data if _is_parameter(p) else p
                     self._update(group, i, _flat1(data), _flat1(g))
                 i += 1
-        return loss
+
+    # -- all or nothing, one step at a time ----------------------------------------------------------
+    def _step_lock(self) -> threading.RLock:
+        """This optimizer's lock: ``step``, ``state_dict`` and ``load_state_dict`` hold it, so concurrent
+        ``step()`` calls from several threads run one after the other (each a whole step over all
+        parameters; state is created under it, never seen half-made). Re-entrant: a closure may call
+        ``state_dict()``. Created on first use and dropped when the optimizer is copied or pickled."""
+        lock = self.__dict__.get("_lock")
+        if lock is None:
+            with _LOCK_GUARD:
+                lock = self.__dict__.setdefault("_lock", threading.RLock())
+        return lock
+
+    def __getstate__(self):
+        d = self.__dict__.copy()
+        d.pop("_lock", None)
+        return d
+
+    def _check_grads_before_step(self, gl: list) -> None:
+        """Check every gradient (ndarray, not masked, the parameter's shape and dtype, C-contiguous) and
+        every state array it will update (shape, dtype, C-contiguous, writeable) before the first update,
+        so a step that raises leaves all parameters and all state untouched."""
+        for i, (p, g) in enumerate(zip(self._params, gl)):
+            if g is None:
+                continue
+            arr = p.data if _is_parameter(p) else p
+            where = f"grads[{i}]" if not _is_parameter(p) else f"params[{i}].grad"
+            check_not_masked(f"gradient {where}", g)
+            if not isinstance(g, np.ndarray):
+                raise TypeError(f"step(): {where} must be a numpy.ndarray, got {type(g).__name__}")
+            if g.shape != arr.shape:
+                raise ValueError(f"step(): {where} has shape {g.shape} but params[{i}] has shape {arr.shape}")
+            if g.dtype != arr.dtype:
+                raise TypeError(f"step(): {where} has dtype {g.dtype} but params[{i}] has dtype {arr.dtype}")
+            if not g.flags.c_contiguous:
+                raise ValueError(f"step(): {where} is not C-contiguous (expected a C-contiguous array, "
+                                 "e.g. np.ascontiguousarray(g))")
+            self._check_state_before_step(i)
+
+    def _check_state_before_step(self, i: int) -> None:
+        """The state arrays of parameter ``i`` (if any): writeable C-contiguous arrays of the parameter's
+        dtype and shape, and a step count that is an integer >= 0; ValueError naming the entry otherwise."""
+        p = self._params[i]
+        arr = p.data if _is_parameter(p) else p
+        st = dict.get(self.state, i)
+        if st:
+            for name in self._array_state:
+                v = st.get(name)
+                if v is None:
+                    continue
+                if not (isinstance(v, np.ndarray) and not isinstance(v, np.ma.MaskedArray)
+                        and v.shape in (arr.shape, _flat1(arr).shape) and v.dtype == arr.dtype
+                        and v.flags.c_contiguous and v.flags.writeable):
+                    what = (f"{type(v).__name__}" if not isinstance(v, np.ndarray)
+                            else f"{v.dtype}{v.shape}, contiguous={v.flags.c_contiguous}, writeable={v.flags.writeable}")
+                    raise ValueError(f"step(): state '{name}' of parameter {i} is {what} (expected a writeable "
+                                     f"C-contiguous {arr.dtype} array of shape {arr.shape})")
+            step = st.get("step")
+            if step is not None and (isinstance(step, bool) or not isinstance(step, (int, float, np.integer, np.floating))
+                                     or not step >= 0 or int(step) != step):
+                raise ValueError(f"step(): state 'step' of parameter {i} is {step!r} (expected an integer >= 0)")
 
     def _update(self, group: dict, index: int, param: np.ndarray, grad: np.ndarray) -> None:
         raise NotImplementedError(f"{type(self).__name__}._update")
@@ -280,6 +353,10 @@ class Optimizer:
         Plain dicts of NumPy arrays and numbers (torch's layout, parameters replaced by their indices).
         ``load_state_dict`` of it continues the run bit-identically.
         """
+        with self._step_lock():
+            return self._state_dict_unlocked()
+
+    def _state_dict_unlocked(self) -> dict:
         state = {}
         for k, st in dict.items(self.state):
             p = self._params[int(k)]
@@ -303,6 +380,10 @@ class Optimizer:
         entry names an existing parameter, has the state arrays this optimizer needs for its group, each
         with the parameter's shape and dtype. Arrays are copied in.
         """
+        with self._step_lock():
+            self._load_state_dict_unlocked(state_dict)
+
+    def _load_state_dict_unlocked(self, state_dict: Mapping) -> None:
         if not isinstance(state_dict, Mapping) or "state" not in state_dict or "param_groups" not in state_dict:
             raise ValueError("load_state_dict(): expected a dict with keys 'state' and 'param_groups'")
         groups = state_dict["param_groups"]
