@@ -8,7 +8,8 @@ a constant ε leaves the iterates wandering. The book's sufficient conditions ar
 
 which is ``LinearLR(opt, start_factor=1.0, end_factor=eps_tau / eps_0, total_iters=tau)``.
 
-Every scheduler changes ``group["lr"]`` of each of the optimizer's parameter groups. Call
+Every scheduler changes ``group["lr"]`` of each of the optimizer's parameter groups (an array lr, torch's
+Tensor lr, is filled in place and the schedule computed in its dtype, as torch does). Call
 ``scheduler.step()`` after ``optimizer.step()`` (once per epoch or per step, as you choose);
 ``get_last_lr()`` returns the rates just set. The recurrences are torch's (each step multiplies the
 current rate), so the values agree with torch to rounding; ``state_dict()`` / ``load_state_dict()``
@@ -20,11 +21,18 @@ import math
 import types
 from typing import Any, Callable
 
-from .optimizer import check_hyper
+import numpy as np
+
+from .optimizer import check_hyper, set_hyper
 from .._validation import check_int
 
 __all__ = ["LRScheduler", "LambdaLR", "StepLR", "ExponentialLR", "LinearLR", "CosineAnnealingLR",
            "ReduceLROnPlateau"]
+
+
+def _copy_lr(lr):
+    """An array lr copied (torch clones tensor lrs so base_lrs / last_lr never alias the group's)."""
+    return lr.copy() if isinstance(lr, np.ndarray) else lr
 
 
 def _check_optimizer(optimizer):
@@ -44,13 +52,13 @@ class LRScheduler:
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])
+                group.setdefault("initial_lr", _copy_lr(group["lr"]))
         else:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
                     raise KeyError(f"param 'initial_lr' is not specified in param_groups[{i}] when resuming "
                                    "a scheduler with last_epoch >= 0")
-        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self.base_lrs = [_copy_lr(group["initial_lr"]) for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._step_count = 0
         self._is_initial = True
@@ -61,7 +69,7 @@ class LRScheduler:
         raise NotImplementedError
 
     def _group_lrs(self) -> list[float]:
-        return [group["lr"] for group in self.optimizer.param_groups]
+        return [_copy_lr(group["lr"]) for group in self.optimizer.param_groups]
 
     def step(self, epoch: int | None = None) -> None:
         """Advance one step (or jump to ``epoch`` with the closed form) and set each group's lr."""
@@ -73,12 +81,12 @@ class LRScheduler:
             self.last_epoch = epoch
             values = self._get_closed_form_lr() if hasattr(self, "_get_closed_form_lr") else self.get_lr()
         for group, lr in zip(self.optimizer.param_groups, values):
-            group["lr"] = lr
+            set_hyper(group, "lr", lr)
         self._last_lr = self._group_lrs()
 
     def get_last_lr(self) -> list[float]:
-        """The learning rates set by the last ``step()``, one per parameter group."""
-        return list(self._last_lr)
+        """The learning rates set by the last ``step()``, one per parameter group (copies of array lrs)."""
+        return [_copy_lr(lr) for lr in self._last_lr]
 
     def state_dict(self) -> dict[str, Any]:
         """Every attribute except the optimizer (plain numbers and lists)."""
@@ -353,4 +361,4 @@ class ReduceLROnPlateau(LRScheduler):
             old_lr = float(group["lr"])
             new_lr = max(old_lr * self.factor, self.min_lrs[i])
             if old_lr - new_lr > self.eps:
-                group["lr"] = new_lr
+                set_hyper(group, "lr", new_lr)
