@@ -356,8 +356,8 @@ class Optimizer:
         self.param_groups: list[dict] = []
         self.state = _State(self)
         self._params: list = []          # the flattened parameter list, in group order
-        self._ids: dict[int, int] = {}   # id(param) -> index in _params (of its first occurrence)
-        self._slots: list[int] = []      # position in _params -> state index (a repeated parameter's first)
+        self._ids: dict[int, int] = {}   # id(param) -> index in _params (of its last occurrence)
+        self._slots: list[int] = []      # position in _params -> state index (a repeated parameter's last)
         if isinstance(params, (np.ndarray, Mapping)) or _is_parameter(params):
             raise TypeError("params argument given to the optimizer should be an iterable of Parameters, "
                             f"arrays or dicts, but got {type(params).__name__}")
@@ -394,7 +394,6 @@ class Optimizer:
             group["param_names"] = names
         start = len(self._params)
         seen = {}
-        slots = []
         dup = False
         for i, p in enumerate(ps):
             arr = p.data if _is_parameter(p) else p
@@ -409,11 +408,9 @@ class Optimizer:
                                  "parameters are updated in place, never copied)")
             if not arr.flags.writeable:
                 raise ValueError(f"Invalid parameter {where}: read-only (expected a writeable array)")
-            if id(p) in seen:
-                dup = True
-            else:
-                seen[id(p)] = start + i
-            slots.append(seen[id(p)])
+            dup = dup or id(p) in seen
+            seen[id(p)] = start + i   # a repeated parameter is keyed by its last position, as torch numbers it
+        slots = [seen[id(p)] for p in ps]
         if dup:
             warnings.warn("optimizer contains a parameter group with duplicate parameters; in future, this will "
                           "cause an error; see github.com/pytorch/pytorch/issues/40967 for more information",
