@@ -21,7 +21,9 @@ def _quad_grad(x, k):
 
 @pytest.mark.torch
 @pytest.mark.parametrize("name,kw", [("SGD", dict(momentum=0.9)), ("Adagrad", dict(lr_decay=0.1)),
-                                     ("RMSprop", dict(momentum=0.5)), ("SGD", dict(weight_decay=0.1))])
+                                     ("RMSprop", dict(momentum=0.5)), ("SGD", dict(weight_decay=0.1)),
+                                     ("Adam", dict(amsgrad=True, weight_decay=0.1)), ("AdamW", {}),
+                                     ("Adam", dict(weight_decay=0.5, decoupled_weight_decay=True))])
 def test_array_lr_follows_torch_tensor_lr(name, kw):
     torch = _torch()
     rng = np.random.default_rng(0)

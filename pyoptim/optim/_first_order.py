@@ -380,13 +380,24 @@ class Adam(Optimizer):
             st["max_exp_avg_sq"] = np.zeros_like(p)
         step = st["step"] + 1
         beta1, beta2 = (hyper_value(b) for b in group["betas"])
+        lr, wd = self._hp(group, "lr"), self._hp(group, "weight_decay")
+        decoupled = bool(group["decoupled_weight_decay"])
+        if isinstance(group["lr"], np.ndarray):
+            # torch computes with the tensor: step_size = lr / (1 - beta1^t) and the decoupled factor
+            # 1 - lr * weight_decay keep the tensor's dtype (float32 for torch.tensor(1e-3))
+            lr_num = self._hp_num(group, "lr")
+            if decoupled and wd != 0:
+                p *= float(1 - lr_num * wd)
+                wd = 0.0
+            bc1 = 1 - beta1 ** step
+            lr = float(lr_num / bc1) * bc1   # the kernel's lr / bc1 is then torch's step_size (to 1 ulp)
         _core.adam_step(p, g, st["exp_avg"], st["exp_avg_sq"],
                         st["max_exp_avg_sq"] if group["amsgrad"] else None,
-                        lr=self._hp(group, "lr"), beta1=beta1, beta2=beta2, eps=self._hp(group, "eps"),
-                        weight_decay=self._hp(group, "weight_decay"), step=float(step),
+                        lr=lr, beta1=beta1, beta2=beta2, eps=self._hp(group, "eps"),
+                        weight_decay=wd, step=float(step),
                         amsgrad=bool(group["amsgrad"]),
                         maximize=bool(group["maximize"]),
-                        decoupled_weight_decay=bool(group["decoupled_weight_decay"]))
+                        decoupled_weight_decay=decoupled)
         st["step"] = step
 
 
