@@ -18,7 +18,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["Optimizer", "check_hyper", "hyper_value", "RemovableHandle", "register_optimizer_step_pre_hook",
+__all__ = ["Optimizer", "check_hyper", "hyper_value", "hyper_number", "set_hyper", "RemovableHandle",
+           "register_optimizer_step_pre_hook",
            "register_optimizer_step_post_hook"]
 
 
