@@ -1,4 +1,5 @@
 """pyoptim.save / pyoptim.load and fit's checkpoint/resume (issue 6 items 5 and 6)."""
+import io
 import os
 import zipfile
 
@@ -121,9 +122,13 @@ def test_truncated_and_corrupt_files_raise_clear_errors(tmp_path):
         "garbage": b"not a zip file at all" * 10,
         "empty": b"",
     }
-    # a flipped byte inside the first array's data: the zip CRC catches it
+    # a flipped byte inside the first array's data: the zip CRC catches it (the data's offset read from
+    # the zip's local header, so the byte stays inside the data whatever the manifest's size)
+    first = zipfile.ZipFile(io.BytesIO(blob)).infolist()[0]
+    h = first.header_offset
+    data_at = h + 30 + int.from_bytes(blob[h + 26:h + 28], "little") + int.from_bytes(blob[h + 28:h + 30], "little")
     flipped = bytearray(blob)
-    flipped[len(blob) // 3] ^= 0xFF
+    flipped[data_at + first.compress_size // 2] ^= 0xFF
     cases["flipped byte"] = bytes(flipped)
     for name, data in cases.items():
         bad = tmp_path / f"bad_{name.replace(' ', '_')}.npz"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _core
-from .optimizer import Optimizer, _flat1, _is_parameter, check_hyper
+from .optimizer import Optimizer, _flat1, _is_parameter, check_hyper, hyper_value
 
 __all__ = ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW"]
 
@@ -40,7 +40,7 @@ class SGD(Optimizer):
     Parameters
     ----------
     params : iterable of Parameters, arrays or parameter-group dicts
-    lr : float, default 1e-3
+    lr : float or 1-element array (torch: Tensor lr), default 1e-3
         ε, the learning rate (>= 0).
     momentum : float, default 0
         α, the momentum factor (>= 0).
@@ -52,6 +52,10 @@ class SGD(Optimizer):
         Nesterov momentum; needs ``momentum > 0`` and ``dampening == 0``.
     maximize : bool, default False (keyword-only)
         Ascend instead of descend.
+    foreach, fused, differentiable : torch's implementation switches (keyword-only)
+        Accepted for torch scripts: ``foreach``/``fused`` (None, True or False) change nothing, since
+        pyoptim's update is always one fused C pass per parameter; ``capturable``/``differentiable``
+        must be False (True raises NotImplementedError). See :class:`Optimizer`.
 
     Examples
     --------
@@ -70,9 +74,11 @@ class SGD(Optimizer):
     _array_state = ("momentum_buffer",)
 
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
-                 weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False):
+                 weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False,
+                 foreach: bool | None = None, differentiable: bool = False, fused: bool | None = None):
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                        nesterov=nesterov, maximize=maximize)
+                        nesterov=nesterov, maximize=maximize, foreach=foreach, differentiable=differentiable,
+                        fused=fused)
         super().__init__(params, defaults)
 
     def _validate_group(self, g):
@@ -80,15 +86,15 @@ class SGD(Optimizer):
         check_hyper("momentum value", g["momentum"], lo=0.0, expected="momentum >= 0")
         check_hyper("dampening value", g["dampening"])
         check_hyper("weight_decay value", g["weight_decay"], lo=0.0, expected="weight_decay >= 0")
-        if g["nesterov"] and (g["momentum"] <= 0 or g["dampening"] != 0):
+        if g["nesterov"] and (self._hp(g, "momentum") <= 0 or self._hp(g, "dampening") != 0):
             raise ValueError(f"Invalid nesterov: {g['nesterov']!r} (expected momentum > 0 and dampening == 0: "
                              "Nesterov momentum requires a momentum and zero dampening)")
 
     def _required_state(self, group):
-        return ("momentum_buffer",) if group["momentum"] != 0 else ()
+        return ("momentum_buffer",) if self._hp(group, "momentum") != 0 else ()
 
     def _update(self, group, i, p, g):
-        mom = group["momentum"]
+        mom = self._hp(group, "momentum")
         buf, first = None, False
         if mom != 0:
             st = self._state_of(i)
@@ -96,8 +102,8 @@ class SGD(Optimizer):
             if buf is None:
                 buf = np.empty_like(p)
                 first = True
-        _core.sgd_step(p, g, buf, lr=group["lr"], momentum=mom,
-                       dampening=group["dampening"], weight_decay=group["weight_decay"],
+        _core.sgd_step(p, g, buf, lr=self._hp(group, "lr"), momentum=mom,
+                       dampening=self._hp(group, "dampening"), weight_decay=self._hp(group, "weight_decay"),
                        nesterov=bool(group["nesterov"]), maximize=bool(group["maximize"]), first_step=first)
         if first:
             st["momentum_buffer"] = buf   # stored only once the kernel has filled it
@@ -122,7 +128,7 @@ class Adagrad(Optimizer):
     Parameters
     ----------
     params : iterable of Parameters, arrays or parameter-group dicts
-    lr : float, default 1e-2
+    lr : float or 1-element array (torch: Tensor lr), default 1e-2
         ε, the global learning rate.
     lr_decay : float, default 0
         Harmonic decay of the rate with the step count.
@@ -133,6 +139,10 @@ class Adagrad(Optimizer):
     eps : float, default 1e-10
         δ, added to √r for numerical stability.
     maximize : bool, default False (keyword-only)
+    foreach, fused, differentiable : torch's implementation switches (keyword-only)
+        Accepted for torch scripts: ``foreach``/``fused`` (None, True or False) change nothing, since
+        pyoptim's update is always one fused C pass per parameter; ``capturable``/``differentiable``
+        must be False (True raises NotImplementedError). See :class:`Optimizer`.
 
     References
     ----------
@@ -143,21 +153,23 @@ class Adagrad(Optimizer):
     _array_state = ("sum",)
 
     def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
-                 initial_accumulator_value: float = 0.0, eps: float = 1e-10, *, maximize: bool = False):
+                 initial_accumulator_value: float = 0.0, eps: float = 1e-10, foreach: bool | None = None, *,
+                 maximize: bool = False, differentiable: bool = False, fused: bool | None = None):
         defaults = dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
-                        initial_accumulator_value=initial_accumulator_value, eps=eps, maximize=maximize)
+                        initial_accumulator_value=initial_accumulator_value, eps=eps, foreach=foreach,
+                        maximize=maximize, differentiable=differentiable, fused=fused)
         super().__init__(params, defaults)
         # torch creates Adagrad's state eagerly
         i = 0
         for group in self.param_groups:
             for p in group["params"]:
-                self._init_state(group, i, _flat1(p.data if _is_parameter(p) else p))
+                self._init_state(group, self._slots[i], _flat1(p.data if _is_parameter(p) else p))
                 i += 1
 
     def _init_state(self, group, i, p):
         st = self._state_of(i)
         st["step"] = 0
-        st["sum"] = np.full(p.shape, group["initial_accumulator_value"], dtype=p.dtype)
+        st["sum"] = np.full(p.shape, self._hp(group, "initial_accumulator_value"), dtype=p.dtype)
         return st
 
     def _validate_group(self, g):
@@ -176,9 +188,13 @@ class Adagrad(Optimizer):
         if st is None or "sum" not in st:
             st = self._init_state(group, i, p)
         step = st["step"] + 1
-        _core.adagrad_step(p, g, st["sum"], lr=group["lr"], lr_decay=group["lr_decay"],
-                           weight_decay=group["weight_decay"], eps=group["eps"], step=float(step),
-                           maximize=bool(group["maximize"]))
+        lr, lr_decay = group["lr"], self._hp(group, "lr_decay")
+        if isinstance(lr, np.ndarray):
+            # torch divides the tensor: clr = lr / (1 + (step - 1) * lr_decay) in the tensor's dtype
+            lr, lr_decay = float(self._hp_num(group, "lr") / (1 + (step - 1) * lr_decay)), 0.0
+        _core.adagrad_step(p, g, st["sum"], lr=lr, lr_decay=lr_decay,
+                           weight_decay=self._hp(group, "weight_decay"), eps=self._hp(group, "eps"),
+                           step=float(step), maximize=bool(group["maximize"]))
         st["step"] = step
 
 
@@ -207,7 +223,7 @@ class RMSprop(Optimizer):
     Parameters
     ----------
     params : iterable of Parameters, arrays or parameter-group dicts
-    lr : float, default 1e-2
+    lr : float or 1-element array (torch: Tensor lr), default 1e-2
     alpha : float, default 0.99
         ρ, the decay rate of the squared-gradient average, in [0, 1].
     eps : float, default 1e-8
@@ -215,7 +231,11 @@ class RMSprop(Optimizer):
     weight_decay : float, default 0
     momentum : float, default 0
     centered : bool, default False
-    maximize : bool, default False (keyword-only)
+    maximize : bool, default False
+    foreach, capturable, differentiable : torch's implementation switches (keyword-only)
+        Accepted for torch scripts: ``foreach``/``fused`` (None, True or False) change nothing, since
+        pyoptim's update is always one fused C pass per parameter; ``capturable``/``differentiable``
+        must be False (True raises NotImplementedError). See :class:`Optimizer`.
 
     References
     ----------
@@ -227,10 +247,12 @@ class RMSprop(Optimizer):
     _array_state = ("square_avg", "grad_avg", "momentum_buffer")
 
     def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False, *,
-                 maximize: bool = False):
+                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False,
+                 capturable: bool = False, foreach: bool | None = None, maximize: bool = False,
+                 differentiable: bool = False):
         defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
-                        centered=centered, maximize=maximize)
+                        centered=centered, capturable=capturable, foreach=foreach, maximize=maximize,
+                        differentiable=differentiable)
         super().__init__(params, defaults)
 
     def _validate_group(self, g):
@@ -242,7 +264,7 @@ class RMSprop(Optimizer):
 
     def _required_state(self, group):
         need = ["step", "square_avg"]
-        if group["momentum"] > 0:
+        if self._hp(group, "momentum") > 0:
             need.append("momentum_buffer")
         if group["centered"]:
             need.append("grad_avg")
@@ -253,15 +275,16 @@ class RMSprop(Optimizer):
         if "square_avg" not in st:
             st["step"] = 0
             st["square_avg"] = np.zeros_like(p)
-        if group["momentum"] > 0 and "momentum_buffer" not in st:
+        mom = self._hp(group, "momentum")
+        if mom > 0 and "momentum_buffer" not in st:
             st["momentum_buffer"] = np.zeros_like(p)
         if group["centered"] and "grad_avg" not in st:
             st["grad_avg"] = np.zeros_like(p)
         st["step"] = st["step"] + 1
         _core.rmsprop_step(p, g, st["square_avg"], st.get("grad_avg") if group["centered"] else None,
-                           st.get("momentum_buffer") if group["momentum"] > 0 else None,
-                           lr=group["lr"], alpha=group["alpha"], eps=group["eps"],
-                           weight_decay=group["weight_decay"], momentum=group["momentum"],
+                           st.get("momentum_buffer") if mom > 0 else None,
+                           lr=self._hp(group, "lr"), alpha=self._hp(group, "alpha"), eps=self._hp(group, "eps"),
+                           weight_decay=self._hp(group, "weight_decay"), momentum=mom,
                            centered=bool(group["centered"]), maximize=bool(group["maximize"]))
 
 
@@ -287,7 +310,7 @@ class Adam(Optimizer):
     Parameters
     ----------
     params : iterable of Parameters, arrays or parameter-group dicts
-    lr : float, default 1e-3
+    lr : float or 1-element array (torch: Tensor lr), default 1e-3
     betas : (float, float), default (0.9, 0.999)
         (ρ1, ρ2), each in [0, 1).
     eps : float, default 1e-8
@@ -298,6 +321,10 @@ class Adam(Optimizer):
     maximize : bool, default False (keyword-only)
     decoupled_weight_decay : bool, default False (keyword-only)
         Shrink θ directly by lr·weight_decay (AdamW) instead of adding weight_decay·θ to the gradient.
+    foreach, fused, capturable, differentiable : torch's implementation switches (keyword-only)
+        Accepted for torch scripts: ``foreach``/``fused`` (None, True or False) change nothing, since
+        pyoptim's update is always one fused C pass per parameter; ``capturable``/``differentiable``
+        must be False (True raises NotImplementedError). See :class:`Optimizer`.
 
     References
     ----------
@@ -309,10 +336,22 @@ class Adam(Optimizer):
     _array_state = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0, amsgrad: bool = False, *, maximize: bool = False,
-                 decoupled_weight_decay: bool = False):
+                 weight_decay: float = 0.0, amsgrad: bool = False, *, foreach: bool | None = None,
+                 maximize: bool = False, capturable: bool = False, differentiable: bool = False,
+                 fused: bool | None = None, decoupled_weight_decay: bool = False):
+        # torch refuses tensor lr/betas with foreach=True (its foreach kernels take Python floats); a script
+        # passing that fails in torch, so it fails here too, with torch's ValueError
+        if foreach and not capturable:
+            if isinstance(lr, np.ndarray):
+                raise ValueError("lr as a Tensor is not supported for capturable=False and foreach=True "
+                                 "(Invalid lr: an array with foreach=True; pass foreach=None or a float lr)")
+            for k in (0, 1):
+                if isinstance(betas, (tuple, list)) and len(betas) == 2 and isinstance(betas[k], np.ndarray):
+                    raise ValueError(f"betas[{k}] as a Tensor is not supported for capturable=False and "
+                                     "foreach=True (pass foreach=None or float betas)")
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                        maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
+                        maximize=maximize, foreach=foreach, capturable=capturable, differentiable=differentiable,
+                        fused=fused, decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
 
     def _validate_group(self, g):
@@ -321,6 +360,9 @@ class Adam(Optimizer):
         betas = g["betas"]
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise ValueError(f"Invalid betas: {betas!r} (expected a pair (beta1, beta2))")
+        if isinstance(betas[0], np.ndarray) != isinstance(betas[1], np.ndarray):
+            raise ValueError(f"Invalid betas: {betas!r} (betas must be either both floats or both Tensors: "
+                             "two numbers or two 1-element arrays)")
         check_hyper("beta parameter at index 0", betas[0], lo=0.0, hi=1.0, hi_open=True, expected="0 <= beta1 < 1")
         check_hyper("beta parameter at index 1", betas[1], lo=0.0, hi=1.0, hi_open=True, expected="0 <= beta2 < 1")
         check_hyper("weight_decay value", g["weight_decay"], lo=0.0, expected="weight_decay >= 0")
@@ -337,13 +379,25 @@ class Adam(Optimizer):
         if group["amsgrad"] and "max_exp_avg_sq" not in st:
             st["max_exp_avg_sq"] = np.zeros_like(p)
         step = st["step"] + 1
-        beta1, beta2 = group["betas"]
+        beta1, beta2 = (hyper_value(b) for b in group["betas"])
+        lr, wd = self._hp(group, "lr"), self._hp(group, "weight_decay")
+        decoupled = bool(group["decoupled_weight_decay"])
+        if isinstance(group["lr"], np.ndarray):
+            # torch computes with the tensor: step_size = lr / (1 - beta1^t) and the decoupled factor
+            # 1 - lr * weight_decay keep the tensor's dtype (float32 for torch.tensor(1e-3))
+            lr_num = self._hp_num(group, "lr")
+            if decoupled and wd != 0:
+                p *= float(1 - lr_num * wd)
+                wd = 0.0
+            bc1 = 1 - beta1 ** step
+            lr = float(lr_num / bc1) * bc1   # the kernel's lr / bc1 is then torch's step_size (to 1 ulp)
         _core.adam_step(p, g, st["exp_avg"], st["exp_avg_sq"],
                         st["max_exp_avg_sq"] if group["amsgrad"] else None,
-                        lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
-                        weight_decay=group["weight_decay"], step=float(step), amsgrad=bool(group["amsgrad"]),
+                        lr=lr, beta1=beta1, beta2=beta2, eps=self._hp(group, "eps"),
+                        weight_decay=wd, step=float(step),
+                        amsgrad=bool(group["amsgrad"]),
                         maximize=bool(group["maximize"]),
-                        decoupled_weight_decay=bool(group["decoupled_weight_decay"]))
+                        decoupled_weight_decay=decoupled)
         st["step"] = step
 
 
@@ -360,7 +414,7 @@ class AdamW(Adam):
     Parameters
     ----------
     params : iterable of Parameters, arrays or parameter-group dicts
-    lr : float, default 1e-3
+    lr : float or 1-element array (torch: Tensor lr), default 1e-3
         ε.
     betas : (float, float), default (0.9, 0.999)
         (ρ1, ρ2).
@@ -370,6 +424,10 @@ class AdamW(Adam):
         The decoupled decay rate (multiplied by lr, as torch does).
     amsgrad : bool, default False
     maximize : bool, default False (keyword-only)
+    foreach, fused, capturable, differentiable : torch's implementation switches (keyword-only)
+        Accepted for torch scripts: ``foreach``/``fused`` (None, True or False) change nothing, since
+        pyoptim's update is always one fused C pass per parameter; ``capturable``/``differentiable``
+        must be False (True raises NotImplementedError). See :class:`Optimizer`.
 
     References
     ----------
@@ -378,6 +436,9 @@ class AdamW(Adam):
     """
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False):
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False,
+                 foreach: bool | None = None, capturable: bool = False, differentiable: bool = False,
+                 fused: bool | None = None):
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                         maximize=maximize, decoupled_weight_decay=True)
+                         maximize=maximize, foreach=foreach, capturable=capturable, differentiable=differentiable,
+                         fused=fused, decoupled_weight_decay=True)

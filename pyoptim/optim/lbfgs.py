@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import _core
 from .._validation import check_not_masked
-from .optimizer import Optimizer, _is_parameter
+from .optimizer import Optimizer, _is_parameter, check_hyper, hyper_value
 
 __all__ = ["LBFGS"]
 
@@ -29,8 +29,12 @@ class LBFGS(Optimizer):
 
     Parameters
     ----------
-    params : iterable of pyoptim.nn.Parameter or of numpy arrays (one dtype; updated in place)
-    lr : float, the step (default 1)
+    params : iterable of pyoptim.nn.Parameter or of numpy arrays (one dtype; updated in place), or of
+        (name, parameter) pairs
+    lr : float or 1-element array, the step (default 1). An array (torch's Tensor lr) is used as torch
+        uses it: after the first iteration the step length ``state["t"]`` *is* that array object, so
+        a scheduler filling it in place between steps changes the length of the next step's first
+        s = t·d, exactly as in torch; the first iteration's min(1, 1/‖g‖₁)·lr is a new value.
     max_iter : int, iterations per ``step`` (default 20)
     max_eval : int, closure evaluations per ``step`` (default max_iter · 5 // 4)
     tolerance_grad : float, stop when max|g| <= tolerance_grad (default 1e-7)
@@ -77,9 +81,7 @@ class LBFGS(Optimizer):
         self._n = sum((p.data if _is_parameter(p) else p).size for p in self._params)
 
     def _validate_group(self, group: dict) -> None:
-        lr = group["lr"]
-        if isinstance(lr, bool) or not isinstance(lr, (int, float, np.integer, np.floating)) or not lr > 0:
-            raise ValueError(f"Invalid learning rate: {lr!r} (expected a value > 0)")
+        check_hyper("learning rate", group["lr"], lo=0.0, lo_open=True, expected="a value > 0")
         for name in ("max_iter", "max_eval", "history_size"):
             v = group[name]
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
@@ -157,7 +159,7 @@ class LBFGS(Optimizer):
     def _step_unlocked(self, closure: Callable):
         group = self.param_groups[0]
         self._validate_group(group)
-        lr = float(group["lr"])
+        lr = group["lr"]   # kept as given: an array lr becomes the step length object (torch's t = lr)
         max_iter, max_eval = int(group["max_iter"]), int(group["max_eval"])
         tolerance_grad, tolerance_change = float(group["tolerance_grad"]), float(group["tolerance_change"])
         line_search_fn, history_size = group["line_search_fn"], int(group["history_size"])
@@ -194,7 +196,7 @@ class LBFGS(Optimizer):
                 S = Y = rho = None
             else:
                 y = flat_grad - prev_flat_grad
-                s = d * dt.type(t)
+                s = d * dt.type(hyper_value(t))
                 ys = float(np.dot(y.astype(np.float64), s))
                 if ys > 1e-10:
                     if S is None:
@@ -218,7 +220,12 @@ class LBFGS(Optimizer):
             prev_loss = loss
             # ---- step length ----
             if state["n_iter"] == 1:
-                t = min(1.0, 1.0 / float(np.abs(flat_grad).sum())) * lr
+                scale = min(1.0, 1.0 / float(np.abs(flat_grad).sum()))
+                if isinstance(lr, np.ndarray):
+                    # torch: a float64 0-d tensor times the lr tensor is float64; 1.0 * lr keeps lr's dtype
+                    t = scale * hyper_value(lr) if scale < 1.0 else lr.copy()
+                else:
+                    t = scale * lr
             else:
                 t = lr
             gtd = float(np.dot(flat_grad.astype(np.float64), d))
@@ -235,13 +242,13 @@ class LBFGS(Optimizer):
                     return f_, g_.astype(np.float64)
 
                 t, loss, _, g_new, ls_func_evals, _ = _core.line_search(
-                    obj_func, x_init, d64, loss, flat_grad.astype(np.float64), t=t,
+                    obj_func, x_init, d64, loss, flat_grad.astype(np.float64), t=hyper_value(t),
                     tolerance_change=tolerance_change)
                 flat_grad = g_new.astype(dt)
                 self._set_flat((x_init.astype(dt) + dt.type(t) * d) if dt == np.float32 else x_init + t * d64)
                 opt_cond = np.abs(flat_grad).max() <= tolerance_grad
             else:
-                self._set_flat(self._get_flat() + dt.type(t) * d)
+                self._set_flat(self._get_flat() + dt.type(hyper_value(t)) * d)
                 opt_cond = False
                 if n_iter != max_iter:
                     loss, flat_grad, _ = self._evaluate(closure)
@@ -252,7 +259,7 @@ class LBFGS(Optimizer):
             # ---- stopping tests ----
             if n_iter == max_iter or current_evals >= max_eval or opt_cond:
                 break
-            if np.abs(d * dt.type(t)).max() <= tolerance_change:
+            if np.abs(d * dt.type(hyper_value(t))).max() <= tolerance_change:
                 break
             if abs(loss - prev_loss) < tolerance_change:
                 break
@@ -273,7 +280,9 @@ class LBFGS(Optimizer):
         groups = state_dict["param_groups"]
         if len(groups) != 1 or len(groups[0].get("params", ())) != len(self._params):
             raise ValueError("load_state_dict(): the state does not match this optimizer's parameters")
-        g = {k: v for k, v in groups[0].items() if k != "params"}
+        g = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in groups[0].items() if k != "params"}
+        if "param_names" in self.param_groups[0] and "param_names" not in g:
+            g["param_names"] = self.param_groups[0]["param_names"]
         g["params"] = self.param_groups[0]["params"]
         self._validate_group(g)
         st = dict(state_dict["state"].get(0, state_dict["state"].get("0", {})))

@@ -7,8 +7,12 @@ gradients from Parameters or from a ``grads`` sequence, state, serialization) li
 """
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 import threading
+import warnings
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any, Callable
 
@@ -16,7 +20,9 @@ import numpy as np
 
 from .._validation import check_not_masked
 
-__all__ = ["Optimizer", "check_hyper"]
+__all__ = ["Optimizer", "check_hyper", "hyper_value", "hyper_number", "set_hyper", "RemovableHandle",
+           "register_optimizer_step_pre_hook",
+           "register_optimizer_step_post_hook"]
 
 _LOCK_GUARD = threading.Lock()   # creates each optimizer's step lock exactly once
 
@@ -28,11 +34,19 @@ def check_hyper(label: str, value: Any, *, lo: float | None = None, hi: float | 
     """Validate a real hyperparameter; raise ``ValueError(f"Invalid {label}: {value!r} (expected ...)")``.
 
     ``label`` is the name in torch's wording ("learning rate", "momentum value", ...). ``lo``/``hi``
-    bound the range (closed unless ``lo_open``/``hi_open``); NaN is never valid.
+    bound the range (closed unless ``lo_open``/``hi_open``); NaN is never valid. A 0-d (or 1-element)
+    real array is accepted where torch accepts a tensor (e.g. ``lr=np.array(1e-3, np.float32)``, like
+    ``torch.tensor(1e-3)``) and checked by its value; an array of any other size raises ValueError (torch:
+    "Tensor lr must be 1-element").
     """
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+    if isinstance(value, np.ndarray):
+        if value.size != 1 or value.dtype.kind not in "fiu":
+            raise ValueError(f"Invalid {label}: {value!r} (expected a real number or a 1-element real array)")
+        v = float(value.reshape(()))
+    elif isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"Invalid {label}: {value!r} (expected a real number)")
-    v = float(value)
+    else:
+        v = float(value)
     ok = not math.isnan(v)
     if ok and lo is not None:
         ok = v > lo if lo_open else v >= lo
@@ -48,10 +62,193 @@ def check_hyper(label: str, value: Any, *, lo: float | None = None, hi: float | 
         raise ValueError(f"Invalid {label}: {value!r} (expected {expected})")
     return v
 
+def hyper_value(value) -> float:
+    """The value of a hyperparameter as a Python float: a number, or a 1-element array (torch's tensor
+    hyperparameter; a float32 0-d array gives its float32 value exactly)."""
+    if isinstance(value, np.ndarray):
+        return float(value.reshape(()))
+    return float(value)
+
+
+def hyper_number(value):
+    """A hyperparameter as the number torch computes with: a 1-element array becomes a NumPy scalar of
+    the array's dtype (so ``hyper_number(lr) / d`` rounds to float32 for a float32 array, as
+    ``torch.tensor(lr) / d`` does), a number stays a Python number."""
+    if isinstance(value, np.ndarray):
+        return value.reshape(())[()]
+    return value
+
+
+def set_hyper(group: dict, key: str, value) -> None:
+    """Set ``group[key]``: filled in place when it holds an array (torch's ``tensor.fill_``; the array
+    object other code holds, such as LBFGS's step length, sees the change), else replaced."""
+    cur = group.get(key)
+    if isinstance(cur, np.ndarray):
+        cur[...] = hyper_value(value) if isinstance(value, np.ndarray) else value
+    else:
+        group[key] = value
+
+
+# ---- hooks (torch.optim.Optimizer's step / state_dict / load_state_dict hooks) ---------------------------
+
+_global_optimizer_pre_hooks: "OrderedDict[int, Callable]" = OrderedDict()
+_global_optimizer_post_hooks: "OrderedDict[int, Callable]" = OrderedDict()
+
+
+class RemovableHandle:
+    """A registered hook's handle: ``handle.remove()`` unregisters it (also as a context manager)."""
+
+    _next_id = itertools.count()
+
+    def __init__(self, hooks: dict):
+        self._hooks = hooks
+        self.id = next(RemovableHandle._next_id)
+
+    def remove(self) -> None:
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self) -> "RemovableHandle":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
+
+
+def _register(hooks: dict, hook: Callable, prepend: bool = False) -> RemovableHandle:
+    if not callable(hook):
+        raise TypeError(f"Invalid hook: {hook!r} (expected a callable)")
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    if prepend:
+        hooks.move_to_end(handle.id, last=False)
+    return handle
+
+
+def register_optimizer_step_pre_hook(hook: Callable) -> RemovableHandle:
+    """Register ``hook(optimizer, args, kwargs) -> None or (new_args, new_kwargs)`` called before the
+    ``step`` of every optimizer (before the optimizer's own pre-hooks); ``args`` starts with the
+    optimizer, as in torch. Returns a handle with ``.remove()``."""
+    return _register(_global_optimizer_pre_hooks, hook)
+
+
+def register_optimizer_step_post_hook(hook: Callable) -> RemovableHandle:
+    """Register ``hook(optimizer, args, kwargs) -> None`` called after the ``step`` of every optimizer
+    (after the optimizer's own post-hooks). Returns a handle with ``.remove()``."""
+    return _register(_global_optimizer_post_hooks, hook)
+
+
+def _hook_table(opt, name: str) -> "OrderedDict[int, Callable]":
+    d = opt.__dict__.get(name)
+    if d is None:
+        d = opt.__dict__[name] = OrderedDict()
+    return d
+
+
+def _entered(opt, name: str) -> set:
+    """The threads inside ``opt``'s hooked ``name`` (a subclass method calling super() runs hooks once)."""
+    d = opt.__dict__.setdefault("_hook_entered", {})
+    return d.setdefault(name, set())
+
+
+def _hooked_step(fn):
+    @functools.wraps(fn)
+    def step(self, *args, **kwargs):
+        inside, me = _entered(self, "step"), threading.get_ident()
+        if me in inside:
+            return fn(self, *args, **kwargs)
+        args = (self,) + args
+        for hook in list(_global_optimizer_pre_hooks.values()) + list(
+                _hook_table(self, "_optimizer_step_pre_hooks").values()):
+            res = hook(self, args, kwargs)
+            if res is not None:
+                if isinstance(res, tuple) and len(res) == 2:
+                    args, kwargs = res
+                else:
+                    raise RuntimeError(f"{fn.__qualname__} pre-hook must return None or a tuple of "
+                                       f"(new_args, new_kwargs), but got {res!r}")
+        inside.add(me)
+        try:
+            out = fn(*args, **kwargs)
+        finally:
+            inside.discard(me)
+        for hook in list(_hook_table(self, "_optimizer_step_post_hooks").values()) + list(
+                _global_optimizer_post_hooks.values()):
+            hook(self, args, kwargs)
+        return out
+    step._po_hooked = True
+    return step
+
+
+def _hooked_state_dict(fn):
+    @functools.wraps(fn)
+    def state_dict(self):
+        inside, me = _entered(self, "state_dict"), threading.get_ident()
+        if me in inside:
+            return fn(self)
+        for hook in list(_hook_table(self, "_optimizer_state_dict_pre_hooks").values()):
+            hook(self)
+        inside.add(me)
+        try:
+            sd = fn(self)
+        finally:
+            inside.discard(me)
+        for hook in list(_hook_table(self, "_optimizer_state_dict_post_hooks").values()):
+            res = hook(self, sd)
+            if res is not None:
+                sd = res
+        return sd
+    state_dict._po_hooked = True
+    return state_dict
+
+
+def _hooked_load_state_dict(fn):
+    @functools.wraps(fn)
+    def load_state_dict(self, state_dict):
+        inside, me = _entered(self, "load_state_dict"), threading.get_ident()
+        if me in inside:
+            return fn(self, state_dict)
+        if isinstance(state_dict, dict):
+            state_dict = state_dict.copy()   # shallow, as torch: a pre-hook may edit its copy
+        for hook in list(_hook_table(self, "_optimizer_load_state_dict_pre_hooks").values()):
+            res = hook(self, state_dict)
+            if res is not None:
+                state_dict = res
+        inside.add(me)
+        try:
+            fn(self, state_dict)
+        finally:
+            inside.discard(me)
+        for hook in list(_hook_table(self, "_optimizer_load_state_dict_post_hooks").values()):
+            hook(self)
+    load_state_dict._po_hooked = True
+    return load_state_dict
+
+
+def _install_hooks(cls) -> None:
+    """Wrap the ``step`` / ``state_dict`` / ``load_state_dict`` that ``cls`` defines itself so the hooks run
+    around them (torch patches ``step`` per class the same way); every subclass gets this at definition."""
+    for name, wrap in (("step", _hooked_step), ("state_dict", _hooked_state_dict),
+                       ("load_state_dict", _hooked_load_state_dict)):
+        fn = cls.__dict__.get(name)
+        if callable(fn) and not getattr(fn, "_po_hooked", False):
+            setattr(cls, name, wrap(fn))
+
+
+# ---- torch's implementation flags ---------------------------------------------------------------------
+
+#: torch's implementation switches: accepted (``foreach``/``fused`` any of None/True/False; pyoptim's
+#: updates are always one fused pass per parameter), ``capturable``/``differentiable`` only False
+_IMPL_FLAGS = ("foreach", "fused", "capturable", "differentiable")
 
 def _is_parameter(p) -> bool:
     """A pyoptim.nn.Parameter (or anything shaped like one: ``.data`` array and ``.grad``)."""
     return not isinstance(p, np.ndarray) and hasattr(p, "data") and hasattr(p, "grad")
+
+
+def _scalar_as_0d(g, arr: np.ndarray):
+    """A NumPy scalar given as the gradient of a 0-d parameter (``p * 2`` of a 0-d array is one) as a
+    0-d array of its own dtype; anything else unchanged (the checks then judge it)."""
+    return np.asarray(g) if isinstance(g, np.generic) and arr.ndim == 0 else g
 
 
 def _flat1(a: np.ndarray) -> np.ndarray:
@@ -119,17 +316,59 @@ class Optimizer:
     With plain arrays pass ``step(grads)``: a sequence of arrays matching the flattened parameter list
     one to one (``None`` skips a parameter). ``step(closure)`` calls ``closure()`` first and returns its
     value; with plain arrays the closure returns ``grads`` or ``(loss, grads)``.
+
+    torch's arguments
+    -----------------
+    - ``params`` may be named: ``[("w", p), ...]`` (e.g. ``model.named_parameters()``), in groups too
+      (``{"params": [("w", p)], "lr": ...}``); the names are kept in ``group["param_names"]`` and written
+      to ``state_dict()["param_groups"][i]["param_names"]`` as torch writes them. All parameters of all
+      groups are named or none is (ValueError otherwise).
+    - A parameter repeated within a group is warned about (UserWarning, as torch) and, as in torch, it
+      shares one state and is updated once per occurrence; across groups it raises ValueError.
+    - Hyperparameters may be 1-element arrays where torch takes tensors, e.g. ``lr=np.array(1e-3,
+      np.float32)`` for ``torch.tensor(1e-3)``: the group keeps that same array object, the schedulers
+      fill it in place (``lr[...] = new``, torch's ``fill_``), and each step reads its current value.
+    - ``foreach``/``fused`` are accepted (pyoptim always runs one fused pass); ``capturable``/
+      ``differentiable`` must be False (True raises NotImplementedError).
+    - Hooks as in torch: ``register_step_pre_hook``/``register_step_post_hook``,
+      ``register_state_dict_pre_hook``/``_post_hook``, ``register_load_state_dict_pre_hook``/``_post_hook``
+      (each returns a handle with ``.remove()``), and the global
+      :func:`register_optimizer_step_pre_hook` / :func:`register_optimizer_step_post_hook`.
+
+    Writing a subclass
+    ------------------
+    - ``__init__`` builds ``defaults`` (include ``foreach=foreach, fused=fused, capturable=capturable,
+      differentiable=differentiable`` for the flags torch's class takes: the base class checks them in
+      every group) and calls ``super().__init__(params, defaults)``.
+    - ``_validate_group(group)`` checks the hyperparameters with :func:`check_hyper` (it accepts numbers
+      and 1-element arrays); it runs when a group is added, loaded, and before each step.
+    - ``_update(group, index, param, grad)`` updates one parameter; read each hyperparameter with
+      ``self._hp(group, "lr")`` (a Python float from a number or a 1-element array). Where torch
+      computes with the tensor itself (e.g. Adagrad's ``clr = lr / (1 + (step - 1) * lr_decay)`` keeps
+      the tensor's float32), use ``self._hp_num(group, "lr")`` (a NumPy float32 scalar for a float32
+      array, the number otherwise) for that arithmetic, then ``float()`` it for the kernel.
+      ``index`` keys the state: ``self._state_of(index)``.
+    - Set a hyperparameter from outside (schedulers) with :func:`set_hyper` (in place for arrays).
+    - ``step``/``state_dict``/``load_state_dict`` overridden in a subclass are wrapped by the hooks
+      automatically (``__init_subclass__``).
     """
 
     #: names of the per-parameter state arrays (used by load_state_dict to validate shapes/dtypes)
     _array_state: tuple[str, ...] = ()
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _install_hooks(cls)
+
     def __init__(self, params, defaults: dict):
         self.defaults = dict(defaults)
+        self._init_hooks()
+        self._check_impl_flags(self.defaults)
         self.param_groups: list[dict] = []
         self.state = _State(self)
         self._params: list = []          # the flattened parameter list, in group order
-        self._ids: dict[int, int] = {}   # id(param) -> index in _params
+        self._ids: dict[int, int] = {}   # id(param) -> index in _params (of its last occurrence)
+        self._slots: list[int] = []      # position in _params -> state index (a repeated parameter's last)
         if isinstance(params, (np.ndarray, Mapping)) or _is_parameter(params):
             raise TypeError("params argument given to the optimizer should be an iterable of Parameters, "
                             f"arrays or dicts, but got {type(params).__name__}")
@@ -161,8 +400,12 @@ class Optimizer:
                             "ordering of tensors in sets will change between runs. Please use a list instead.")
         else:
             ps = list(ps)
+        ps, names = self._split_names(ps)
+        if names is not None:
+            group["param_names"] = names
         start = len(self._params)
         seen = {}
+        dup = False
         for i, p in enumerate(ps):
             arr = p.data if _is_parameter(p) else p
             where = f"params[{start + i}]"
@@ -177,16 +420,73 @@ class Optimizer:
                                  "parameters are updated in place, never copied)")
             if not arr.flags.writeable:
                 raise ValueError(f"Invalid parameter {where}: read-only (expected a writeable array)")
-            if id(p) in self._ids or id(p) in seen:
-                raise ValueError("some parameters appear in more than one parameter group")
-            seen[id(p)] = start + i
+            dup = dup or id(p) in seen
+            seen[id(p)] = start + i   # a repeated parameter is keyed by its last position, as torch numbers it
+        slots = [seen[id(p)] for p in ps]
+        if dup:
+            warnings.warn("optimizer contains a parameter group with duplicate parameters; in future, this will "
+                          "cause an error; see github.com/pytorch/pytorch/issues/40967 for more information",
+                          UserWarning, stacklevel=3)
+        self._check_names_consistent(group)
+        if any(k in self._ids for k in seen):
+            raise ValueError("some parameters appear in more than one parameter group")
         for k, v in self.defaults.items():
             group.setdefault(k, v)
+        self._check_impl_flags(group)
         self._validate_group(group)
         group["params"] = ps
         self._ids.update(seen)
         self._params.extend(ps)
+        self._slots.extend(slots)
         self.param_groups.append(group)
+
+    # -- torch's arguments: named parameters, implementation flags, array hyperparameters -------------
+    @staticmethod
+    def _split_names(ps: list):
+        """``[("w", p), ...]`` -> (parameters, names); unnamed -> (ps, None); a mix raises ValueError."""
+        named = [isinstance(p, tuple) for p in ps]
+        if not any(named):
+            return ps, None
+        if not all(named):
+            raise ValueError("all optimizer params should be with/without names. Some param names are missing")
+        for i, t in enumerate(ps):
+            if len(t) != 2:
+                raise ValueError(f"Invalid named parameter params[{i}]: a tuple of length {len(t)} "
+                                 "(expected (name, parameter))")
+        return [t[1] for t in ps], [t[0] for t in ps]
+
+    def _check_names_consistent(self, group: dict) -> None:
+        for other in self.param_groups:
+            if ("param_names" in group) != ("param_names" in other):
+                txt = "with names" if "param_names" in group else "without names"
+                raise ValueError("all optimizer param groups should be with/without names. "
+                                 f"cannot add param group {txt} to the optimizer")
+
+    @staticmethod
+    def _check_impl_flags(group: Mapping) -> None:
+        """torch's ``foreach``/``fused``/``capturable``/``differentiable``, where the optimizer has them."""
+        for k in _IMPL_FLAGS:
+            if k in group and group[k] is not None and not isinstance(group[k], (bool, np.bool_)):
+                raise TypeError(f"Invalid {k}: {group[k]!r} (expected None, True or False)")
+        if group.get("capturable"):
+            raise NotImplementedError("capturable=True is not supported: pyoptim steps NumPy arrays on the CPU, "
+                                      "there is no CUDA graph or torch.compile to capture (pass capturable=False)")
+        if group.get("differentiable"):
+            raise NotImplementedError("differentiable=True is not supported: pyoptim has no autograd through "
+                                      "the optimizer step (pass differentiable=False)")
+        if group.get("fused") and group.get("foreach"):
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+
+    @staticmethod
+    def _hp(group: Mapping, name: str) -> float:
+        """``group[name]`` as a Python float (a number, or a 1-element array's current value)."""
+        return hyper_value(group[name])
+
+    @staticmethod
+    def _hp_num(group: Mapping, name: str):
+        """``group[name]`` as torch computes with it: a NumPy scalar of a 1-element array's dtype (float32
+        arithmetic for a float32 array, like a float32 tensor), else the number itself."""
+        return hyper_number(group[name])
 
     def _validate_group(self, group: dict) -> None:
         """Check a group's hyperparameters (subclasses); raise ValueError in the one message format."""
@@ -207,7 +507,7 @@ class Optimizer:
                 if not _is_parameter(p):
                     raise TypeError("step(): the parameters are plain arrays, so pass their gradients: "
                                     "step(grads) with one array per parameter")
-                out.append(p.grad if getattr(p, "requires_grad", True) else None)
+                out.append(_scalar_as_0d(p.grad, p.data) if getattr(p, "requires_grad", True) else None)
             return out
         if isinstance(grads, np.ndarray) or not isinstance(grads, Sequence):
             raise TypeError(f"step(): grads must be a sequence of arrays (one per parameter), got "
@@ -221,6 +521,7 @@ class Optimizer:
                 out.append(None)
                 continue
             arr = p.data if _is_parameter(p) else p
+            g = _scalar_as_0d(g, arr)
             if not isinstance(g, np.ndarray):
                 raise TypeError(f"step(): grads[{i}] must be a numpy.ndarray, got {type(g).__name__}")
             if g.shape != arr.shape:
@@ -264,7 +565,7 @@ class Optimizer:
                 g = gl[i]
                 if g is not None:
                     data = p.data if _is_parameter(p) else p
-                    self._update(group, i, _flat1(data), _flat1(g))
+                    self._update(group, self._slots[i], _flat1(data), _flat1(g))
                 i += 1
 
     # -- all or nothing, one step at a time ----------------------------------------------------------
@@ -310,7 +611,7 @@ class Optimizer:
         dtype and shape, and a step count that is an integer >= 0; ValueError naming the entry otherwise."""
         p = self._params[i]
         arr = p.data if _is_parameter(p) else p
-        st = dict.get(self.state, i)
+        st = dict.get(self.state, self._slots[i])
         if st:
             for name in self._array_state:
                 v = st.get(name)
@@ -367,8 +668,10 @@ class Optimizer:
         groups = []
         i = 0
         for group in self.param_groups:
-            d = {k: v for k, v in group.items() if k != "params"}
-            d["params"] = list(range(i, i + len(group["params"])))
+            # array hyperparameters (a tensor-like lr) are copied: the dict is a snapshot
+            d = {k: (v.copy() if isinstance(v, np.ndarray) else list(v) if k == "param_names" else v)
+                 for k, v in group.items() if k != "params"}
+            d["params"] = self._slots[i:i + len(group["params"])]
             i += len(group["params"])
             groups.append(d)
         return {"state": state, "param_groups": groups}
@@ -397,7 +700,14 @@ class Optimizer:
             if len(theirs.get("params", ())) != len(mine["params"]):
                 raise ValueError(f"load_state_dict(): parameter group {gi} has {len(theirs.get('params', ()))} "
                                  f"parameters in the state, {len(mine['params'])} in the optimizer")
-            g = {k: (tuple(v) if isinstance(v, list) else v) for k, v in theirs.items() if k != "params"}
+            g = {k: (v.copy() if isinstance(v, np.ndarray) else list(v) if k == "param_names"
+                     else tuple(v) if isinstance(v, list) else v) for k, v in theirs.items() if k != "params"}
+            for k in _IMPL_FLAGS:   # a state_dict written before these flags existed
+                if k in self.defaults:
+                    g.setdefault(k, self.defaults[k])
+            if "param_names" in mine and "param_names" not in g:
+                g["param_names"] = mine["param_names"]
+            self._check_impl_flags(g)
             for k in self.defaults:
                 if k not in g:
                     raise ValueError(f"load_state_dict(): parameter group {gi} has no '{k}'")
@@ -458,6 +768,40 @@ class Optimizer:
         """The state entries a parameter of ``group`` must have once it has been stepped."""
         return ()
 
+    # -- hooks (torch.optim.Optimizer's) --------------------------------------------------------------
+    def _init_hooks(self) -> None:
+        for name in ("_optimizer_step_pre_hooks", "_optimizer_step_post_hooks", "_optimizer_state_dict_pre_hooks",
+                     "_optimizer_state_dict_post_hooks", "_optimizer_load_state_dict_pre_hooks",
+                     "_optimizer_load_state_dict_post_hooks"):
+            _hook_table(self, name)
+
+    def register_step_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """``hook(optimizer, args, kwargs) -> None or (new_args, new_kwargs)`` before each ``step``
+        (``args`` starts with the optimizer, as in torch). Returns a handle with ``.remove()``."""
+        return _register(_hook_table(self, "_optimizer_step_pre_hooks"), hook)
+
+    def register_step_post_hook(self, hook: Callable) -> RemovableHandle:
+        """``hook(optimizer, args, kwargs) -> None`` after each ``step``. Returns a handle."""
+        return _register(_hook_table(self, "_optimizer_step_post_hooks"), hook)
+
+    def register_state_dict_pre_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """``hook(optimizer) -> None`` before ``state_dict()`` builds the dict (``prepend``: run first)."""
+        return _register(_hook_table(self, "_optimizer_state_dict_pre_hooks"), hook, prepend)
+
+    def register_state_dict_post_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """``hook(optimizer, state_dict) -> state_dict or None`` after ``state_dict()``: it may edit the dict
+        in place or return a new one, which ``state_dict()`` then returns."""
+        return _register(_hook_table(self, "_optimizer_state_dict_post_hooks"), hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """``hook(optimizer, state_dict) -> state_dict or None`` before ``load_state_dict`` (it gets a
+        shallow copy of the dict; a returned dict is loaded instead)."""
+        return _register(_hook_table(self, "_optimizer_load_state_dict_pre_hooks"), hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """``hook(optimizer) -> None`` after ``load_state_dict`` has loaded the state."""
+        return _register(_hook_table(self, "_optimizer_load_state_dict_post_hooks"), hook, prepend)
+
     # -- display -------------------------------------------------------------------------------------
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -468,3 +812,6 @@ class Optimizer:
                     lines.append(f"    {k}: {group[k]}")
         lines.append(")")
         return "\n".join(lines)
+
+
+_install_hooks(Optimizer)

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from ..optimizer import set_hyper
+
 __all__ = ["LRScheduler"]
 
 
@@ -41,15 +43,6 @@ def _format_param(name: str, optimizer, param) -> list:
 def _param_groups_val_list(optimizer, key: str) -> list:
     """``[group[key] for group in optimizer.param_groups]``, arrays copied (never aliased)."""
     return [_copy(group[key]) for group in optimizer.param_groups]
-
-
-def _update_param_group_val(group: dict, key: str, val) -> None:
-    """Set ``group[key] = val``; a 0-d array already there is overwritten in place (torch's ``fill_``)."""
-    cur = group[key]
-    if isinstance(cur, np.ndarray):
-        cur[...] = np.asarray(val).item() if isinstance(val, np.ndarray) else val
-    else:
-        group[key] = val
 
 
 class LRScheduler:
@@ -119,7 +112,7 @@ class LRScheduler:
             raise ValueError(f"{type(self).__name__}: {len(values)} learning rates for {len(groups)} parameter "
                              "groups (a group was added after the scheduler was created)")
         for group, lr in zip(groups, values):
-            _update_param_group_val(group, "lr", lr)
+            set_hyper(group, "lr", lr)
         self._last_lr = self._group_lrs()
 
     def get_last_lr(self) -> list:

@@ -10,7 +10,7 @@ from typing import Callable
 
 from ..._validation import check_int
 from ..optimizer import check_hyper
-from ._base import LRScheduler, _check_optimizer, _param_groups_val_list, _update_param_group_val
+from ._base import LRScheduler, _check_optimizer, _param_groups_val_list, set_hyper
 
 __all__ = ["LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR",
            "PolynomialLR", "CosineAnnealingLR", "ReduceLROnPlateau"]
@@ -423,4 +423,4 @@ class ReduceLROnPlateau(LRScheduler):
             old_lr = float(group["lr"])
             new_lr = max(old_lr * self.factor, self.min_lrs[i])
             if old_lr - new_lr > self.eps:
-                _update_param_group_val(group, "lr", new_lr)
+                set_hyper(group, "lr", new_lr)

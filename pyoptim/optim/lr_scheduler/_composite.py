@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from ._base import LRScheduler, _param_groups_val_list, _update_param_group_val
+from ._base import LRScheduler, _param_groups_val_list, set_hyper
 from ._basic import ReduceLROnPlateau
 
 __all__ = ["SequentialLR", "ChainedScheduler"]
@@ -76,7 +76,7 @@ class SequentialLR(_NestedState, LRScheduler):
         self.optimizer = optimizer
         # back to the initial rates, and undo the first step every scheduler took when it was built
         for group in self.optimizer.param_groups:
-            _update_param_group_val(group, "lr", group["initial_lr"])
+            set_hyper(group, "lr", group["initial_lr"])
         self.recursive_undo()
         idx = bisect_right(self._milestones, 0)
         self._schedulers[idx]._initial_step()

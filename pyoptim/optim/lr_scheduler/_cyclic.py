@@ -11,7 +11,7 @@ import math
 import types
 from typing import Callable
 
-from ._base import LRScheduler, _check_optimizer, _format_param, _update_param_group_val
+from ._base import LRScheduler, _check_optimizer, _format_param, set_hyper
 
 __all__ = ["CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR"]
 
@@ -29,7 +29,7 @@ def _set_momentum(group: dict, use_beta1: bool, momentum) -> None:
     if use_beta1:
         group["betas"] = (momentum, *group["betas"][1:])
     else:
-        group["momentum"] = momentum
+        set_hyper(group, "momentum", momentum)
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):
@@ -101,7 +101,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
                 self.T_cur = epoch
         self.last_epoch = math.floor(epoch)
         for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
-            _update_param_group_val(group, "lr", lr)
+            set_hyper(group, "lr", lr)
         self._last_lr = self._group_lrs()
 
 
@@ -150,7 +150,7 @@ class CyclicLR(LRScheduler):
         base_lrs = _format_param("base_lr", optimizer, base_lr)
         if last_epoch == -1:
             for lr, group in zip(base_lrs, optimizer.param_groups):
-                _update_param_group_val(group, "lr", lr)
+                set_hyper(group, "lr", lr)
         self.max_lrs = _format_param("max_lr", optimizer, max_lr)
         step_size_up = float(step_size_up)
         step_size_down = float(step_size_down) if step_size_down is not None else step_size_up

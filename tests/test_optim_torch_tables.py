@@ -1,0 +1,446 @@
+"""pyoptim.optim against torch's own optimizer test tables, read at test time.
+
+torch ships the tables its optimizer tests are driven by in the wheel:
+``torch.testing._internal.common_optimizers.optim_db`` (one ``OptimizerInfo`` per optimizer, with
+``optim_inputs_func`` giving the constructor configurations, ``optim_error_inputs_func`` the inputs that
+must fail, and ``scheduler_inputs`` the schedulers torch pairs with the optimizer). This file uses them as
+data only; the test code is its own:
+
+- every CPU configuration of every optimizer pyoptim has under torch's name (looked up by name, so a new
+  pyoptim optimizer is covered as soon as it exists; the others are skipped, saying so) runs 100 steps in
+  float64 beside torch, on parameters of shapes (), (3, 4) and (1000,) in two parameter groups, with a
+  missing (None) gradient in some steps, each scheduler set torch pairs with it, and a rebuild from
+  ``state_dict()`` half way (new optimizer and schedulers, state loaded, run continued); parameters,
+  learning rates and the shared state entries must agree with torch to 1e-10 relative;
+- every CPU error input must raise (or warn) in pyoptim where torch does, with the same exception type.
+
+Configurations that only make sense for torch tensors are skipped with the reason in ``NOT_APPLICABLE``.
+"""
+from __future__ import annotations
+
+import inspect
+import types
+import warnings
+import zlib
+
+import numpy as np
+import pytest
+
+import pyoptim as po
+
+pytestmark = pytest.mark.torch
+
+try:  # the tables need torch and its test helpers (expecttest); without them every test skips, saying why
+    import torch
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from torch.testing._internal import common_optimizers as _co
+    _OPTIM_DB = list(_co.optim_db)
+    _WHY_NOT = None
+except Exception as exc:  # ImportError, or a torch without the tables
+    torch = None
+    _OPTIM_DB = []
+    _WHY_NOT = f"torch's optimizer tables are not importable here ({type(exc).__name__}: {exc})"
+
+STEPS = 100
+REBUILD_AT = 50
+SHAPES = [(), (3, 4), (1000,)]
+RTOL = 1e-10
+
+# torch features that have no meaning for NumPy arrays: a configuration using one is skipped, with the reason
+NOT_APPLICABLE = {
+    "capturable": "capturable=True captures CUDA graphs / torch.compile; pyoptim raises NotImplementedError",
+    "differentiable": "differentiable=True backpropagates through the step; pyoptim has no autograd",
+    "device": "device placement: NumPy arrays live in host memory",
+    "cuda": "CUDA-only configuration",
+    "complex": "complex parameters: pyoptim's parameters are real float32/float64 arrays",
+    "sparse": "sparse gradients: pyoptim's gradients are dense arrays",
+}
+
+# Optimizers compared at 1e-10 only over their first steps, then at a looser tolerance: L-BFGS runs up to
+# 20 inner iterations per step (2000 over the run), and its two-loop recursion over a history that holds
+# near-converged (s, y) pairs amplifies last-bit differences in the dot products (torch sums them with
+# BLAS ddot, pyoptim in C) by the conditioning of that history: measured, the runs agree to ~1e-15 over
+# the first 40 iterations (the state_dict rebuild included, done after step 1) and part at the
+# 1e-10..1e-7 level some steps later, then follow different paths (with a fixed step lr and stale
+# history pairs neither converges within a step, so the paths do not meet again). After the strict steps
+# the run goes on (the learning rates still compared every step) and the parameters must stay finite.
+# {name: (steps compared at RTOL, rebuild step)}
+LOOSE_AFTER = {"LBFGS": (2, 1)}
+
+# shapes per optimizer where torch's own optimizer refuses the default shapes
+SHAPES_FOR = {
+    "Muon": [(3, 4), (5, 2), (20, 50)],   # Muon orthogonalizes 2-D parameters only (torch raises otherwise)
+}
+
+
+# The default run takes each configuration with torch's first scheduler set; the other scheduler sets are
+# marked slow. L-BFGS evaluates its closure up to 25 times per step (about 4000 closure calls per run for the
+# two libraries), so only these of its configurations are in the default run, the rest are slow.
+DEFAULT_CONFIGS_FOR = {"LBFGS": ("Tensor lr", "strong_wolfe")}
+
+
+def _po_class(name):
+    return getattr(po.optim, name, None)
+
+
+def _not_applicable(info, kwargs):
+    """The reason a configuration cannot run on NumPy arrays, or None."""
+    if info.only_supports_sparse_grads:
+        return NOT_APPLICABLE["sparse"]
+    for key in ("capturable", "differentiable"):
+        if kwargs.get(key):
+            return NOT_APPLICABLE[key]
+    for v in _flatten(kwargs.values()):
+        if torch is not None and isinstance(v, torch.Tensor):
+            if v.device.type != "cpu":
+                return NOT_APPLICABLE["device"]
+            if v.is_complex():
+                return NOT_APPLICABLE["complex"]
+    return None
+
+
+def _flatten(vals):
+    for v in vals:
+        if isinstance(v, (tuple, list)):
+            yield from _flatten(v)
+        else:
+            yield v
+
+
+# ---- conversion of torch's table values to pyoptim's ------------------------------------------------
+
+def _np_value(v):
+    """A table value for pyoptim: a tensor becomes an array of the same dtype and shape (a 0-d float32
+    tensor lr becomes a 0-d float32 array), tuples and lists element-wise, the rest as is."""
+    if torch is not None and isinstance(v, torch.Tensor):
+        return np.array(v.detach().numpy(), copy=True)
+    if isinstance(v, tuple):
+        return tuple(_np_value(x) for x in v)
+    if isinstance(v, list):
+        return [_np_value(x) for x in v]
+    return v
+
+
+def _torch_value(v):
+    """The same value for torch, as a fresh object (tensors are cloned: the two runs must not share one)."""
+    if torch is not None and isinstance(v, torch.Tensor):
+        return v.detach().clone()
+    if isinstance(v, tuple):
+        return tuple(_torch_value(x) for x in v)
+    if isinstance(v, list):
+        return [_torch_value(x) for x in v]
+    return v
+
+
+def _cases():
+    """(torch name, configuration index, scheduler set index) for every CPU configuration."""
+    out = []
+    for info in _OPTIM_DB:
+        inputs = info.optim_inputs_func(device="cpu", dtype=torch.float64)
+        nsched = len(info.scheduler_inputs) if info.scheduler_inputs else 0
+        for ci, inp in enumerate(inputs):
+            for si in range(max(nsched, 1)):
+                slow = si > 0 or inp.desc not in DEFAULT_CONFIGS_FOR.get(info.name, (inp.desc,))
+                out.append(pytest.param(info.name, ci, si if nsched else None,
+                                        id=f"{info.name}-{ci}-{inp.desc.replace(' ', '_')}-sched{si}",
+                                        marks=[pytest.mark.slow] if slow else []))
+    if not out:
+        out.append(pytest.param(None, None, None, id="no-tables",
+                                marks=pytest.mark.skip(reason=_WHY_NOT or "no tables")))
+    return out
+
+
+def _info(name):
+    return next(i for i in _OPTIM_DB if i.name == name)
+
+
+def _default_lr(cls):
+    return inspect.signature(cls.__init__).parameters["lr"].default
+
+
+class _Missing(Exception):
+    pass
+
+
+def _po_scheduler(factory, opt):
+    """Call one of torch's scheduler lambdas with pyoptim's schedulers of the same names in its globals."""
+    g = dict(factory.__globals__)
+    for n in factory.__code__.co_names:
+        tcls = getattr(torch.optim.lr_scheduler, n, None)
+        if isinstance(tcls, type):
+            pcls = getattr(po.optim.lr_scheduler, n, None)
+            if pcls is None:
+                raise _Missing(n)
+            g[n] = pcls
+    f = types.FunctionType(factory.__code__, g, factory.__name__, factory.__defaults__, factory.__closure__)
+    return f(opt)
+
+
+def _is_plateau(s):
+    return type(s).__name__ == "ReduceLROnPlateau"
+
+
+# ---- the problem: a convex gradient field that depends on the parameters (differences would compound,
+# but a convex problem does not amplify rounding: L-BFGS on a non-convex one makes any two correct
+# implementations part after a few hundred iterations)
+
+def _grad(x, h, a, k):
+    return h * x + a * np.tanh(x - 0.5 * np.sin(0.1 * k))
+
+
+def _loss(xs, hs, as_, k, skip=()):
+    """The loss whose gradient is _grad; the parameters in ``skip`` (no gradient this step) left out, so the
+    closure's loss and gradients stay consistent."""
+    out = 0.0
+    for j, (x, h, a) in enumerate(zip(xs, hs, as_)):
+        if j in skip:
+            continue
+        u = x - 0.5 * np.sin(0.1 * k)
+        out += float(np.sum(0.5 * h * x * x + a * (np.logaddexp(u, -u) - np.log(2.0))))
+    return out
+
+
+def _missing(j, k):
+    """Parameter j has no gradient (None) in step k."""
+    return (k + 3 * j) % 7 == 0
+
+
+def _close(a, b, what, rtol=RTOL):
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    scale = max(1.0, float(np.max(np.abs(b), initial=0.0)))
+    np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol * 1e-2 * scale, err_msg=what)
+
+
+@pytest.mark.parametrize("name,ci,si", _cases())
+def test_config_matches_torch(name, ci, si):
+    info = _info(name)
+    pcls = _po_class(name)
+    if pcls is None:
+        pytest.skip(f"pyoptim.optim has no {name} yet")
+    inp = info.optim_inputs_func(device="cpu", dtype=torch.float64)[ci]
+    why = _not_applicable(info, inp.kwargs)
+    if why:
+        pytest.skip(why)
+    tcls = info.optim_cls
+    shapes = SHAPES_FOR.get(name, SHAPES)
+    strict_steps, rebuild_at = LOOSE_AFTER.get(name, (STEPS, REBUILD_AT))
+    rng = np.random.default_rng(zlib.crc32(f"{name}-{ci}-{si}".encode()))
+    init = [rng.standard_normal(s) for s in shapes]
+    amp = [np.abs(rng.standard_normal(s)) for s in shapes]
+    hess = [0.5 + rng.random(s) for s in shapes]
+    ps = [po.nn.Parameter(x.copy()) for x in init]
+    ts = [torch.tensor(x.copy(), requires_grad=True) for x in init]
+
+    kwargs = dict(inp.kwargs)
+    lr = kwargs.get("lr", _default_lr(tcls))
+
+    def groups(params, conv):
+        if not info.supports_param_groups:
+            return list(params)
+        lr2 = (torch.tensor(float(lr) * 0.5, dtype=lr.dtype) if isinstance(lr, torch.Tensor) else lr * 0.5)
+        return [{"params": list(params[:2])}, {"params": list(params[2:]), "lr": conv(lr2)}]
+
+    def make_po():
+        return pcls(groups(ps, _np_value), **{k: _np_value(v) for k, v in kwargs.items()})
+
+    def make_torch():
+        return tcls(groups(ts, _torch_value), **{k: _torch_value(v) for k, v in kwargs.items()})
+
+    factories = list(info.scheduler_inputs[si]) if si is not None else []
+
+    def make_scheds(opt, po_side):
+        try:
+            return [_po_scheduler(f, opt) if po_side else f(opt) for f in factories]
+        except _Missing as m:
+            pytest.skip(f"pyoptim.optim.lr_scheduler has no {m} yet")
+
+    opt, topt = make_po(), make_torch()
+    scheds, tscheds = make_scheds(opt, True), make_scheds(topt, False)
+
+    for k in range(STEPS):
+        if k == rebuild_at:   # save, rebuild optimizer and schedulers, load, continue
+            sd, ssd = opt.state_dict(), [s.state_dict() for s in scheds]
+            tsd, tssd = topt.state_dict(), [s.state_dict() for s in tscheds]
+            opt, topt = make_po(), make_torch()
+            scheds, tscheds = make_scheds(opt, True), make_scheds(topt, False)
+            opt.load_state_dict(sd)
+            topt.load_state_dict(tsd)
+            for s, d in zip(scheds, ssd):
+                s.load_state_dict(d)
+            for s, d in zip(tscheds, tssd):
+                s.load_state_dict(d)
+        if info.step_requires_closure:
+            def closure():
+                xs = [p.data for p in ps]
+                for j, p in enumerate(ps):
+                    p.grad = None if _missing(j, k) else _grad(p.data, hess[j], amp[j], k)
+                return _loss(xs, hess, amp, k, [j for j in range(len(ps)) if _missing(j, k)])
+
+            def tclosure():
+                xs = [t.detach().numpy() for t in ts]
+                for j, t in enumerate(ts):
+                    t.grad = None if _missing(j, k) else torch.tensor(_grad(xs[j], hess[j], amp[j], k))
+                return torch.tensor(_loss(xs, hess, amp, k, [j for j in range(len(ts)) if _missing(j, k)]),
+                                    dtype=torch.float64)
+            opt.step(closure)
+            topt.step(tclosure)
+        else:
+            for j, (p, t) in enumerate(zip(ps, ts)):
+                if _missing(j, k):
+                    p.grad, t.grad = None, None
+                else:
+                    p.grad = _grad(p.data, hess[j], amp[j], k)
+                    t.grad = torch.tensor(_grad(t.detach().numpy(), hess[j], amp[j], k))
+            opt.step()
+            topt.step()
+        metric = _loss([p.data for p in ps], hess, amp, k)
+        for s, ts_ in zip(scheds, tscheds):
+            if _is_plateau(s):
+                s.step(metric)
+                ts_.step(metric)
+            else:
+                s.step()
+                ts_.step()
+        for gi, (g, tg) in enumerate(zip(opt.param_groups, topt.param_groups)):
+            _close(np.float64(g["lr"]), float(tg["lr"]), f"step {k}: lr of group {gi}")
+        if k < strict_steps:
+            for j, (p, t) in enumerate(zip(ps, ts)):
+                _close(p.data, t.detach().numpy(), f"step {k}: parameter {j} (shape {shapes[j]})")
+    if strict_steps < STEPS:   # see LOOSE_AFTER
+        assert all(np.all(np.isfinite(p.data)) for p in ps)
+        return
+    for j, (p, t) in enumerate(zip(ps, ts)):
+        _close(p.data, t.detach().numpy(), f"parameter {j} (shape {shapes[j]})")
+    # the state entries both keep under the same name agree too
+    sd, tsd = opt.state_dict()["state"], topt.state_dict()["state"]
+    assert set(sd) == set(tsd)
+    for i in sd:
+        for key in set(sd[i]) & set(tsd[i]):
+            v, tv = sd[i][key], tsd[i][key]
+            if isinstance(tv, torch.Tensor):
+                tv = tv.detach().numpy()
+            if isinstance(tv, (list, tuple)) or tv is None or v is None:
+                continue
+            _close(np.reshape(v, np.shape(tv)), tv, f"state[{i}][{key!r}]")
+
+
+# ---- error inputs ---------------------------------------------------------------------------------
+
+def _error_cases():
+    out = []
+    for info in _OPTIM_DB:
+        if info.optim_error_inputs_func is None:
+            continue
+        for ei, e in enumerate(info.optim_error_inputs_func(device="cpu", dtype=torch.float64)):
+            desc = e.optimizer_error_input.desc.replace(" ", "_")
+            out.append(pytest.param(info.name, ei, id=f"{info.name}-{ei}-{desc}"))
+    if not out:
+        out.append(pytest.param(None, None, id="no-tables", marks=pytest.mark.skip(reason=_WHY_NOT or "no tables")))
+    return out
+
+
+def _convert_params(params, conv_param):
+    """torch's params argument with each tensor replaced by conv_param(tensor) (identity preserved)."""
+    if torch is not None and isinstance(params, torch.Tensor):
+        return conv_param(params)
+    if isinstance(params, dict):
+        return {k: (_convert_params(v, conv_param) if k == "params" else _np_value(v)) for k, v in params.items()}
+    if isinstance(params, tuple) and len(params) == 2 and isinstance(params[0], str):
+        return (params[0], _convert_params(params[1], conv_param))
+    if isinstance(params, (list, tuple)):
+        return [_convert_params(x, conv_param) for x in params]
+    return params
+
+
+@pytest.mark.parametrize("name,ei", _error_cases())
+def test_error_input_raises_like_torch(name, ei):
+    info = _info(name)
+    pcls = _po_class(name)
+    if pcls is None:
+        pytest.skip(f"pyoptim.optim has no {name} yet")
+    e = info.optim_error_inputs_func(device="cpu", dtype=torch.float64)[ei]
+    inp = e.optimizer_error_input
+    why = _not_applicable(info, inp.kwargs)
+    if why:
+        pytest.skip(why)
+    memo = {}
+
+    def conv(t):
+        if id(t) not in memo:
+            memo[id(t)] = po.nn.Parameter(t.detach().numpy().astype(np.float64))
+        return memo[id(t)]
+
+    if inp.params is None:
+        tparams = [torch.nn.Parameter(torch.randn(2, 2, dtype=torch.float64))]
+        params = [conv(t) for t in tparams]
+    else:
+        tparams, params = inp.params, _convert_params(inp.params, conv)
+    kwargs = {k: _np_value(v) for k, v in inp.kwargs.items()}
+    step_error = e.error_on == _co.OptimizerErrorEnum.STEP_ERROR
+
+    def run(make, step):
+        opt = make()
+        if step:
+            step(opt)
+
+    def po_step(opt):
+        for p in memo.values():
+            p.grad = np.ones_like(p.data)
+        opt.step((lambda: 1.0) if info.step_requires_closure else None)
+
+    def torch_step(opt):
+        for g in opt.param_groups:
+            for t in g["params"]:
+                t.grad = torch.ones_like(t)
+        opt.step((lambda: torch.tensor(1.0)) if info.step_requires_closure else None)
+
+    def expect(error_type):
+        if issubclass(error_type, Warning):
+            return pytest.warns(error_type)
+        return pytest.raises(error_type)
+
+    # the table's input fails in torch (a check of this file's reading of the table) ...
+    with expect(e.error_type):
+        run(lambda: info.optim_cls(tparams, **inp.kwargs), torch_step if step_error else None)
+    # ... and in pyoptim, with the same exception type
+    with expect(e.error_type):
+        run(lambda: pcls(params, **kwargs), po_step if step_error else None)
+
+
+# ---- the state_dict layout torch writes, named parameters included ----------------------------------
+
+def _shared_names():
+    return [i.name for i in _OPTIM_DB if _po_class(i.name) is not None and not i.only_supports_sparse_grads] \
+        or [pytest.param(None, marks=pytest.mark.skip(reason=_WHY_NOT or "no shared optimizers"))]
+
+
+@pytest.mark.parametrize("name", _shared_names())
+def test_named_state_dict_layout_matches_torch(name):
+    info = _info(name)
+    pcls, tcls = _po_class(name), info.optim_cls
+    shapes = SHAPES_FOR.get(name, SHAPES)
+    xs = [np.linspace(-1, 1, int(np.prod(s))).reshape(s) for s in shapes]
+    ps = [po.nn.Parameter(x.copy()) for x in xs]
+    ts = [torch.tensor(x.copy(), requires_grad=True) for x in xs]
+    names = [f"layer{j}.weight" for j in range(len(xs))]
+    if info.supports_param_groups:
+        opt = pcls([{"params": list(zip(names[:2], ps[:2]))}, {"params": [(names[2], ps[2])], "lr": 0.01}])
+        topt = tcls([{"params": list(zip(names[:2], ts[:2]))}, {"params": [(names[2], ts[2])], "lr": 0.01}])
+    else:
+        opt, topt = pcls(list(zip(names, ps))), tcls(list(zip(names, ts)))
+    sd, tsd = opt.state_dict(), topt.state_dict()
+    assert len(sd["param_groups"]) == len(tsd["param_groups"])
+    for g, tg in zip(sd["param_groups"], tsd["param_groups"]):
+        assert g["param_names"] == tg["param_names"]
+        assert g["params"] == tg["params"]
+        assert set(g) == set(tg), f"group keys: pyoptim only {set(g) - set(tg)}, torch only {set(tg) - set(g)}"
+        for key in tg:
+            if key not in ("params", "param_names") and not isinstance(tg[key], (tuple, list)):
+                assert g[key] == tg[key], key
+    # loading restores into an optimizer over unnamed parameters and keeps the loaded names
+    opt2 = pcls(ps if not info.supports_param_groups else [{"params": ps[:2]}, {"params": ps[2:], "lr": 0.01}])
+    with pytest.raises(ValueError, match="with/without names"):
+        opt2.add_param_group({"params": [("extra", po.nn.Parameter(np.zeros(2)))]})
+    opt2.load_state_dict(sd)
+    assert [g["param_names"] for g in opt2.state_dict()["param_groups"]] == [g["param_names"] for g in sd["param_groups"]]
