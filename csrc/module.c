@@ -132,21 +132,42 @@ static int po_check_disjoint(const char *fn, int k, PyArrayObject **arrs, const 
     return 0;
 }
 
-/* A double in [lo, hi] (NaN never is). Message: "fn(): invalid NAME: VALUE (expected a value in [lo, hi])". */
-static int po_check_range(const char *fn, const char *name, double v, double lo, double hi)
+/* A hyperparameter check, one message format for every wrapper:
+ *   "fn(): invalid NAME: VALUE (expected a finite value in [lo, hi])"   (or "... >= lo" / "a finite value"
+ * when a bound is infinite). NaN is never in range. po_check_range also rejects +-inf, whatever the
+ * bounds: a step size, a decay, a damping or a tolerance of inf is never meaningful (issue 12: no
+ * silent acceptance). po_check_range_inf admits +-inf within [lo, hi], for the few arguments where an
+ * infinite value has a documented meaning (a clip value or a radius of inf: no bound). */
+static int po_range_error(const char *fn, const char *name, double v, double lo, double hi, int finite)
 {
-    if (v >= lo && v <= hi) return 0;
     char *sv = PyOS_double_to_string(v, 'r', 0, 0, NULL);
     char *sl = PyOS_double_to_string(lo, 'r', 0, 0, NULL);
     char *sh = PyOS_double_to_string(hi, 'r', 0, 0, NULL);
-    if (sv && sl && sh)
-        PyErr_Format(PyExc_ValueError, "%s(): invalid %s: %s (expected a value in [%s, %s])", fn, name, sv, sl, sh);
-    else
+    const char *kind = finite && (isinf(lo) || isinf(hi)) ? "a finite value" : "a value";
+    if (!sv || !sl || !sh)
         PyErr_NoMemory();
+    else if (finite && isinf(lo) && isinf(hi))
+        PyErr_Format(PyExc_ValueError, "%s(): invalid %s: %s (expected a finite value)", fn, name, sv);
+    else if (finite && isinf(hi))
+        PyErr_Format(PyExc_ValueError, "%s(): invalid %s: %s (expected a finite value >= %s)", fn, name, sv, sl);
+    else
+        PyErr_Format(PyExc_ValueError, "%s(): invalid %s: %s (expected %s in [%s, %s])", fn, name, sv, kind, sl, sh);
     PyMem_Free(sv);
     PyMem_Free(sl);
     PyMem_Free(sh);
     return -1;
+}
+
+static int po_check_range(const char *fn, const char *name, double v, double lo, double hi)
+{
+    if (v >= lo && v <= hi && isfinite(v)) return 0;
+    return po_range_error(fn, name, v, lo, hi, 1);
+}
+
+static int po_check_range_inf(const char *fn, const char *name, double v, double lo, double hi)
+{
+    if (v >= lo && v <= hi) return 0;
+    return po_range_error(fn, name, v, lo, hi, 0);
 }
 
 /* Map a kernel status to a Python exception. */
@@ -186,25 +207,44 @@ static PyObject *po_raise(const char *fn, int status)
 
 PyDoc_STRVAR(set_num_threads_doc,
 "set_num_threads($module, n, /)\n--\n\n"
-"Set how many OpenMP threads the C core uses for large arrays (n >= 1).\n\n"
+"Set how many OpenMP threads the C core uses for large arrays: 1 <= n <= max_threads.\n\n"
+"max_threads is 4096, or the OpenMP thread limit (OMP_THREAD_LIMIT) when that is smaller. A build\n"
+"without OpenMP (PYOPTIM_OPENMP=0) accepts the same range but always runs on one thread, and\n"
+"get_num_threads() reports 1 there.\n"
 "Results never depend on it: elementwise kernels split work in static chunks, reductions sum fixed\n"
-"blocks in a fixed order. Arrays below PAR_GRAIN (262144) elements always run on the calling thread.");
+"blocks in a fixed order. Arrays below PAR_GRAIN (262144) elements always run on the calling thread.\n\n"
+"Raises\n------\n"
+"TypeError for a non-integer (bool included); ValueError, naming the bound, for n outside\n"
+"[1, max_threads]. With OpenMP, get_num_threads() then returns exactly n.");
 
 static PyObject *py_set_num_threads(PyObject *self, PyObject *arg)
 {
-    long n = PyLong_AsLong(arg);
-    if (n == -1 && PyErr_Occurred()) return NULL;
-    if (n < 1) {
-        PyErr_Format(PyExc_ValueError, "set_num_threads(): invalid n: %ld (expected an integer >= 1)", n);
+    if (PyBool_Check(arg) || !PyIndex_Check(arg)) {
+        PyErr_Format(PyExc_TypeError, "set_num_threads(): argument 'n' must be an integer, got %.100s",
+                     Py_TYPE(arg)->tp_name);
         return NULL;
     }
+    PyObject *i = PyNumber_Index(arg);
+    if (!i) return NULL;
+    int overflow = 0;
+    long long n = PyLong_AsLongLongAndOverflow(i, &overflow);
+    if (n == -1 && PyErr_Occurred()) { Py_DECREF(i); return NULL; }
+    int mx = po_max_threads();
+    if (overflow || n < 1 || n > mx) {
+        PyErr_Format(PyExc_ValueError, "set_num_threads(): invalid n: %R (expected an integer in [1, %d]; "
+                     "%d is the maximum number of threads)", i, mx, mx);
+        Py_DECREF(i);
+        return NULL;
+    }
+    Py_DECREF(i);
     po_set_num_threads((int)n);
     Py_RETURN_NONE;
 }
 
 PyDoc_STRVAR(get_num_threads_doc,
 "get_num_threads($module, /)\n--\n\n"
-"The number of OpenMP threads the C core uses for large arrays (1 when built without OpenMP).");
+"The number of OpenMP threads the C core uses for large arrays: the n of the last set_num_threads(n),\n"
+"else OpenMP's default (capped at the same maximum); always 1 when built without OpenMP.");
 
 static PyObject *py_get_num_threads(PyObject *self, PyObject *noargs)
 {
