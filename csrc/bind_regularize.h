@@ -249,9 +249,11 @@ static PyObject *py_max_norm(PyObject *self, PyObject *args, PyObject *kw)
         return NULL;
     }
     if (axis < 0) axis += nd;
+    /* an empty array has nothing to rescale (and its other sides may be huge: (1, 0, 2**60) exists) */
+    if (PO_SIZE(p) == 0) return PyLong_FromLong(0);
     size_t A = 1, B = (size_t)PyArray_DIM(p, axis), C = 1;
-    for (int d = 0; d < axis; d++) A *= (size_t)PyArray_DIM(p, d);
-    for (int d = axis + 1; d < nd; d++) C *= (size_t)PyArray_DIM(p, d);
+    for (int d = 0; d < axis; d++) (void)po_size_mul(A, (size_t)PyArray_DIM(p, d), &A);   /* <= size */
+    for (int d = axis + 1; d < nd; d++) (void)po_size_mul(C, (size_t)PyArray_DIM(p, d), &C);
     size_t count = 0;
     int st;
     Py_BEGIN_ALLOW_THREADS

@@ -90,7 +90,7 @@ static int so_copy_out(PyObject *obj, double *out, size_t n, int square, const c
         Py_DECREF(a);
         return -1;
     }
-    memcpy(out, PyArray_DATA(a), (square ? n * n : n) * sizeof(double));
+    memcpy(out, PyArray_DATA(a), (size_t)PyArray_NBYTES(a));   /* n or n*n doubles, checked above */
     Py_DECREF(a);
     return 0;
 }
@@ -226,7 +226,9 @@ static int so_parse_model(PyObject *t, po_model *md, size_t n)
         PyArrayObject *H = po_arr(fn, PyTuple_GET_ITEM(t, 1), "H", 0);
         PyArrayObject *b = H ? po_arr(fn, PyTuple_GET_ITEM(t, 2), "b", 0) : NULL;
         if (!b) return -1;
-        if (PO_IS_F32(H) || PO_IS_F32(b) || PyArray_NDIM(H) != 2 || PO_SIZE(H) != n * n || PO_SIZE(b) != n) {
+        size_t nn;
+        if (PO_IS_F32(H) || PO_IS_F32(b) || PyArray_NDIM(H) != 2 || po_size_mul(n, n, &nn) || PO_SIZE(H) != nn ||
+            PO_SIZE(b) != n) {
             PyErr_SetString(PyExc_ValueError, "_minimize(): quadratic model arrays do not match x0");
             return -1;
         }
@@ -324,18 +326,32 @@ static PyObject *py_so_minimize(PyObject *self, PyObject *args, PyObject *kw)
     so_ctx c = {ofun, ojac == Py_None ? NULL : ojac, ohess == Py_None ? NULL : ohess,
                 ohessp == Py_None ? NULL : ohessp, ocb == Py_None ? NULL : ocb,
                 opath == Py_None ? NULL : opath, NULL};
+    /* The model's arrays (held by the model tuple, itself held by the call) are read by the C objective
+     * between Python callbacks, which could otherwise free their memory with ndarray.resize(...,
+     * refcheck=False): a weak reference on each makes NumPy refuse any resize until the solve ends. */
+    PyObject *pins[4] = {NULL, NULL, NULL, NULL};
     if (omodel != Py_None) {
         if (so_parse_model(omodel, &md, n) < 0) return NULL;
         c.model = &md;
+        for (Py_ssize_t i = 1, j = 0; i < PyTuple_GET_SIZE(omodel) && j < 4; i++) {
+            PyObject *it = PyTuple_GET_ITEM(omodel, i);
+            if (!PyArray_Check(it)) continue;
+            if (!(pins[j++] = PyWeakref_NewRef(it, NULL))) {
+                for (int k = 0; k < 4; k++) Py_XDECREF(pins[k]);
+                return NULL;
+            }
+        }
     }
+#define SO_UNPIN() do { for (int k_ = 0; k_ < 4; k_++) Py_XDECREF(pins[k_]); } while (0)
     po_problem pb = {so_evaluate, c.hess ? so_hess : NULL, c.hessp ? so_hessp : NULL,
                      (c.callback || c.path) ? so_progress : NULL, &c};
-    PyObject *xo = so_vec(PyArray_DATA(x0), n);
+    PyObject *xo = so_vec(PyArray_DATA(x0), n);   /* the loop works on this private copy of x0 */
     npy_intp dim = (npy_intp)n;
     PyObject *go = PyArray_ZEROS(1, &dim, NPY_FLOAT64, 0);
     if (!xo || !go) {
         Py_XDECREF(xo);
         Py_XDECREF(go);
+        SO_UNPIN();
         return NULL;
     }
     po_min_result res;
@@ -348,6 +364,8 @@ static PyObject *py_so_minimize(PyObject *self, PyObject *args, PyObject *kw)
     } else {
         st = po_minimize(&pb, n, xd, gd, &p, &res);
     }
+    SO_UNPIN();
+#undef SO_UNPIN
     if (st != PO_OK) {
         Py_DECREF(xo);
         Py_DECREF(go);
@@ -600,7 +618,10 @@ static PyObject *py_bfgs_update(PyObject *self, PyObject *args, PyObject *kw)
     PyArrayObject *arrs_s[] = {H, s}, *arrs_y[] = {H, y};
     const char *names_s[] = {"H", "s"}, *names_y[] = {"H", "y"};
     if (po_check_disjoint(fn, 2, arrs_s, names_s) < 0 || po_check_disjoint(fn, 2, arrs_y, names_y) < 0) return NULL;
-    double *work = PyMem_Malloc((2 * n + 1) * sizeof(double));
+    size_t nbytes;
+    if (po_size_mul(n, 2, &nbytes) | po_size_add(nbytes, 1, &nbytes) | po_size_mul(nbytes, sizeof(double), &nbytes))
+        return PyErr_NoMemory();
+    double *work = PyMem_Malloc(nbytes);
     if (!work) return PyErr_NoMemory();
     int st;
     Py_BEGIN_ALLOW_THREADS
@@ -637,7 +658,9 @@ static PyObject *py_cholesky_solve(PyObject *self, PyObject *args, PyObject *kw)
     PyArrayObject *arrs[] = {x, A, b};
     const char *names[] = {"x", "A", "b"};
     if (po_check_disjoint(fn, 3, arrs, names) < 0) return NULL;
-    void *L = PyMem_Malloc(n * n * sizeof(double) + 1);
+    size_t nbytes;
+    if (po_size_mul3(n, n, sizeof(double), &nbytes) | po_size_add(nbytes, 1, &nbytes)) return PyErr_NoMemory();
+    void *L = PyMem_Malloc(nbytes);
     if (!L) return PyErr_NoMemory();
     int st;
     Py_BEGIN_ALLOW_THREADS
@@ -679,7 +702,9 @@ static PyObject *py_sym_eig(PyObject *self, PyObject *args, PyObject *kw)
     PyArrayObject *arrs[] = {w, V, A};
     const char *names[] = {"w", "V", "A"};
     if (po_check_disjoint(fn, 3, arrs, names) < 0) return NULL;
-    double *work = PyMem_Malloc(2 * n * n * sizeof(double) + 1);
+    size_t nbytes;
+    if (po_size_mul3(n, n, 2 * sizeof(double), &nbytes) | po_size_add(nbytes, 1, &nbytes)) return PyErr_NoMemory();
+    double *work = PyMem_Malloc(nbytes);
     if (!work) return PyErr_NoMemory();
     int st;
     Py_BEGIN_ALLOW_THREADS

@@ -12,6 +12,37 @@
  *   bind_nn.h           activations, losses, batch normalization          (layers.c, losses.c, batchnorm.c)
  *   bind_secondorder.h  line searches, Newton, CG, BFGS, L-BFGS           (linesearch.c, secondorder.c)
  *   bind_regularize.h   RNG, dropout, proximal steps, norm constraints    (rng.c, dropout.c, regularize.c)
+ *
+ * When another thread writes the inputs (every kernel releases the GIL; issue 12). Audited per entry
+ * point for the pattern "validate, release the GIL, use again":
+ *   - Every array a kernel reads or writes stays allocated for the whole call: arguments are referenced
+ *     by the call's own argument tuple/dict; the arrays of a list argument (grad_norm, scale_arrays,
+ *     clamp_arrays: the only list-taking kernels) are referenced by a tuple copied from the list under
+ *     the GIL (po_optim_items), so clearing, shrinking or refilling the list mid-call frees nothing;
+ *     the arrays of _minimize's C-objective tuple are also pinned with a weak reference, so a Python
+ *     callback cannot resize them even with refcheck=False. NumPy refuses ndarray.resize() of an array
+ *     referenced like this; resize(refcheck=False) from ANOTHER thread while a kernel runs is outside
+ *     the guarantee (NumPy documents refcheck=False as unsafe when the memory is shared).
+ *   - Sizes, shapes and dtypes are read once, under the GIL, before the kernel starts; the kernel works
+ *     on those sizes only (a shape change of an array is a new view of the same memory, never larger).
+ *   - Values may change while a kernel runs: the result is then some mix of old and new values (as for
+ *     any unsynchronized NumPy operation), never an access outside the arrays. Integer labels
+ *     (softmax_cross_entropy, softmax_value_and_grad, _minimize's softmax objective) are read once each
+ *     (PO_LOAD_ONCE) and bounds-checked where used: a label rewritten out of range after validation
+ *     makes the call raise ValueError ("outside [0, K)") instead of indexing with it.
+ *   - Python callbacks (line_search's and _minimize's fun, jac, hess, hessp, callback) never see the C
+ *     loop's buffers: they get fresh copies, and line_search copies x, d and g before the first trial,
+ *     _minimize x0 before the first iteration, so a callback that rewrites, resizes or frees the
+ *     caller's arrays changes nothing in the loop.
+ *   - Overlap checks (po_check_disjoint) are made on the arrays as passed; the data they describe cannot
+ *     move during the call (see the first point).
+ * Sizes: every product or sum of sizes that sizes an allocation or a loop goes through po_size_mul /
+ * po_size_add (pyoptim.h) and raises ValueError or MemoryError before anything is allocated; n times a
+ * small constant where n elements of at least that many bytes already exist cannot overflow and is
+ * written directly.
+ * Hyperparameters: po_check_range rejects NaN and +-inf (ValueError, one message format);
+ * po_check_range_inf admits inf where it has a documented meaning (clip_value, max_value, radius,
+ * threshold). Threads: set_num_threads accepts 1..po_max_threads() (4096 or OMP_THREAD_LIMIT).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
