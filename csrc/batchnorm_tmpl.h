@@ -32,7 +32,9 @@ int PO_FN(po_bn_forward)(PO_T *y, PO_T *save_mean, PO_T *save_invstd, PO_T *runn
     if (D == 0) return PO_OK;
     if (training) {
         size_t nc = (B + po_nn_rowchunk(B, D) - 1) / po_nn_rowchunk(B, D);
-        double *mean = malloc((nc + 2) * D * sizeof(double));
+        size_t nbytes;
+        if (po_size_mul3(nc + 2, D, sizeof(double), &nbytes)) return PO_ERR_NOMEM;
+        double *mean = malloc(nbytes);
         if (!mean) return PO_ERR_NOMEM;
         double *var = mean + D, *part = mean + 2 * D;
         /* two passes (mean, then centred squares): no cancellation; book 8.7.1 eq. 8.35-8.36 */
@@ -74,7 +76,11 @@ int PO_FN(po_bn_backward)(PO_T *dx, PO_T *dgamma, PO_T *dbeta, const PO_T *dy, c
 {
     if (D == 0) return PO_OK;
     size_t nc = (B + po_nn_rowchunk(B, D) - 1) / po_nn_rowchunk(B, D);
-    double *sdy = malloc((nc + 2) * D * sizeof(double) + 3 * D * sizeof(PO_T));
+    size_t nbytes, tbytes;
+    if (po_size_mul3(nc + 2, D, sizeof(double), &nbytes) | po_size_mul3(3, D, sizeof(PO_T), &tbytes) |
+        po_size_add(nbytes, tbytes, &nbytes))
+        return PO_ERR_NOMEM;
+    double *sdy = malloc(nbytes);
     if (!sdy) return PO_ERR_NOMEM;
     double *sdyx = sdy + D, *part = sdy + 2 * D;
     PO_T *at = (PO_T *)(part + nc * D), *m1 = at + D, *m2 = m1 + D;

@@ -289,8 +289,13 @@ static PyObject *py_softmax_cross_entropy(PyObject *self, PyObject *args, PyObje
     Py_END_ALLOW_THREADS
     if (st == PO_ERR_INDEX) {
         long long v = l64 ? (long long)l64[bad] : (long long)l32[bad];
-        PyErr_Format(PyExc_ValueError, "%s(): labels[%lld] = %lld is outside [0, %zd) (the number of classes "
-                     "is logits.shape[1] = %zd)", fn, bad, v, (Py_ssize_t)K, (Py_ssize_t)K);
+        if (v >= 0 && v < (long long)K)   /* in range now: another thread rewrote it during the call */
+            PyErr_Format(PyExc_ValueError, "%s(): labels[%lld] was outside [0, %zd) when the kernel read it "
+                         "(another thread changed the labels during the call; it is %lld now)", fn, bad,
+                         (Py_ssize_t)K, v);
+        else
+            PyErr_Format(PyExc_ValueError, "%s(): labels[%lld] = %lld is outside [0, %zd) (the number of "
+                         "classes is logits.shape[1] = %zd)", fn, bad, v, (Py_ssize_t)K, (Py_ssize_t)K);
         return NULL;
     }
     if (st != PO_OK) return po_raise(fn, st);

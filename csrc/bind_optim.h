@@ -313,39 +313,50 @@ static int po_optim_item_cmp(const void *a, const void *b)
 }
 
 /* Parse a list/tuple of arrays into a malloc'd item table (*out, *k). Every element is checked with
- * po_arr (0-d allowed), named "arrays[i]"; with PO_W, no two may share memory. Returns 0 or -1. */
+ * po_arr (0-d allowed), named "arrays[i]"; with PO_W, no two may share memory. Returns 0 or -1.
+ *
+ * The sequence is first copied into a tuple (*hold, a new reference; PySequence_Tuple takes every
+ * element's reference under the GIL, in one step). The item table points into the arrays that tuple
+ * holds, so another thread that clears, shrinks or rewrites the caller's list while the GIL is released
+ * cannot free an array the kernel is reading: release *hold only after the kernel has returned (also on
+ * error: *hold is NULL or owned by the caller). */
 static int po_optim_items(const char *fn, PyObject *seq, const char *argname, int flags,
-                          po_optim_item **out, Py_ssize_t *k)
+                          po_optim_item **out, Py_ssize_t *k, PyObject **hold)
 {
     *out = NULL;
     *k = 0;
+    *hold = NULL;
     if (!PyList_Check(seq) && !PyTuple_Check(seq)) {
         PyErr_Format(PyExc_TypeError, "%s(): argument '%s' must be a list or tuple of numpy.ndarray, got %.100s",
                      fn, argname, Py_TYPE(seq)->tp_name);
         return -1;
     }
-    Py_ssize_t len = PySequence_Fast_GET_SIZE(seq);
-    PyObject **items = PySequence_Fast_ITEMS(seq);
-    po_optim_item *t = PyMem_Malloc((len ? len : 1) * sizeof(po_optim_item));
+    PyObject *tup = PySequence_Tuple(seq);
+    if (!tup) return -1;
+    *hold = tup;
+    Py_ssize_t len = PyTuple_GET_SIZE(tup);
+    size_t nbytes;
+    if (po_size_mul((size_t)(len ? len : 1), sizeof(po_optim_item), &nbytes)) { PyErr_NoMemory(); return -1; }
+    po_optim_item *t = PyMem_Malloc(nbytes);
     if (!t) { PyErr_NoMemory(); return -1; }
     for (Py_ssize_t i = 0; i < len; i++) {
         char name[64];
         snprintf(name, sizeof name, "%s[%zd]", argname, i);
-        PyArrayObject *a = po_arr(fn, items[i], name, flags | PO_ALLOW0D);
+        PyArrayObject *a = po_arr(fn, PyTuple_GET_ITEM(tup, i), name, flags | PO_ALLOW0D);
         if (!a) { PyMem_Free(t); return -1; }
         t[i].data = PyArray_DATA(a);
         t[i].n = PO_SIZE(a);
         t[i].f32 = PO_IS_F32(a);
     }
     if ((flags & PO_W) && len > 1) {
-        po_optim_item *sorted = PyMem_Malloc(len * sizeof(po_optim_item));
+        po_optim_item *sorted = PyMem_Malloc(nbytes);
         if (!sorted) { PyMem_Free(t); PyErr_NoMemory(); return -1; }
-        memcpy(sorted, t, len * sizeof(po_optim_item));
+        memcpy(sorted, t, (size_t)len * sizeof(po_optim_item));
         qsort(sorted, (size_t)len, sizeof(po_optim_item), po_optim_item_cmp);
         const char *end = NULL;
         for (Py_ssize_t i = 0; i < len; i++) {
             const char *a0 = sorted[i].data;
-            size_t nb = sorted[i].n * (sorted[i].f32 ? 4 : 8);
+            size_t nb = sorted[i].n * (sorted[i].f32 ? 4 : 8);   /* an existing array's byte count */
             if (nb == 0) continue;
             if (end && a0 < end) {
                 PyMem_Free(sorted);
@@ -393,7 +404,8 @@ static PyObject *py_grad_norm(PyObject *self, PyObject *args)
     }
     po_optim_item *t;
     Py_ssize_t k;
-    if (po_optim_items(fn, seq, "arrays", 0, &t, &k) < 0) return NULL;
+    PyObject *hold;   /* the arrays, referenced for the whole call */
+    if (po_optim_items(fn, seq, "arrays", 0, &t, &k, &hold) < 0) { Py_XDECREF(hold); return NULL; }
     double total = 0.0;
     Py_BEGIN_ALLOW_THREADS
     if (isinf(p)) {
@@ -414,6 +426,7 @@ static PyObject *py_grad_norm(PyObject *self, PyObject *args)
     }
     Py_END_ALLOW_THREADS
     PyMem_Free(t);
+    Py_DECREF(hold);
     return PyFloat_FromDouble(total);
 }
 
@@ -436,7 +449,8 @@ static PyObject *py_scale_arrays(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "Od:scale_arrays", &seq, &f)) return NULL;
     po_optim_item *t;
     Py_ssize_t k;
-    if (po_optim_items(fn, seq, "arrays", PO_W, &t, &k) < 0) return NULL;
+    PyObject *hold;   /* the arrays, referenced for the whole call */
+    if (po_optim_items(fn, seq, "arrays", PO_W, &t, &k, &hold) < 0) { Py_XDECREF(hold); return NULL; }
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t i = 0; i < k; i++) {
         if (t[i].f32) po_scale_f32(t[i].data, t[i].n, f);
@@ -444,6 +458,7 @@ static PyObject *py_scale_arrays(PyObject *self, PyObject *args)
     }
     Py_END_ALLOW_THREADS
     PyMem_Free(t);
+    Py_DECREF(hold);
     Py_RETURN_NONE;
 }
 
@@ -464,10 +479,11 @@ static PyObject *py_clamp_arrays(PyObject *self, PyObject *args)
     PyObject *seq;
     double c;
     if (!PyArg_ParseTuple(args, "Od:clamp_arrays", &seq, &c)) return NULL;
-    if (po_check_range(fn, "clip_value", c, 0.0, INFINITY) < 0) return NULL;
+    if (po_check_range_inf(fn, "clip_value", c, 0.0, INFINITY) < 0) return NULL;
     po_optim_item *t;
     Py_ssize_t k;
-    if (po_optim_items(fn, seq, "arrays", PO_W, &t, &k) < 0) return NULL;
+    PyObject *hold;   /* the arrays, referenced for the whole call */
+    if (po_optim_items(fn, seq, "arrays", PO_W, &t, &k, &hold) < 0) { Py_XDECREF(hold); return NULL; }
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t i = 0; i < k; i++) {
         if (t[i].f32) po_clamp_f32(t[i].data, t[i].n, c);
@@ -475,6 +491,7 @@ static PyObject *py_clamp_arrays(PyObject *self, PyObject *args)
     }
     Py_END_ALLOW_THREADS
     PyMem_Free(t);
+    Py_DECREF(hold);
     Py_RETURN_NONE;
 }
 

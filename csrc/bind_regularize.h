@@ -203,7 +203,7 @@ static PyObject *py_prox_l1(PyObject *self, PyObject *args, PyObject *kw)
     double t;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$O:prox_l1", kwlist, &op, &ot)) return NULL;
     if (po_reg_float(fn, "threshold", ot, &t) < 0) return NULL;
-    if (po_check_range(fn, "threshold", t, 0.0, INFINITY) < 0) return NULL;
+    if (po_check_range_inf(fn, "threshold", t, 0.0, INFINITY) < 0) return NULL;
     PyArrayObject *p = po_arr(fn, op, "param", PO_W | PO_ALLOW0D);
     if (!p) return NULL;
     size_t n = PO_SIZE(p);
@@ -240,7 +240,7 @@ static PyObject *py_max_norm(PyObject *self, PyObject *args, PyObject *kw)
     int axis = 0;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$Oi:max_norm", kwlist, &op, &om, &axis)) return NULL;
     if (po_reg_float(fn, "max_value", om, &mv) < 0) return NULL;
-    if (po_check_range(fn, "max_value", mv, 0.0, INFINITY) < 0) return NULL;
+    if (po_check_range_inf(fn, "max_value", mv, 0.0, INFINITY) < 0) return NULL;
     PyArrayObject *p = po_arr(fn, op, "param", PO_W);
     if (!p) return NULL;
     int nd = PyArray_NDIM(p);
@@ -249,9 +249,11 @@ static PyObject *py_max_norm(PyObject *self, PyObject *args, PyObject *kw)
         return NULL;
     }
     if (axis < 0) axis += nd;
+    /* an empty array has nothing to rescale (and its other sides may be huge: (1, 0, 2**60) exists) */
+    if (PO_SIZE(p) == 0) return PyLong_FromLong(0);
     size_t A = 1, B = (size_t)PyArray_DIM(p, axis), C = 1;
-    for (int d = 0; d < axis; d++) A *= (size_t)PyArray_DIM(p, d);
-    for (int d = axis + 1; d < nd; d++) C *= (size_t)PyArray_DIM(p, d);
+    for (int d = 0; d < axis; d++) (void)po_size_mul(A, (size_t)PyArray_DIM(p, d), &A);   /* <= size */
+    for (int d = axis + 1; d < nd; d++) (void)po_size_mul(C, (size_t)PyArray_DIM(p, d), &C);
     size_t count = 0;
     int st;
     Py_BEGIN_ALLOW_THREADS
@@ -269,7 +271,7 @@ static PyObject *po_reg_ball(const char *fn, PyObject *args, PyObject *kw, int l
     double r;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$O", kwlist, &op, &orad)) return NULL;
     if (po_reg_float(fn, "radius", orad, &r) < 0) return NULL;
-    if (po_check_range(fn, "radius", r, 0.0, INFINITY) < 0) return NULL;
+    if (po_check_range_inf(fn, "radius", r, 0.0, INFINITY) < 0) return NULL;
     PyArrayObject *p = po_arr(fn, op, "param", PO_W | PO_ALLOW0D);
     if (!p) return NULL;
     size_t n = PO_SIZE(p);

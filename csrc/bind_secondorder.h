@@ -90,7 +90,7 @@ static int so_copy_out(PyObject *obj, double *out, size_t n, int square, const c
         Py_DECREF(a);
         return -1;
     }
-    memcpy(out, PyArray_DATA(a), (square ? n * n : n) * sizeof(double));
+    memcpy(out, PyArray_DATA(a), (size_t)PyArray_NBYTES(a));   /* n or n*n doubles, checked above */
     Py_DECREF(a);
     return 0;
 }
@@ -226,7 +226,9 @@ static int so_parse_model(PyObject *t, po_model *md, size_t n)
         PyArrayObject *H = po_arr(fn, PyTuple_GET_ITEM(t, 1), "H", 0);
         PyArrayObject *b = H ? po_arr(fn, PyTuple_GET_ITEM(t, 2), "b", 0) : NULL;
         if (!b) return -1;
-        if (PO_IS_F32(H) || PO_IS_F32(b) || PyArray_NDIM(H) != 2 || PO_SIZE(H) != n * n || PO_SIZE(b) != n) {
+        size_t nn;
+        if (PO_IS_F32(H) || PO_IS_F32(b) || PyArray_NDIM(H) != 2 || po_size_mul(n, n, &nn) || PO_SIZE(H) != nn ||
+            PO_SIZE(b) != n) {
             PyErr_SetString(PyExc_ValueError, "_minimize(): quadratic model arrays do not match x0");
             return -1;
         }
@@ -258,7 +260,8 @@ static int so_parse_model(PyObject *t, po_model *md, size_t n)
             if (K == -1 && PyErr_Occurred()) return -1;
             PyArrayObject *lab = so_labels(fn, oy, "y", md->N);
             if (!lab) return -1;
-            if (K < 1 || md->D * (size_t)K != n) {
+            size_t DK;
+            if (K < 1 || po_size_mul(md->D, (size_t)K, &DK) || DK != n) {
                 PyErr_SetString(PyExc_ValueError, "_minimize(): softmax model arrays do not match x0");
                 return -1;
             }
@@ -323,18 +326,32 @@ static PyObject *py_so_minimize(PyObject *self, PyObject *args, PyObject *kw)
     so_ctx c = {ofun, ojac == Py_None ? NULL : ojac, ohess == Py_None ? NULL : ohess,
                 ohessp == Py_None ? NULL : ohessp, ocb == Py_None ? NULL : ocb,
                 opath == Py_None ? NULL : opath, NULL};
+    /* The model's arrays (held by the model tuple, itself held by the call) are read by the C objective
+     * between Python callbacks, which could otherwise free their memory with ndarray.resize(...,
+     * refcheck=False): a weak reference on each makes NumPy refuse any resize until the solve ends. */
+    PyObject *pins[4] = {NULL, NULL, NULL, NULL};
     if (omodel != Py_None) {
         if (so_parse_model(omodel, &md, n) < 0) return NULL;
         c.model = &md;
+        for (Py_ssize_t i = 1, j = 0; i < PyTuple_GET_SIZE(omodel) && j < 4; i++) {
+            PyObject *it = PyTuple_GET_ITEM(omodel, i);
+            if (!PyArray_Check(it)) continue;
+            if (!(pins[j++] = PyWeakref_NewRef(it, NULL))) {
+                for (int k = 0; k < 4; k++) Py_XDECREF(pins[k]);
+                return NULL;
+            }
+        }
     }
+#define SO_UNPIN() do { for (int k_ = 0; k_ < 4; k_++) Py_XDECREF(pins[k_]); } while (0)
     po_problem pb = {so_evaluate, c.hess ? so_hess : NULL, c.hessp ? so_hessp : NULL,
                      (c.callback || c.path) ? so_progress : NULL, &c};
-    PyObject *xo = so_vec(PyArray_DATA(x0), n);
+    PyObject *xo = so_vec(PyArray_DATA(x0), n);   /* the loop works on this private copy of x0 */
     npy_intp dim = (npy_intp)n;
     PyObject *go = PyArray_ZEROS(1, &dim, NPY_FLOAT64, 0);
     if (!xo || !go) {
         Py_XDECREF(xo);
         Py_XDECREF(go);
+        SO_UNPIN();
         return NULL;
     }
     po_min_result res;
@@ -347,6 +364,8 @@ static PyObject *py_so_minimize(PyObject *self, PyObject *args, PyObject *kw)
     } else {
         st = po_minimize(&pb, n, xd, gd, &p, &res);
     }
+    SO_UNPIN();
+#undef SO_UNPIN
     if (st != PO_OK) {
         Py_DECREF(xo);
         Py_DECREF(go);
@@ -374,7 +393,10 @@ PyDoc_STRVAR(line_search_doc,
 "(t, f_new, x_new, g_new, nfev, outcome): outcome 0 = conditions met, 1 = decrease only (out of\n"
 "evaluations), 2 = failed (no decrease; t = 0, x_new = x).\n\n"
 "Raises\n------\n"
-"ValueError when g'd >= 0 (not a descent direction) or t <= 0; a Python exception from fun propagates.");
+"ValueError when g'd >= 0 or is not finite (not a descent direction), when f is NaN or inf, or t is\n"
+"not a finite value > 0; a Python exception from fun propagates.\n\n"
+"x, d and g are copied before the first trial: fun may rewrite, resize or free them without effect on\n"
+"the search.");
 
 static PyObject *py_line_search(PyObject *self, PyObject *args, PyObject *kw)
 {
@@ -397,8 +419,18 @@ static PyObject *py_line_search(PyObject *self, PyObject *args, PyObject *kw)
                      "'backtracking')", kind);
         return NULL;
     }
+    /* f and t must be finite: from f = NaN every comparison fails and a NaN objective could "meet" the
+     * curvature condition alone; from f = inf any finite value "decreases"; t = inf makes every trial
+     * x + t d non-finite (issue 12: raise instead of reporting success) */
+    if (po_check_range(fn, "f", f0, -INFINITY, INFINITY) < 0) return NULL;
+    if (!(t > 0.0 && isfinite(t))) {
+        char *sv = PyOS_double_to_string(t, 'r', 0, 0, NULL);
+        PyErr_Format(PyExc_ValueError, "line_search(): invalid t: %s (expected a finite value > 0)", sv ? sv : "?");
+        PyMem_Free(sv);
+        return NULL;
+    }
     if (po_check_range(fn, "c1", p.c1, 0.0, 1.0) < 0 || po_check_range(fn, "c2", p.c2, p.c1, 1.0) < 0 ||
-        po_check_range(fn, "t", t, 0.0, INFINITY) < 0 || po_check_range(fn, "max_ls", p.max_ls, 0, 1e9) < 0 ||
+        po_check_range(fn, "max_ls", p.max_ls, 0, 1e9) < 0 ||
         po_check_range(fn, "tolerance_change", p.tolerance_change, 0.0, INFINITY) < 0 ||
         po_check_range(fn, "xtol", p.xtol, 0.0, INFINITY) < 0)
         return NULL;
@@ -415,31 +447,40 @@ static PyObject *py_line_search(PyObject *self, PyObject *args, PyObject *kw)
     PyArrayObject *d = po_arr_like(fn, od, "d", 0, x, "x");
     PyArrayObject *g = d ? po_arr_like(fn, og, "g", 0, x, "x") : NULL;
     if (!g) return NULL;
-    size_t n = PO_SIZE(x);
+    size_t n = PO_SIZE(x), nwork;
+    if (po_size_mul(n, 6, &nwork) | po_size_add(nwork, 1, &nwork) | po_size_mul(nwork, sizeof(double), &nwork))
+        return PyErr_NoMemory();
     double gtd = po_so_dot_f64(PyArray_DATA(g), PyArray_DATA(d), n);
-    if (!(gtd < 0.0)) {
+    if (!(gtd < 0.0 && isfinite(gtd))) {
         char *sv = PyOS_double_to_string(gtd, 'r', 0, 0, NULL);
-        PyErr_Format(PyExc_ValueError, "line_search(): d is not a descent direction (g'd = %s, expected < 0)",
-                     sv ? sv : "?");
+        PyErr_Format(PyExc_ValueError, "line_search(): d is not a descent direction (g'd = %s, expected a finite "
+                     "value < 0)", sv ? sv : "?");
         PyMem_Free(sv);
         return NULL;
     }
     npy_intp dim = (npy_intp)n;
     PyObject *xo = PyArray_ZEROS(1, &dim, NPY_FLOAT64, 0), *go = PyArray_ZEROS(1, &dim, NPY_FLOAT64, 0);
-    double *work = PyMem_Malloc((3 * n + 1) * sizeof(double));
+    double *work = PyMem_Malloc(nwork);
     if (!xo || !go || !work) {
         Py_XDECREF(xo);
         Py_XDECREF(go);
         PyMem_Free(work);
         return PyErr_NoMemory();
     }
+    /* Private copies of x, d and g: every trial calls fun (Python), which may rewrite, resize or free the
+     * caller's arrays; the loop only ever reads these copies (3n doubles after the search's 3n + 1). */
+    double *xc = work + 3 * n + 1, *dc = xc + n, *gc = dc + n;
+    if (n) {
+        memcpy(xc, PyArray_DATA(x), n * sizeof(double));
+        memcpy(dc, PyArray_DATA(d), n * sizeof(double));
+        memcpy(gc, PyArray_DATA(g), n * sizeof(double));
+    }
     so_ctx c = {ofun, NULL, NULL, NULL, NULL, NULL, NULL};
     po_problem pb = {so_evaluate, NULL, NULL, NULL, &c};
     double fn_ = f0;
     int nfev = 0, outcome = PO_LS_FAILED;
-    int st = po_line_search(&pb, n, PyArray_DATA(x), PyArray_DATA(d), f0, PyArray_DATA(g), gtd, &t,
-                            PyArray_DATA((PyArrayObject *)xo), &fn_, PyArray_DATA((PyArrayObject *)go), work, &p,
-                            &nfev, &outcome);
+    int st = po_line_search(&pb, n, xc, dc, f0, gc, gtd, &t, PyArray_DATA((PyArrayObject *)xo), &fn_,
+                            PyArray_DATA((PyArrayObject *)go), work, &p, &nfev, &outcome);
     PyMem_Free(work);
     if (st != PO_OK) {
         Py_DECREF(xo);
@@ -493,22 +534,28 @@ PyDoc_STRVAR(lbfgs_two_loop_doc,
 "Memory O(mn). Same order of operations as torch.optim.LBFGS; dot products accumulate in double.\n\n"
 "Parameters\n----------\n"
 "d : ndarray (n,), written;  g : ndarray (n,);  s, y : ndarray (m, n);  rho : ndarray (m,)\n"
-"newest : int in [0, m);  count : int in [0, m];  gamma : float");
+"newest : int in [0, m);  count : int in [0, m];  gamma : float, finite\n\n"
+"Raises\n------\n"
+"TypeError when newest, count or gamma is missing; ValueError for a non-finite gamma, newest or\n"
+"count out of range, shapes, layout, read-only or overlapping arrays.");
 
 static PyObject *py_lbfgs_two_loop(PyObject *self, PyObject *args, PyObject *kw)
 {
     static const char *fn = "lbfgs_two_loop";
     static char *kwlist[] = {"d", "g", "s", "y", "rho", "newest", "count", "gamma", NULL};
-    PyObject *od, *og, *os, *oy, *orho;
+    PyObject *od, *og, *os, *oy, *orho, *ogamma = NULL;   /* ogamma NULL: not given */
     Py_ssize_t newest = PY_SSIZE_T_MIN, count = PY_SSIZE_T_MIN;   /* sentinels: not given */
-    double gamma = NAN;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOOO|$nnd:lbfgs_two_loop", kwlist, &od, &og, &os, &oy, &orho,
-                                     &newest, &count, &gamma))
+    double gamma;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOOO|$nnO:lbfgs_two_loop", kwlist, &od, &og, &os, &oy, &orho,
+                                     &newest, &count, &ogamma))
         return NULL;
-    if (newest == PY_SSIZE_T_MIN || count == PY_SSIZE_T_MIN || isnan(gamma)) {
+    if (newest == PY_SSIZE_T_MIN || count == PY_SSIZE_T_MIN || ogamma == NULL) {
         PyErr_SetString(PyExc_TypeError, "lbfgs_two_loop(): keyword arguments 'newest', 'count' and 'gamma' are required");
         return NULL;
     }
+    gamma = PyFloat_AsDouble(ogamma);
+    if (gamma == -1.0 && PyErr_Occurred()) return NULL;
+    if (po_check_range(fn, "gamma", gamma, -INFINITY, INFINITY) < 0) return NULL;
     PyArrayObject *d = po_arr(fn, od, "d", PO_W);
     if (!d) return NULL;
     if (so_shape(fn, d, "d", 1, PO_SIZE(d), 0) < 0) return NULL;
@@ -571,7 +618,10 @@ static PyObject *py_bfgs_update(PyObject *self, PyObject *args, PyObject *kw)
     PyArrayObject *arrs_s[] = {H, s}, *arrs_y[] = {H, y};
     const char *names_s[] = {"H", "s"}, *names_y[] = {"H", "y"};
     if (po_check_disjoint(fn, 2, arrs_s, names_s) < 0 || po_check_disjoint(fn, 2, arrs_y, names_y) < 0) return NULL;
-    double *work = PyMem_Malloc((2 * n + 1) * sizeof(double));
+    size_t nbytes;
+    if (po_size_mul(n, 2, &nbytes) | po_size_add(nbytes, 1, &nbytes) | po_size_mul(nbytes, sizeof(double), &nbytes))
+        return PyErr_NoMemory();
+    double *work = PyMem_Malloc(nbytes);
     if (!work) return PyErr_NoMemory();
     int st;
     Py_BEGIN_ALLOW_THREADS
@@ -608,7 +658,9 @@ static PyObject *py_cholesky_solve(PyObject *self, PyObject *args, PyObject *kw)
     PyArrayObject *arrs[] = {x, A, b};
     const char *names[] = {"x", "A", "b"};
     if (po_check_disjoint(fn, 3, arrs, names) < 0) return NULL;
-    void *L = PyMem_Malloc(n * n * sizeof(double) + 1);
+    size_t nbytes;
+    if (po_size_mul3(n, n, sizeof(double), &nbytes) | po_size_add(nbytes, 1, &nbytes)) return PyErr_NoMemory();
+    void *L = PyMem_Malloc(nbytes);
     if (!L) return PyErr_NoMemory();
     int st;
     Py_BEGIN_ALLOW_THREADS
@@ -650,7 +702,9 @@ static PyObject *py_sym_eig(PyObject *self, PyObject *args, PyObject *kw)
     PyArrayObject *arrs[] = {w, V, A};
     const char *names[] = {"w", "V", "A"};
     if (po_check_disjoint(fn, 3, arrs, names) < 0) return NULL;
-    double *work = PyMem_Malloc(2 * n * n * sizeof(double) + 1);
+    size_t nbytes;
+    if (po_size_mul3(n, n, 2 * sizeof(double), &nbytes) | po_size_add(nbytes, 1, &nbytes)) return PyErr_NoMemory();
+    double *work = PyMem_Malloc(nbytes);
     if (!work) return PyErr_NoMemory();
     int st;
     Py_BEGIN_ALLOW_THREADS
@@ -678,9 +732,9 @@ static PyObject *py_cg_step(PyObject *self, PyObject *args, PyObject *kw)
     PyObject *ox, *or_, *op, *oAp;
     double rr;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOOd:cg_step", kwlist, &ox, &or_, &op, &oAp, &rr)) return NULL;
-    if (!(rr > 0.0)) {
+    if (!(rr > 0.0 && isfinite(rr))) {
         char *sv = PyOS_double_to_string(rr, 'r', 0, 0, NULL);
-        PyErr_Format(PyExc_ValueError, "cg_step(): invalid rr: %s (expected r'r > 0; rr = 0 means the residual is "
+        PyErr_Format(PyExc_ValueError, "cg_step(): invalid rr: %s (expected a finite r'r > 0; rr = 0 means the residual is "
                      "zero: CG has converged, stop before calling cg_step)", sv ? sv : "?");
         PyMem_Free(sv);
         return NULL;
@@ -828,7 +882,16 @@ static PyObject *so_model_vg(const char *fn, int kind, PyObject *args, PyObject 
         PyErr_Format(PyExc_ValueError, "%s(): argument 'X' must be 2-D (N, D)", fn);
         return NULL;
     }
-    size_t N = (size_t)PyArray_DIM(X, 0), D = (size_t)PyArray_DIM(X, 1), n = D * (size_t)K;
+    size_t N = (size_t)PyArray_DIM(X, 0), D = (size_t)PyArray_DIM(X, 1), n, nbytes;
+    /* D * K parameters (and their bytes) must fit before any shape is compared or buffer sized */
+    size_t scratch;   /* the kernel's per-block scratch: D*K + 1 + K doubles */
+    if (po_size_mul(D, (size_t)K, &n) | po_size_mul(n, sizeof(double), &nbytes) |
+        po_size_add(n, (size_t)K + 1, &scratch) | po_size_mul(scratch, sizeof(double), &scratch) ||
+        scratch > (size_t)PY_SSIZE_T_MAX) {
+        PyErr_Format(PyExc_ValueError, "%s(): invalid n_classes: %zd (expected an integer >= 1 with "
+                     "X.shape[1] * n_classes = %zu * %zd parameters fitting in memory sizes)", fn, K, D, K);
+        return NULL;
+    }
     PyArrayObject *w = so_arr(fn, ow, "w", 0, X, "X", 1, n, 0);
     PyArrayObject *g = w ? so_arr(fn, og, "g", PO_W, X, "X", 1, n, 0) : NULL;
     if (!g) return NULL;

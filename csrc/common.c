@@ -25,13 +25,25 @@ const char *po_strerror(int status)
     }
 }
 
-static int po_threads = 0;   /* 0: not yet set -> the OpenMP default */
+static int po_threads = 0;   /* 0: not yet set -> the OpenMP default (itself capped by po_max_threads) */
+
+int po_max_threads(void)
+{
+#ifdef _OPENMP
+    int lim = omp_get_thread_limit();   /* OMP_THREAD_LIMIT, INT_MAX when unset */
+    return lim > 0 && lim < PO_MAX_THREADS ? lim : PO_MAX_THREADS;
+#else
+    return PO_MAX_THREADS;   /* accepted, so code written for threads runs; get_num_threads() says 1 */
+#endif
+}
 
 int po_get_num_threads(void)
 {
 #ifdef _OPENMP
     int t = __atomic_load_n(&po_threads, __ATOMIC_RELAXED);
-    return t > 0 ? t : omp_get_max_threads();
+    if (t <= 0) t = omp_get_max_threads();
+    int mx = po_max_threads();
+    return t < 1 ? 1 : t > mx ? mx : t;
 #else
     return 1;
 #endif
@@ -40,7 +52,9 @@ int po_get_num_threads(void)
 void po_set_num_threads(int n)
 {
 #ifdef _OPENMP
+    int mx = po_max_threads();
     if (n < 1) n = 1;
+    if (n > mx) n = mx;
     __atomic_store_n(&po_threads, n, __ATOMIC_RELAXED);
 #else
     (void)n;

@@ -76,7 +76,9 @@ int PO_FN(po_bias_grad)(PO_T *restrict db, const PO_T *restrict dy, size_t B, si
 {
     if (B == 0 || D == 0) return PO_OK;
     size_t R0 = po_nn_rowchunk(B, D), nc = (B + R0 - 1) / R0;
-    PO_T *part = malloc(nc * D * sizeof(PO_T));
+    size_t nbytes;
+    if (po_size_mul3(nc, D, sizeof(PO_T), &nbytes)) return PO_ERR_NOMEM;
+    PO_T *part = malloc(nbytes);
     if (!part) return PO_ERR_NOMEM;
     PO_PARALLEL_FOR(B * D)
     for (size_t c = 0; c < nc; c++) {

@@ -278,13 +278,14 @@ static int PO_FN(po_so_glm)(int kind, PO_T *g, double *f, const PO_T *w, const P
                             size_t N, size_t D, double l2)
 {
     size_t nb = (N + PO_SO_ROWBLK - 1) / PO_SO_ROWBLK;
-    size_t stride = D + 1;
+    size_t stride, nbytes, work;
+    if (po_size_add(D, 1, &stride) | po_size_mul3(nb, stride, sizeof(double), &nbytes) | po_size_mul(N, D, &work))
+        return PO_ERR_VALUE;
     double *part = NULL;
     if (nb) {
-        part = malloc(nb * stride * sizeof(double));
+        part = malloc(nbytes);
         if (!part) return PO_ERR_NOMEM;
     }
-    size_t work = N * D;
     (void)work;
     PO_PARALLEL_FOR(work)
     for (size_t blk = 0; blk < nb; blk++) {
@@ -342,16 +343,21 @@ int PO_FN(po_logistic)(PO_T *g, double *f, const PO_T *w, const PO_T *X, const P
 int PO_FN(po_softmax)(PO_T *g, double *f, const PO_T *w, const PO_T *X, const int64_t *y, size_t N,
                       size_t D, size_t K, double l2)
 {
-    for (size_t i = 0; i < N; i++)
-        if (y[i] < 0 || (uint64_t)y[i] >= (uint64_t)K) return PO_ERR_INDEX;
+    for (size_t i = 0; i < N; i++) {
+        int64_t yi = PO_LOAD_ONCE(&y[i]);
+        if (yi < 0 || (uint64_t)yi >= (uint64_t)K) return PO_ERR_INDEX;
+    }
     size_t nb = (N + PO_SO_ROWBLK - 1) / PO_SO_ROWBLK;
-    size_t DK = D * K, stride = DK + 1 + K;
+    size_t DK, stride, nbytes, work;
+    if (po_size_mul(D, K, &DK) | po_size_add(DK, 1, &stride) | po_size_add(stride, K, &stride) |
+        po_size_mul3(nb, stride, sizeof(double), &nbytes) | po_size_mul(N, DK, &work))
+        return PO_ERR_VALUE;   /* sizes that do not fit in size_t (the binding checks first) */
     double *part = NULL;
     if (nb) {
-        part = malloc(nb * stride * sizeof(double));
+        part = malloc(nbytes);
         if (!part) return PO_ERR_NOMEM;
     }
-    size_t work = N * DK;
+    int bad = 0;
     (void)work;
     PO_PARALLEL_FOR(work)
     for (size_t blk = 0; blk < nb; blk++) {
@@ -369,7 +375,13 @@ int PO_FN(po_softmax)(PO_T *g, double *f, const PO_T *w, const PO_T *X, const in
             }
             double zmax = z[0];
             for (size_t k = 1; k < K; k++) if (z[k] > zmax) zmax = z[k];
-            size_t yi = (size_t)y[i];
+            /* read once, checked where used: another thread may have rewritten it since the check above */
+            int64_t yl = PO_LOAD_ONCE(&y[i]);
+            if (yl < 0 || (uint64_t)yl >= (uint64_t)K) {
+                __atomic_store_n(&bad, 1, __ATOMIC_RELAXED);
+                continue;
+            }
+            size_t yi = (size_t)yl;
             double zy = z[yi] - zmax, se = 0.0;
             for (size_t k = 0; k < K; k++) { z[k] = exp(z[k] - zmax); se += z[k]; }
             fs += log(se) - zy;   /* logsumexp(z) - z_y, shifted by zmax */
@@ -382,6 +394,10 @@ int PO_FN(po_softmax)(PO_T *g, double *f, const PO_T *w, const PO_T *X, const in
             }
         }
         pg[DK] = fs;
+    }
+    if (bad) {
+        free(part);
+        return PO_ERR_INDEX;
     }
     double inv = 1.0 / (double)(N > 0 ? N : 1);
     double fs = 0.0, pen = 0.0, hl2 = 0.5 * l2;   /* penalty order: see po_so_glm */

@@ -51,21 +51,36 @@ int PO_FN(po_softmax_xent)(double *loss, PO_T *grad, PO_T *row_loss, long long *
 {
     *loss = NAN;
     for (size_t i = 0; i < B; i++) {   /* labels first, so a bad one leaves every output untouched */
-        long long lab = labels64 ? (long long)labels64[i] : (long long)labels32[i];
+        long long lab = labels64 ? (long long)PO_LOAD_ONCE(&labels64[i]) : (long long)PO_LOAD_ONCE(&labels32[i]);
         if (lab < 0 || (unsigned long long)lab >= (unsigned long long)K) {
             *bad_row = (long long)i;
             return PO_ERR_INDEX;
         }
     }
     if (B == 0) return PO_OK;   /* the mean of nothing: NaN, as torch */
+    size_t work;
+    if (po_size_mul(B, K, &work)) return PO_ERR_VALUE;
     double stackbuf[256];
-    double *rl = B <= 256 ? stackbuf : malloc(B * sizeof(double));
+    double *rl = B <= 256 ? stackbuf : malloc(B * sizeof(double));   /* B doubles: B*K elements exist */
     if (!rl) return PO_ERR_NOMEM;
     const double invB = 1.0 / (double)B;
-    PO_PARALLEL_FOR(B * K)
+    /* Each label is read again here, once, and checked where it is used: another thread may have
+     * rewritten it since the loop above (the GIL is released). Such a row is skipped and reported. */
+    long long bad = -1;
+    PO_PARALLEL_FOR(work)
     for (size_t i = 0; i < B; i++) {
-        size_t y = labels64 ? (size_t)labels64[i] : (size_t)labels32[i];
-        rl[i] = PO_FN(po_xent_row)(grad ? grad + i * K : NULL, z + i * K, K, y, eps, invB);
+        long long lab = labels64 ? (long long)PO_LOAD_ONCE(&labels64[i]) : (long long)PO_LOAD_ONCE(&labels32[i]);
+        if (lab < 0 || (unsigned long long)lab >= (unsigned long long)K) {
+            __atomic_store_n(&bad, (long long)i, __ATOMIC_RELAXED);
+            rl[i] = NAN;
+            continue;
+        }
+        rl[i] = PO_FN(po_xent_row)(grad ? grad + i * K : NULL, z + i * K, K, (size_t)lab, eps, invB);
+    }
+    if (bad >= 0) {
+        *bad_row = bad;
+        if (rl != stackbuf) free(rl);
+        return PO_ERR_INDEX;
     }
     double sum = 0.0;
     for (size_t i = 0; i < B; i++) sum += rl[i];

@@ -12,6 +12,37 @@
  *   bind_nn.h           activations, losses, batch normalization          (layers.c, losses.c, batchnorm.c)
  *   bind_secondorder.h  line searches, Newton, CG, BFGS, L-BFGS           (linesearch.c, secondorder.c)
  *   bind_regularize.h   RNG, dropout, proximal steps, norm constraints    (rng.c, dropout.c, regularize.c)
+ *
+ * When another thread writes the inputs (every kernel releases the GIL; issue 12). Audited per entry
+ * point for the pattern "validate, release the GIL, use again":
+ *   - Every array a kernel reads or writes stays allocated for the whole call: arguments are referenced
+ *     by the call's own argument tuple/dict; the arrays of a list argument (grad_norm, scale_arrays,
+ *     clamp_arrays: the only list-taking kernels) are referenced by a tuple copied from the list under
+ *     the GIL (po_optim_items), so clearing, shrinking or refilling the list mid-call frees nothing;
+ *     the arrays of _minimize's C-objective tuple are also pinned with a weak reference, so a Python
+ *     callback cannot resize them even with refcheck=False. NumPy refuses ndarray.resize() of an array
+ *     referenced like this; resize(refcheck=False) from ANOTHER thread while a kernel runs is outside
+ *     the guarantee (NumPy documents refcheck=False as unsafe when the memory is shared).
+ *   - Sizes, shapes and dtypes are read once, under the GIL, before the kernel starts; the kernel works
+ *     on those sizes only (a shape change of an array is a new view of the same memory, never larger).
+ *   - Values may change while a kernel runs: the result is then some mix of old and new values (as for
+ *     any unsynchronized NumPy operation), never an access outside the arrays. Integer labels
+ *     (softmax_cross_entropy, softmax_value_and_grad, _minimize's softmax objective) are read once each
+ *     (PO_LOAD_ONCE) and bounds-checked where used: a label rewritten out of range after validation
+ *     makes the call raise ValueError ("outside [0, K)") instead of indexing with it.
+ *   - Python callbacks (line_search's and _minimize's fun, jac, hess, hessp, callback) never see the C
+ *     loop's buffers: they get fresh copies, and line_search copies x, d and g before the first trial,
+ *     _minimize x0 before the first iteration, so a callback that rewrites, resizes or frees the
+ *     caller's arrays changes nothing in the loop.
+ *   - Overlap checks (po_check_disjoint) are made on the arrays as passed; the data they describe cannot
+ *     move during the call (see the first point).
+ * Sizes: every product or sum of sizes that sizes an allocation or a loop goes through po_size_mul /
+ * po_size_add (pyoptim.h) and raises ValueError or MemoryError before anything is allocated; n times a
+ * small constant where n elements of at least that many bytes already exist cannot overflow and is
+ * written directly.
+ * Hyperparameters: po_check_range rejects NaN and +-inf (ValueError, one message format);
+ * po_check_range_inf admits inf where it has a documented meaning (clip_value, max_value, radius,
+ * threshold). Threads: set_num_threads accepts 1..po_max_threads() (4096 or OMP_THREAD_LIMIT).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -132,21 +163,42 @@ static int po_check_disjoint(const char *fn, int k, PyArrayObject **arrs, const 
     return 0;
 }
 
-/* A double in [lo, hi] (NaN never is). Message: "fn(): invalid NAME: VALUE (expected a value in [lo, hi])". */
-static int po_check_range(const char *fn, const char *name, double v, double lo, double hi)
+/* A hyperparameter check, one message format for every wrapper:
+ *   "fn(): invalid NAME: VALUE (expected a finite value in [lo, hi])"   (or "... >= lo" / "a finite value"
+ * when a bound is infinite). NaN is never in range. po_check_range also rejects +-inf, whatever the
+ * bounds: a step size, a decay, a damping or a tolerance of inf is never meaningful (issue 12: no
+ * silent acceptance). po_check_range_inf admits +-inf within [lo, hi], for the few arguments where an
+ * infinite value has a documented meaning (a clip value or a radius of inf: no bound). */
+static int po_range_error(const char *fn, const char *name, double v, double lo, double hi, int finite)
 {
-    if (v >= lo && v <= hi) return 0;
     char *sv = PyOS_double_to_string(v, 'r', 0, 0, NULL);
     char *sl = PyOS_double_to_string(lo, 'r', 0, 0, NULL);
     char *sh = PyOS_double_to_string(hi, 'r', 0, 0, NULL);
-    if (sv && sl && sh)
-        PyErr_Format(PyExc_ValueError, "%s(): invalid %s: %s (expected a value in [%s, %s])", fn, name, sv, sl, sh);
-    else
+    const char *kind = finite && (isinf(lo) || isinf(hi)) ? "a finite value" : "a value";
+    if (!sv || !sl || !sh)
         PyErr_NoMemory();
+    else if (finite && isinf(lo) && isinf(hi))
+        PyErr_Format(PyExc_ValueError, "%s(): invalid %s: %s (expected a finite value)", fn, name, sv);
+    else if (finite && isinf(hi))
+        PyErr_Format(PyExc_ValueError, "%s(): invalid %s: %s (expected a finite value >= %s)", fn, name, sv, sl);
+    else
+        PyErr_Format(PyExc_ValueError, "%s(): invalid %s: %s (expected %s in [%s, %s])", fn, name, sv, kind, sl, sh);
     PyMem_Free(sv);
     PyMem_Free(sl);
     PyMem_Free(sh);
     return -1;
+}
+
+static int po_check_range(const char *fn, const char *name, double v, double lo, double hi)
+{
+    if (v >= lo && v <= hi && isfinite(v)) return 0;
+    return po_range_error(fn, name, v, lo, hi, 1);
+}
+
+static int po_check_range_inf(const char *fn, const char *name, double v, double lo, double hi)
+{
+    if (v >= lo && v <= hi) return 0;
+    return po_range_error(fn, name, v, lo, hi, 0);
 }
 
 /* Map a kernel status to a Python exception. */
@@ -186,25 +238,44 @@ static PyObject *po_raise(const char *fn, int status)
 
 PyDoc_STRVAR(set_num_threads_doc,
 "set_num_threads($module, n, /)\n--\n\n"
-"Set how many OpenMP threads the C core uses for large arrays (n >= 1).\n\n"
+"Set how many OpenMP threads the C core uses for large arrays: 1 <= n <= max_threads.\n\n"
+"max_threads is 4096, or the OpenMP thread limit (OMP_THREAD_LIMIT) when that is smaller. A build\n"
+"without OpenMP (PYOPTIM_OPENMP=0) accepts the same range but always runs on one thread, and\n"
+"get_num_threads() reports 1 there.\n"
 "Results never depend on it: elementwise kernels split work in static chunks, reductions sum fixed\n"
-"blocks in a fixed order. Arrays below PAR_GRAIN (262144) elements always run on the calling thread.");
+"blocks in a fixed order. Arrays below PAR_GRAIN (262144) elements always run on the calling thread.\n\n"
+"Raises\n------\n"
+"TypeError for a non-integer (bool included); ValueError, naming the bound, for n outside\n"
+"[1, max_threads]. With OpenMP, get_num_threads() then returns exactly n.");
 
 static PyObject *py_set_num_threads(PyObject *self, PyObject *arg)
 {
-    long n = PyLong_AsLong(arg);
-    if (n == -1 && PyErr_Occurred()) return NULL;
-    if (n < 1) {
-        PyErr_Format(PyExc_ValueError, "set_num_threads(): invalid n: %ld (expected an integer >= 1)", n);
+    if (PyBool_Check(arg) || !PyIndex_Check(arg)) {
+        PyErr_Format(PyExc_TypeError, "set_num_threads(): argument 'n' must be an integer, got %.100s",
+                     Py_TYPE(arg)->tp_name);
         return NULL;
     }
+    PyObject *i = PyNumber_Index(arg);
+    if (!i) return NULL;
+    int overflow = 0;
+    long long n = PyLong_AsLongLongAndOverflow(i, &overflow);
+    if (n == -1 && PyErr_Occurred()) { Py_DECREF(i); return NULL; }
+    int mx = po_max_threads();
+    if (overflow || n < 1 || n > mx) {
+        PyErr_Format(PyExc_ValueError, "set_num_threads(): invalid n: %R (expected an integer in [1, %d]; "
+                     "%d is the maximum number of threads)", i, mx, mx);
+        Py_DECREF(i);
+        return NULL;
+    }
+    Py_DECREF(i);
     po_set_num_threads((int)n);
     Py_RETURN_NONE;
 }
 
 PyDoc_STRVAR(get_num_threads_doc,
 "get_num_threads($module, /)\n--\n\n"
-"The number of OpenMP threads the C core uses for large arrays (1 when built without OpenMP).");
+"The number of OpenMP threads the C core uses for large arrays: the n of the last set_num_threads(n),\n"
+"else OpenMP's default (capped at the same maximum); always 1 when built without OpenMP.");
 
 static PyObject *py_get_num_threads(PyObject *self, PyObject *noargs)
 {

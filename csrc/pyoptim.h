@@ -33,6 +33,34 @@ typedef enum {
 
 const char *po_strerror(int status);
 
+/* ---- checked size arithmetic ----------------------------------------------------------------------
+ * Every product or sum of sizes (element counts, byte counts, workspace lengths) in module.c and the
+ * kernels goes through these: *out = a * b (or a + b) and 0, or 1 when the result does not fit in size_t
+ * (then *out is SIZE_MAX, so a size that overflowed can never pass as a small one). Chain them with `|`:
+ *   if (po_size_mul(D, K, &DK) | po_size_mul(DK, sizeof(double), &nb)) return PO_ERR_VALUE; */
+static inline int po_size_mul(size_t a, size_t b, size_t *out)
+{
+    if (__builtin_mul_overflow(a, b, out)) { *out = SIZE_MAX; return 1; }
+    return 0;
+}
+static inline int po_size_add(size_t a, size_t b, size_t *out)
+{
+    if (__builtin_add_overflow(a, b, out)) { *out = SIZE_MAX; return 1; }
+    return 0;
+}
+/* a * b * c (with the same SIZE_MAX convention). */
+static inline int po_size_mul3(size_t a, size_t b, size_t c, size_t *out)
+{
+    size_t ab;
+    return po_size_mul(a, b, &ab) | po_size_mul(ab, c, out);
+}
+
+/* Read an integer label exactly once. The label arrays live in memory another Python thread may write
+ * while the GIL is released: a value checked and then read again could change in between. Kernels read
+ * each label once through this, check its bounds at the point of use, and index with that same value
+ * (a relaxed atomic load: one load the compiler may not repeat or split). */
+#define PO_LOAD_ONCE(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+
 /* ---- threads -------------------------------------------------------------------------------------
  * Loops over at least PO_PAR_GRAIN elements are split across po_get_num_threads() OpenMP threads with
  * schedule(static). Elementwise kernels are bit-identical for any thread count by construction;
@@ -44,8 +72,13 @@ const char *po_strerror(int status);
 #define PO_PAR_GRAIN 262144
 #define PO_RED_BLOCK 4096
 
+/* The largest thread count set_num_threads accepts: PO_MAX_THREADS, or the OpenMP thread limit
+ * (omp_get_thread_limit()) when that is smaller. Without OpenMP the same range is accepted and every
+ * call runs on the calling thread: po_get_num_threads() is then always 1 (the truth). */
+#define PO_MAX_THREADS 4096
+int po_max_threads(void);
 int po_get_num_threads(void);
-void po_set_num_threads(int n);   /* n >= 1; clamped to the OpenMP maximum */
+void po_set_num_threads(int n);   /* 1 <= n <= po_max_threads() (module.c checks; clamped here too) */
 
 #ifdef _OPENMP
 #define PO_PRAGMA(x) _Pragma(#x)

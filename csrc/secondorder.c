@@ -133,12 +133,16 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
     size_t m = p->m > 0 ? (size_t)p->m : 1;
 
     /* workspace: x_prev, g_prev, d, ls (3n), spy (2n), + method storage */
-    size_t need = 8 * n;
-    if (meth == PO_M_LBFGS) need += 2 * m * n + m;
-    if (meth == PO_M_BFGS) need += n * n + 2 * n;   /* H and po_bfgs_update's 2n work */
-    if (meth == PO_M_NEWTON) need += 5 * n * n + n;
-    if (meth == PO_M_NEWTON_CG) need += 4 * n;
-    double *buf = malloc(need * sizeof(double));
+    size_t need, mn, nn, extra_n;
+    int ovf = po_size_mul(n, 8, &need) | po_size_mul(m, n, &mn) | po_size_mul(n, n, &nn);
+    if (meth == PO_M_LBFGS) ovf |= po_size_mul(mn, 2, &extra_n) | po_size_add(extra_n, m, &extra_n);
+    else if (meth == PO_M_BFGS) ovf |= po_size_add(nn, 2 * n, &extra_n);   /* H and po_bfgs_update's 2n work */
+    else if (meth == PO_M_NEWTON) ovf |= po_size_mul(nn, 5, &extra_n) | po_size_add(extra_n, n, &extra_n);
+    else if (meth == PO_M_NEWTON_CG) extra_n = 4 * n;   /* 8n fits, so 4n does */
+    else extra_n = 0;
+    ovf |= po_size_add(need, extra_n, &need) | po_size_mul(need, sizeof(double), &mn);
+    if (ovf) return PO_ERR_NOMEM;   /* the workspace cannot even be sized: as good as out of memory */
+    double *buf = malloc(mn);
     if (!buf) return PO_ERR_NOMEM;
     double *xp = buf, *gp = buf + n, *d = buf + 2 * n, *lsw = buf + 3 * n, *extra = buf + 8 * n;
     so_spy spy = {pb, 0.0, 0.0, INFINITY, 0.0, buf + 6 * n, buf + 7 * n, 0, 0};

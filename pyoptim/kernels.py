@@ -10,7 +10,12 @@ The contract, for every function here:
 * arrays updated in place must be writeable and are never copied or cast: a wrong dtype or layout
   raises ``TypeError`` (type, dtype, byte order) or ``ValueError`` (shape, contiguity, read-only, 0-d,
   overlapping buffers), naming the argument;
-* the GIL is released around every loop, so calls from several Python threads run concurrently;
+* the GIL is released around every loop, so calls from several Python threads run concurrently; a
+  thread that writes a running call's arrays (or clears the list it passed) can change the numbers but
+  never make the call touch memory outside them (csrc/module.c's header says what each kernel
+  guarantees); an integer label that is out of range when read raises ``ValueError``;
+* hyperparameters must be finite (``ValueError`` naming the parameter, the range and the value) except
+  where inf is documented as "no bound" (``clip_value``, ``max_value``, ``radius``, ``threshold``);
 * large arrays (>= ``PAR_GRAIN`` = 262144 elements) are split across ``get_num_threads()`` OpenMP threads and the
   results are bit-identical for any thread count.
 
