@@ -26,6 +26,10 @@ void po_min_param_init(po_min_param *p)
     p->cg_maxiter = 0;
     p->init_step = PO_STEP_UNIT;
     p->h0_scaled = 1;
+    p->norm = INFINITY;
+    p->xrtol = 0.0;
+    p->hess_inv0 = NULL;
+    p->state_out = NULL;
     po_ls_param_init(&p->ls);
 }
 
@@ -37,6 +41,25 @@ static double so_maxabs(const double *x, size_t n)
         if (!(a <= m)) m = a;   /* NaN propagates */
     }
     return m;
+}
+
+/* The gradient norm of the gtol test, |g|_ord (see po_min_param.norm); NaN propagates. */
+static double so_gnorm(const double *g, size_t n, double ord)
+{
+    if (ord == INFINITY) return so_maxabs(g, n);
+    if (ord == -INFINITY) {
+        double m = INFINITY;
+        for (size_t i = 0; i < n; i++) {
+            double a = fabs(g[i]);
+            if (!(a >= m)) m = a;
+        }
+        return m;
+    }
+    /* (sum |g_i|^ord)^(1/ord), scaled by max|g_i| so that neither overflows nor underflows */
+    double mx = so_maxabs(g, n), s = 0.0;
+    if (!(mx > 0.0) || !isfinite(mx)) return ord > 0 ? mx : 0.0;
+    for (size_t i = 0; i < n; i++) s += pow(fabs(g[i]) / mx, ord);
+    return mx * pow(s, 1.0 / ord);
 }
 
 static int so_all_finite(const double *x, size_t n)
@@ -54,7 +77,7 @@ static int so_all_finite(const double *x, size_t n)
  * from the floor. */
 typedef struct {
     const po_problem *pb;
-    double f0, tol, gbest, fbest;
+    double f0, tol, gbest, fbest, ord;
     double *xb, *gb;     /* n each */
     int active, have;
 } so_spy;
@@ -64,7 +87,7 @@ static int so_spy_eval(void *ctx, const double *x, double *g, size_t n, double *
     so_spy *s = ctx;
     int st = s->pb->evaluate(s->pb->ctx, x, g, n, f);
     if (st == PO_OK && s->active && fabs(*f - s->f0) <= s->tol) {
-        double m = so_maxabs(g, n);
+        double m = so_gnorm(g, n, s->ord);
         if (m < s->gbest) {
             memcpy(s->xb, x, n * sizeof(double));
             memcpy(s->gb, g, n * sizeof(double));
@@ -141,7 +164,7 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
     double *buf = malloc(need * sizeof(double));
     if (!buf) return PO_ERR_NOMEM;
     double *xp = buf, *gp = buf + n, *d = buf + 2 * n, *lsw = buf + 3 * n, *extra = buf + 8 * n;
-    so_spy spy = {pb, 0.0, 0.0, INFINITY, 0.0, buf + 6 * n, buf + 7 * n, 0, 0};
+    so_spy spy = {pb, 0.0, 0.0, INFINITY, 0.0, p->norm, buf + 6 * n, buf + 7 * n, 0, 0};
     po_problem spb = *pb;   /* the problem as the line search sees it */
     spb.evaluate = so_spy_eval;
     spb.ctx = &spy;
@@ -151,6 +174,8 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
     if (meth == PO_M_NEWTON) { Hm = extra; nw = extra + n * n; }
     if (meth == PO_M_NEWTON_CG) { z = extra; r = extra + n; pp = extra + 2 * n; Bp = extra + 3 * n; }
 
+    size_t newest = 0, count = 0;   /* L-BFGS ring */
+    int have_H = 0;                 /* BFGS: Hinv initialised */
     int st = PO_OK;
     double f;
     st = pb->evaluate(pb->ctx, x, g, n, &f);
@@ -159,8 +184,6 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
     res->f = f;
     if (!isfinite(f) || !so_all_finite(g, n)) { res->reason = PO_STOP_NONFINITE; goto done; }
 
-    size_t newest = 0, count = 0;   /* L-BFGS ring */
-    int have_H = 0;                 /* BFGS: Hinv initialised */
     long since_restart = 0;         /* CG */
     double gg_prev = 0.0, f_old = f + 0.5 * sqrt(po_so_dot_f64(g, g, n)), t_prev = 1.0;
     int fresh = 1;                  /* the direction is -g with no memory (first or after a reset) */
@@ -169,7 +192,7 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
     (void)t_prev;
 
     for (;;) {
-        if (so_maxabs(g, n) <= p->gtol) { res->reason = PO_STOP_CONVERGED; break; }
+        if (so_gnorm(g, n, p->norm) <= p->gtol) { res->reason = PO_STOP_CONVERGED; break; }
         if (res->nit >= p->maxiter) { res->reason = PO_STOP_MAXITER; break; }
         if (res->nfev >= p->maxfev) { res->reason = PO_STOP_MAXFEV; break; }
 
@@ -224,7 +247,9 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
             }
             break;
         case PO_M_BFGS:
-            if (!have_H) for (size_t i = 0; i < n; i++) d[i] = -g[i];
+            if (!have_H && p->hess_inv0)
+                for (size_t i = 0; i < n; i++) d[i] = -po_so_dot_f64(p->hess_inv0 + i * n, g, n);
+            else if (!have_H) for (size_t i = 0; i < n; i++) d[i] = -g[i];
             else
                 for (size_t i = 0; i < n; i++) d[i] = -po_so_dot_f64(Hm + i * n, g, n);
             break;
@@ -259,10 +284,19 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
             /* scipy's choice: the step at which a quadratic with the last decrease would bottom out */
             t = 1.01 * 2.0 * (f - f_old) / gtd;
             if (!(t > 0.0) || t > 1.0) t = 1.0;
-        } else if (quasi_newton && fresh) {
-            t = 1.0 / sqrt(gg);   /* a quasi-Newton method with no memory yet: |t d|_2 = 1 */
+        } else if (quasi_newton && fresh && !(meth == PO_M_BFGS && p->hess_inv0)) {
+            /* a quasi-Newton method with no memory yet: |t d|_2 = 1; |g|_2 scaled by max|g_i| so that a
+             * huge gradient (an objective unbounded below) gives a tiny step, not 1/inf = 0 */
+            double gm = so_maxabs(g, n), q = 0.0;
+            for (size_t i = 0; i < n; i++) q += (g[i] / gm) * (g[i] / gm);
+            t = 1.0 / (gm * sqrt(q));
         } else {
             t = 1.0;
+        }
+        if (!(t > 0.0) || !isfinite(t) || !isfinite(gtd)) {
+            /* the slope or the step is out of floating-point range (|g| ~ 1e308): no search possible */
+            res->reason = PO_STOP_LS_FAILED;
+            break;
         }
 
         /* ---- line search ---- */
@@ -329,6 +363,7 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
                         double h0 = p->h0_scaled ? ys / yy : 1.0;
                         memset(Hm, 0, n * n * sizeof(double));
                         for (size_t i = 0; i < n; i++) Hm[i * n + i] = h0;
+                        if (p->hess_inv0) memcpy(Hm, p->hess_inv0, n * n * sizeof(double));
                         have_H = 1;
                     }
                     po_bfgs_update_f64(Hm, s, y, n, nw);
@@ -346,13 +381,37 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
             if (pr < 0) { st = pr; goto done; }
             if (pr > 0) { res->reason = PO_STOP_CALLBACK; break; }
         }
+        if (p->xrtol > 0) {
+            /* scipy's BFGS xrtol: |x - x_prev|_2 <= xrtol (xrtol + |x|_2) */
+            double ss = 0.0, xx = 0.0;
+            for (size_t i = 0; i < n; i++) { ss += (x[i] - xp[i]) * (x[i] - xp[i]); xx += x[i] * x[i]; }
+            if (sqrt(ss) <= p->xrtol * (p->xrtol + sqrt(xx))) { res->reason = PO_STOP_CONVERGED; break; }
+        }
         if (p->ftol > 0 && (fprev - f) <= p->ftol * fmax(fmax(fabs(fprev), fabs(f)), 1.0)) {
-            res->reason = so_maxabs(g, n) <= p->gtol ? PO_STOP_CONVERGED : PO_STOP_FTOL;
+            res->reason = so_gnorm(g, n, p->norm) <= p->gtol ? PO_STOP_CONVERGED : PO_STOP_FTOL;
             break;
         }
     }
 done:
     res->njev = res->nfev;
+    if (p->state_out && meth == PO_M_BFGS) {
+        /* the inverse Hessian the next direction would use (H0 if it was never updated) */
+        if (have_H) memcpy(p->state_out, Hm, n * n * sizeof(double));
+        else if (p->hess_inv0) memcpy(p->state_out, p->hess_inv0, n * n * sizeof(double));
+        else {
+            memset(p->state_out, 0, n * n * sizeof(double));
+            for (size_t i = 0; i < n; i++) p->state_out[i * n + i] = 1.0;
+        }
+        res->nmem = have_H;
+    } else if (p->state_out && meth == PO_M_LBFGS) {
+        /* the ring, oldest pair first: s rows 0..count-1, y rows m..m+count-1 */
+        for (size_t j = 0; j < count; j++) {
+            size_t k = (newest + m - (count - 1 - j)) % m;
+            memcpy(p->state_out + j * n, S + k * n, n * sizeof(double));
+            memcpy(p->state_out + (m + j) * n, Y + k * n, n * sizeof(double));
+        }
+        res->nmem = (long)count;
+    }
     free(buf);
     return st;
 }

@@ -13,35 +13,20 @@ Also here: :func:`linear_cg` (linear conjugate gradients, book 8.6.2) and :func:
 """
 from __future__ import annotations
 
-import inspect
 import math
+import warnings
 from typing import Any, Callable
 
 import numpy as np
 
 from . import _core
+from ._minimize import _dispatch, _result
 
-__all__ = ["minimize", "OptimizeResult", "linear_cg", "coordinate_descent", "METHODS", "MESSAGES"]
+__all__ = ["minimize", "OptimizeResult", "OptimizeWarning", "LbfgsInvHessProduct", "linear_cg", "coordinate_descent",
+           "METHODS", "MESSAGES", "LINE_SEARCHES"]
 
-METHODS = {"gd": 0, "newton": 1, "newton-cg": 2, "cg": 3, "bfgs": 4, "lbfgs": 5}
-LINE_SEARCHES = {"strong-wolfe": 0, "backtracking": 1, "more-thuente": 2}
-_ALIASES = {"l-bfgs": "lbfgs", "l-bfgs-b": "lbfgs", "newtoncg": "newton-cg", "steepest": "gd",
-            "gradient-descent": "gd"}
-
-# status -> (success, message); the status numbers are csrc/so.h's PO_STOP_* codes
-MESSAGES = {
-    0: (True, "Optimization terminated successfully: the gradient max-norm is at most gtol."),
-    1: (False, "Maximum number of iterations reached (maxiter)."),
-    2: (False, "Maximum number of function evaluations reached (maxfev)."),
-    3: (False, "Line search failed: no step along the search direction decreased the objective "
-               "(the gradient may be inaccurate, or gtol is below what the precision allows)."),
-    4: (False, "Non-finite objective or gradient (NaN or inf) at the starting point or in the Hessian."),
-    5: (False, "The search direction is not a descent direction (g'd >= 0): the Hessian is not positive "
-               "definite; use damping='auto' or saddle_free=True."),
-    6: (False, "Stopped by callback (StopIteration)."),
-    7: (True, "Optimization terminated successfully: the relative reduction of the objective is at most ftol."),
-}
-
+from ._minimize._options import LINE_SEARCHES, METHODS, canonical_method, normalize_options
+from ._minimize._result import MESSAGES, LbfgsInvHessProduct, OptimizeWarning
 
 class OptimizeResult(dict):
     """The result of :func:`minimize`: a dict with attribute access (as scipy.optimize.OptimizeResult).
@@ -81,52 +66,8 @@ def _invalid(name, value, expected):
     return ValueError(f"Invalid {name}: {value!r} (expected {expected})")
 
 
-def _number(opts, name, default, lo=0.0, hi=math.inf, lo_open=False):
-    v = opts.pop(name, default)
-    try:
-        fv = float(v)
-    except (TypeError, ValueError):
-        raise _invalid(name, v, f"a number in {'(' if lo_open else '['}{lo}, {hi}]") from None
-    if not (fv > lo if lo_open else fv >= lo) or not fv <= hi or math.isnan(fv):
-        raise _invalid(name, v, f"a number in {'(' if lo_open else '['}{lo}, {hi}]")
-    return fv
-
-
-def _integer(opts, name, default, lo=0):
-    v = opts.pop(name, default)
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
-        raise _invalid(name, v, f"an integer >= {lo}")
-    return int(v)
-
-
-def _fd_value_and_grad(fun, kind, counter):
-    """Wrap fun(x) -> f into (f, g) with finite differences (scipy's '2-point' / '3-point' steps)."""
-    eps = np.finfo(float).eps
-    h_rel = eps ** 0.5 if kind == "2-point" else eps ** (1 / 3)
-
-    def vg(x):
-        f0 = float(fun(x))
-        counter[0] += 1
-        g = np.empty_like(x)
-        for i in range(x.size):
-            h = h_rel * max(1.0, abs(x[i]))
-            xp = x.copy()
-            xp[i] += h
-            h = xp[i] - x[i]
-            if kind == "2-point":
-                g[i] = (float(fun(xp)) - f0) / h
-                counter[0] += 1
-            else:
-                xm = x.copy()
-                xm[i] -= h
-                g[i] = (float(fun(xp)) - float(fun(xm))) / (2 * h)
-                counter[0] += 2
-        return f0, g
-    return vg
-
-
-def minimize(fun: Callable, x0, method: str = "lbfgs", jac: Any = True, hess: Callable | None = None,
-             hessp: Callable | None = None, tol: float | None = None, callback: Callable | None = None,
+def minimize(fun: Callable, x0, args=(), method: str | None = None, jac: Any = None, hess: Any = None,
+             hessp: Callable | None = None, bounds=None, tol: float | None = None, callback: Callable | None = None,
              options: dict | None = None) -> OptimizeResult:
     """Minimize a smooth function of n variables with a line-search method of book 8.6.
 
@@ -214,142 +155,35 @@ def minimize(fun: Callable, x0, method: str = "lbfgs", jac: Any = True, hess: Ca
     every method uses a line search, so "newton" with ``damping=0`` still moves to the stationary point
     of the local quadratic model when that decreases f (and so reaches saddles, as the book warns).
     """
-    from . import functions as _functions
+    x = _start_point(x0)
+    method = canonical_method(method, bounds)
+    args = args if isinstance(args, tuple) else (args,)
+    _check_unused(method, hess, hessp)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"minimize(): callback must be callable, got {type(callback).__name__}")
+    o = normalize_options(method, x.size, tol, options)
+    _dispatch.check_bounds(bounds, x.size, method)
+    out, pb, flags, path, state = _dispatch.run(fun, x, args, method, jac, hess, hessp, callback, o)
+    return _result.assemble(method, o, out, pb, flags, path, state)
 
-    if not isinstance(method, str) or method.lower().replace("_", "-") not in {**METHODS, **_ALIASES}:
-        raise _invalid("method", method, f"one of {sorted(METHODS)}")
-    method = method.lower().replace("_", "-")
-    method = _ALIASES.get(method, method)
 
+def _start_point(x0) -> np.ndarray:
+    """x0 flattened to float64 (SciPy's convention); finite and non-empty."""
     x = np.array(x0, dtype=np.float64).reshape(-1)
     if x.size == 0:
         raise _invalid("x0", x0, "a non-empty array")
     if not np.all(np.isfinite(x)):
         raise ValueError(f"Invalid x0: contains NaN or inf (expected finite values), got {x0!r}")
-    n = x.size
+    return x
 
-    # ---- the objective -------------------------------------------------------------------------------
-    obj = None
-    if isinstance(fun, _functions.Objective):
-        obj = fun
-    elif getattr(fun, "__func__", None) is _functions.Objective.value_and_grad and \
-            isinstance(getattr(fun, "__self__", None), _functions.Objective):
-        obj = fun.__self__
-    if not callable(fun):
-        raise TypeError(f"minimize(): fun must be callable, got {type(fun).__name__}")
-    model = None
-    counter = None
-    jac_fn = None
-    if obj is not None:
-        if obj.n != n:
-            raise ValueError(f"Invalid x0: size {n} (expected {obj.n}, the dimension of {obj!r})")
-        vg = obj.value_and_grad
-        model = obj._c_objective
-        if hessp is None and hess is None:
-            hessp = obj.hessp
-        if hess is None:
-            hess = obj.hess
-    elif jac is True:
-        vg = fun
-    elif callable(jac):
-        vg, jac_fn = fun, jac
-    elif jac in (False, None, "2-point", "3-point", "cs"):
-        counter = [0]
-        vg = _fd_value_and_grad(fun, "3-point" if jac == "3-point" else "2-point", counter)
-    else:
-        raise _invalid("jac", jac, "True, a callable, '2-point', '3-point', False or None")
 
-    # ---- options ---------------------------------------------------------------------------------------
-    opts = dict(options or {})
-    if tol is not None:
-        if not (isinstance(tol, (int, float, np.floating)) and tol >= 0):
-            raise _invalid("tol", tol, "a number >= 0")
-        opts.setdefault("gtol", float(tol))
-    gtol = _number(opts, "gtol", 1e-5)
-    ftol = _number(opts, "ftol", 0.0)
-    maxiter = _integer(opts, "maxiter", max(1000, 200 * n))
-    maxfev = _integer(opts, "maxfev", 10 * max(maxiter, 1), lo=1)
-    m = _integer(opts, "m", 10, lo=1)
-    beta = opts.pop("beta", "pr+")
-    if beta not in ("fr", "pr+"):
-        raise _invalid("beta", beta, "'fr' or 'pr+'")
-    restart = _integer(opts, "restart", 0)
-    ls = opts.pop("line_search", "strong-wolfe")
-    if ls not in LINE_SEARCHES:
-        raise _invalid("line_search", ls, "'strong-wolfe', 'more-thuente' or 'backtracking'")
-    xtol = _number(opts, "xtol", 1e-14)
-    init_step = opts.pop("init_step", "unit")
-    if init_step not in ("unit", "quadratic"):
-        raise _invalid("init_step", init_step, "'unit' or 'quadratic'")
-    h0 = opts.pop("h0", "scaled")
-    if h0 not in ("scaled", "identity"):
-        raise _invalid("h0", h0, "'scaled' or 'identity'")
-    c1 = _number(opts, "c1", 1e-4, 0.0, 1.0, lo_open=True)
-    c2 = _number(opts, "c2", 0.1 if method == "cg" else 0.9, c1, 1.0, lo_open=True)
-    max_ls = _integer(opts, "max_ls", 25, lo=1)
-    tolerance_change = _number(opts, "tolerance_change", 1e-9 if method != "gd" else 1e-12)
-    damping = opts.pop("damping", "auto")
-    if isinstance(damping, str):
-        if damping != "auto":
-            raise _invalid("damping", damping, "'auto' or a number >= 0")
-        damping_v = -1.0
-    else:
-        damping_v = _number({"damping": damping}, "damping", 0.0)
-    saddle_free = bool(opts.pop("saddle_free", False))
-    cg_maxiter = _integer(opts, "cg_maxiter", 0)
-    return_path = bool(opts.pop("return_path", False))
-    if opts:
-        raise ValueError(f"Invalid options: {sorted(opts)} (expected keys among gtol, ftol, maxiter, maxfev, m, "
-                         "beta, restart, line_search, c1, c2, max_ls, tolerance_change, xtol, init_step, h0, "
-                         "damping, saddle_free, cg_maxiter, return_path)")
-
-    if method == "newton" and hess is None:
-        raise ValueError("minimize(): method 'newton' requires hess (a callable returning the (n, n) Hessian)")
-    if hess is not None and not callable(hess):
-        raise TypeError(f"minimize(): hess must be callable, got {type(hess).__name__}")
-    if method == "newton-cg" and hessp is None:
-        if hess is not None:
-            hfun = hess
-            hessp = lambda xx, p: np.asarray(hfun(xx)) @ p  # noqa: E731
-        else:
-            g_of = (lambda xx: vg(xx)[1]) if jac_fn is None else jac_fn
-
-            def hessp(xx, p):   # central differences of the gradient along p
-                h = np.finfo(float).eps ** (1 / 3) * max(1.0, float(np.abs(xx).max())) / max(float(np.abs(p).max()), 1e-300)
-                return (np.asarray(g_of(xx + h * p)) - np.asarray(g_of(xx - h * p))) / (2 * h)
-
-    # ---- callback --------------------------------------------------------------------------------------
-    cb = None
-    if callback is not None:
-        if not callable(callback):
-            raise TypeError(f"minimize(): callback must be callable, got {type(callback).__name__}")
-        try:
-            new_style = "intermediate_result" in inspect.signature(callback).parameters
-        except (TypeError, ValueError):
-            new_style = False
-        if new_style:
-            def cb(xk, fk):
-                callback(intermediate_result=OptimizeResult(x=xk, fun=fk))
-        else:
-            def cb(xk, fk):
-                callback(xk)
-
-    path = [x.copy()] if return_path else None
-    out = _core._minimize(
-        vg, x, jac=jac_fn, hess=hess if method == "newton" else None,
-        hessp=hessp if method == "newton-cg" else None, callback=cb, model=model, path=path,
-        method=METHODS[method], gtol=gtol, ftol=ftol, maxiter=maxiter, maxfev=maxfev, m=m,
-        beta=0 if beta == "fr" else 1, restart=restart, damping=damping_v, saddle_free=saddle_free,
-        cg_maxiter=cg_maxiter, line_search=LINE_SEARCHES[ls], c1=c1, c2=c2, max_ls=max_ls,
-        tolerance_change=tolerance_change, xtol=xtol,
-        init_step=0 if init_step == "unit" else 1, h0_scaled=h0 == "scaled")
-    xs, f, g, nit, nfev, njev, nhev, status = out
-    success, message = MESSAGES[status]
-    res = OptimizeResult(x=xs, fun=f, jac=g, nit=nit, nfev=counter[0] if counter else nfev,
-                         njev=njev, nhev=nhev, success=success, status=status, message=message, method=method)
-    if return_path:
-        res["path"] = np.array(path)
-    return res
+def _check_unused(method, hess, hessp):
+    """SciPy's RuntimeWarnings for second-order information a method does not use."""
+    if hess is not None and method not in ("newton-cg", "newton"):
+        warnings.warn(f"Method {method} does not use Hessian information (hess).", RuntimeWarning, stacklevel=3)
+    if hessp is not None and method != "newton-cg":
+        warnings.warn(f"Method {method} does not use Hessian-vector product information (hessp).",
+                      RuntimeWarning, stacklevel=3)
 
 
 # ---- linear conjugate gradients (book 8.6.2) ---------------------------------------------------------
