@@ -283,7 +283,15 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
         if (meth == PO_M_GD || meth == PO_M_CG || (quasi_newton && p->init_step == PO_STEP_QUADRATIC)) {
             /* scipy's choice: the step at which a quadratic with the last decrease would bottom out */
             t = 1.01 * 2.0 * (f - f_old) / gtd;
-            if (!(t > 0.0) || t > 1.0) t = 1.0;
+            if (quasi_newton) {
+                if (!(t > 0.0) || t > 1.0) t = 1.0;   /* a quasi-Newton step has a natural unit length */
+            } else if (!(t > 0.0) || !isfinite(t)) {
+                /* gd and CG: no cap at t = 1 (scipy's), which is not invariant to scaling f: an objective
+                 * scaled by 1e-50 would start with steps of length 1e-50; fall back to |t d|_2 = 1 */
+                double dm = so_maxabs(d, n), q = 0.0;
+                for (size_t i = 0; i < n; i++) q += (d[i] / dm) * (d[i] / dm);
+                t = 1.0 / (dm * sqrt(q));
+            }
         } else if (quasi_newton && fresh && !(meth == PO_M_BFGS && p->hess_inv0)) {
             /* a quasi-Newton method with no memory yet: |t d|_2 = 1; |g|_2 scaled by max|g_i| so that a
              * huge gradient (an objective unbounded below) gives a tiny step, not 1/inf = 0 */
@@ -349,8 +357,10 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
         if (meth == PO_M_LBFGS || meth == PO_M_BFGS) {
             double *s = lsw, *y = lsw + n;
             for (size_t i = 0; i < n; i++) { s[i] = x[i] - xp[i]; y[i] = g[i] - gp[i]; }
-            double ys = po_so_dot_f64(y, s, n), yy = po_so_dot_f64(y, y, n);
-            if (ys > DBL_EPSILON * yy && isfinite(ys) && yy > 0) {
+            double ys = po_so_dot_f64(y, s, n), yy = po_so_dot_f64(y, y, n), ss = po_so_dot_f64(s, s, n);
+            /* keep the pair when y's > eps |y| |s|: a test on the angle, so invariant to scaling f (a test
+             * y's > eps y'y would drop every pair of an objective scaled by 1e50) */
+            if (ys > DBL_EPSILON * sqrt(yy) * sqrt(ss) && isfinite(ys) && yy > 0 && isfinite(yy)) {
                 if (meth == PO_M_LBFGS) {
                     newest = count == 0 ? 0 : (newest + 1) % m;
                     memcpy(S + newest * n, s, n * sizeof(double));
