@@ -176,6 +176,8 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
 
     size_t newest = 0, count = 0;   /* L-BFGS ring */
     int have_H = 0;                 /* BFGS: Hinv initialised */
+    size_t out_count = 0;           /* state_out: pairs after the last update (a later reset keeps them) */
+    int out_H = 0;                  /* state_out: Hm holds an updated matrix */
     int st = PO_OK;
     double f;
     st = pb->evaluate(pb->ctx, x, g, n, &f);
@@ -367,6 +369,7 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
                     memcpy(Y + newest * n, y, n * sizeof(double));
                     rho[newest] = 1.0 / ys;
                     if (count < m) count++;
+                    out_count = count;
                 } else {
                     if (!have_H) {
                         /* N&W (6.20): scale H0 = (y's / y'y) I before the first update (or H0 = I) */
@@ -377,6 +380,7 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
                         have_H = 1;
                     }
                     po_bfgs_update_f64(Hm, s, y, n, nw);
+                    out_H = 1;
                 }
                 fresh = 0;
             }
@@ -405,22 +409,22 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
 done:
     res->njev = res->nfev;
     if (p->state_out && meth == PO_M_BFGS) {
-        /* the inverse Hessian the next direction would use (H0 if it was never updated) */
-        if (have_H) memcpy(p->state_out, Hm, n * n * sizeof(double));
+        /* the last updated inverse Hessian (H0 if it was never updated) */
+        if (out_H) memcpy(p->state_out, Hm, n * n * sizeof(double));
         else if (p->hess_inv0) memcpy(p->state_out, p->hess_inv0, n * n * sizeof(double));
         else {
             memset(p->state_out, 0, n * n * sizeof(double));
             for (size_t i = 0; i < n; i++) p->state_out[i * n + i] = 1.0;
         }
-        res->nmem = have_H;
+        res->nmem = out_H;
     } else if (p->state_out && meth == PO_M_LBFGS) {
         /* the ring, oldest pair first: s rows 0..count-1, y rows m..m+count-1 */
-        for (size_t j = 0; j < count; j++) {
-            size_t k = (newest + m - (count - 1 - j)) % m;
+        for (size_t j = 0; j < out_count; j++) {
+            size_t k = (newest + m - (out_count - 1 - j)) % m;
             memcpy(p->state_out + j * n, S + k * n, n * sizeof(double));
             memcpy(p->state_out + (m + j) * n, Y + k * n, n * sizeof(double));
         }
-        res->nmem = (long)count;
+        res->nmem = (long)out_count;
     }
     free(buf);
     return st;

@@ -105,7 +105,14 @@ class Problem:
     def grad(self, x) -> np.ndarray:
         """The gradient alone (finite-difference Hessian products): cached, else one evaluation."""
         g = self._cache.get(np.asarray(x, dtype=np.float64).tobytes())
-        return g if g is not None else self.vg(x)[1]
+        return g if g is not None else self.grad_only(x)
+
+    def grad_only(self, x) -> np.ndarray:
+        """The gradient at x, calling only ``jac`` when it is a callable (no value needed)."""
+        if self.mode == "call":
+            self.njev += 1
+            return _vector(self.jac(np.array(x, copy=True), *self.args), self.n, "jac")
+        return self.vg(np.asarray(x, dtype=np.float64))[1]
 
     def _remember(self, x, f, g):
         if len(self._cache) >= 8:
@@ -223,8 +230,8 @@ def hessp_for(pb: Problem, hess, hessp):
             pb.njev += 1
             return np.asarray(pb.jac(x + 1j * h * p, *args)).reshape(n).imag / h
         if kind == "2-point":
-            return (pb.vg(x + h * p)[1] - pb.grad(x)) / h
-        return (pb.vg(x + h * p)[1] - pb.vg(x - h * p)[1]) / (2 * h)
+            return (pb.grad_only(x + h * p) - pb.grad(x)) / h
+        return (pb.grad_only(x + h * p) - pb.grad_only(x - h * p)) / (2 * h)
     return hp
 
 
