@@ -79,14 +79,21 @@ typedef struct {
     const po_problem *pb;
     double f0, tol, gbest, fbest, ord;
     double *xb, *gb;     /* n each */
-    int active, have;
+    int active, have, unbounded;
 } so_spy;
 
 static int so_spy_eval(void *ctx, const double *x, double *g, size_t n, double *f)
 {
     so_spy *s = ctx;
     int st = s->pb->evaluate(s->pb->ctx, x, g, n, f);
-    if (st == PO_OK && s->active && fabs(*f - s->f0) <= s->tol) {
+    if (st == PO_OK && *f == -INFINITY && !s->unbounded) {
+        /* f = -inf: the objective is unbounded below; the line search would take it for a step too long */
+        memcpy(s->xb, x, n * sizeof(double));
+        memcpy(s->gb, g, n * sizeof(double));
+        s->unbounded = 1;
+        return st;
+    }
+    if (st == PO_OK && !s->unbounded && s->active && fabs(*f - s->f0) <= s->tol) {
         double m = so_gnorm(g, n, s->ord);
         if (m < s->gbest) {
             memcpy(s->xb, x, n * sizeof(double));
@@ -164,7 +171,7 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
     double *buf = malloc(need * sizeof(double));
     if (!buf) return PO_ERR_NOMEM;
     double *xp = buf, *gp = buf + n, *d = buf + 2 * n, *lsw = buf + 3 * n, *extra = buf + 8 * n;
-    so_spy spy = {pb, 0.0, 0.0, INFINITY, 0.0, p->norm, buf + 6 * n, buf + 7 * n, 0, 0};
+    so_spy spy = {pb, 0.0, 0.0, INFINITY, 0.0, p->norm, buf + 6 * n, buf + 7 * n, 0, 0, 0};
     po_problem spb = *pb;   /* the problem as the line search sees it */
     spb.evaluate = so_spy_eval;
     spb.ctx = &spy;
@@ -325,6 +332,14 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
         st = po_line_search(&spb, n, xp, d, f, gp, gtd, &t, x, &fnew, g, lsw, &lsp, &ls_nfev, &outcome);
         res->nfev += ls_nfev;
         if (st != PO_OK) goto done;
+        if (spy.unbounded) {
+            memcpy(x, spy.xb, n * sizeof(double));
+            memcpy(g, spy.gb, n * sizeof(double));
+            res->f = -INFINITY;
+            res->nit++;
+            res->reason = PO_STOP_UNBOUNDED;
+            break;
+        }
         if (outcome == PO_LS_FAILED && spy.have && spy.gbest <= p->gtol) {
             /* at the rounding floor: a trial as low as f(x) to rounding whose gradient meets gtol */
             memcpy(x, spy.xb, n * sizeof(double));

@@ -87,6 +87,7 @@ enum {
     PO_STOP_NOT_DESCENT = 5,  /* the direction is not a descent direction (g'd >= 0) */
     PO_STOP_CALLBACK = 6,     /* the progress callback asked to stop */
     PO_STOP_FTOL = 7,         /* relative reduction of f below ftol (converged) */
+    PO_STOP_UNBOUNDED = 8,    /* a trial point gave f = -inf: the objective is unbounded below (x is that point) */
 };
 
 typedef struct {

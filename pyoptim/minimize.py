@@ -168,8 +168,10 @@ def minimize(fun: Callable, x0, args=(), method: str | None = None, jac: Any = N
 
 
 def _start_point(x0) -> np.ndarray:
-    """x0 flattened to float64 (SciPy's convention); finite and non-empty."""
-    x = np.array(x0, dtype=np.float64).reshape(-1)
+    """x0 as a float64 vector (a scalar becomes one element; more than one dimension is an error, as SciPy)."""
+    x = np.atleast_1d(np.array(x0, dtype=np.float64))
+    if x.ndim != 1:
+        raise ValueError(f"'x0' must only have one dimension. Invalid x0: shape {x.shape} (expected (n,))")
     if x.size == 0:
         raise _invalid("x0", x0, "a non-empty array")
     if not np.all(np.isfinite(x)):

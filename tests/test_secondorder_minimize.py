@@ -407,7 +407,7 @@ def _raise(x):
     (lambda: po.minimize(F.rosenbrock(2), [1.0, 2.0], callback=lambda xk: _raise(xk)), Boom, "from fun"),
     (lambda: po.minimize(F.rosenbrock(2), [0.0, 0.0], method="adam"), ValueError, "Invalid method"),
     (lambda: po.minimize(F.rosenbrock(2), [0.0, 0.0], options={"gtol": -1}), ValueError, "Invalid gtol"),
-    (lambda: po.minimize(F.rosenbrock(2), [0.0, 0.0], options={"maxiter": 1.5}), ValueError, "Invalid maxiter"),
+    (lambda: po.minimize(F.rosenbrock(2), [0.0, 0.0], options={"maxiter": "many"}), ValueError, "Invalid maxiter"),
     (lambda: po.minimize(F.rosenbrock(2), [0.0, 0.0], method="lbfgs", options={"m": 0}), ValueError, "Invalid m"),
     (lambda: po.minimize(F.rosenbrock(2), [0.0, 0.0], method="cg", options={"beta": "hs"}), ValueError, "Invalid beta"),
     (lambda: po.minimize(F.rosenbrock(2), [0.0, 0.0], options={"line_search": "exact"}), ValueError, "Invalid line_search"),

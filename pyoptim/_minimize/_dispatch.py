@@ -15,12 +15,17 @@ def check_bounds(bounds, n, method):
     """SciPy's rule: BFGS/CG/Newton-CG ignore bounds with a RuntimeWarning; infinite bounds are no bounds."""
     if bounds is None:
         return None
+    msg = "The number of bounds is not compatible with the length of `x0`."
     if hasattr(bounds, "lb") and hasattr(bounds, "ub"):
-        lo, hi = np.broadcast_to(np.asarray(bounds.lb, float), (n,)), np.broadcast_to(np.asarray(bounds.ub, float), (n,))
+        try:
+            lo, hi = (np.broadcast_to(np.asarray(bounds.lb, float), (n,)),
+                      np.broadcast_to(np.asarray(bounds.ub, float), (n,)))
+        except ValueError:
+            raise ValueError(msg) from None
     else:
         pairs = list(bounds)
         if len(pairs) != n:
-            raise ValueError(f"Invalid bounds: {len(pairs)} (lo, hi) pairs (expected {n}, one per variable)")
+            raise ValueError(f"{msg} Invalid bounds: {len(pairs)} (lo, hi) pairs (expected {n})")
         lo = np.array([-np.inf if p[0] is None else p[0] for p in pairs], dtype=float)
         hi = np.array([np.inf if p[1] is None else p[1] for p in pairs], dtype=float)
     if np.any(lo > hi):

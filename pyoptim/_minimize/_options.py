@@ -94,7 +94,12 @@ def normalize_options(method: str, n: int, tol, options) -> dict:
                   "gd": ("gtol",), "newton": ("gtol",)}[method]:
             given.setdefault(k, float(tol))
     o = {**known, **given}
-    o["maxiter"] = _int(o, "maxiter") if o["maxiter"] is not None else (
+    if o["maxiter"] is not None:   # SciPy: any real count; maxiter=100.1 allows 101 iterations, -1 none
+        v = o["maxiter"]
+        if isinstance(v, (float, np.floating)) and math.isfinite(v):
+            v = math.ceil(v)
+        o["maxiter"] = max(_int({"maxiter": v}, "maxiter", lo=-(2 ** 62)), 0)
+    o["maxiter"] = o["maxiter"] if o["maxiter"] is not None else (
         max(1000, 200 * n) if method in ("gd", "newton") else 200 * n)
     if method == "lbfgs":
         o["maxfev"] = _int({"maxfun": o["maxfun"] if o["maxfev"] is None else o["maxfev"]}, "maxfun", 1)

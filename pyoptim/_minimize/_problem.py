@@ -51,6 +51,16 @@ def _mapper(workers):
     raise ValueError(f"Invalid workers: {workers!r} (expected None, an integer >= 1 or -1, or a map-like callable)")
 
 
+class _Call:
+    """fun(x, *args) as a picklable object (multiprocessing pools pickle what they map)."""
+
+    def __init__(self, fun, args):
+        self.fun, self.args = fun, args
+
+    def __call__(self, x):
+        return self.fun(x, *self.args)
+
+
 class Problem:
     """fun (+ jac) of SciPy's ``minimize`` as one ``vg(x) -> (f, g)`` callable, counting evaluations.
 
@@ -129,19 +139,20 @@ class Problem:
         n = self.n
         if kind == "cs":
             pts = [x + 1j * h[i] * np.eye(1, n, i)[0] for i in range(n)]
-            vals = self.map(self._raw, pts)
+            vals = self._map(pts)
             return np.array([np.asarray(v).reshape(()).imag / h[i] for i, v in enumerate(vals)])
         e = np.eye(n)
         if kind == "2-point":
-            vals = self.map(self._raw, [x + h[i] * e[i] for i in range(n)])
+            vals = self._map([x + h[i] * e[i] for i in range(n)])
             return np.array([(scalar_value(v) - f0) / h[i] for i, v in enumerate(vals)])
-        vals = self.map(self._raw, [x + s * h[i] * e[i] for i in range(n) for s in (1.0, -1.0)])
+        vals = self._map([x + s * h[i] * e[i] for i in range(n) for s in (1.0, -1.0)])
         return np.array([(scalar_value(vals[2 * i]) - scalar_value(vals[2 * i + 1])) / (2 * h[i])
                          for i in range(n)])
 
-    def _raw(self, x):
-        self.nfev += 1
-        return self.fun(x, *self.args)
+    def _map(self, points):
+        """fun at each point, through ``workers`` (a picklable callable, for process pools)."""
+        self.nfev += len(points)
+        return self.map(_Call(self.fun, self.args), points)
 
     def _steps(self, x, kind) -> np.ndarray:
         sign = np.where(x >= 0, 1.0, -1.0)

@@ -24,13 +24,14 @@ MESSAGES = {
                "definite; use damping='auto' or saddle_free=True."),
     6: (False, "Stopped by callback (StopIteration)."),
     7: (True, "Optimization terminated successfully: the relative reduction of the objective is at most ftol."),
+    8: (False, "The objective is unbounded below: f = -inf at x."),
 }
 _SUCCESS = "Optimization terminated successfully."
 _PR_LOSS = "Desired error not necessarily achieved due to precision loss."
 _SCIPY = {   # C reason -> (status, message) as SciPy's BFGS, CG and Newton-CG report it
     0: (0, _SUCCESS), 7: (0, _SUCCESS), 1: (1, "Maximum number of iterations has been exceeded."),
     2: (1, "Maximum number of function evaluations has been exceeded."), 3: (2, _PR_LOSS),
-    4: (3, "NaN result encountered."), 5: (2, _PR_LOSS),
+    4: (3, "NaN result encountered."), 5: (2, _PR_LOSS), 8: (2, MESSAGES[8][1]),
 }
 _LBFGSB = {   # ... and as SciPy's L-BFGS-B reports it
     0: (0, "CONVERGENCE: NORM OF PROJECTED GRADIENT <= PGTOL"),
@@ -38,7 +39,7 @@ _LBFGSB = {   # ... and as SciPy's L-BFGS-B reports it
     1: (1, "STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT"),
     2: (1, "STOP: TOTAL NO. OF F,G EVALUATIONS EXCEEDS LIMIT"),
     3: (2, "ABNORMAL: THE LINE SEARCH FOUND NO DECREASE"), 4: (2, "ABNORMAL: NON-FINITE F OR G"),
-    5: (2, "ABNORMAL: NOT A DESCENT DIRECTION"),
+    5: (2, "ABNORMAL: NOT A DESCENT DIRECTION"), 8: (2, "ABNORMAL: F = -INF, THE OBJECTIVE IS UNBOUNDED BELOW"),
 }
 STOP_MESSAGE = "`callback` raised `StopIteration`."
 
@@ -69,7 +70,8 @@ class LbfgsInvHessProduct:
 
     H v by the two-loop recursion (Nocedal & Wright Algorithm 7.4) with H0 = γI, γ = s'y / y'y of the
     newest pair (as the solver used it; SciPy's LbfgsInvHessProduct takes H0 = I). ``matvec``,
-    ``matmat``, ``rmatvec`` (H is symmetric), ``todense``, ``@``, ``shape``, ``dtype``; SciPy's
+    ``matmat``, ``rmatvec`` (H is symmetric), ``todense``, ``@`` and calls, ``shape``, ``dtype``, ``sk``,
+    ``yk``, ``rho``, ``n_corrs``; SciPy's
     ``aslinearoperator`` accepts it.
     """
 
@@ -80,11 +82,16 @@ class LbfgsInvHessProduct:
         self.shape = (n, n)
         self.dtype = np.dtype(np.float64)
         self.rho = 1.0 / np.einsum("ij,ij->i", self.sk, self.yk)
-        k = len(self.sk)
+        k = self.n_corrs = len(self.sk)
         self.gamma = float(self.sk[-1] @ self.yk[-1] / (self.yk[-1] @ self.yk[-1])) if k else 1.0
 
     def matvec(self, v):
-        q = np.array(v, dtype=np.float64).reshape(-1)
+        """H v; an (n, 1) column gives an (n, 1) column, as LinearOperator.matvec."""
+        col = np.ndim(v) == 2
+        r = self._matvec(np.array(v, dtype=np.float64).reshape(-1))
+        return r.reshape(-1, 1) if col else r
+
+    def _matvec(self, q):
         a = np.empty(len(self.sk))
         for i in range(len(self.sk) - 1, -1, -1):
             a[i] = self.rho[i] * (self.sk[i] @ q)
@@ -106,9 +113,9 @@ class LbfgsInvHessProduct:
 
     def dot(self, v):
         v = np.asarray(v)
-        return self.matvec(v) if v.ndim == 1 else self.matmat(v)
+        return self.matvec(v) if v.ndim == 1 or v.shape[1:] == (1,) else self.matmat(v)
 
-    __matmul__ = dot
+    __matmul__ = __call__ = dot
 
     def __repr__(self):
         return f"<{self.shape[0]}x{self.shape[1]} LbfgsInvHessProduct with {len(self.sk)} pairs>"
