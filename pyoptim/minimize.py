@@ -33,9 +33,10 @@ class OptimizeResult(dict):
 
     Keys: ``x`` (solution), ``fun`` (value there), ``jac`` (gradient there), ``nit`` (iterations),
     ``nfev``, ``njev``, ``nhev`` (function, gradient and Hessian/Hessian-vector evaluations),
-    ``success``, ``status`` (0 converged, 1 max iterations, 2 max evaluations, 3 line search failed,
-    4 non-finite objective, 5 not a descent direction, 6 stopped by callback, 7 converged on ftol),
-    ``message`` (why it stopped), ``method``, and ``path`` ((nit+1, n) iterates) when
+    ``success``, ``status`` and ``message`` (SciPy's codes for its methods; for "gd" and "newton": 0
+    converged, 1 max iterations, 2 max evaluations, 3 line search failed, 4 non-finite objective, 5 not a
+    descent direction, 7 converged on ftol, 8 unbounded below; 99 stopped by callback), ``method``,
+    ``hess_inv`` (BFGS, L-BFGS), ``allvecs`` (``return_all``) and ``path`` ((nit+1, n) iterates) when
     ``options={"return_path": True}``.
     """
 
@@ -88,53 +89,83 @@ def minimize(fun: Callable, x0, args=(), method: str | None = None, jac: Any = N
     "lbfgs"    −H⁻¹g by the two-loop recursion on the last m pairs (s, y); memory O(mn)     8.6.3
     ========== ========================================================================== ==========
 
+    The call is scipy.optimize.minimize's: its arguments, defaults, option names and result fields, for
+    SciPy's "BFGS", "CG", "Newton-CG" and "L-BFGS-B" (unbounded) and pyoptim's "gd" and "newton", so a
+    SciPy call behaves as in SciPy. pyoptim adds: a ``fun`` returning ``(value, gradient)`` is
+    recognised when ``jac`` is None; its own options below; an objective passed as is.
+
     Parameters
     ----------
     fun : callable
-        ``fun(x) -> (value, gradient)`` when ``jac=True`` (scipy's convention), else ``fun(x) -> value``.
-        x is a 1-D float64 array (x0 flattened). A :mod:`pyoptim.functions` objective may be passed
-        as is (``minimize(f, f.x0)``); the C-backed ones then run entirely in C.
-    x0 : array_like
+        ``fun(x, *args) -> value`` (a float, NumPy scalar or one-element array), or
+        ``-> (value, gradient)`` with ``jac=True`` (or a tuple with ``jac=None``). x is a fresh 1-D
+        float64 copy at each call. A :mod:`pyoptim.functions` objective may be passed as is
+        (``minimize(f, f.x0)``); the C-backed ones then run entirely in C, without the GIL.
+    x0 : array_like, shape (n,) or scalar
         The starting point (finite).
-    method : {"lbfgs", "bfgs", "cg", "newton-cg", "newton", "gd"}
-        Case-insensitive; "l-bfgs-b" is accepted for "lbfgs" (no bounds).
-    jac : True, callable, "2-point", "3-point", False or None
-        True: fun returns (f, g). A callable: ``jac(x) -> g``. Otherwise the gradient is estimated by
-        forward ("2-point", also for False/None) or central ("3-point") differences.
-    hess : callable, optional
-        ``hess(x) -> (n, n)`` array; required by "newton" (unless fun is a pyoptim objective).
+    args : tuple
+        Extra arguments of fun, jac, hess and hessp.
+    method : str, optional
+        "bfgs", "cg", "newton-cg", "lbfgs", "gd", "newton"; SciPy's "BFGS", "CG", "Newton-CG",
+        "L-BFGS-B" (case-insensitive). None: "lbfgs" with bounds, else "bfgs" (SciPy's choice).
+    jac : callable, True, "2-point", "3-point", "cs" or None
+        ``jac(x, *args) -> (n,)``; True: fun returns (f, g); a finite-difference scheme with the
+        relative step ``finite_diff_rel_step`` (SciPy's default: √ε, ∛ε); None: forward differences with
+        the absolute step ``eps`` (SciPy's legacy rule), unless fun returns a (value, gradient) tuple.
+    hess : callable, "2-point", "3-point", "cs" or a HessianUpdateStrategy, optional
+        Newton-CG and Newton: ``hess(x, *args)`` returns a dense array, a scipy.sparse matrix or a
+        LinearOperator (evaluated once per iterate); a scheme: finite differences of the gradient along
+        each CG direction; a scipy.optimize.HessianUpdateStrategy (BFGS(), SR1()) updated each iterate.
     hessp : callable, optional
-        ``hessp(x, p) -> (n,)``, the product H(x)p, for "newton-cg"; derived from ``hess`` if only that
-        is given, else estimated by central differences of the gradient.
+        ``hessp(x, p, *args) -> H(x) p`` for Newton-CG. With neither hess nor hessp, central
+        differences of the gradient.
+    bounds : scipy.optimize.Bounds or sequence of (lo, hi), optional
+        Infinite bounds are no bounds. BFGS, CG and Newton-CG ignore them with a RuntimeWarning (as
+        SciPy); finite bounds raise NotImplementedError (L-BFGS-B with bounds is not implemented yet).
     tol : float, optional
-        Sets ``gtol`` (the tolerance on max|g|) unless ``options`` gives one.
+        SciPy's rule: ``gtol`` for BFGS, CG, gd, Newton; ``gtol`` and ``ftol`` for L-BFGS; ``xtol`` for
+        Newton-CG; unless ``options`` gives them.
     callback : callable, optional
-        Called after each iteration as ``callback(intermediate_result)`` (an OptimizeResult with ``x``
-        and ``fun``) when its parameter is named ``intermediate_result`` (scipy's rule), else as
-        ``callback(x)``. Raising ``StopIteration`` stops the solve (status 6).
+        ``callback(intermediate_result)`` (an OptimizeResult with ``x`` and ``fun``) when that is its
+        only parameter (SciPy's rule), else ``callback(xk)``, after each iteration. Raising
+        ``StopIteration`` ends the run: status 99, "`callback` raised `StopIteration`.".
     options : dict, optional
-        ``gtol`` (1e-5), ``ftol`` (0: off; stop when (f_prev − f) ≤ ftol·max(|f_prev|, |f|, 1)),
-        ``maxiter`` (max(1000, 200n)), ``maxfev`` (10·maxiter), ``m`` (L-BFGS memory, 10),
-        ``beta`` ("pr+" or "fr"), ``restart`` (CG restart period, n), ``line_search``
-        ("strong-wolfe": N&W Algorithms 3.5-3.6 as in torch.optim.LBFGS; "more-thuente": Moré &
-        Thuente 1994, MINPACK-2's dcsrch as in scipy's BFGS and L-BFGS-B; or "backtracking"), ``c1``
-        (1e-4), ``c2`` (0.9; 0.1 for "cg"), ``max_ls`` (25 evaluations per line search), ``xtol``
-        ("more-thuente": the relative bracket width at which it stops, 1e-14), ``init_step`` (BFGS and
-        L-BFGS: "unit", t = 1 with a first step of unit length t = 1/‖g‖₂; or "quadratic", scipy BFGS's
-        t = min(1, 1.01·2(f_prev − f)/(−g'd))), ``h0`` (BFGS: "scaled", H₀ = (y's/y'y)I before the
-        first update, N&W eq. 6.20; or "identity" as scipy), ``damping`` ("auto", or λ ≥ 0 to solve (H + λI)d = −g as is:
-        ``damping=0`` is the book's plain Newton step, attracted to saddle points), ``saddle_free``
-        (False), ``cg_maxiter`` (Newton-CG inner iterations, 20n), ``return_path`` (False).
+        SciPy's: ``maxiter`` (200n; L-BFGS 15000; an integer-valued count, as SciPy accepts),
+        ``gtol`` (1e-5, on ‖g‖ of order ``norm``, default inf), ``disp`` (print SciPy's report;
+        OptimizeWarning on failure), ``return_all`` (``allvecs``), ``eps``, ``finite_diff_rel_step``,
+        ``workers`` (a map-like callable or a thread count for finite differences), ``c1`` (1e-4),
+        ``c2`` (0.9; CG 0.4); BFGS ``xrtol`` (stop when ‖Δx‖₂ ≤ xrtol(xrtol + ‖x‖₂)) and ``hess_inv0``;
+        Newton-CG ``xtol`` (stop when Σ|Δxᵢ| ≤ n·xtol); L-BFGS ``maxcor`` (10), ``maxfun`` (15000),
+        ``maxls`` (20), ``ftol`` (2.2e-9: stop when (f_prev − f) ≤ ftol·max(|f_prev|, |f|, 1)).
+        pyoptim's: ``line_search`` ("strong-wolfe": N&W Algorithms 3.5-3.6 as in torch.optim.LBFGS;
+        "more-thuente": MINPACK-2's dcsrch as behind SciPy's BFGS; "backtracking"), ``max_ls`` (25),
+        ``ls_xtol`` (More-Thuente's relative bracket width, 1e-14; the ``xtol`` of pyoptim 0.1),
+        ``tolerance_change`` (1e-9), ``maxfev`` (no limit; L-BFGS: ``maxfun``), ``ftol`` (0 except
+        L-BFGS), ``m`` (= maxcor), ``beta`` (CG: "pr+" or "fr"), ``restart`` (CG period, n),
+        ``init_step`` ("unit": t = 1, first step of unit length; "quadratic": SciPy BFGS's
+        t = min(1, 1.01·2(f_prev − f)/(−g'd))), ``h0`` (BFGS: "scaled" H₀ = (y's/y'y)I, N&W 6.20, or
+        "identity"), ``damping`` (Newton: "auto", or λ ≥ 0 to solve (H + λI)d = −g as is: ``damping=0``
+        is the book's plain Newton step, attracted to saddle points), ``saddle_free`` (False),
+        ``cg_maxiter`` (Newton-CG inner iterations, 20n), ``return_path`` (``path``). Unknown options
+        warn (OptimizeWarning), as SciPy.
 
     Returns
     -------
     OptimizeResult
-        ``x, fun, jac, nit, nfev, njev, nhev, success, status, message`` (and ``path``).
+        ``x, fun, jac, nit, nfev, njev, nhev, success, status, message`` and ``hess_inv`` (BFGS: the
+        dense inverse-Hessian approximation; L-BFGS: an :class:`LbfgsInvHessProduct`), ``allvecs``
+        with ``return_all``, ``path`` with ``return_path``. nfev counts every call of fun (finite
+        differences included), njev every gradient (also those inside finite-difference Hessian
+        products). status as SciPy's method: BFGS/CG/Newton-CG 0 success, 1 maxiter, 2 precision loss
+        (the line search found no decrease; or f = -inf, unbounded below), 3 NaN; L-BFGS 0
+        convergence, 1 a limit, 2 abnormal; 99 StopIteration; "gd"/"newton" pyoptim's codes
+        (:data:`MESSAGES`).
 
     Raises
     ------
-    ValueError for a non-finite or empty x0, an unknown method or option, a gradient or Hessian of the
-    wrong shape; TypeError for a fun that does not return (value, gradient) with jac=True. An exception
+    ValueError for a non-finite, empty or 2-D x0, an unknown method, an invalid option, a non-scalar
+    objective (naming its shape), a gradient or Hessian of the wrong shape, ``hess_inv0`` not positive
+    definite; TypeError for a fun that does not return (value, gradient) with jac=True. An exception
     raised by fun (or jac, hess, hessp, callback) propagates unchanged.
 
     Examples
@@ -154,6 +185,9 @@ def minimize(fun: Callable, x0, args=(), method: str | None = None, jac: Any = N
     How it differs from the book: the book's Newton (Algorithm 8.8) takes the full step θ − H⁻¹g; here
     every method uses a line search, so "newton" with ``damping=0`` still moves to the stationary point
     of the local quadratic model when that decreases f (and so reaches saddles, as the book warns).
+    How it differs from SciPy: the C loop and its line searches are pyoptim's (strong Wolfe by default),
+    so trajectories and counts differ; BFGS starts from H₀ = (y's/y'y)I; a trial point where f is NaN
+    or +inf is a step too long, never accepted; f = −inf ends the run at that point.
     """
     x = _start_point(x0)
     method = canonical_method(method, bounds)

@@ -62,6 +62,8 @@ def status_of(method: str, reason: int, stopped: bool):
         ok, msg = MESSAGES[reason]
         return reason, ok, msg
     status, msg = (_LBFGSB if method == "lbfgs" else _SCIPY)[reason]
+    if method == "newton-cg" and status in (1, 2) and msg != MESSAGES[8][1]:
+        msg = "Warning: " + msg   # SciPy's Newton-CG wording
     return status, status == 0, msg
 
 
