@@ -120,8 +120,10 @@ def minimize(fun: Callable, x0, args=(), method: str | None = None, jac: Any = N
         ``hessp(x, p, *args) -> H(x) p`` for Newton-CG. With neither hess nor hessp, central
         differences of the gradient.
     bounds : scipy.optimize.Bounds or sequence of (lo, hi), optional
-        Infinite bounds are no bounds. BFGS, CG and Newton-CG ignore them with a RuntimeWarning (as
-        SciPy); finite bounds raise NotImplementedError (L-BFGS-B with bounds is not implemented yet).
+        Infinite bounds are no bounds. "gd" runs projected gradient descent, x ← P(x − t g) with
+        P(z) = min(max(z, lo), hi) (book 7.2; x0 is projected first; gtol applies to the projected
+        gradient P(x − g) − x). BFGS, CG and Newton-CG ignore bounds with a RuntimeWarning (as SciPy);
+        finite bounds with "lbfgs" raise NotImplementedError (L-BFGS-B is not implemented yet).
     tol : float, optional
         SciPy's rule: ``gtol`` for BFGS, CG, gd, Newton; ``gtol`` and ``ftol`` for L-BFGS; ``xtol`` for
         Newton-CG; unless ``options`` gives them.
@@ -196,8 +198,8 @@ def minimize(fun: Callable, x0, args=(), method: str | None = None, jac: Any = N
     if callback is not None and not callable(callback):
         raise TypeError(f"minimize(): callback must be callable, got {type(callback).__name__}")
     o = normalize_options(method, x.size, tol, options)
-    _dispatch.check_bounds(bounds, x.size, method)
-    out, pb, flags, path, state = _dispatch.run(fun, x, args, method, jac, hess, hessp, callback, o)
+    box = _dispatch.check_bounds(bounds, x.size, method)
+    out, pb, flags, path, state = _dispatch.run(fun, x, args, method, jac, hess, hessp, callback, o, box)
     return _result.assemble(method, o, out, pb, flags, path, state)
 
 

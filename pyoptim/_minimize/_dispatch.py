@@ -35,8 +35,10 @@ def check_bounds(bounds, n, method):
         return None
     if np.all(np.isinf(lo)) and np.all(np.isinf(hi)):
         return None
+    if method == "gd":
+        return np.ascontiguousarray(lo), np.ascontiguousarray(hi)
     raise NotImplementedError(f"minimize(): finite bounds are not supported yet by method {method!r} "
-                              "(L-BFGS-B and projected gradient descent are planned)")
+                              "(L-BFGS-B is planned); method='gd' runs projected gradient descent")
 
 
 def _callback_style(callback):
@@ -73,8 +75,9 @@ def _monitor(callback, x0, xtol, flags):
     return cb
 
 
-def run(fun, x, args, method, jac, hess, hessp, callback, o):
-    """Run the C loop; returns (C outputs, Problem or None, flags, path list or None, state array)."""
+def run(fun, x, args, method, jac, hess, hessp, callback, o, box=None):
+    """Run the C loop (or, with a box, projected gradient descent); returns (C outputs, Problem or None,
+    flags, path list or None, state array)."""
     from .. import functions
     obj = None
     if not args and jac is None:
@@ -105,6 +108,9 @@ def run(fun, x, args, method, jac, hess, hessp, callback, o):
     flags = {"stopped": False, "xtol": False}
     cb = _monitor(callback, x, o.get("xtol") if method == "newton-cg" else None, flags)
     path = [x.copy()] if (o["return_all"] or o["return_path"]) else None
+    if box is not None:
+        from ._projected import projected_gd
+        return projected_gd(vg, x, box[0], box[1], o, cb, path), pb, flags, path, None
     state = None
     if method == "bfgs":
         state = np.empty((n, n))
