@@ -79,11 +79,11 @@ def run(fun, x, args, method, jac, hess, hessp, callback, o, box=None):
     """Run the C loop (or, with a box, projected gradient descent); returns (C outputs, Problem or None,
     flags, path list or None, state array)."""
     from .. import functions
-    obj = None
-    if not args and jac is None:
-        if isinstance(fun, functions.Objective):
+    obj = None   # a pyoptim objective: the C loop evaluates it itself (C-backed ones without the GIL)
+    if not args:
+        if isinstance(fun, functions.Objective) and jac is None:
             obj = fun
-        elif getattr(fun, "__func__", None) is functions.Objective.value_and_grad and \
+        elif getattr(fun, "__func__", None) is functions.Objective.value_and_grad and jac in (None, True) and \
                 isinstance(getattr(fun, "__self__", None), functions.Objective):
             obj = fun.__self__
     n = x.size
