@@ -49,7 +49,8 @@ def evals_to_reach(vg, x0, method, target, hessp=None):
         f, g = vg(x)
         fs.append(f)
         return f, g
-    po.minimize(fun, x0, method=method, hessp=hessp, options={"maxiter": 100000, "maxfev": 10**6})
+    po.minimize(fun, x0, method=method, hessp=hessp if method == "newton-cg" else None,
+                options={"maxiter": 100000, "maxfun" if method == "lbfgs" else "maxfev": 10**6})
     return next((i + 1 for i, f in enumerate(fs) if f <= target), None)
 
 
@@ -149,7 +150,7 @@ def main(argv=None):
             big = n >= 1000 or obj.name == "logistic_regression"
             reps = 1 if (big and pm in ("bfgs", "cg")) or args.quick else (3 if big else 7)
             hessp = obj.hessp if pm == "newton-cg" else None
-            opts = {"maxiter": 100000, "maxfev": 10**6}
+            opts = {"maxiter": 100000, "maxfun" if pm == "lbfgs" else "maxfev": 10**6}
             t_c, r_c = median_time(lambda: po.minimize(obj, obj.x0, method=pm, options=opts), reps)
             vg = obj.value_and_grad
             t_py, r_py = median_time(lambda: po.minimize(lambda x: vg(x), obj.x0, method=pm, hessp=hessp,

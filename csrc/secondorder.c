@@ -26,6 +26,10 @@ void po_min_param_init(po_min_param *p)
     p->cg_maxiter = 0;
     p->init_step = PO_STEP_UNIT;
     p->h0_scaled = 1;
+    p->norm = INFINITY;
+    p->xrtol = 0.0;
+    p->hess_inv0 = NULL;
+    p->state_out = NULL;
     po_ls_param_init(&p->ls);
 }
 
@@ -37,6 +41,25 @@ static double so_maxabs(const double *x, size_t n)
         if (!(a <= m)) m = a;   /* NaN propagates */
     }
     return m;
+}
+
+/* The gradient norm of the gtol test, |g|_ord (see po_min_param.norm); NaN propagates. */
+static double so_gnorm(const double *g, size_t n, double ord)
+{
+    if (ord == INFINITY) return so_maxabs(g, n);
+    if (ord == -INFINITY) {
+        double m = INFINITY;
+        for (size_t i = 0; i < n; i++) {
+            double a = fabs(g[i]);
+            if (!(a >= m)) m = a;
+        }
+        return m;
+    }
+    /* (sum |g_i|^ord)^(1/ord), scaled by max|g_i| so that neither overflows nor underflows */
+    double mx = so_maxabs(g, n), s = 0.0;
+    if (!(mx > 0.0) || !isfinite(mx)) return ord > 0 ? mx : 0.0;
+    for (size_t i = 0; i < n; i++) s += pow(fabs(g[i]) / mx, ord);
+    return mx * pow(s, 1.0 / ord);
 }
 
 static int so_all_finite(const double *x, size_t n)
@@ -54,17 +77,24 @@ static int so_all_finite(const double *x, size_t n)
  * from the floor. */
 typedef struct {
     const po_problem *pb;
-    double f0, tol, gbest, fbest;
+    double f0, tol, gbest, fbest, ord;
     double *xb, *gb;     /* n each */
-    int active, have;
+    int active, have, unbounded;
 } so_spy;
 
 static int so_spy_eval(void *ctx, const double *x, double *g, size_t n, double *f)
 {
     so_spy *s = ctx;
     int st = s->pb->evaluate(s->pb->ctx, x, g, n, f);
-    if (st == PO_OK && s->active && fabs(*f - s->f0) <= s->tol) {
-        double m = so_maxabs(g, n);
+    if (st == PO_OK && *f == -INFINITY && !s->unbounded) {
+        /* f = -inf: the objective is unbounded below; the line search would take it for a step too long */
+        memcpy(s->xb, x, n * sizeof(double));
+        memcpy(s->gb, g, n * sizeof(double));
+        s->unbounded = 1;
+        return st;
+    }
+    if (st == PO_OK && !s->unbounded && s->active && fabs(*f - s->f0) <= s->tol) {
+        double m = so_gnorm(g, n, s->ord);
         if (m < s->gbest) {
             memcpy(s->xb, x, n * sizeof(double));
             memcpy(s->gb, g, n * sizeof(double));
@@ -145,7 +175,7 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
     double *buf = malloc(mn);
     if (!buf) return PO_ERR_NOMEM;
     double *xp = buf, *gp = buf + n, *d = buf + 2 * n, *lsw = buf + 3 * n, *extra = buf + 8 * n;
-    so_spy spy = {pb, 0.0, 0.0, INFINITY, 0.0, buf + 6 * n, buf + 7 * n, 0, 0};
+    so_spy spy = {pb, 0.0, 0.0, INFINITY, 0.0, p->norm, buf + 6 * n, buf + 7 * n, 0, 0, 0};
     po_problem spb = *pb;   /* the problem as the line search sees it */
     spb.evaluate = so_spy_eval;
     spb.ctx = &spy;
@@ -155,6 +185,10 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
     if (meth == PO_M_NEWTON) { Hm = extra; nw = extra + n * n; }
     if (meth == PO_M_NEWTON_CG) { z = extra; r = extra + n; pp = extra + 2 * n; Bp = extra + 3 * n; }
 
+    size_t newest = 0, count = 0;   /* L-BFGS ring */
+    int have_H = 0;                 /* BFGS: Hinv initialised */
+    size_t out_count = 0;           /* state_out: pairs after the last update (a later reset keeps them) */
+    int out_H = 0;                  /* state_out: Hm holds an updated matrix */
     int st = PO_OK;
     double f;
     st = pb->evaluate(pb->ctx, x, g, n, &f);
@@ -163,8 +197,6 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
     res->f = f;
     if (!isfinite(f) || !so_all_finite(g, n)) { res->reason = PO_STOP_NONFINITE; goto done; }
 
-    size_t newest = 0, count = 0;   /* L-BFGS ring */
-    int have_H = 0;                 /* BFGS: Hinv initialised */
     long since_restart = 0;         /* CG */
     double gg_prev = 0.0, f_old = f + 0.5 * sqrt(po_so_dot_f64(g, g, n)), t_prev = 1.0;
     int fresh = 1;                  /* the direction is -g with no memory (first or after a reset) */
@@ -173,7 +205,7 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
     (void)t_prev;
 
     for (;;) {
-        if (so_maxabs(g, n) <= p->gtol) { res->reason = PO_STOP_CONVERGED; break; }
+        if (so_gnorm(g, n, p->norm) <= p->gtol) { res->reason = PO_STOP_CONVERGED; break; }
         if (res->nit >= p->maxiter) { res->reason = PO_STOP_MAXITER; break; }
         if (res->nfev >= p->maxfev) { res->reason = PO_STOP_MAXFEV; break; }
 
@@ -228,7 +260,9 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
             }
             break;
         case PO_M_BFGS:
-            if (!have_H) for (size_t i = 0; i < n; i++) d[i] = -g[i];
+            if (!have_H && p->hess_inv0)
+                for (size_t i = 0; i < n; i++) d[i] = -po_so_dot_f64(p->hess_inv0 + i * n, g, n);
+            else if (!have_H) for (size_t i = 0; i < n; i++) d[i] = -g[i];
             else
                 for (size_t i = 0; i < n; i++) d[i] = -po_so_dot_f64(Hm + i * n, g, n);
             break;
@@ -262,11 +296,28 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
         if (meth == PO_M_GD || meth == PO_M_CG || (quasi_newton && p->init_step == PO_STEP_QUADRATIC)) {
             /* scipy's choice: the step at which a quadratic with the last decrease would bottom out */
             t = 1.01 * 2.0 * (f - f_old) / gtd;
-            if (!(t > 0.0) || t > 1.0) t = 1.0;
-        } else if (quasi_newton && fresh) {
-            t = 1.0 / sqrt(gg);   /* a quasi-Newton method with no memory yet: |t d|_2 = 1 */
+            if (quasi_newton) {
+                if (!(t > 0.0) || t > 1.0) t = 1.0;   /* a quasi-Newton step has a natural unit length */
+            } else if (!(t > 0.0) || !isfinite(t)) {
+                /* gd and CG: no cap at t = 1 (scipy's), which is not invariant to scaling f: an objective
+                 * scaled by 1e-50 would start with steps of length 1e-50; fall back to |t d|_2 = 1 */
+                double dm = so_maxabs(d, n), q = 0.0;
+                for (size_t i = 0; i < n; i++) q += (d[i] / dm) * (d[i] / dm);
+                t = 1.0 / (dm * sqrt(q));
+            }
+        } else if (quasi_newton && fresh && !(meth == PO_M_BFGS && p->hess_inv0)) {
+            /* a quasi-Newton method with no memory yet: |t d|_2 = 1; |g|_2 scaled by max|g_i| so that a
+             * huge gradient (an objective unbounded below) gives a tiny step, not 1/inf = 0 */
+            double gm = so_maxabs(g, n), q = 0.0;
+            for (size_t i = 0; i < n; i++) q += (g[i] / gm) * (g[i] / gm);
+            t = 1.0 / (gm * sqrt(q));
         } else {
             t = 1.0;
+        }
+        if (!(t > 0.0) || !isfinite(t) || !isfinite(gtd)) {
+            /* the slope or the step is out of floating-point range (|g| ~ 1e308): no search possible */
+            res->reason = PO_STOP_LS_FAILED;
+            break;
         }
 
         /* ---- line search ---- */
@@ -285,6 +336,14 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
         st = po_line_search(&spb, n, xp, d, f, gp, gtd, &t, x, &fnew, g, lsw, &lsp, &ls_nfev, &outcome);
         res->nfev += ls_nfev;
         if (st != PO_OK) goto done;
+        if (spy.unbounded) {
+            memcpy(x, spy.xb, n * sizeof(double));
+            memcpy(g, spy.gb, n * sizeof(double));
+            res->f = -INFINITY;
+            res->nit++;
+            res->reason = PO_STOP_UNBOUNDED;
+            break;
+        }
         if (outcome == PO_LS_FAILED && spy.have && spy.gbest <= p->gtol) {
             /* at the rounding floor: a trial as low as f(x) to rounding whose gradient meets gtol */
             memcpy(x, spy.xb, n * sizeof(double));
@@ -319,23 +378,28 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
         if (meth == PO_M_LBFGS || meth == PO_M_BFGS) {
             double *s = lsw, *y = lsw + n;
             for (size_t i = 0; i < n; i++) { s[i] = x[i] - xp[i]; y[i] = g[i] - gp[i]; }
-            double ys = po_so_dot_f64(y, s, n), yy = po_so_dot_f64(y, y, n);
-            if (ys > DBL_EPSILON * yy && isfinite(ys) && yy > 0) {
+            double ys = po_so_dot_f64(y, s, n), yy = po_so_dot_f64(y, y, n), ss = po_so_dot_f64(s, s, n);
+            /* keep the pair when y's > eps |y| |s|: a test on the angle, so invariant to scaling f (a test
+             * y's > eps y'y would drop every pair of an objective scaled by 1e50) */
+            if (ys > DBL_EPSILON * sqrt(yy) * sqrt(ss) && isfinite(ys) && yy > 0 && isfinite(yy)) {
                 if (meth == PO_M_LBFGS) {
                     newest = count == 0 ? 0 : (newest + 1) % m;
                     memcpy(S + newest * n, s, n * sizeof(double));
                     memcpy(Y + newest * n, y, n * sizeof(double));
                     rho[newest] = 1.0 / ys;
                     if (count < m) count++;
+                    out_count = count;
                 } else {
                     if (!have_H) {
                         /* N&W (6.20): scale H0 = (y's / y'y) I before the first update (or H0 = I) */
                         double h0 = p->h0_scaled ? ys / yy : 1.0;
                         memset(Hm, 0, n * n * sizeof(double));
                         for (size_t i = 0; i < n; i++) Hm[i * n + i] = h0;
+                        if (p->hess_inv0) memcpy(Hm, p->hess_inv0, n * n * sizeof(double));
                         have_H = 1;
                     }
                     po_bfgs_update_f64(Hm, s, y, n, nw);
+                    out_H = 1;
                 }
                 fresh = 0;
             }
@@ -350,13 +414,37 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
             if (pr < 0) { st = pr; goto done; }
             if (pr > 0) { res->reason = PO_STOP_CALLBACK; break; }
         }
+        if (p->xrtol > 0) {
+            /* scipy's BFGS xrtol: |x - x_prev|_2 <= xrtol (xrtol + |x|_2) */
+            double ss = 0.0, xx = 0.0;
+            for (size_t i = 0; i < n; i++) { ss += (x[i] - xp[i]) * (x[i] - xp[i]); xx += x[i] * x[i]; }
+            if (sqrt(ss) <= p->xrtol * (p->xrtol + sqrt(xx))) { res->reason = PO_STOP_CONVERGED; break; }
+        }
         if (p->ftol > 0 && (fprev - f) <= p->ftol * fmax(fmax(fabs(fprev), fabs(f)), 1.0)) {
-            res->reason = so_maxabs(g, n) <= p->gtol ? PO_STOP_CONVERGED : PO_STOP_FTOL;
+            res->reason = so_gnorm(g, n, p->norm) <= p->gtol ? PO_STOP_CONVERGED : PO_STOP_FTOL;
             break;
         }
     }
 done:
     res->njev = res->nfev;
+    if (p->state_out && meth == PO_M_BFGS) {
+        /* the last updated inverse Hessian (H0 if it was never updated) */
+        if (out_H) memcpy(p->state_out, Hm, n * n * sizeof(double));
+        else if (p->hess_inv0) memcpy(p->state_out, p->hess_inv0, n * n * sizeof(double));
+        else {
+            memset(p->state_out, 0, n * n * sizeof(double));
+            for (size_t i = 0; i < n; i++) p->state_out[i * n + i] = 1.0;
+        }
+        res->nmem = out_H;
+    } else if (p->state_out && meth == PO_M_LBFGS) {
+        /* the ring, oldest pair first: s rows 0..count-1, y rows m..m+count-1 */
+        for (size_t j = 0; j < out_count; j++) {
+            size_t k = (newest + m - (out_count - 1 - j)) % m;
+            memcpy(p->state_out + j * n, S + k * n, n * sizeof(double));
+            memcpy(p->state_out + (m + j) * n, Y + k * n, n * sizeof(double));
+        }
+        res->nmem = (long)out_count;
+    }
     free(buf);
     return st;
 }

@@ -87,6 +87,7 @@ enum {
     PO_STOP_NOT_DESCENT = 5,  /* the direction is not a descent direction (g'd >= 0) */
     PO_STOP_CALLBACK = 6,     /* the progress callback asked to stop */
     PO_STOP_FTOL = 7,         /* relative reduction of f below ftol (converged) */
+    PO_STOP_UNBOUNDED = 8,    /* a trial point gave f = -inf: the objective is unbounded below (x is that point) */
 };
 
 typedef struct {
@@ -107,6 +108,14 @@ typedef struct {
                             L-BFGS-B and liblbfgs); PO_STEP_QUADRATIC t = min(1, 1.01 * 2 (f - f_prev) / g'd)
                             with f_prev = f + |g|_2 / 2 at the start (scipy's BFGS) */
     int h0_scaled;       /* BFGS: 1 (default) H0 = (y's / y'y) I before the first update (N&W 6.20); 0 H0 = I */
+    double norm;         /* the order of the gradient norm in the gtol test: INFINITY (default) max|g_i|,
+                            -INFINITY min|g_i|, else (sum |g_i|^norm)^(1/norm) (scipy's `norm`) */
+    double xrtol;        /* stop (converged) when |x - x_prev|_2 <= xrtol (xrtol + |x|_2); default 0 (off) */
+    const double *hess_inv0;  /* BFGS: n x n initial inverse Hessian (symmetric positive definite), used for
+                            the first direction and the first update; NULL (default): see h0_scaled */
+    double *state_out;   /* optional output, NULL (default). BFGS: n x n, the final inverse Hessian H;
+                            L-BFGS: 2 m x n, rows 0..count-1 the kept s pairs oldest first, rows m..m+count-1
+                            the y pairs (count in po_min_result.nmem) */
     po_ls_param ls;      /* the line search */
 } po_min_param;
 
@@ -114,6 +123,7 @@ typedef struct {
     double f;                    /* final value */
     long nit, nfev, njev, nhev;  /* iterations, f/g evaluations (njev == nfev), Hessian (or Hp) calls */
     int reason;                  /* PO_STOP_* */
+    long nmem;                   /* L-BFGS: pairs written to state_out; BFGS: 1 if H was updated */
 } po_min_result;
 
 void po_min_param_init(po_min_param *p);

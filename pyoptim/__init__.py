@@ -33,9 +33,11 @@ __all__ += ["fit", "minibatches", "History", "Trainer", "evaluate", "predict", "
 
 # --- secondorder: minimize, OptimizeResult, linear_cg, coordinate_descent, functions -------------------
 from . import functions
-from .minimize import OptimizeResult, coordinate_descent, linear_cg, minimize
+from .minimize import OptimizeResult, OptimizeWarning, coordinate_descent, linear_cg, minimize
+from ._minimize._scipy import scipy_method
 
-__all__ += ["minimize", "OptimizeResult", "linear_cg", "coordinate_descent", "functions"]
+__all__ += ["minimize", "OptimizeResult", "OptimizeWarning", "scipy_method", "linear_cg", "coordinate_descent",
+            "functions"]
 # --- end secondorder ---
 
 # --- regularize: regularizers, constraints --------------------------------------------------------------

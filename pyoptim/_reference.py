@@ -822,3 +822,10 @@ def l1_ball_project(param, *, radius):
     prox_l1(param, threshold=theta)
 
 # --- end regularize -----------------------------------------------------------------------------------
+
+
+# ---- bounds (box projection) ----
+
+def project_box(x, lo, hi):
+    """Twin of :func:`pyoptim.kernels.project_box`: x <- min(max(x, lo), hi), in place."""
+    x[...] = np.minimum(np.maximum(x, lo), hi)

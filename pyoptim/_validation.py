@@ -50,3 +50,12 @@ def check_not_masked(name: str, value) -> None:
     if isinstance(value, np.ma.MaskedArray):
         raise TypeError(f"Invalid {name}: a numpy.ma.MaskedArray (expected a plain numpy.ndarray; the mask would "
                         f"be ignored: fill or compress it first, e.g. a.filled(0) or a.compressed())")
+
+
+def check_real(name: str, value) -> None:
+    """TypeError for a masked array (:func:`check_not_masked`) or complex values: NumPy would drop the
+    imaginary part with only a ComplexWarning. Used where minimize takes x0 and reads what user code returns."""
+    check_not_masked(name, value)
+    if np.iscomplexobj(value):
+        raise TypeError(f"Invalid {name}: complex values (dtype {np.asarray(value).dtype}; expected real numbers: "
+                        "minimize works over real x, so split a complex variable into its real and imaginary parts)")

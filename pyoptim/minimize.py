@@ -13,45 +13,31 @@ Also here: :func:`linear_cg` (linear conjugate gradients, book 8.6.2) and :func:
 """
 from __future__ import annotations
 
-import inspect
 import math
+import warnings
 from typing import Any, Callable
 
 import numpy as np
 
 from . import _core
-from ._validation import check_not_masked
+from ._minimize import _dispatch, _result
+from ._validation import check_real
 
-__all__ = ["minimize", "OptimizeResult", "linear_cg", "coordinate_descent", "METHODS", "MESSAGES"]
+__all__ = ["minimize", "OptimizeResult", "OptimizeWarning", "LbfgsInvHessProduct", "linear_cg", "coordinate_descent",
+           "METHODS", "MESSAGES", "LINE_SEARCHES"]
 
-METHODS = {"gd": 0, "newton": 1, "newton-cg": 2, "cg": 3, "bfgs": 4, "lbfgs": 5}
-LINE_SEARCHES = {"strong-wolfe": 0, "backtracking": 1, "more-thuente": 2}
-_ALIASES = {"l-bfgs": "lbfgs", "l-bfgs-b": "lbfgs", "newtoncg": "newton-cg", "steepest": "gd",
-            "gradient-descent": "gd"}
-
-# status -> (success, message); the status numbers are csrc/so.h's PO_STOP_* codes
-MESSAGES = {
-    0: (True, "Optimization terminated successfully: the gradient max-norm is at most gtol."),
-    1: (False, "Maximum number of iterations reached (maxiter)."),
-    2: (False, "Maximum number of function evaluations reached (maxfev)."),
-    3: (False, "Line search failed: no step along the search direction decreased the objective "
-               "(the gradient may be inaccurate, or gtol is below what the precision allows)."),
-    4: (False, "Non-finite objective or gradient (NaN or inf) at the starting point or in the Hessian."),
-    5: (False, "The search direction is not a descent direction (g'd >= 0): the Hessian is not positive "
-               "definite; use damping='auto' or saddle_free=True."),
-    6: (False, "Stopped by callback (StopIteration)."),
-    7: (True, "Optimization terminated successfully: the relative reduction of the objective is at most ftol."),
-}
-
+from ._minimize._options import LINE_SEARCHES, METHODS, canonical_method, normalize_options
+from ._minimize._result import MESSAGES, LbfgsInvHessProduct, OptimizeWarning
 
 class OptimizeResult(dict):
     """The result of :func:`minimize`: a dict with attribute access (as scipy.optimize.OptimizeResult).
 
     Keys: ``x`` (solution), ``fun`` (value there), ``jac`` (gradient there), ``nit`` (iterations),
     ``nfev``, ``njev``, ``nhev`` (function, gradient and Hessian/Hessian-vector evaluations),
-    ``success``, ``status`` (0 converged, 1 max iterations, 2 max evaluations, 3 line search failed,
-    4 non-finite objective, 5 not a descent direction, 6 stopped by callback, 7 converged on ftol),
-    ``message`` (why it stopped), ``method``, and ``path`` ((nit+1, n) iterates) when
+    ``success``, ``status`` and ``message`` (SciPy's codes for its methods; for "gd" and "newton": 0
+    converged, 1 max iterations, 2 max evaluations, 3 line search failed, 4 non-finite objective, 5 not a
+    descent direction, 7 converged on ftol, 8 unbounded below; 99 stopped by callback), ``method``,
+    ``hess_inv`` (BFGS, L-BFGS), ``allvecs`` (``return_all``) and ``path`` ((nit+1, n) iterates) when
     ``options={"return_path": True}``.
     """
 
@@ -82,52 +68,8 @@ def _invalid(name, value, expected):
     return ValueError(f"Invalid {name}: {value!r} (expected {expected})")
 
 
-def _number(opts, name, default, lo=0.0, hi=math.inf, lo_open=False):
-    v = opts.pop(name, default)
-    try:
-        fv = float(v)
-    except (TypeError, ValueError):
-        raise _invalid(name, v, f"a number in {'(' if lo_open else '['}{lo}, {hi}]") from None
-    if not (fv > lo if lo_open else fv >= lo) or not fv <= hi or math.isnan(fv):
-        raise _invalid(name, v, f"a number in {'(' if lo_open else '['}{lo}, {hi}]")
-    return fv
-
-
-def _integer(opts, name, default, lo=0):
-    v = opts.pop(name, default)
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
-        raise _invalid(name, v, f"an integer >= {lo}")
-    return int(v)
-
-
-def _fd_value_and_grad(fun, kind, counter):
-    """Wrap fun(x) -> f into (f, g) with finite differences (scipy's '2-point' / '3-point' steps)."""
-    eps = np.finfo(float).eps
-    h_rel = eps ** 0.5 if kind == "2-point" else eps ** (1 / 3)
-
-    def vg(x):
-        f0 = float(fun(x))
-        counter[0] += 1
-        g = np.empty_like(x)
-        for i in range(x.size):
-            h = h_rel * max(1.0, abs(x[i]))
-            xp = x.copy()
-            xp[i] += h
-            h = xp[i] - x[i]
-            if kind == "2-point":
-                g[i] = (float(fun(xp)) - f0) / h
-                counter[0] += 1
-            else:
-                xm = x.copy()
-                xm[i] -= h
-                g[i] = (float(fun(xp)) - float(fun(xm))) / (2 * h)
-                counter[0] += 2
-        return f0, g
-    return vg
-
-
-def minimize(fun: Callable, x0, method: str = "lbfgs", jac: Any = True, hess: Callable | None = None,
-             hessp: Callable | None = None, tol: float | None = None, callback: Callable | None = None,
+def minimize(fun: Callable, x0, args=(), method: str | None = None, jac: Any = None, hess: Any = None,
+             hessp: Callable | None = None, bounds=None, tol: float | None = None, callback: Callable | None = None,
              options: dict | None = None) -> OptimizeResult:
     """Minimize a smooth function of n variables with a line-search method of book 8.6.
 
@@ -148,53 +90,85 @@ def minimize(fun: Callable, x0, method: str = "lbfgs", jac: Any = True, hess: Ca
     "lbfgs"    −H⁻¹g by the two-loop recursion on the last m pairs (s, y); memory O(mn)     8.6.3
     ========== ========================================================================== ==========
 
+    The call is scipy.optimize.minimize's: its arguments, defaults, option names and result fields, for
+    SciPy's "BFGS", "CG", "Newton-CG" and "L-BFGS-B" (unbounded) and pyoptim's "gd" and "newton", so a
+    SciPy call behaves as in SciPy. pyoptim adds: a ``fun`` returning ``(value, gradient)`` is
+    recognised when ``jac`` is None; its own options below; an objective passed as is.
+
     Parameters
     ----------
     fun : callable
-        ``fun(x) -> (value, gradient)`` when ``jac=True`` (scipy's convention), else ``fun(x) -> value``.
-        x is a 1-D float64 array (x0 flattened). A :mod:`pyoptim.functions` objective may be passed
-        as is (``minimize(f, f.x0)``); the C-backed ones then run entirely in C.
-    x0 : array_like
+        ``fun(x, *args) -> value`` (a float, NumPy scalar or one-element array), or
+        ``-> (value, gradient)`` with ``jac=True`` (or a tuple with ``jac=None``). x is a fresh 1-D
+        float64 copy at each call. A :mod:`pyoptim.functions` objective may be passed as is
+        (``minimize(f, f.x0)``); the C-backed ones then run entirely in C, without the GIL.
+    x0 : array_like, shape (n,) or scalar
         The starting point (finite).
-    method : {"lbfgs", "bfgs", "cg", "newton-cg", "newton", "gd"}
-        Case-insensitive; "l-bfgs-b" is accepted for "lbfgs" (no bounds).
-    jac : True, callable, "2-point", "3-point", False or None
-        True: fun returns (f, g). A callable: ``jac(x) -> g``. Otherwise the gradient is estimated by
-        forward ("2-point", also for False/None) or central ("3-point") differences.
-    hess : callable, optional
-        ``hess(x) -> (n, n)`` array; required by "newton" (unless fun is a pyoptim objective).
+    args : tuple
+        Extra arguments of fun, jac, hess and hessp.
+    method : str, optional
+        "bfgs", "cg", "newton-cg", "lbfgs", "gd", "newton"; SciPy's "BFGS", "CG", "Newton-CG",
+        "L-BFGS-B" (case-insensitive). None: "lbfgs" with bounds, else "bfgs" (SciPy's choice).
+    jac : callable, True, "2-point", "3-point", "cs" or None
+        ``jac(x, *args) -> (n,)``; True: fun returns (f, g); a finite-difference scheme with the
+        relative step ``finite_diff_rel_step`` (SciPy's default: √ε, ∛ε); None: forward differences with
+        the absolute step ``eps`` (SciPy's legacy rule), unless fun returns a (value, gradient) tuple.
+    hess : callable, "2-point", "3-point", "cs" or a HessianUpdateStrategy, optional
+        Newton-CG and Newton: ``hess(x, *args)`` returns a dense array, a scipy.sparse matrix or a
+        LinearOperator (evaluated once per iterate); a scheme: finite differences of the gradient along
+        each CG direction; a scipy.optimize.HessianUpdateStrategy (BFGS(), SR1()) updated each iterate.
     hessp : callable, optional
-        ``hessp(x, p) -> (n,)``, the product H(x)p, for "newton-cg"; derived from ``hess`` if only that
-        is given, else estimated by central differences of the gradient.
+        ``hessp(x, p, *args) -> H(x) p`` for Newton-CG. With neither hess nor hessp, central
+        differences of the gradient.
+    bounds : scipy.optimize.Bounds or sequence of (lo, hi), optional
+        Infinite bounds are no bounds. "gd" runs projected gradient descent, x ← P(x − t g) with
+        P(z) = min(max(z, lo), hi) (book 7.2; x0 is projected first; gtol applies to the projected
+        gradient P(x − g) − x). BFGS, CG and Newton-CG ignore bounds with a RuntimeWarning (as SciPy);
+        finite bounds with "lbfgs" raise NotImplementedError (L-BFGS-B is not implemented yet).
     tol : float, optional
-        Sets ``gtol`` (the tolerance on max|g|) unless ``options`` gives one.
+        SciPy's rule: ``gtol`` for BFGS, CG, gd, Newton; ``gtol`` and ``ftol`` for L-BFGS; ``xtol`` for
+        Newton-CG; unless ``options`` gives them.
     callback : callable, optional
-        Called after each iteration as ``callback(intermediate_result)`` (an OptimizeResult with ``x``
-        and ``fun``) when its parameter is named ``intermediate_result`` (scipy's rule), else as
-        ``callback(x)``. Raising ``StopIteration`` stops the solve (status 6).
+        ``callback(intermediate_result)`` (an OptimizeResult with ``x`` and ``fun``) when that is its
+        only parameter (SciPy's rule), else ``callback(xk)``, after each iteration. Raising
+        ``StopIteration`` ends the run: status 99, "`callback` raised `StopIteration`.".
     options : dict, optional
-        ``gtol`` (1e-5), ``ftol`` (0: off; stop when (f_prev − f) ≤ ftol·max(|f_prev|, |f|, 1)),
-        ``maxiter`` (max(1000, 200n)), ``maxfev`` (10·maxiter), ``m`` (L-BFGS memory, 10),
-        ``beta`` ("pr+" or "fr"), ``restart`` (CG restart period, n), ``line_search``
-        ("strong-wolfe": N&W Algorithms 3.5-3.6 as in torch.optim.LBFGS; "more-thuente": Moré &
-        Thuente 1994, MINPACK-2's dcsrch as in scipy's BFGS and L-BFGS-B; or "backtracking"), ``c1``
-        (1e-4), ``c2`` (0.9; 0.1 for "cg"), ``max_ls`` (25 evaluations per line search), ``xtol``
-        ("more-thuente": the relative bracket width at which it stops, 1e-14), ``init_step`` (BFGS and
-        L-BFGS: "unit", t = 1 with a first step of unit length t = 1/‖g‖₂; or "quadratic", scipy BFGS's
-        t = min(1, 1.01·2(f_prev − f)/(−g'd))), ``h0`` (BFGS: "scaled", H₀ = (y's/y'y)I before the
-        first update, N&W eq. 6.20; or "identity" as scipy), ``damping`` ("auto", or λ ≥ 0 to solve (H + λI)d = −g as is:
-        ``damping=0`` is the book's plain Newton step, attracted to saddle points), ``saddle_free``
-        (False), ``cg_maxiter`` (Newton-CG inner iterations, 20n), ``return_path`` (False).
+        SciPy's: ``maxiter`` (200n; L-BFGS 15000; an integer-valued count, as SciPy accepts),
+        ``gtol`` (1e-5, on ‖g‖ of order ``norm``, default inf), ``disp`` (print SciPy's report;
+        OptimizeWarning on failure), ``return_all`` (``allvecs``), ``eps``, ``finite_diff_rel_step``,
+        ``workers`` (a map-like callable or a thread count for finite differences), ``c1`` (1e-4),
+        ``c2`` (0.9; CG 0.4); BFGS ``xrtol`` (stop when ‖Δx‖₂ ≤ xrtol(xrtol + ‖x‖₂)) and ``hess_inv0``;
+        Newton-CG ``xtol`` (stop when Σ|Δxᵢ| ≤ n·xtol); L-BFGS ``maxcor`` (10), ``maxfun`` (15000),
+        ``maxls`` (20), ``ftol`` (2.2e-9: stop when (f_prev − f) ≤ ftol·max(|f_prev|, |f|, 1)).
+        pyoptim's: ``line_search`` ("strong-wolfe": N&W Algorithms 3.5-3.6 as in torch.optim.LBFGS;
+        "more-thuente": MINPACK-2's dcsrch as behind SciPy's BFGS; "backtracking"), ``max_ls`` (25),
+        ``ls_xtol`` (More-Thuente's relative bracket width, 1e-14; the ``xtol`` of pyoptim 0.1),
+        ``tolerance_change`` (1e-9), ``maxfev`` (no limit; L-BFGS: ``maxfun``), ``ftol`` (0 except
+        L-BFGS), ``m`` (= maxcor), ``beta`` (CG: "pr+" or "fr"), ``restart`` (CG period, n),
+        ``init_step`` ("unit": t = 1, first step of unit length; "quadratic": SciPy BFGS's
+        t = min(1, 1.01·2(f_prev − f)/(−g'd))), ``h0`` (BFGS: "scaled" H₀ = (y's/y'y)I, N&W 6.20, or
+        "identity"), ``damping`` (Newton: "auto", or λ ≥ 0 to solve (H + λI)d = −g as is: ``damping=0``
+        is the book's plain Newton step, attracted to saddle points), ``saddle_free`` (False),
+        ``cg_maxiter`` (Newton-CG inner iterations, 20n), ``return_path`` (``path``). Unknown options
+        warn (OptimizeWarning), as SciPy.
 
     Returns
     -------
     OptimizeResult
-        ``x, fun, jac, nit, nfev, njev, nhev, success, status, message`` (and ``path``).
+        ``x, fun, jac, nit, nfev, njev, nhev, success, status, message`` and ``hess_inv`` (BFGS: the
+        dense inverse-Hessian approximation; L-BFGS: an :class:`LbfgsInvHessProduct`), ``allvecs``
+        with ``return_all``, ``path`` with ``return_path``. nfev counts every call of fun (finite
+        differences included), njev every gradient (also those inside finite-difference Hessian
+        products). status as SciPy's method: BFGS/CG/Newton-CG 0 success, 1 maxiter, 2 precision loss
+        (the line search found no decrease; or f = -inf, unbounded below), 3 NaN; L-BFGS 0
+        convergence, 1 a limit, 2 abnormal; 99 StopIteration; "gd"/"newton" pyoptim's codes
+        (:data:`MESSAGES`).
 
     Raises
     ------
-    ValueError for a non-finite or empty x0, an unknown method or option, a gradient or Hessian of the
-    wrong shape; TypeError for a fun that does not return (value, gradient) with jac=True. An exception
+    ValueError for a non-finite, empty or 2-D x0, an unknown method, an invalid option, a non-scalar
+    objective (naming its shape), a gradient or Hessian of the wrong shape, ``hess_inv0`` not positive
+    definite; TypeError for a fun that does not return (value, gradient) with jac=True. An exception
     raised by fun (or jac, hess, hessp, callback) propagates unchanged.
 
     Examples
@@ -214,181 +188,42 @@ def minimize(fun: Callable, x0, method: str = "lbfgs", jac: Any = True, hess: Ca
     How it differs from the book: the book's Newton (Algorithm 8.8) takes the full step θ − H⁻¹g; here
     every method uses a line search, so "newton" with ``damping=0`` still moves to the stationary point
     of the local quadratic model when that decreases f (and so reaches saddles, as the book warns).
+    How it differs from SciPy: the C loop and its line searches are pyoptim's (strong Wolfe by default),
+    so trajectories and counts differ; BFGS starts from H₀ = (y's/y'y)I; a trial point where f is NaN
+    or +inf is a step too long, never accepted; f = −inf ends the run at that point.
     """
-    from . import functions as _functions
+    x = _start_point(x0)
+    method = canonical_method(method, bounds)
+    args = args if isinstance(args, tuple) else (args,)
+    _check_unused(method, hess, hessp)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"minimize(): callback must be callable, got {type(callback).__name__}")
+    o = normalize_options(method, x.size, tol, options)
+    box = _dispatch.check_bounds(bounds, x.size, method)
+    out, pb, flags, path, state = _dispatch.run(fun, x, args, method, jac, hess, hessp, callback, o, box)
+    return _result.assemble(method, o, out, pb, flags, path, state)
 
-    if not isinstance(method, str) or method.lower().replace("_", "-") not in {**METHODS, **_ALIASES}:
-        raise _invalid("method", method, f"one of {sorted(METHODS)}")
-    method = method.lower().replace("_", "-")
-    method = _ALIASES.get(method, method)
 
-    _check_real("x0", x0)
-    x = np.array(x0, dtype=np.float64).reshape(-1)
+def _start_point(x0) -> np.ndarray:
+    """x0 as a float64 vector (a scalar becomes one element; more than one dimension is an error, as SciPy)."""
+    check_real("x0", x0)
+    x = np.atleast_1d(np.array(x0, dtype=np.float64))
+    if x.ndim != 1:
+        raise ValueError(f"'x0' must only have one dimension. Invalid x0: shape {x.shape} (expected (n,))")
     if x.size == 0:
         raise _invalid("x0", x0, "a non-empty array")
     if not np.all(np.isfinite(x)):
         raise ValueError(f"Invalid x0: contains NaN or inf (expected finite values), got {x0!r}")
-    n = x.size
-
-    # ---- the objective -------------------------------------------------------------------------------
-    obj = None
-    if isinstance(fun, _functions.Objective):
-        obj = fun
-    elif getattr(fun, "__func__", None) is _functions.Objective.value_and_grad and \
-            isinstance(getattr(fun, "__self__", None), _functions.Objective):
-        obj = fun.__self__
-    if not callable(fun):
-        raise TypeError(f"minimize(): fun must be callable, got {type(fun).__name__}")
-    model = None
-    counter = None
-    jac_fn = None
-    if obj is not None:
-        if obj.n != n:
-            raise ValueError(f"Invalid x0: size {n} (expected {obj.n}, the dimension of {obj!r})")
-        vg = obj.value_and_grad
-        model = obj._c_objective
-        if hessp is None and hess is None:
-            hessp = obj.hessp
-        if hess is None:
-            hess = obj.hess
-    elif jac is True:
-        vg = fun
-    elif callable(jac):
-        vg, jac_fn = fun, jac
-    elif jac in (False, None, "2-point", "3-point", "cs"):
-        counter = [0]
-        vg = _fd_value_and_grad(fun, "3-point" if jac == "3-point" else "2-point", counter)
-    else:
-        raise _invalid("jac", jac, "True, a callable, '2-point', '3-point', False or None")
-
-    if obj is None:   # a Python objective: what it returns is checked (complex or masked raises TypeError)
-        vg = _checked_value_and_grad(vg)
-        jac_fn = _checked_returns(jac_fn, "gradient (jac)")
-    hess = _checked_returns(hess, "Hessian") if obj is None or hess != obj.hess else hess
-    if hessp is not None and (obj is None or hessp != obj.hessp):
-        hessp = _checked_returns(hessp, "Hessian-vector product")
-
-    # ---- options ---------------------------------------------------------------------------------------
-    opts = dict(options or {})
-    if tol is not None:
-        if not (isinstance(tol, (int, float, np.floating)) and tol >= 0):
-            raise _invalid("tol", tol, "a number >= 0")
-        opts.setdefault("gtol", float(tol))
-    gtol = _number(opts, "gtol", 1e-5)
-    ftol = _number(opts, "ftol", 0.0)
-    maxiter = _integer(opts, "maxiter", max(1000, 200 * n))
-    maxfev = _integer(opts, "maxfev", 10 * max(maxiter, 1), lo=1)
-    m = _integer(opts, "m", 10, lo=1)
-    beta = opts.pop("beta", "pr+")
-    if beta not in ("fr", "pr+"):
-        raise _invalid("beta", beta, "'fr' or 'pr+'")
-    restart = _integer(opts, "restart", 0)
-    ls = opts.pop("line_search", "strong-wolfe")
-    if ls not in LINE_SEARCHES:
-        raise _invalid("line_search", ls, "'strong-wolfe', 'more-thuente' or 'backtracking'")
-    xtol = _number(opts, "xtol", 1e-14)
-    init_step = opts.pop("init_step", "unit")
-    if init_step not in ("unit", "quadratic"):
-        raise _invalid("init_step", init_step, "'unit' or 'quadratic'")
-    h0 = opts.pop("h0", "scaled")
-    if h0 not in ("scaled", "identity"):
-        raise _invalid("h0", h0, "'scaled' or 'identity'")
-    c1 = _number(opts, "c1", 1e-4, 0.0, 1.0, lo_open=True)
-    c2 = _number(opts, "c2", 0.1 if method == "cg" else 0.9, c1, 1.0, lo_open=True)
-    max_ls = _integer(opts, "max_ls", 25, lo=1)
-    tolerance_change = _number(opts, "tolerance_change", 1e-9 if method != "gd" else 1e-12)
-    damping = opts.pop("damping", "auto")
-    if isinstance(damping, str):
-        if damping != "auto":
-            raise _invalid("damping", damping, "'auto' or a number >= 0")
-        damping_v = -1.0
-    else:
-        damping_v = _number({"damping": damping}, "damping", 0.0)
-    saddle_free = bool(opts.pop("saddle_free", False))
-    cg_maxiter = _integer(opts, "cg_maxiter", 0)
-    return_path = bool(opts.pop("return_path", False))
-    if opts:
-        raise ValueError(f"Invalid options: {sorted(opts)} (expected keys among gtol, ftol, maxiter, maxfev, m, "
-                         "beta, restart, line_search, c1, c2, max_ls, tolerance_change, xtol, init_step, h0, "
-                         "damping, saddle_free, cg_maxiter, return_path)")
-
-    if method == "newton" and hess is None:
-        raise ValueError("minimize(): method 'newton' requires hess (a callable returning the (n, n) Hessian)")
-    if hess is not None and not callable(hess):
-        raise TypeError(f"minimize(): hess must be callable, got {type(hess).__name__}")
-    if method == "newton-cg" and hessp is None:
-        if hess is not None:
-            hfun = hess
-            hessp = lambda xx, p: np.asarray(hfun(xx)) @ p  # noqa: E731
-        else:
-            g_of = (lambda xx: vg(xx)[1]) if jac_fn is None else jac_fn
-
-            def hessp(xx, p):   # central differences of the gradient along p
-                h = np.finfo(float).eps ** (1 / 3) * max(1.0, float(np.abs(xx).max())) / max(float(np.abs(p).max()), 1e-300)
-                return (np.asarray(g_of(xx + h * p)) - np.asarray(g_of(xx - h * p))) / (2 * h)
-
-    # ---- callback --------------------------------------------------------------------------------------
-    cb = None
-    if callback is not None:
-        if not callable(callback):
-            raise TypeError(f"minimize(): callback must be callable, got {type(callback).__name__}")
-        try:
-            new_style = "intermediate_result" in inspect.signature(callback).parameters
-        except (TypeError, ValueError):
-            new_style = False
-        if new_style:
-            def cb(xk, fk):
-                callback(intermediate_result=OptimizeResult(x=xk, fun=fk))
-        else:
-            def cb(xk, fk):
-                callback(xk)
-
-    path = [x.copy()] if return_path else None
-    out = _core._minimize(
-        vg, x, jac=jac_fn, hess=hess if method == "newton" else None,
-        hessp=hessp if method == "newton-cg" else None, callback=cb, model=model, path=path,
-        method=METHODS[method], gtol=gtol, ftol=ftol, maxiter=maxiter, maxfev=maxfev, m=m,
-        beta=0 if beta == "fr" else 1, restart=restart, damping=damping_v, saddle_free=saddle_free,
-        cg_maxiter=cg_maxiter, line_search=LINE_SEARCHES[ls], c1=c1, c2=c2, max_ls=max_ls,
-        tolerance_change=tolerance_change, xtol=xtol,
-        init_step=0 if init_step == "unit" else 1, h0_scaled=h0 == "scaled")
-    xs, f, g, nit, nfev, njev, nhev, status = out
-    success, message = MESSAGES[status]
-    res = OptimizeResult(x=xs, fun=f, jac=g, nit=nit, nfev=counter[0] if counter else nfev,
-                         njev=njev, nhev=nhev, success=success, status=status, message=message, method=method)
-    if return_path:
-        res["path"] = np.array(path)
-    return res
+    return x
 
 
-def _check_real(what: str, value) -> None:
-    """TypeError for a masked array (the mask would be ignored) or complex values (NumPy would drop the
-    imaginary part with only a ComplexWarning)."""
-    check_not_masked(what, value)
-    if np.iscomplexobj(value):
-        raise TypeError(f"Invalid {what}: complex values (dtype {np.asarray(value).dtype}; expected real numbers: "
-                        "minimize works over real x, so split a complex variable into its real and imaginary parts)")
-
-
-def _checked_value_and_grad(vg: Callable) -> Callable:
-    def checked(xx):
-        res = vg(xx)
-        if isinstance(res, tuple) and len(res) == 2:
-            _check_real("objective value returned by fun", res[0])
-            _check_real("gradient returned by fun", res[1])
-        return res
-    return checked
-
-
-def _checked_returns(fn, what: str):
-    if fn is None or not callable(fn):
-        return fn
-
-    def checked(*args):
-        res = fn(*args)
-        _check_real(f"{what} returned by the callable", res)
-        return res
-    return checked
+def _check_unused(method, hess, hessp):
+    """SciPy's RuntimeWarnings for second-order information a method does not use."""
+    if hess is not None and method not in ("newton-cg", "newton"):
+        warnings.warn(f"Method {method} does not use Hessian information (hess).", RuntimeWarning, stacklevel=3)
+    if hessp is not None and method != "newton-cg":
+        warnings.warn(f"Method {method} does not use Hessian-vector product information (hessp).",
+                      RuntimeWarning, stacklevel=3)
 
 
 # ---- linear conjugate gradients (book 8.6.2) ---------------------------------------------------------

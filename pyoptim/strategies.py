@@ -217,7 +217,8 @@ def continuation(obj, x0=None, sigmas: Sequence[float] = (1.0, 0.5, 0.25, 0.1, 0
         elif isinstance(inner, str):
             from . import minimize  # lazily: pyoptim.minimize (the second-order module)
             vg = js.value_and_grad if hasattr(js, "value_and_grad") else (lambda z: (js.fun(z), js.grad(z)))
-            x = np.asarray(minimize(vg, x, method=inner, jac=True).x, dtype=np.float64).reshape(x.shape)
+            x = np.asarray(minimize(lambda z: vg(z.reshape(x.shape)), x.reshape(-1), method=inner, jac=True).x,
+                           dtype=np.float64).reshape(x.shape)
         else:
             raise ValueError(f"Invalid inner: {inner!r} (expected 'gd', a minimize method name or a callable)")
         path.append(x.copy())

@@ -46,8 +46,9 @@ def test_linear_cg_refuses_an_indefinite_matrix():
 def test_every_method_reaches_rosenbrocks_minimum(method, c_objective):
     f = F.rosenbrock(2)
     fun = f if c_objective else (lambda x: f.value_and_grad(x))
-    res = po.minimize(fun, [-1.2, 1.0], method=method, hess=f.hess, hessp=f.hessp,
-                      options={"maxiter": 20000, "maxfev": 50000})
+    second = {"newton": {"hess": f.hess}, "newton-cg": {"hessp": f.hessp}}.get(method, {})
+    res = po.minimize(fun, [-1.2, 1.0], method=method, **second,
+                      options={"maxiter": 20000, "maxfev": 50000, "ftol": 0.0})
     assert res.success, res.message
     np.testing.assert_allclose(res.x, [1.0, 1.0], atol=1e-4)
     assert res.fun < 1e-9 and np.abs(res.jac).max() <= 1e-5
@@ -58,7 +59,7 @@ def test_quasi_newton_converges_superlinearly(method):
     """8.6.3: near the optimum the ratio of successive gradient norms falls towards 0."""
     f = F.rosenbrock(2)
     gn = []
-    po.minimize(f.value_and_grad, f.x0, method=method, options={"gtol": 1e-12},
+    po.minimize(f.value_and_grad, f.x0, method=method, options={"gtol": 1e-12, "ftol": 0.0},
                 callback=lambda intermediate_result: gn.append(np.linalg.norm(f.grad(intermediate_result.x))))
     gn = np.array([g for g in gn if g > 1e-11])
     ratios = gn[1:] / gn[:-1]
@@ -112,8 +113,8 @@ def test_logistic_regression_fit_matches_scipy():
     ref = so.minimize(f.value_and_grad, np.zeros(10), jac=True, method="L-BFGS-B",
                       options={"gtol": 1e-12, "ftol": 1e-15, "maxiter": 10000})
     for method in ("lbfgs", "bfgs", "newton", "newton-cg", "cg"):
-        res = po.minimize(f, np.zeros(10), method=method, options={"gtol": 1e-9})
-        assert res.success or (res.status == 3 and np.abs(res.jac).max() < 1e-8), res.message
+        res = po.minimize(f, np.zeros(10), method=method, options={"gtol": 1e-9, "ftol": 0.0})
+        assert res.success or (res.status in (2, 3) and np.abs(res.jac).max() < 1e-8), res.message
         np.testing.assert_allclose(res.x, ref.x, atol=1e-6)
 
 
@@ -217,15 +218,15 @@ def test_coordinate_descent_solves_the_lasso():
 def test_every_status_is_reachable():
     f = F.rosenbrock(2)
     assert po.minimize(f, f.x0).status == 0
-    r = po.minimize(f, f.x0, options={"maxiter": 3})
+    r = po.minimize(f, f.x0, method="gd", options={"maxiter": 3})
     assert (r.status, r.success, r.nit) == (1, False, 3) and "iterations" in r.message
-    r = po.minimize(f, f.x0, options={"maxfev": 7})
+    r = po.minimize(f, f.x0, method="gd", options={"maxfev": 7})
     assert r.status == 2 and r.nfev <= 7 and "evaluations" in r.message
     r = po.minimize(lambda x: (float(x @ x), np.zeros(2)), [1.0, 1.0], options={"gtol": 0.0}, method="gd")
     assert (r.status, r.success, r.nit, r.x.tolist()) == (0, True, 0, [1.0, 1.0])  # |g| = 0 <= gtol: at x0
     r = po.minimize(lambda x: (float(x @ x), -2 * x), [1.0, 1.0], method="gd")   # wrong-sign gradient
     assert r.status == 3 and "Line search" in r.message
-    r = po.minimize(lambda x: (np.nan, x), [1.0, 1.0])
+    r = po.minimize(lambda x: (np.nan, x), [1.0, 1.0], method="gd")
     assert r.status == 4 and "Non-finite" in r.message
     s = F.saddle()
     r = po.minimize(s, [0.01, 1.0], method="newton", options={"damping": 0.0})
@@ -234,9 +235,9 @@ def test_every_status_is_reachable():
     def stop(intermediate_result):
         if intermediate_result.fun < 1.0:
             raise StopIteration
-    r = po.minimize(f, f.x0, callback=stop)
-    assert r.status == 6 and "callback" in r.message and r.fun < 1.0
-    r = po.minimize(f, f.x0, options={"ftol": 1e-3})
+    r = po.minimize(f, f.x0, method="gd", callback=stop)
+    assert r.status == 99 and "callback" in r.message and r.fun < 1.0
+    r = po.minimize(f, f.x0, method="gd", options={"ftol": 1e-3})
     assert r.status == 7 and r.success
 
 
@@ -282,7 +283,7 @@ def test_jac_conventions(jac):
 def test_newton_cg_hessp_from_hess_or_finite_differences_and_tol():
     f = F.rosenbrock(3)
     r1 = po.minimize(f.value_and_grad, f.x0, method="newton-cg", hess=f.hess)
-    r2 = po.minimize(f.value_and_grad, f.x0, method="newton-cg", tol=1e-8)
+    r2 = po.minimize(f.value_and_grad, f.x0, method="newton-cg", options={"gtol": 1e-8})
     for r in (r1, r2):
         assert r.success and r.nhev > 0
         np.testing.assert_allclose(r.x, 1, atol=1e-5)
@@ -321,7 +322,7 @@ def test_more_thuente_options_reproduce_lbfgsb_iterates():
     fs, ps = _evaluated_points(obj)
     rs = so.minimize(fs, obj.x0, jac=True, method="L-BFGS-B")
     fp, pp = _evaluated_points(obj)
-    po.minimize(fp, obj.x0, method="lbfgs", options={"line_search": "more-thuente", "c1": 1e-3, "xtol": 0.1})
+    po.minimize(fp, obj.x0, method="lbfgs", options={"line_search": "more-thuente", "c1": 1e-3, "ls_xtol": 0.1, "ftol": 0.0})
     assert len(pp) >= rs.nfev
     np.testing.assert_allclose(np.array(pp[:rs.nfev]), np.array(ps), atol=1e-6)
 
@@ -358,12 +359,12 @@ def test_rounding_floor_counts_as_converged(method):
     rng = np.random.default_rng(1)
     X = rng.standard_normal((300, 4))
     f = F.softmax_regression(X, rng.integers(0, 3, 300), l2=0.1)
-    res = po.minimize(f, f.x0, method=method, options={"gtol": 1e-10})
+    res = po.minimize(f, f.x0, method=method, options={"gtol": 1e-10, "ftol": 0.0})
     assert res.success and res.status == 0 and np.abs(f.grad(res.x)).max() <= 1e-10
     assert res.fun == pytest.approx(f(res.x), rel=1e-15)
     # with fun called from Python and a callback, the same
     seen = []
-    res2 = po.minimize(f.value_and_grad, f.x0, method=method, options={"gtol": 1e-10},
+    res2 = po.minimize(f.value_and_grad, f.x0, method=method, options={"gtol": 1e-10, "ftol": 0.0},
                        callback=lambda intermediate_result: seen.append(intermediate_result.fun))
     assert res2.success and len(seen) == res2.nit and seen[-1] == res2.fun
 
@@ -394,8 +395,8 @@ def _raise(x):
     (lambda: po.minimize(F.rosenbrock(2), [1.0, 2.0, 3.0]), ValueError, "Invalid x0"),
     (lambda: po.minimize(lambda x: (1.0, np.ones(3)), [1.0, 2.0]), ValueError, "shape"),
     (lambda: po.minimize(lambda x: (1.0, np.ones((2, 1))), [1.0, 2.0]), ValueError, "shape"),
-    (lambda: po.minimize(lambda x: 1.0, [1.0, 2.0]), TypeError, "value, gradient"),
-    (lambda: po.minimize(lambda x: ("a", x), [1.0, 2.0]), TypeError, "real number"),
+    (lambda: po.minimize(lambda x: 1.0, [1.0, 2.0], jac=True), TypeError, "value, gradient"),
+    (lambda: po.minimize(lambda x: ("a", x), [1.0, 2.0]), ValueError, "scalar value"),
     (lambda: po.minimize(_raise, [1.0, 2.0]), Boom, "from fun"),
     (lambda: po.minimize(lambda x: (x @ x, 2 * x), [1.0, 2.0], method="newton"), ValueError, "requires hess"),
     (lambda: po.minimize(lambda x: (x @ x, 2 * x), [1.0, 2.0], method="newton", hess=lambda x: np.eye(3)),
@@ -406,16 +407,16 @@ def _raise(x):
     (lambda: po.minimize(F.rosenbrock(2), [1.0, 2.0], callback=lambda xk: _raise(xk)), Boom, "from fun"),
     (lambda: po.minimize(F.rosenbrock(2), [0.0, 0.0], method="adam"), ValueError, "Invalid method"),
     (lambda: po.minimize(F.rosenbrock(2), [0.0, 0.0], options={"gtol": -1}), ValueError, "Invalid gtol"),
-    (lambda: po.minimize(F.rosenbrock(2), [0.0, 0.0], options={"maxiter": 1.5}), ValueError, "Invalid maxiter"),
-    (lambda: po.minimize(F.rosenbrock(2), [0.0, 0.0], options={"m": 0}), ValueError, "Invalid m"),
-    (lambda: po.minimize(F.rosenbrock(2), [0.0, 0.0], options={"beta": "hs"}), ValueError, "Invalid beta"),
+    (lambda: po.minimize(F.rosenbrock(2), [0.0, 0.0], options={"maxiter": "many"}), ValueError, "Invalid maxiter"),
+    (lambda: po.minimize(F.rosenbrock(2), [0.0, 0.0], method="lbfgs", options={"m": 0}), ValueError, "Invalid m"),
+    (lambda: po.minimize(F.rosenbrock(2), [0.0, 0.0], method="cg", options={"beta": "hs"}), ValueError, "Invalid beta"),
     (lambda: po.minimize(F.rosenbrock(2), [0.0, 0.0], options={"line_search": "exact"}), ValueError, "Invalid line_search"),
-    (lambda: po.minimize(F.rosenbrock(2), [0.0, 0.0], options={"damping": -1.0}), ValueError, "Invalid damping"),
+    (lambda: po.minimize(F.rosenbrock(2), [0.0, 0.0], method="newton", hess=F.rosenbrock(2).hess,
+                                options={"damping": -1.0}), ValueError, "Invalid damping"),
     (lambda: po.minimize(F.rosenbrock(2), [0.0, 0.0], options={"init_step": "big"}), ValueError, "Invalid init_step"),
     (lambda: po.minimize(F.rosenbrock(2), [0.0, 0.0], options={"h0": "eye"}), ValueError, "Invalid h0"),
-    (lambda: po.minimize(F.rosenbrock(2), [0.0, 0.0], options={"xtol": -1.0}), ValueError, "Invalid xtol"),
-    (lambda: po.minimize(F.rosenbrock(2), [0.0, 0.0], options={"c2": 1e-6}), ValueError, "Invalid c2"),
-    (lambda: po.minimize(F.rosenbrock(2), [0.0, 0.0], options={"bogus": 1}), ValueError, "Invalid options"),
+    (lambda: po.minimize(F.rosenbrock(2), [0.0, 0.0], options={"ls_xtol": -1.0}), ValueError, "Invalid ls_xtol"),
+    (lambda: po.minimize(F.rosenbrock(2), [0.0, 0.0], options={"c2": 1e-6}), ValueError, "'c1' and 'c2'"),
     (lambda: po.minimize(lambda x: x @ x, [0.0, 0.0], jac="4-point"), ValueError, "Invalid jac"),
     (lambda: po.linear_cg(np.eye(3), np.ones(2)), ValueError, "Invalid A"),
     (lambda: po.coordinate_descent(np.diag([1.0, 0.0]), np.ones(2)), ValueError, "Invalid A"),

@@ -11,7 +11,7 @@
 # | L2, weight decay αΩ(w) = (α/2)‖w‖² (eq. 7.2–7.5) | `po.regularizers.L2(alpha)` in `po.fit(..., regularizers=[...])`; `po.optim.AdamW` (decoupled) |
 # | w̃ = Q(Λ + αI)⁻¹ΛQᵀw* (eq. 7.13), ridge (eq. 7.17) | `po.regularization.l2_quadratic_minimum`, `l2_shrinkage_factors`, `ridge` |
 # | L1 (eq. 7.18–7.24), soft threshold (eq. 7.22) | `po.regularizers.L1(alpha, mode="subgradient" \| "proximal")`, `po.regularization.l1_diagonal_minimum` |
-# | explicit constraints, reprojection (7.2) | `po.constraints.MaxNorm(k, axis=0)`, `L2Ball`, `L1Ball` in `po.fit(..., constraints=[...])` |
+# | explicit constraints, reprojection (7.2) | `po.constraints.MaxNorm(k, axis=0)`, `L2Ball`, `L1Ball` in `po.fit(..., constraints=[...])`; a box: `po.kernels.project_box`, `po.minimize(method="gd", bounds=...)` |
 # | generalized Lagrangian, KKT, α for a given k (eq. 7.25–7.27) | `po.regularization.l2_ball_minimum`, `lagrangian_descent_ascent` |
 # | pseudo-inverse as the limit of ridge (eq. 7.29) | `po.regularization.ridge_pseudo_inverse(X, alpha)` |
 # | unbounded logistic weights on separable data | `po.regularization.logistic_weight_path` |
@@ -296,6 +296,35 @@ w_pen = R.l2_quadratic_minimum(H2, w_opt, 0.1)
 print(f"w* = {w_opt}, projected descent → {w_proj.round(6)}, penalty α = 0.1 → {w_pen.round(4)}")
 np.testing.assert_allclose(w_proj, np.linalg.solve(H2, H2 @ w_opt), atol=1e-8)   # the data's minimum, untouched
 assert np.linalg.norm(w_pen) < np.linalg.norm(w_opt) - 0.05                       # the penalty shrinks it anyway
+
+# %% [markdown]
+# ### A box: projected gradient descent
+#
+# The simplest explicit constraint is a box, lo ≤ w ≤ hi: its reprojection P(w) = min(max(w, lo), hi)
+# is the closest point of the box. Projected gradient descent takes the step, then reprojects,
+# w ← P(w − t∇J(w)); at the constrained minimum the gradient vanishes on the free coordinates and
+# points out of the box on the active ones (the KKT conditions the book's generalized Lagrangian
+# expresses). Plain NumPy on Rosenbrock with the box [−1.5, 0.5] × [−0.5, 1.5] (the unconstrained
+# minimum (1, 1) lies outside), then `po.minimize(method="gd", bounds=...)`:
+
+# %%
+rb = po.functions.rosenbrock(2)
+lo, hi = np.array([-1.5, -0.5]), np.array([0.5, 1.5])
+w = np.array([-1.2, 1.0])
+for _ in range(20000):                                      # fixed step, small enough for this box
+    w = np.clip(w - 1e-3 * rb.grad(w), lo, hi)
+res = po.minimize(rb.value_and_grad, rb.x0, method="gd", bounds=list(zip(lo, hi)),
+                  options={"return_path": True, "gtol": 1e-8, "maxiter": 100000})
+print(f"NumPy: w = {w}, pyoptim: x = {res.x} in {res.nit} iterations ({res.message})")
+fig = P.contour_paths(rb, {"projected gd": res.path}, (-1.6, 1.2), (-0.6, 1.6), np.geomspace(0.05, 500, 14),
+                      minimum=rb.xmin, markers=False, title="Projected gradient descent in a box (7.2)")
+fig
+
+# %%
+np.testing.assert_allclose(res.x, w, atol=1e-4)             # the same constrained minimum
+assert res.x[0] == hi[0]                                    # the bound w₁ ≤ 0.5 is active there
+g = rb.grad(res.x)
+assert g[0] < 0 and abs(g[1]) < 1e-6                        # ∇J points out of the box; zero on the free w₂
 
 # %% [markdown]
 # ## 7.3 Regularization and under-constrained problems

@@ -203,7 +203,8 @@ def _fallback_secondorder(args) -> None:
     f = po.functions.rosenbrock()
     paths = {}
     for method in ("gd", "cg", "bfgs", "newton"):
-        res = po.minimize(f.value_and_grad, f.x0, method=method, jac=True, hess=f.hess,
+        res = po.minimize(f.value_and_grad, f.x0, method=method, jac=True,
+                          hess=f.hess if method == "newton" else None,
                           options={"return_path": True, "maxiter": 200 if method == "gd" else 100})
         paths[method] = res.path
     save(po.plot.contour_paths(f, paths, (-2, 2), (-1, 3), levels=np.geomspace(0.1, 1500, 14), minimum=f.xmin,
