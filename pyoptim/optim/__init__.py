@@ -20,3 +20,9 @@ from .lbfgs import LBFGS
 
 __all__ += ["LBFGS"]
 # --- end secondorder ---
+
+# --- optim-more-a: Adadelta, Adamax, NAdam, RAdam ---
+from ._adaptive_more import Adadelta, Adamax, NAdam, RAdam
+
+__all__ += ["Adadelta", "Adamax", "NAdam", "RAdam"]
+# --- end optim-more-a ---
