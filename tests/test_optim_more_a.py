@@ -496,3 +496,30 @@ def test_parameters_with_grad_attribute_and_book_relation():
     g = np.array([3.0, -0.5, 0.0])
     np.testing.assert_allclose(p.data, np.array([1.0, -1.0, 2.0]) - np.sqrt(1e-6) / np.sqrt(g * g + 1e-6) * g,
                                rtol=1e-14)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", NAMES)
+def test_nonfinite_gradient_propagates_elementwise(name, dtype):
+    """As every pyoptim optimizer (docs/nonfinite.md): a NaN/inf gradient element poisons exactly its own
+    parameter and state elements; every other element is bit-identical to a clean run; nothing raises."""
+    rng = np.random.default_rng(0)
+    p0 = rng.standard_normal(50).astype(dtype)
+    grads = [rng.standard_normal(50).astype(dtype) for _ in range(3)]
+    bad = {3: np.nan, 17: np.inf, 31: -np.inf}
+    clean_p, dirty_p = p0.copy(), p0.copy()
+    clean, dirty = getattr(po.optim, name)([clean_p]), getattr(po.optim, name)([dirty_p])
+    for t, g in enumerate(grads):
+        gd = g.copy()
+        if t == 1:
+            for i, v in bad.items():
+                gd[i] = v
+        clean.step([g])
+        with np.errstate(all="ignore"):
+            dirty.step([gd])
+    idx = np.array(sorted(bad))
+    others = np.setdiff1d(np.arange(50), idx)
+    assert not np.isfinite(dirty_p[idx]).any()
+    assert dirty_p[others].tobytes() == clean_p[others].tobytes()
+    for key in dirty._array_state:
+        assert dirty.state[0][key][others].tobytes() == clean.state[0][key][others].tobytes(), key
