@@ -523,3 +523,11 @@ def test_nonfinite_gradient_propagates_elementwise(name, dtype):
     assert dirty_p[others].tobytes() == clean_p[others].tobytes()
     for key in dirty._array_state:
         assert dirty.state[0][key][others].tobytes() == clean.state[0][key][others].tobytes(), key
+
+
+def test_docstring_examples_hold():
+    import doctest
+
+    from pyoptim.optim import _adaptive_more
+    res = doctest.testmod(_adaptive_more, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert res.attempted >= 12 and res.failed == 0

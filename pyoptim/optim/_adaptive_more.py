@@ -160,6 +160,14 @@ class Adamax(Optimizer):
     differentiable, capturable : bool, default False (keyword-only)
         Must be False (NotImplementedError otherwise).
 
+    Examples
+    --------
+    >>> import numpy as np, pyoptim as po
+    >>> w = np.zeros(2)
+    >>> opt = po.optim.Adamax([w], lr=0.1)
+    >>> opt.step([np.array([1.0, -4.0])]); w          # first step: lr * sign(g), whatever |g|
+    array([-0.1,  0.1])
+
     References
     ----------
     Kingma & Ba (2015), Adam: a method for stochastic optimization, ICLR, section 7.1 (Algorithm 2).
@@ -246,6 +254,14 @@ class NAdam(Optimizer):
     maximize : bool, default False (keyword-only)
     capturable, differentiable : bool, default False (keyword-only)
         Must be False (NotImplementedError otherwise).
+
+    Examples
+    --------
+    >>> import numpy as np, pyoptim as po
+    >>> w = np.zeros(2)
+    >>> opt = po.optim.NAdam([w], lr=0.1)
+    >>> opt.step([np.array([1.0, -4.0])]); opt.state[0]["mu_product"]    # μ_1 = 0.9 (1 - 0.5 · 0.96^0.004)
+    0.4500734806060791
 
     References
     ----------
@@ -338,6 +354,14 @@ class RAdam(Optimizer):
     maximize : bool, default False (keyword-only)
     capturable, differentiable : bool, default False (keyword-only)
         Must be False (NotImplementedError otherwise).
+
+    Examples
+    --------
+    >>> import numpy as np, pyoptim as po
+    >>> w = np.zeros(2)
+    >>> opt = po.optim.RAdam([w], lr=0.1)
+    >>> opt.step([np.array([1.0, -4.0])]); w          # ρ_1 = 1 <= 5: a momentum step, -lr * g
+    array([-0.1,  0.4])
 
     References
     ----------
