@@ -9,6 +9,7 @@
  * The checks below are shared by every wrapper. The wrappers are grouped by concern in bind_*.h,
  * which are textually part of this file (included once, here, and nowhere else):
  *   bind_optim.h        first-order updates, gradient clipping            (csrc/optim.c)
+ *   bind_optim_more.h   Adadelta, Adamax, NAdam, RAdam                    (csrc/optim_more.c)
  *   bind_nn.h           activations, losses, batch normalization          (layers.c, losses.c, batchnorm.c)
  *   bind_secondorder.h  line searches, Newton, CG, BFGS, L-BFGS           (linesearch.c, secondorder.c)
  *   bind_regularize.h   RNG, dropout, proximal steps, norm constraints    (rng.c, dropout.c, regularize.c)
@@ -285,6 +286,7 @@ static PyObject *py_get_num_threads(PyObject *self, PyObject *noargs)
 /* ---- the wrappers, by concern ------------------------------------------------------------------- */
 
 #include "bind_optim.h"
+#include "bind_optim_more.h"   /* Adadelta, Adamax, NAdam, RAdam (optim_more.c) */
 #include "bind_nn.h"
 #include "bind_secondorder.h"
 #include "bind_regularize.h"
@@ -294,6 +296,7 @@ static PyMethodDef po_methods[] = {
     {"set_num_threads", (PyCFunction)py_set_num_threads, METH_O, set_num_threads_doc},
     {"get_num_threads", (PyCFunction)py_get_num_threads, METH_NOARGS, get_num_threads_doc},
     PO_OPTIM_METHODS
+    PO_OPTIM_MORE_METHODS
     PO_NN_METHODS
     PO_SECONDORDER_METHODS
     PO_REGULARIZE_METHODS

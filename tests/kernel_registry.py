@@ -730,3 +730,60 @@ def _not_descent(v):
 # t on a Wolfe boundary) the two may legitimately accept different points: outputs and bounds only
 register(KernelSpec("line_search", _line_search, (), compare_return=False, overflow_ok=True, nonfinite="loose", tol=_la_tol, dtypes=(np.float64,), expect=_not_descent,
                     bad_hypers={"kind": ["nope"], "c1": [-1.0], "c2": [2.0], "max_ls": [-1], "xtol": [-1.0, math.nan]}))
+
+
+# ---- optim-more-a: Adadelta, Adamax, NAdam, RAdam ------------------------------------------------------
+
+def _adadelta(draw, dtype):
+    shape, v = _opt_common(draw, dtype)
+    v["square_avg"] = fill(draw, shape, dtype, positive=True)
+    v["acc_delta"] = fill(draw, shape, dtype, positive=True)
+    v.update(lr=hp(draw, 0.0, 10.0, label="lr"), rho=hp(draw, 0.0, 1.0, label="rho"),
+             eps=hp(draw, 0.0, 1e-3, label="eps"), weight_decay=hp(draw, 0.0, 1.0, label="weight_decay"),
+             maximize=draw(st.booleans(), label="maximize"))
+    return v
+
+
+def _adamax(draw, dtype):
+    shape, v = _opt_common(draw, dtype)
+    v["exp_avg"] = fill(draw, shape, dtype)
+    v["exp_inf"] = fill(draw, shape, dtype, positive=True)
+    v.update(lr=hp(draw, 0.0, 10.0, label="lr"), beta1=hp(draw, 0.0, 0.999, label="beta1"),
+             beta2=hp(draw, 0.0, 0.9999, label="beta2"), eps=hp(draw, 0.0, 1e-3, label="eps"),
+             weight_decay=hp(draw, 0.0, 1.0, label="weight_decay"), step=_step(draw),
+             maximize=draw(st.booleans(), label="maximize"))
+    return v
+
+
+def _adam_like(draw, dtype):
+    shape, v = _opt_common(draw, dtype)
+    v["exp_avg"] = fill(draw, shape, dtype)
+    v["exp_avg_sq"] = fill(draw, shape, dtype, positive=True)
+    v.update(lr=hp(draw, 0.0, 10.0, label="lr"), beta1=hp(draw, 0.0, 0.999, label="beta1"),
+             beta2=hp(draw, 0.0, 0.9999, label="beta2"), eps=hp(draw, 0.0, 1e-3, label="eps"),
+             weight_decay=hp(draw, 0.0, 1.0, label="weight_decay"), step=_step(draw),
+             maximize=draw(st.booleans(), label="maximize"),
+             decoupled_weight_decay=draw(st.booleans(), label="decoupled"))
+    return v
+
+
+def _nadam(draw, dtype):
+    v = _adam_like(draw, dtype)
+    v.update(momentum_decay=hp(draw, 0.0, 0.1, label="momentum_decay"),
+             mu_product=hp(draw, 0.0, 0.999, label="mu_product"))
+    return v
+
+
+_ADAM_LIKE_BAD = {"lr": [-1.0, math.nan], "beta1": [1.0, -0.1, math.nan], "beta2": [1.0, -0.1],
+                  "eps": [-1.0, math.nan], "weight_decay": [-1.0], "step": [0.0, math.nan]}
+_MORE_TOL = lambda dt: (1e-5, 0.0) if dt == np.float32 else (1e-12, 0.0)  # noqa: E731
+
+register(KernelSpec("adadelta_step", _adadelta, ("param", "square_avg", "acc_delta"), tol=_MORE_TOL,
+                    bad_hypers={"lr": [-1.0, math.nan], "rho": [-0.1, 1.5, math.nan], "eps": [-1.0, math.nan],
+                                "weight_decay": [-1.0, math.nan]}))
+register(KernelSpec("adamax_step", _adamax, ("param", "exp_avg", "exp_inf"), tol=_MORE_TOL,
+                    bad_hypers={k: v for k, v in _ADAM_LIKE_BAD.items()}))
+register(KernelSpec("nadam_step", _nadam, ("param", "exp_avg", "exp_avg_sq"), tol=_MORE_TOL,
+                    bad_hypers=dict(_ADAM_LIKE_BAD, momentum_decay=[-1.0, math.nan], mu_product=[1.0, -0.1, math.nan])))
+register(KernelSpec("radam_step", _adam_like, ("param", "exp_avg", "exp_avg_sq"), tol=_MORE_TOL,
+                    bad_hypers=dict(_ADAM_LIKE_BAD)))

@@ -12,6 +12,8 @@
 # | Algorithm 8.5 RMSProp (δ inside the root) | `po.optim.RMSprop(params, lr, alpha=ρ, eps)` (δ outside) | `po.optim.RMSPropBook(params, lr, rho, eps)` |
 # | Algorithm 8.6 RMSProp + Nesterov | `RMSprop(momentum=...)` is heavy-ball, not Nesterov | `RMSPropBook(..., alpha, nesterov=True)` |
 # | Algorithm 8.7 Adam | `po.optim.Adam(params, lr, betas=(ρ₁, ρ₂), eps=δ)`, `AdamW` | `po.optim.AdamBook(params, lr, rho1, rho2, eps)` |
+# | 8.5.4 AdaDelta (named; Zeiler 2012) | `po.optim.Adadelta(params, lr=1.0, rho=ρ, eps=δ)` | written from the paper below |
+# | Adam + Nesterov momentum (8.3.3; Dozat 2016) | `po.optim.NAdam(params, lr, betas, eps, momentum_decay)` | written from the paper below |
 
 # %%
 import numpy as np
@@ -196,6 +198,89 @@ fig
 
 # %%
 assert all(v[-1] < np.log(10) / 4 for v in val.values())      # every one of them learns (chance: log 10)
+
+# %% [markdown]
+# ### AdaDelta and NAdam beside the book's algorithms
+#
+# 8.5.4 names **AdaDelta** among the algorithms in active use. It is RMSProp (r ← ρr + (1 − ρ)g⊙g)
+# whose global rate ε is replaced by the root mean square of the recent *updates* u (Zeiler, 2012):
+# Δθ = −√(u + δ)/√(r + δ) ⊙ g, u ← ρu + (1 − ρ)Δθ⊙Δθ, so a step has the units of θ and there is no
+# rate to tune (`lr=1`). **NAdam** (Dozat, 2016) puts the Nesterov momentum of 8.3.3 into Adam: the
+# momentum of the *next* step is applied now, θ ← θ − ε[μₜ₊₁ s/(1 − Πₜ₊₁) + (1 − μₜ) g/(1 − Πₜ)]/(√r̂ + δ),
+# with a momentum schedule μₜ = ρ₁(1 − ½·0.96^(0.004 t)) and Πₜ = μ₁⋯μₜ. Both written from the papers in
+# NumPy, then compared with `po.optim.Adadelta` and `po.optim.NAdam` (torch's classes and numbers):
+
+# %%
+def adadelta_paper(theta0, rho, delta, steps):
+    theta = np.array(theta0, float)
+    r, u = np.zeros(len(theta0)), np.zeros(len(theta0))
+    path = [theta.copy()]
+    for _ in range(steps):
+        g = grad(theta)
+        r = rho * r + (1 - rho) * g * g
+        step = -np.sqrt(u + delta) / np.sqrt(r + delta) * g
+        u = rho * u + (1 - rho) * step * step
+        theta = theta + step
+        path.append(theta.copy())
+    return np.array(path)
+
+
+def nadam_paper(theta0, eps, rho1, rho2, delta, psi, steps, product=float):
+    """``product=np.float32`` keeps Π in float32, as torch (and pyoptim) do."""
+    theta = np.array(theta0, float)
+    s, r, prod = np.zeros(len(theta0)), np.zeros(len(theta0)), product(1.0)
+    mu = lambda t: rho1 * (1 - 0.5 * 0.96 ** (t * psi))   # noqa: E731
+    path = [theta.copy()]
+    for t in range(1, steps + 1):
+        g = grad(theta)
+        prod = product(prod * product(mu(t)))
+        s = rho1 * s + (1 - rho1) * g
+        r = rho2 * r + (1 - rho2) * g * g
+        look_ahead = mu(t + 1) * s / (1 - float(prod) * mu(t + 1)) + (1 - mu(t)) * g / (1 - float(prod))
+        theta = theta - eps * look_ahead / (np.sqrt(r / (1 - rho2 ** t)) + delta)
+        path.append(theta.copy())
+    return np.array(path)
+
+
+ada = P.optimizer_path(lambda p: po.optim.Adadelta(p, rho=0.9, eps=1e-6), grad, x0, 300)
+assert np.allclose(ada, adadelta_paper(x0, 0.9, 1e-6, 300), rtol=1e-10, atol=1e-12)
+nad = P.optimizer_path(lambda p: po.optim.NAdam(p, lr=0.1), grad, x0, 300)
+assert np.allclose(nad, nadam_paper(x0, 0.1, 0.9, 0.999, 1e-8, 4e-3, 300, product=np.float32), rtol=1e-9, atol=1e-12)
+# with Π kept in double the iterates move only in the last digits
+print("NAdam, Π in double vs float32:", np.abs(nad - nadam_paper(x0, 0.1, 0.9, 0.999, 1e-8, 4e-3, 300)).max())
+# AdaDelta's first step is sqrt(δ/(δ + (1-ρ)g²))·g ≈ sqrt(δ/(1-ρ)) per coordinate: tiny, whatever ε
+print("AdaDelta's first step:", ada[1] - ada[0])
+
+# %%
+loss_2d = {"Adam, ε = 0.1": P.optimizer_path(lambda p: po.optim.Adam(p, lr=0.1), grad, x0, 300),
+           "RMSprop, ε = 0.05": P.optimizer_path(lambda p: po.optim.RMSprop(p, lr=0.05, alpha=0.9), grad, x0, 300),
+           "NAdam, ε = 0.1": nad, "AdaDelta (no ε)": ada,
+           "AdaDelta, δ = 0.1": P.optimizer_path(lambda p: po.optim.Adadelta(p, eps=0.1), grad, x0, 300)}
+fig = P.curves({k: [quad(x) for x in v] for k, v in loss_2d.items()}, xlabel="step", ylabel="f(θ)", logy=True,
+               title="AdaDelta and NAdam beside RMSProp and Adam on the quadratic")
+fig
+
+# %%
+# AdaDelta with δ = 1e-6 starts slowly (its steps start near √δ and grow with u) but needs no ε. δ is
+# not harmless, though: where δ dominates u and r the step is √δ/√δ · g = g, gradient descent with
+# rate 1, unstable on a curvature above 2 (here 20): with δ = 0.1 the θ₂ coordinate oscillates and grows
+f_end = {k: quad(v[-1]) for k, v in loss_2d.items()}
+assert f_end["AdaDelta (no ε)"] < 0.05 * quad(x0) and f_end["AdaDelta, δ = 0.1"] > quad(x0)
+assert f_end["NAdam, ε = 0.1"] < 1e-2 * quad(x0)
+
+# %%
+extra = {"AdaDelta": (lambda p: po.optim.Adadelta(p, lr=1.0)), "NAdam": (lambda p: po.optim.NAdam(p, lr=0.002))}
+for name, make in extra.items():
+    model = nn.Sequential(nn.Dense(64, 64, seed=1), nn.ReLU(), nn.Dense(64, 10, seed=2))
+    hist = po.fit(model, nn.SoftmaxCrossEntropy(), make(model.parameters()), Xtr, ytr, epochs=8, batch_size=32,
+                  validation_data=(Xte, yte), progress=False, seed=SEED)
+    val[name] = hist.history["val_loss"]
+fig = P.curves(val, x=np.arange(1, 9), xlabel="epoch", ylabel="held-out loss", logy=True,
+               title="With AdaDelta and NAdam, on the digits")
+fig
+
+# %%
+assert val["AdaDelta"][-1] < np.log(10) / 4 and val["NAdam"][-1] < np.log(10) / 4
 
 # %% [markdown]
 # ## Exercises

@@ -26,3 +26,9 @@ from . import swa_utils  # noqa: E402
 
 __all__ += ["swa_utils"]
 # --- end sched-swa ---
+
+# --- optim-more-a: Adadelta, Adamax, NAdam, RAdam ---
+from ._adaptive_more import Adadelta, Adamax, NAdam, RAdam
+
+__all__ += ["Adadelta", "Adamax", "NAdam", "RAdam"]
+# --- end optim-more-a ---
