@@ -7,6 +7,11 @@ That file is plain Python: ``python notebooks/_src/<name>.py`` runs every code c
 the sources into cell lists and writes the ``.ipynb`` files with nbformat, without outputs, so a
 review reads the ``.py`` and the ``.ipynb`` diff stays small.
 
+The Korean edition: ``notebooks/_src/ko/<name>.py`` holds the same cells with the prose translated
+and the code cells unchanged (a test checks them cell by cell); it is written to
+``notebooks/ko/<name>.ipynb`` with one more code cell after the first ``import pyoptim as po``:
+``po.plot.set_language("ko")``, so every figure is drawn in Korean.
+
 Usage::
 
     python notebooks/_build.py            # every notebook
@@ -20,6 +25,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SRC = HERE / "_src"
+LANGUAGE_CELL = {"ko": 'po.plot.set_language("ko")   # 그림의 제목, 축 이름, 범례를 한국어로 씁니다'}
 
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
 
@@ -52,19 +58,23 @@ def parse(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def build(src: Path):
+def build(src: Path, lang: str = "en"):
     import nbformat
     from nbformat import v4
 
     cells = []
+    pending = LANGUAGE_CELL.get(lang)
     for kind, source in parse(src.read_text(encoding="utf-8")):
         cells.append(v4.new_markdown_cell(source) if kind == "markdown" else v4.new_code_cell(source))
+        if pending and kind == "code" and "import pyoptim as po" in source.splitlines():
+            cells.append(v4.new_code_cell(pending))
+            pending = None
     nb = v4.new_notebook(cells=cells)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
     nb.metadata["language_info"] = {"name": "python"}
     # stable ids, so rebuilding an unchanged source gives an identical file
     for i, c in enumerate(nb.cells):
-        c["id"] = f"{src.stem.replace('.', '-')}-{i:03d}"[:64]
+        c["id"] = f"{lang + '-' if lang != 'en' else ''}{src.stem.replace('.', '-')}-{i:03d}"[:64]
     nbformat.validate(nb)
     return nb
 
@@ -75,11 +85,14 @@ def main(argv: list[str]) -> int:
     check = "--check" in argv
     prefixes = [a for a in argv if not a.startswith("--")]
     stale = []
-    for src in sorted(SRC.glob("ch*.py")):
+    jobs = [(src, HERE / f"{src.stem}.ipynb", "en") for src in sorted(SRC.glob("ch*.py"))]
+    for lang in LANGUAGE_CELL:
+        jobs += [(src, HERE / lang / f"{src.stem}.ipynb", lang) for src in sorted((SRC / lang).glob("ch*.py"))]
+    for src, target, lang in jobs:
         if prefixes and not any(src.stem.startswith(p) for p in prefixes):
             continue
-        target = HERE / f"{src.stem}.ipynb"
-        text = nbformat.writes(build(src)) + "\n"
+        target.parent.mkdir(exist_ok=True)
+        text = nbformat.writes(build(src, lang)) + "\n"
         if check:
             if not target.exists() or target.read_text(encoding="utf-8") != text:
                 stale.append(target.name)

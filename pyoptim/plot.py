@@ -40,6 +40,13 @@ redrawing in place. Without ipywidgets they draw the same figure once, staticall
 
 Colours are the Okabe-Ito palette (distinguishable with the common colour-vision deficiencies);
 :func:`style` is the context every function draws in, and :data:`RC` its rcParams.
+
+Language: ``set_language("ko")`` (or ``with language("ko"):``) writes every title, axis label and
+legend entry of a pyoptim figure in Korean, including the texts a notebook sets itself on a figure
+made here, from the catalogs in ``pyoptim._lang``; the text is translated when the figure is drawn,
+in a Hangul font (an installed NanumGothic or Noto Sans CJK KR, else the one the
+``koreanize-matplotlib`` package ships), with DejaVu Sans behind it for Greek and math symbols.
+Without a Hangul font the figures stay in English, with one warning saying how to get one.
 """
 from __future__ import annotations
 
@@ -50,7 +57,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 __all__ = [
-    "OKABE_ITO", "RC", "style", "figure",
+    "OKABE_ITO", "RC", "style", "figure", "set_language", "get_language", "language",
     "optimizer_path", "contour_paths", "loss_curves", "curvature", "sharpness", "l2_picture", "l1_path",
     "dropout_masks", "activation_stats", "gradient_noise", "power_norms", "hessian_spectrum",
     "curves", "histograms", "image_grid", "continuation", "bars",
@@ -124,11 +131,110 @@ def style():
         yield
 
 
+# ------------------------------------------------------------------------------------------------
+# Language of the figures
+# ------------------------------------------------------------------------------------------------
+
+_LANGUAGE = "en"
+_HANGUL_FONTS = ("NanumGothic", "Noto Sans CJK KR", "Noto Sans KR", "Source Han Sans KR", "UnDotum",
+                 "Malgun Gothic", "AppleGothic")
+_FONT_CACHE: dict[str, str | None] = {}
+
+
+def _hangul_font() -> str | None:
+    """The family name of a font with Hangul glyphs, registering koreanize-matplotlib's NanumGothic
+    file when no installed font has them; None when there is none."""
+    if "ko" in _FONT_CACHE:
+        return _FONT_CACHE["ko"]
+    _mpl()
+    from matplotlib import font_manager
+
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    found = next((n for n in _HANGUL_FONTS if n in names), None)
+    if found is None:
+        import importlib.util
+        import os
+
+        spec = importlib.util.find_spec("koreanize_matplotlib")   # located, not imported (no side effects)
+        if spec is not None and spec.submodule_search_locations:
+            path = os.path.join(list(spec.submodule_search_locations)[0], "fonts", "NanumGothic.ttf")
+            if os.path.exists(path):
+                font_manager.fontManager.addfont(path)
+                found = font_manager.FontProperties(fname=path).get_name()
+    _FONT_CACHE["ko"] = found
+    return found
+
+
+def set_language(lang: str) -> str:
+    """Write the texts of pyoptim's figures in ``lang`` ("en" or "ko"); returns the language in force.
+
+    With "ko" every title, axis label and legend entry that a catalog knows is translated when the
+    figure is drawn (texts a notebook sets on a pyoptim figure included), in a Hangul font. When no
+    Hangul font can be found the language stays "en" and a warning says how to install one
+    (``pip install koreanize-matplotlib`` or Debian's ``fonts-nanum``).
+    """
+    global _LANGUAGE
+    from ._lang import LANGUAGES
+
+    if lang not in LANGUAGES:
+        raise ValueError(f"Invalid lang: {lang!r} (expected one of {', '.join(map(repr, LANGUAGES))})")
+    if lang == "ko" and _hangul_font() is None:
+        import warnings
+
+        warnings.warn("pyoptim.plot: no font with Hangul glyphs was found, so figures stay in English; "
+                      "pip install koreanize-matplotlib (or apt-get install fonts-nanum) to draw them in Korean",
+                      UserWarning, stacklevel=2)
+        lang = "en"
+    _LANGUAGE = lang
+    return lang
+
+
+def get_language() -> str:
+    """The language pyoptim's figures are written in ("en" or "ko")."""
+    return _LANGUAGE
+
+
+@contextlib.contextmanager
+def language(lang: str):
+    """``with pyoptim.plot.language("ko"): ...``: :func:`set_language` for the figures drawn inside."""
+    before = _LANGUAGE
+    set_language(lang)
+    try:
+        yield
+    finally:
+        set_language(before)
+
+
+def _translate_texts(fig, lang: str) -> None:
+    """Translate every title, label, legend and annotation text of ``fig`` into ``lang`` and give the
+    translated ones the Hangul font (with the current family behind it for symbols)."""
+    from matplotlib.text import Text
+
+    from ._lang import translate
+
+    font = _hangul_font() if lang == "ko" else None
+    for t in fig.findobj(Text):
+        s = t.get_text()
+        new = translate(s, lang)
+        if new != s:
+            t.set_text(new)
+        if font and any("\uac00" <= ch <= "\ud7a3" for ch in new):
+            fams = list(t.get_fontfamily())
+            if font not in fams:
+                t.set_fontfamily([font, "DejaVu Sans", *fams])
+
+
 def _figure_class():
     from matplotlib.figure import Figure
 
     class PyoptimFigure(Figure):
-        """A matplotlib Figure that shows itself as a PNG in Jupyter whatever the backend."""
+        """A matplotlib Figure that shows itself as a PNG in Jupyter whatever the backend, and is
+        written in :func:`get_language`'s language when drawn."""
+
+        def draw(self, renderer):
+            if _LANGUAGE != "en":
+                _translate_texts(self, _LANGUAGE)
+            return super().draw(renderer)
 
         def _repr_png_(self) -> bytes:
             buf = io.BytesIO()

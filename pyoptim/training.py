@@ -467,10 +467,8 @@ class History:
         ``stopped_epoch``, :func:`pyoptim.plot.loss_curves`, the tour's tables), so the line stands at
         ``best_epoch`` itself. matplotlib is imported here (``pip install "pyoptim[tour]"``).
         """
-        try:
-            import matplotlib.pyplot as plt
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError('History.plot() needs matplotlib: pip install "pyoptim[tour]"') from exc
+        from . import plot as P   # raises an ImportError naming the extra when matplotlib is missing
+
         if metrics is None:
             skip = {"lr", "skipped_batches"}
             metrics = [k for k in self.history if not k.startswith("val_") and k not in skip]
@@ -478,7 +476,8 @@ class History:
             if "loss" in metrics:
                 metrics = ["loss"] + [m for m in metrics if m != "loss"]
         metrics = list(metrics) or ["loss"]
-        fig, axes = plt.subplots(1, len(metrics), figsize=figsize or (4.5 * len(metrics), 3.4), squeeze=False)
+        fig, axes = P.figure(figsize or (4.5 * len(metrics), 3.4), 1, len(metrics))
+        axes = np.atleast_2d(axes)
         x = np.asarray(self.epoch)
         best = self.best_epoch
         for ax, name in zip(axes[0], metrics):
@@ -494,7 +493,6 @@ class History:
             ax.legend(fontsize=8)
         if title:
             fig.suptitle(title)
-        fig.tight_layout()
         return fig
 
 

@@ -1,5 +1,6 @@
 """pyoptim.plot: every function returns a Figure with labelled axes on small inputs, and draws the
 numbers it is given (the book's formulas where a figure computes something itself)."""
+import io
 import subprocess
 import sys
 
@@ -265,3 +266,30 @@ def test_style_context_sets_the_palette():
     with P.style():
         assert matplotlib.rcParams["axes.prop_cycle"].by_key()["color"][0] == P.OKABE_ITO["blue"]
     assert matplotlib.rcParams["axes.prop_cycle"].by_key()["color"][0] != P.OKABE_ITO["blue"]
+
+
+def test_set_language_ko_draws_titles_labels_and_legends_in_korean_with_a_hangul_font():
+    pytest.importorskip("koreanize_matplotlib")          # ships the NanumGothic file the test extra installs
+    fig = P.curvature(np.linspace(1, 2, 10), np.linspace(1, 30, 10), lr=0.2)
+    fig.axes[0].set_title("Hessian spectrum")             # a text set on the figure by hand is translated too
+    with P.language("ko"):
+        assert P.get_language() == "ko"
+        fig.savefig(io.BytesIO(), format="png")            # warnings are errors here: no missing glyph
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "학습 단계" and ax.get_title() == "헤시안 스펙트럼"
+    assert "NanumGothic" in ax.xaxis.label.get_fontfamily()[0] or P._hangul_font() in ax.xaxis.label.get_fontfamily()
+    assert P.get_language() == "en"                       # the context restored English
+    fig2 = P.contour_paths(lambda x: x @ x, {"gd": np.array([[1.0, 1.0], [0.5, 0.5], [0.0, 0.0]])})
+    with P.language("ko"):
+        fig2.savefig(io.BytesIO(), format="png")
+    labels = [t.get_text() for t in fig2.axes[0].get_legend().get_texts()]
+    assert "gd (2단계)" in labels
+
+
+def test_set_language_rejects_unknown_and_falls_back_without_a_hangul_font(monkeypatch):
+    with pytest.raises(ValueError, match="Invalid lang"):
+        P.set_language("fr")
+    monkeypatch.setattr(P, "_hangul_font", lambda: None)
+    with pytest.warns(UserWarning, match="koreanize-matplotlib"):
+        assert P.set_language("ko") == "en"
+    assert P.get_language() == "en"

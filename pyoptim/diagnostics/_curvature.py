@@ -159,13 +159,10 @@ class CurvatureMonitor(Callback):
     def plot(self, ax=None):
         """Book Fig. 8.1-style figure: gᵀg and gᵀHg over steps (log scale), and the predicted against
         the actual change of the cost per step. Needs matplotlib (``pip install "pyoptim[tour]"``)."""
-        try:
-            import matplotlib.pyplot as plt
-        except ImportError as e:  # pragma: no cover - optional extra
-            raise ImportError('CurvatureMonitor.plot needs matplotlib: pip install "pyoptim[tour]"') from e
+        from .. import plot as P   # raises an ImportError naming the extra when matplotlib is missing
         h = self.history
         if ax is None:
-            fig, ax = plt.subplots(1, 2, figsize=(10, 3.8))
+            fig, ax = P.figure((10, 3.8), 1, 2)
         else:
             fig = np.ravel(ax)[0].figure
         a0, a1 = np.ravel(ax)[:2]
@@ -182,5 +179,4 @@ class CurvatureMonitor(Callback):
         a1.set_xlabel("training step")
         a1.set_title("change of the batch cost per step")
         a1.legend()
-        fig.tight_layout()
         return fig

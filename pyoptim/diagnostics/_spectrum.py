@@ -296,13 +296,10 @@ class SpectrumMonitor(Callback):
     def plot(self, ax=None):
         """λ_max and λ_min of the Hessian over training (log-scale magnitude of λ_max, and λ_min on a
         linear axis). Needs matplotlib (``pip install "pyoptim[tour]"``)."""
-        try:
-            import matplotlib.pyplot as plt
-        except ImportError as e:  # pragma: no cover - optional extra
-            raise ImportError('SpectrumMonitor.plot needs matplotlib: pip install "pyoptim[tour]"') from e
+        from .. import plot as P   # raises an ImportError naming the extra when matplotlib is missing
         h = self.history
         if ax is None:
-            fig, ax = plt.subplots(figsize=(6, 3.8))
+            fig, ax = P.figure((6, 3.8))
         else:
             fig = ax.figure
         ax.plot(h["step"], h["top"], "o-", ms=3, label="λ_max")
@@ -312,5 +309,4 @@ class SpectrumMonitor(Callback):
         ax.set_ylabel("Hessian eigenvalue")
         ax.set_title("extreme curvature during training (book 8.2.1, 8.2.3)")
         ax.legend()
-        fig.tight_layout()
         return fig
