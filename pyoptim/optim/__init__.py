@@ -20,3 +20,12 @@ from .lbfgs import LBFGS
 
 __all__ += ["LBFGS"]
 # --- end secondorder ---
+
+# --- optim-extra: ASGD, Rprop, Adafactor, Muon ---
+from .adafactor import Adafactor
+from .asgd import ASGD
+from .muon import Muon
+from .rprop import Rprop
+
+__all__ += ["ASGD", "Rprop", "Adafactor", "Muon"]
+# --- end optim-extra ---
