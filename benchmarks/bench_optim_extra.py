@@ -82,7 +82,7 @@ class _NoBF16:
             T.bfloat16 = orig
 
 
-def run(title, name, kw, shapes, tkw, nbytes, threads, rep, scrub, rng, flops=None, both_threads=True):
+def run(title, name, kw, shapes, tkw, nbytes, threads, rep, scrub, rng, flops=None, both_threads=True, warmup=2):
     import torch
     n = sum(int(np.prod(s)) for s in shapes)
     impls = []
@@ -98,7 +98,7 @@ def run(title, name, kw, shapes, tkw, nbytes, threads, rep, scrub, rng, flops=No
         else:
             step = t_step
         impls.append((f"{label} ({t} thr)", (lambda t=t: (torch.set_num_threads(t), None)), step))
-    rows = interleaved_medians(impls, rep, scrub=scrub)
+    rows = interleaved_medians(impls, rep, warmup=warmup, scrub=scrub)
     po.set_num_threads(threads)
     torch.set_num_threads(threads)
     ref = dict(rows)[f"pyoptim ({threads} thr)"]
@@ -142,7 +142,7 @@ def main() -> None:
     run(f"Adafactor (vector of {n:,})", "Adafactor", {}, [(n,)], {"foreach": True}, 12, threads, rep, scrub, rng)
     ms = args.muon_side
     run(f"Muon ({ms} x {ms})", "Muon", {}, [(ms, ms)], {}, 0, threads, args.muon_repeat, None, rng,
-        flops=ns_flops([(ms, ms)]), both_threads=False)
+        flops=ns_flops([(ms, ms)]), both_threads=False, warmup=1)
 
     shapes = mlp_shapes()
     for name in ("ASGD", "Rprop", "Adafactor"):

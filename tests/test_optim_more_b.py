@@ -394,14 +394,17 @@ def test_adafactor_load_state_dict_checks_factored_shapes():
     opt = po.optim.Adafactor([p])
     opt.step([np.ones((3, 4))])
     sd = opt.state_dict()
+    before = opt.state[0]["row_var"].copy()
+    sd["state"][0]["row_var"] = before + 1.0   # what a successful load would put in
     bad = {0: dict(sd["state"][0], row_var=np.zeros((3, 4)))}
     with pytest.raises(ValueError, match="row_var"):
         opt.load_state_dict(dict(sd, state=bad))
     missing = {0: {k: v for k, v in sd["state"][0].items() if k != "col_var"}}
     with pytest.raises(ValueError, match="col_var"):
         opt.load_state_dict(dict(sd, state=missing))
-    before = opt.state[0]["row_var"].copy()
-    np.testing.assert_array_equal(opt.state[0]["row_var"], before)   # a failed load changed nothing
+    np.testing.assert_array_equal(opt.state[0]["row_var"], before)   # the failed loads changed nothing
+    opt.load_state_dict(sd)
+    np.testing.assert_array_equal(opt.state[0]["row_var"], before + 1.0)
 
 
 # ---- bad hyperparameters raise where torch raises ---------------------------------------------------
