@@ -122,6 +122,8 @@ def main() -> None:
     ap.add_argument("--muon-repeat", type=int, default=3)
     ap.add_argument("--muon-bf16-side", type=int, default=512)
     ap.add_argument("--scrub-mb", type=int, default=400)
+    ap.add_argument("--skip-elementwise", action="store_true",
+                    help="skip the 10^7-parameter ASGD/Rprop/Adafactor runs (Muon and the lists only)")
     args = ap.parse_args()
     try:
         import torch
@@ -135,11 +137,13 @@ def main() -> None:
     print(f"{os.cpu_count()} CPUs; pyoptim/torch threads 1 and {threads}; medians of {rep} (Muon {args.muon_repeat}); "
           f"torch {torch.__version__}, NumPy {np.__version__}")
 
-    run("ASGD", "ASGD", {}, [(n,)], {"foreach": True}, 20, threads, rep, scrub, rng)
-    run("Rprop", "Rprop", {}, [(n,)], {"foreach": True}, 28, threads, rep, scrub, rng)
-    run(f"Adafactor ({side} x {side}, factored)", "Adafactor", {}, [(side, side)], {"foreach": True}, 12, threads,
-        rep, scrub, rng)
-    run(f"Adafactor (vector of {n:,})", "Adafactor", {}, [(n,)], {"foreach": True}, 12, threads, rep, scrub, rng)
+    if not args.skip_elementwise:
+        run("ASGD", "ASGD", {}, [(n,)], {"foreach": True}, 20, threads, rep, scrub, rng)
+        run("Rprop", "Rprop", {}, [(n,)], {"foreach": True}, 28, threads, rep, scrub, rng)
+        run(f"Adafactor ({side} x {side}, factored)", "Adafactor", {}, [(side, side)], {"foreach": True}, 12,
+            threads, rep, scrub, rng)
+        run(f"Adafactor (vector of {n:,})", "Adafactor", {}, [(n,)], {"foreach": True}, 12, threads, rep, scrub,
+            rng)
     ms = args.muon_side
     run(f"Muon ({ms} x {ms})", "Muon", {}, [(ms, ms)], {}, 0, threads, args.muon_repeat, None, rng,
         flops=ns_flops([(ms, ms)]), both_threads=False, warmup=1)
