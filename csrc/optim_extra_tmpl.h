@@ -218,16 +218,21 @@ static POX_CLONES void PO_FN(pox_af_vec)(double *restrict bp, double *restrict b
             continue;
         }
         double ap[8] = {0, 0, 0, 0, 0, 0, 0, 0}, au[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-        for (size_t i = lo; i < hi; i++) {
-            int l = (int)((i - lo) & 7);
-            PO_T gi = sgn * g[i];
-            PO_T vi = PO_FN(pox_lerp)(v[i], gi * gi, w, omw);
-            v[i] = vi;
-            vi = vi < e1sq ? e1sq : vi;
-            PO_T u = ((PO_T)1 / POX_SQRT(vi)) * gi;
-            ap[l] += (double)p[i] * (double)p[i];
-            au[l] += (double)u * (double)u;
-        }
+        size_t i = lo;   /* element i goes to lane (i - lo) mod 8 */
+#define POX_AF_VEC1(I, L)                                                                          \
+        do {                                                                                       \
+            PO_T gi = sgn * g[I];                                                                  \
+            PO_T vi = PO_FN(pox_lerp)(v[I], gi * gi, w, omw);                                      \
+            v[I] = vi;                                                                             \
+            vi = vi < e1sq ? e1sq : vi;                                                            \
+            PO_T u = ((PO_T)1 / POX_SQRT(vi)) * gi;                                                \
+            ap[L] += (double)p[I] * (double)p[I];                                                  \
+            au[L] += (double)u * (double)u;                                                        \
+        } while (0)
+        for (; i + 8 <= hi; i += 8)
+            for (int l = 0; l < 8; l++) POX_AF_VEC1(i + l, l);
+        for (int l = 0; i < hi; i++, l++) POX_AF_VEC1(i, l);
+#undef POX_AF_VEC1
         bp[b] = ((ap[0] + ap[1]) + (ap[2] + ap[3])) + ((ap[4] + ap[5]) + (ap[6] + ap[7]));
         bu[b] = ((au[0] + au[1]) + (au[2] + au[3])) + ((au[4] + au[5]) + (au[6] + au[7]));
     }
