@@ -291,6 +291,7 @@ static PyObject *py_get_num_threads(PyObject *self, PyObject *noargs)
 #include "bind_secondorder.h"
 #include "bind_regularize.h"
 #include "bind_bounds.h"
+#include "bind_optim_extra.h"   /* ASGD, Rprop, Adafactor, Muon (optim_extra.c) */
 
 static PyMethodDef po_methods[] = {
     {"set_num_threads", (PyCFunction)py_set_num_threads, METH_O, set_num_threads_doc},
@@ -301,6 +302,7 @@ static PyMethodDef po_methods[] = {
     PO_SECONDORDER_METHODS
     PO_REGULARIZE_METHODS
     PO_BOUNDS_METHODS
+    PO_OPTIM_EXTRA_METHODS
     {NULL, NULL, 0, NULL}
 };
 

@@ -787,3 +787,85 @@ register(KernelSpec("nadam_step", _nadam, ("param", "exp_avg", "exp_avg_sq"), to
                     bad_hypers=dict(_ADAM_LIKE_BAD, momentum_decay=[-1.0, math.nan], mu_product=[1.0, -0.1, math.nan])))
 register(KernelSpec("radam_step", _adam_like, ("param", "exp_avg", "exp_avg_sq"), tol=_MORE_TOL,
                     bad_hypers=dict(_ADAM_LIKE_BAD)))
+
+# ---- optim extra: ASGD, Rprop, Adafactor, Muon (csrc/optim_extra.c) ------------------------------------
+
+def _asgd(draw, dtype):
+    shape, v = _opt_common(draw, dtype)
+    v["ax"] = fill(draw, shape, dtype)
+    v.update(eta=hp(draw, 0.0, 10.0, label="eta"), lambd=hp(draw, 0.0, 1.0, label="lambd"),
+             mu=hp(draw, 0.0, 1.0, label="mu"), weight_decay=hp(draw, 0.0, 1.0, label="weight_decay"),
+             maximize=draw(st.booleans(), label="maximize"))
+    return v
+
+
+register(KernelSpec("asgd_step", _asgd, ("param", "ax"),
+                    tol=lambda dt: (1e-6, 0.0) if dt == np.float32 else (1e-13, 0.0),
+                    bad_hypers={"eta": [-1.0, math.nan], "mu": [-0.1, 1.5, math.nan], "lambd": [math.nan],
+                                "weight_decay": [-1.0, math.nan]}))
+
+
+def _rprop(draw, dtype):
+    shape, v = _opt_common(draw, dtype)
+    v["prev"] = fill(draw, shape, dtype)
+    v["step_size"] = fill(draw, shape, dtype, positive=True)
+    v.update(etaminus=hp(draw, 0.01, 0.99, label="etaminus"), etaplus=hp(draw, 1.01, 3.0, label="etaplus"),
+             step_size_min=hp(draw, 0.0, 1e-3, label="step_size_min"),
+             step_size_max=hp(draw, 1.0, 100.0, label="step_size_max"), maximize=draw(st.booleans(), label="maximize"))
+    return v
+
+
+register(KernelSpec("rprop_step", _rprop, ("param", "prev", "step_size"),
+                    tol=lambda dt: (0.0, 0.0),
+                    bad_hypers={"etaminus": [0.0, 1.0, -0.5, math.nan], "etaplus": [1.0, 0.5, math.nan],
+                                "step_size_min": [math.nan], "step_size_max": [math.nan]}))
+
+
+def _adafactor(draw, dtype):
+    if draw(st.integers(0, KNOBS["big_one_in"] - 1), label="big") == 0:
+        shape = draw(st.sampled_from([(PAR_GRAIN + 37,), (600, 500), (3, 300, 301)]), label="bigshape")
+    else:
+        shape = draw_shape(draw, big=False)
+    v = {"param": fill(draw, shape, dtype), "grad": fill(draw, shape, dtype)}
+    if len(shape) >= 2:
+        v["row_var"] = fill(draw, shape[:-1] + (1,), dtype, positive=True)
+        v["col_var"] = fill(draw, shape[:-2] + (1, shape[-1]), dtype, positive=True)
+    else:
+        v["variance"] = fill(draw, shape, dtype, positive=True)
+    v.update(lr=hp(draw, 0.0, 1.0, label="lr"), beta2_decay=hp(draw, -2.0, 0.0, label="beta2_decay"),
+             eps2=hp(draw, 0.0, 1e-2, label="eps2"), d=hp(draw, 1.0, 5.0, label="d"),
+             weight_decay=hp(draw, 0.0, 1.0, label="weight_decay"), step=_step(draw),
+             maximize=draw(st.booleans(), label="maximize"))
+    if draw(st.booleans(), label="eps1?"):
+        v["eps1"] = hp(draw, 0.0, 1e-3, label="eps1")
+    return v
+
+
+# sums of squares in another order than the twin's: the norms (and so the step's scale) agree to rounding
+register(KernelSpec("adafactor_step", _adafactor, ("param", "row_var", "col_var", "variance"),
+                    nonfinite="loose", overflow_ok=True, scale_atol=True,
+                    tol=lambda dt: (1e-5, 0.0) if dt == np.float32 else (1e-12, 0.0),
+                    bad_hypers={"lr": [-1.0, math.nan], "beta2_decay": [0.5, math.nan], "eps1": [-1.0, math.nan],
+                                "eps2": [-1.0, math.nan], "d": [0.5, math.nan], "weight_decay": [-1.0],
+                                "step": [0.0, math.nan]}))
+
+
+def _muon_momentum(draw, dtype):
+    shape = draw_shape(draw)
+    return {"grad": fill(draw, shape, dtype), "momentum_buffer": fill(draw, shape, dtype),
+            "out": fill(draw, shape, dtype), "momentum": hp(draw, 0.0, 1.5, label="momentum"),
+            "nesterov": draw(st.booleans(), label="nesterov")}
+
+
+def _muon_apply(draw, dtype):
+    shape = draw_shape(draw)
+    return {"param": fill(draw, shape, dtype), "update": fill(draw, shape, dtype),
+            "lr": hp(draw, 0.0, 1.0, label="lr"), "weight_decay": hp(draw, 0.0, 1.0, label="weight_decay"),
+            "adjusted_lr": hp(draw, 0.0, 2.0, label="adjusted_lr")}
+
+
+register(KernelSpec("muon_momentum", _muon_momentum, ("momentum_buffer", "out"), tol=lambda dt: (0.0, 0.0),
+                    bad_hypers={"momentum": [-0.1, math.nan]}))
+register(KernelSpec("muon_apply", _muon_apply, ("param",), tol=lambda dt: (0.0, 0.0),
+                    bad_hypers={"lr": [-1.0, math.nan], "weight_decay": [-1.0, math.nan],
+                                "adjusted_lr": [-1.0, math.nan]}))

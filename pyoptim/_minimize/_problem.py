@@ -29,8 +29,12 @@ def scalar_value(v) -> float:
     return float(a.reshape(()))
 
 
+_RETURNED = {"the gradient of fun": "gradient returned by fun", "jac": "gradient (jac) returned by the callable",
+             "hessp": "Hessian-vector product (hessp) returned by the callable"}
+
+
 def _vector(v, n: int, what: str) -> np.ndarray:
-    check_real(f"{what} returned by the callable", v)
+    check_real(_RETURNED.get(what, f"{what} returned by the callable"), v)
     a = np.asarray(v, dtype=np.float64)
     if a.size != n or a.ndim > 1:
         raise ValueError(f"minimize(): {what} returned shape {a.shape}, expected ({n},)")

@@ -32,3 +32,12 @@ from ._adaptive_more import Adadelta, Adamax, NAdam, RAdam
 
 __all__ += ["Adadelta", "Adamax", "NAdam", "RAdam"]
 # --- end optim-more-a ---
+
+# --- optim-extra: ASGD, Rprop, Adafactor, Muon ---
+from .adafactor import Adafactor
+from .asgd import ASGD
+from .muon import Muon
+from .rprop import Rprop
+
+__all__ += ["ASGD", "Rprop", "Adafactor", "Muon"]
+# --- end optim-extra ---
