@@ -1,6 +1,6 @@
 """Source of notebooks/ko/ch08_3_sgd_momentum.ipynb (Korean edition; build: python notebooks/_build.py)."""
 # %% [markdown]
-# # 8.3 기본 알고리즘: SGD, 모멘텀, 네스테로프 모멘텀
+# # 8.3 기본 알고리즘: SGD, 모멘텀(momentum), 네스테로프 모멘텀(Nesterov momentum)
 #
 # *Deep Learning* (Goodfellow, Bengio, Courville) 8.3절, 알고리즘 8.1–8.3.
 # 아래의 각 주제는 설명, 순수 NumPy 구현, pyoptim 호출, 그림, 그리고 책의 주장이 수치적으로 성립함을 확인하는
