@@ -43,7 +43,8 @@ Colours are the Okabe-Ito palette (distinguishable with the common colour-vision
 
 Language: ``set_language("ko")`` (or ``with language("ko"):``) writes every title, axis label and
 legend entry of a pyoptim figure in Korean, including the texts a notebook sets itself on a figure
-made here, from the catalogs in ``pyoptim._lang``; the text is translated when the figure is drawn,
+made here, from the catalogs in ``pyoptim._lang``; the text is translated while the figure is drawn
+(the figure keeps its texts as written, so code reading them back sees the same strings in every language),
 in a Hangul font (an installed NanumGothic or Noto Sans CJK KR, else the one the
 ``koreanize-matplotlib`` package ships), with DejaVu Sans behind it for Greek and math symbols.
 Without a Hangul font the figures stay in English, with one warning saying how to get one.
@@ -205,23 +206,37 @@ def language(lang: str):
         set_language(before)
 
 
-def _translate_texts(fig, lang: str) -> None:
+def _translate_texts(fig, lang: str) -> list:
     """Translate every title, label, legend and annotation text of ``fig`` into ``lang`` and give the
-    translated ones the Hangul font (with the current family behind it for symbols)."""
+    translated ones the Hangul font (with the current family behind it for symbols). Returns
+    ``[(text artist, original text, original font properties), ...]`` for :func:`_restore_texts`."""
     from matplotlib.text import Text
 
     from ._lang import translate
 
     font = _hangul_font() if lang == "ko" else None
+    saved = []
     for t in fig.findobj(Text):
         s = t.get_text()
         new = translate(s, lang)
+        hangul = font and any("\uac00" <= ch <= "\ud7a3" for ch in new) and font not in t.get_fontfamily()
+        if new == s and not hangul:
+            continue
+        saved.append((t, s, t.get_fontproperties().copy()))
         if new != s:
             t.set_text(new)
-        if font and any("\uac00" <= ch <= "\ud7a3" for ch in new):
-            fams = list(t.get_fontfamily())
-            if font not in fams:
-                t.set_fontfamily([font, "DejaVu Sans", *fams])
+        if hangul:
+            t.set_fontfamily([font, "DejaVu Sans", *t.get_fontfamily()])
+    return saved
+
+
+def _restore_texts(saved: list) -> None:
+    """Put back the texts :func:`_translate_texts` replaced, without marking the figure stale (the
+    figure's texts stay in the language the code wrote them in; only the drawing is translated, so
+    code that reads a legend or a title back sees the same strings in every language)."""
+    for t, s, props in saved:
+        t._text = s
+        t._fontproperties = props
 
 
 def _figure_class():
@@ -232,9 +247,13 @@ def _figure_class():
         written in :func:`get_language`'s language when drawn."""
 
         def draw(self, renderer):
-            if _LANGUAGE != "en":
-                _translate_texts(self, _LANGUAGE)
-            return super().draw(renderer)
+            if _LANGUAGE == "en":
+                return super().draw(renderer)
+            saved = _translate_texts(self, _LANGUAGE)
+            try:
+                return super().draw(renderer)
+            finally:
+                _restore_texts(saved)
 
         def _repr_png_(self) -> bytes:
             buf = io.BytesIO()

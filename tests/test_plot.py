@@ -268,6 +268,14 @@ def test_style_context_sets_the_palette():
     assert matplotlib.rcParams["axes.prop_cycle"].by_key()["color"][0] != P.OKABE_ITO["blue"]
 
 
+def _drawn_svg(fig) -> str:
+    """The figure as drawn, with its texts kept as text (not glyph paths), so a test can read them."""
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(buf, format="svg")
+    return buf.getvalue()
+
+
 def test_set_language_ko_draws_titles_labels_and_legends_in_korean_with_a_hangul_font():
     pytest.importorskip("koreanize_matplotlib")          # ships the NanumGothic file the test extra installs
     fig = P.curvature(np.linspace(1, 2, 10), np.linspace(1, 30, 10), lr=0.2)
@@ -275,15 +283,19 @@ def test_set_language_ko_draws_titles_labels_and_legends_in_korean_with_a_hangul
     with P.language("ko"):
         assert P.get_language() == "ko"
         fig.savefig(io.BytesIO(), format="png")            # warnings are errors here: no missing glyph
+        svg = _drawn_svg(fig)
+    assert "학습 단계" in svg and "헤시안 스펙트럼" in svg and "training step" not in svg
+    assert P._hangul_font() in svg                        # the Korean texts are drawn in the Hangul font
     ax = fig.axes[0]
-    assert ax.get_xlabel() == "학습 단계" and ax.get_title() == "헤시안 스펙트럼"
-    assert "NanumGothic" in ax.xaxis.label.get_fontfamily()[0] or P._hangul_font() in ax.xaxis.label.get_fontfamily()
+    assert ax.get_xlabel() == "training step" and ax.get_title() == "Hessian spectrum"   # the figure keeps its texts
     assert P.get_language() == "en"                       # the context restored English
+    assert "training step" in _drawn_svg(fig) and "학습 단계" not in _drawn_svg(fig)
     fig2 = P.contour_paths(lambda x: x @ x, {"gd": np.array([[1.0, 1.0], [0.5, 0.5], [0.0, 0.0]])})
     with P.language("ko"):
-        fig2.savefig(io.BytesIO(), format="png")
+        svg2 = _drawn_svg(fig2)
+    assert "gd (2단계)" in svg2
     labels = [t.get_text() for t in fig2.axes[0].get_legend().get_texts()]
-    assert "gd (2단계)" in labels
+    assert "gd (2 steps)" in labels                       # code reading the legend back sees the same text
 
 
 def test_set_language_rejects_unknown_and_falls_back_without_a_hangul_font(monkeypatch):
