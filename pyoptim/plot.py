@@ -51,6 +51,7 @@ Without a Hangul font the figures stay in English, with one warning saying how t
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 from typing import Any, Callable, Mapping, Sequence
 
@@ -213,6 +214,30 @@ def _translate_texts(fig, lang: str) -> None:
     from ._lang import translate
 
     font = _hangul_font() if lang == "ko" else None
+    # tick labels given as names (bars(), set_xticks(..., labels)) are rewritten from their formatter
+    # at every draw (a FixedFormatter's list, or the {position: name} dict of set_ticklabels'
+    # FuncFormatter): translate the names there, then let the tick texts take them up
+    from matplotlib.ticker import FixedFormatter, FuncFormatter
+
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            fmt = axis.get_major_formatter()
+            names = None
+            if isinstance(fmt, FixedFormatter):
+                names = fmt.seq = list(fmt.seq)
+            elif isinstance(fmt, FuncFormatter) and isinstance(fmt.func, functools.partial):
+                names = next((a for a in fmt.func.args if isinstance(a, dict)), None)
+            if names is None:
+                continue
+            keys = range(len(names)) if isinstance(names, list) else list(names)
+            changed = False
+            for key in keys:
+                if isinstance(names[key], str):
+                    new = translate(names[key], lang)
+                    changed |= new != names[key]
+                    names[key] = new
+            if changed:
+                axis.get_majorticklabels()
     for t in fig.findobj(Text):
         s = t.get_text()
         new = translate(s, lang)
