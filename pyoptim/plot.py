@@ -52,6 +52,7 @@ Without a Hangul font the figures stay in English, with one warning saying how t
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 from typing import Any, Callable, Mapping, Sequence
 
@@ -216,6 +217,28 @@ def _translate_texts(fig, lang: str) -> list:
 
     font = _hangul_font() if lang == "ko" else None
     saved = []
+    # tick labels given as names (bars(), set_xticks(..., labels)) are rewritten from their formatter
+    # at every draw (a FixedFormatter's list, or the {position: name} dict of set_ticklabels'
+    # FuncFormatter): translate the names there (kept in ``saved`` to be put back after the draw)
+    from matplotlib.ticker import FixedFormatter, FuncFormatter
+
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            fmt = axis.get_major_formatter()
+            names = None
+            if isinstance(fmt, FixedFormatter):
+                names = fmt.seq = list(fmt.seq)
+            elif isinstance(fmt, FuncFormatter) and isinstance(fmt.func, functools.partial):
+                names = next((a for a in fmt.func.args if isinstance(a, dict)), None)
+            if names is None:
+                continue
+            keys = range(len(names)) if isinstance(names, list) else list(names)
+            for key in keys:
+                if isinstance(names[key], str):
+                    new = translate(names[key], lang)
+                    if new != names[key]:
+                        saved.append((names, key, names[key]))
+                        names[key] = new
     for t in fig.findobj(Text):
         s = t.get_text()
         new = translate(s, lang)
@@ -234,7 +257,12 @@ def _restore_texts(saved: list) -> None:
     """Put back the texts :func:`_translate_texts` replaced, without marking the figure stale (the
     figure's texts stay in the language the code wrote them in; only the drawing is translated, so
     code that reads a legend or a title back sees the same strings in every language)."""
-    for t, s, props in saved:
+    for entry in saved:
+        if len(entry) == 3 and isinstance(entry[0], (list, dict)):   # a formatter's tick name
+            names, key, original = entry
+            names[key] = original
+            continue
+        t, s, props = entry
         t._text = s
         t._fontproperties = props
 
