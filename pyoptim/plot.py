@@ -213,6 +213,22 @@ def _translate_texts(fig, lang: str) -> None:
     from ._lang import translate
 
     font = _hangul_font() if lang == "ko" else None
+    # fixed tick labels (bar names, ax.set_xticks(ticks, labels)) are rewritten from their formatter at
+    # every draw, so translate the formatter's labels, not only the Text objects
+    # (a FixedFormatter, or since matplotlib 3.7 a FuncFormatter over a partial with a {loc: label} dict)
+    import functools
+
+    from matplotlib.ticker import FixedFormatter, FuncFormatter
+
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            fmt = axis.get_major_formatter()
+            if isinstance(fmt, FixedFormatter):
+                fmt.seq = [translate(str(s), lang) for s in fmt.seq]
+            elif (isinstance(fmt, FuncFormatter) and isinstance(fmt.func, functools.partial)
+                  and fmt.func.args and isinstance(fmt.func.args[0], dict)):
+                labels = fmt.func.args[0]
+                labels.update({k: translate(str(v), lang) for k, v in labels.items()})
     for t in fig.findobj(Text):
         s = t.get_text()
         new = translate(s, lang)

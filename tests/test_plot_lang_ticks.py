@@ -1,0 +1,28 @@
+"""Fixed tick labels (bar names, ``ax.set_xticks(ticks, labels)``) are translated with the figure."""
+import io
+
+import numpy as np
+import pytest
+
+from pyoptim import plot as P
+
+
+def test_bar_names_and_fixed_tick_labels_are_drawn_in_korean():
+    pytest.importorskip("koreanize_matplotlib")          # ships the NanumGothic file the test extra installs
+    fig = P.bars({"train": 0.9, "validation": 0.7, "SGD": 0.5}, ylabel="accuracy")
+    ax = fig.axes[0]
+    ax.set_yticks([0.0, 0.5], ["loss", "0.5"])            # labels set by hand on a pyoptim figure
+    with P.language("ko"):
+        fig.savefig(io.BytesIO(), format="png")            # warnings are errors here: no missing glyph
+    # matplotlib rewrites tick labels from the axis formatter at every draw: read what was drawn
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["학습", "검증", "SGD"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["손실", "0.5"]
+    assert ax.get_ylabel() == "정확도"
+    assert P.get_language() == "en"
+
+
+def test_english_figures_keep_their_tick_labels():
+    fig = P.bars({"train": 0.9, "validation": 0.7}, ylabel="accuracy")
+    fig.savefig(io.BytesIO(), format="png")
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["train", "validation"]
+    assert np.allclose([p.get_height() for p in fig.axes[0].patches], [0.9, 0.7])
