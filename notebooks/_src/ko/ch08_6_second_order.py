@@ -10,7 +10,7 @@
 # |---|---|
 # | 뉴턴 θ ← θ − H⁻¹g, 규제(regularization)를 더한 H + αI | `po.minimize(f, x0, method="newton", options={"damping": α})` |
 # | 안장점 회피 뉴턴(saddle-free Newton, \|H\|) | `options={"saddle_free": True}` (노트북 8.2) |
-# | 선형 CG (헤시안-벡터 곱을 쓰는 헤시안 프리(Hessian-free) 방법) | `po.linear_cg(A_or_matvec, b)`, `method="newton-cg"` |
+# | 선형 CG (헤시안(Hessian)-벡터 곱을 쓰는 헤시안 프리(Hessian-free) 방법) | `po.linear_cg(A_or_matvec, b)`, `method="newton-cg"` |
 # | 비선형 CG, Fletcher–Reeves / Polak–Ribière | `method="cg", options={"beta": "fr" \| "pr+"}` |
 # | BFGS, L-BFGS (메모리 m) | `method="bfgs"`, `method="lbfgs", options={"m": 10}` |
 # | 그림을 그리기 위한 반복값(iterate)들 | `options={"return_path": True}` → `result.path` |
