@@ -1,0 +1,271 @@
+"""Source of notebooks/ko/ch08_7_strategies.ipynb (Korean edition; build: python notebooks/_build.py)."""
+# %% [markdown]
+# # 8.7 최적화 전략과 메타 알고리즘
+#
+# *Deep Learning* 8.7절: 배치 정규화(batch normalization, 8.7.1), 좌표 하강법(coordinate descent, 8.7.2),
+# 폴랴크 평균(Polyak averaging, 8.7.3), 지도 사전 학습(supervised pretraining, 8.7.4), 최적화를 돕는 모델
+# 설계(8.7.5), 연속 방법(continuation methods)과 커리큘럼 학습(curriculum learning, 8.7.6)을 다룹니다.
+#
+# | 책 | pyoptim |
+# |---|---|
+# | 배치 정규화, γ와 β | `po.nn.BatchNorm(num_features, momentum, eps)` |
+# | 좌표 하강법 | `po.coordinate_descent` |
+# | 폴랴크 평균, 지수 이동 평균 | `po.optim.Averaged(optimizer, mode="polyak" \| "ema", decay, start)` |
+# | 탐욕적 지도 사전 학습 | `po.strategies.greedy_layerwise_pretrain` |
+# | 스킵 연결(skip connection) | `po.nn.Residual(module)`, `po.strategies.compare_plain_vs_residual` |
+# | 연속 방법 (가우스 평활화) | `po.strategies.continuation`, `po.functions.bumpy().smoothed(σ)` |
+# | 커리큘럼 학습 | `po.fit(..., sampler=po.strategies.CurriculumSampler(scores))` |
+
+# %%
+import numpy as np
+import pyoptim as po
+from pyoptim import nn
+
+P = po.plot
+S = po.strategies
+SEED = 0
+Xtr, Xte, ytr, yte = po.datasets.load_digits(test_size=0.3, seed=SEED)
+loss = nn.SoftmaxCrossEntropy()
+
+# %% [markdown]
+# ## 8.7.1 배치 정규화
+#
+# 각 유닛을 미니배치(minibatch)에 대해 정규화하고(H′ = (H − μ)/σ), 그다음 크기와 위치를 신경망이 다시
+# 고르도록 γH′ + β로 되돌립니다. NumPy로 쓰면 다음과 같습니다(학습 모드이며, σ²은 편향된 배치 분산에
+# ε을 더한 값):
+
+# %%
+rng = np.random.default_rng(SEED)
+H = rng.standard_normal((32, 5)) * 3 + 1
+bn = nn.BatchNorm(5)
+bn.weight.data[:] = rng.standard_normal(5)       # γ
+bn.bias.data[:] = rng.standard_normal(5)         # β
+bn.train()
+ours = bn(H.astype(np.float32))
+mine = bn.weight.data * (H - H.mean(0)) / np.sqrt(H.var(0) + 1e-5) + bn.bias.data
+assert np.allclose(ours, mine, atol=1e-4)
+
+# %% [markdown]
+# 배치 정규화된 유닛의 출력은 그 유닛에 들어오는 가중치의 크기에 의존하지 않습니다. 앞 층의 가중치(와
+# 편향)에 어떤 a > 0을 곱해도 신경망은 그대로이므로, 그 크기 때문에 최적화가 나쁜 조건(ill-conditioned)이
+# 되는 일이 더는 없습니다.
+
+# %%
+def bn_net(seed, eps=1e-5):
+    return nn.Sequential(nn.Dense(64, 32, seed=seed, dtype=np.float64), nn.BatchNorm(32, eps=eps, dtype=np.float64), nn.Tanh(),
+                         nn.Dense(32, 10, seed=seed + 1, dtype=np.float64))
+
+
+net = bn_net(1, eps=1e-12)      # ε, added to the variance, is the only thing that sees the scale
+net.train()
+X64 = Xtr[:64].astype(np.float64)
+before = net(X64).copy()
+net[0].weight.data *= 7.0
+net[0].bias.data *= 7.0
+assert np.allclose(net(X64), before, rtol=1e-9, atol=1e-10)   # invariant to the previous layer's scale
+print("gradient check (max relative error):", po.diagnostics.check_gradient(bn_net(3), loss, X64, ytr[:64]))
+assert po.diagnostics.check_gradient(bn_net(3), loss, X64, ytr[:64]) < 1e-5
+
+# %% [markdown]
+# 높은 학습률(learning rate)로 학습하는 더 깊은 시그모이드 신경망을, 배치 정규화가 있을 때와 없을 때로
+# 비교합니다:
+
+# %%
+def deep(bn_layers, seed=1):
+    layers, width = [], 64
+    for i in range(5):
+        layers += [nn.Dense(width, 64, seed=seed + i)] + ([nn.BatchNorm(64)] if bn_layers else []) + [nn.Sigmoid()]
+    return nn.Sequential(*layers, nn.Dense(64, 10, seed=seed + 9))
+
+
+bn_curves = {}
+for name, use_bn in (("plain", False), ("batch norm", True)):
+    model = deep(use_bn)
+    hist = po.fit(model, loss, po.optim.SGD(model.parameters(), lr=0.5), Xtr, ytr, epochs=8, batch_size=32,
+                  progress=False, seed=SEED)
+    bn_curves[name] = hist.history["loss"]
+fig = P.curves(bn_curves, x=np.arange(1, 9), xlabel="epoch", ylabel="training loss", logy=True,
+               title="5 sigmoid layers, SGD ε = 0.5")
+fig
+
+# %% [markdown]
+# ## 8.7.2 좌표 하강법
+#
+# 한 번에 좌표 하나씩, 그 좌표에 대해 정확히 최소화합니다. 책의 예 f(x) = (x₁ − x₂)² + α(x₁² + x₂²)에서는
+# 좌표마다 x₁ ← x₂/(1 + α), x₂ ← x₁/(1 + α)로 갱신합니다. α가 작으면 두 변수가 강하게 얽혀 있어서, 경로가
+# 골짜기를 따라 느리게 내려가는 계단 모양이 됩니다. NumPy로는:
+
+# %%
+def cd_numpy(alpha, x0, sweeps):
+    x = np.array(x0, float)
+    path = [x.copy()]
+    for _ in range(sweeps):
+        x[0] = x[1] / (1 + alpha)
+        path.append(x.copy())
+        x[1] = x[0] / (1 + alpha)
+        path.append(x.copy())
+    return np.array(path)
+
+
+def book_f(alpha):
+    return lambda x: (x[0] - x[1]) ** 2 + alpha * (x[0] ** 2 + x[1] ** 2)
+
+
+slow, fast = cd_numpy(0.02, [1.5, 2.0], 20), cd_numpy(1.0, [1.5, 2.0], 20)
+# pyoptim: exact cyclic coordinate descent on ½xᵀAx − bᵀx; the book's f has A = [[2+2α, −2], [−2, 2+2α]], b = 0
+A_book = lambda alpha: np.array([[2 + 2 * alpha, -2.0], [-2.0, 2 + 2 * alpha]])   # noqa: E731
+res_cd = po.coordinate_descent(A_book(0.02), np.zeros(2), x0=[1.5, 2.0], maxiter=20, tol=0.0, return_path=True)
+assert np.allclose(res_cd.path, slow)                                # the same staircase
+fig, axes = P.figure((10, 4.4), 1, 2)
+P.contour_paths(book_f(0.02), {"coordinate descent": slow}, xlim=(-0.5, 2.2), ylim=(-0.5, 2.2), minimum=[0, 0],
+                ax=axes[0], title="α = 0.02: a slow staircase (20 sweeps)")
+P.contour_paths(book_f(1.0), {"coordinate descent": fast}, xlim=(-0.5, 2.2), ylim=(-0.5, 2.2), minimum=[0, 0],
+                ax=axes[1], title="α = 1: converged after a few sweeps")
+fig
+
+# %%
+assert np.linalg.norm(slow[-1]) > 0.5 * np.linalg.norm(slow[0])     # small α: still far after 20 sweeps
+assert np.linalg.norm(fast[-1]) < 1e-10                              # large α: converged
+
+# %% [markdown]
+# ## 8.7.3 폴랴크 평균
+#
+# 그래디언트(gradient)에 잡음이 있으면, 학습률이 일정한 SGD는 최솟값 주변을 계속 맴돕니다. 반복값
+# (iterate)들의 평균은 최솟값에 훨씬 가까이 있습니다. `Averaged`는 어떤 옵티마이저든 감쌀 수 있습니다.
+# 노트북 8.3에서처럼 독립적인 체인 200개를 한꺼번에 실행합니다:
+
+# %%
+Hq = np.diag([1.0, 3.0])
+theta = np.tile([2.0, -2.0], (200, 1))
+avg = po.optim.Averaged(po.optim.SGD([theta], lr=0.05), mode="polyak", start=100)
+noise = np.random.default_rng(SEED)
+last, averaged = [], []
+for k in range(1000):
+    avg.step([theta @ Hq + noise.standard_normal(theta.shape)])
+    f_last = 0.5 * np.mean(theta ** 2 @ np.diag(Hq))
+    f_avg = 0.5 * np.mean(avg.averaged()[0] ** 2 @ np.diag(Hq))
+    last.append(f_last)
+    averaged.append(f_avg)
+fig = P.curves({"last iterate": last, "Polyak average (from step 100)": averaged}, xlabel="step",
+               ylabel="E f(θ) − f*", logy=True, title="SGD with a constant rate on a noisy quadratic")
+fig
+
+# %%
+# NumPy: the Polyak average is the plain mean of the iterates after `start`
+theta2 = np.tile([2.0, -2.0], (200, 1))
+noise2 = np.random.default_rng(SEED)
+opt2 = po.optim.SGD([theta2], lr=0.05)
+iterates = []
+for k in range(1000):
+    opt2.step([theta2 @ Hq + noise2.standard_normal(theta2.shape)])
+    if k >= 100:
+        iterates.append(theta2.copy())
+assert np.allclose(np.mean(iterates, axis=0), avg.averaged()[0])
+assert np.mean(averaged[-100:]) < 0.2 * np.mean(last[-100:])        # the average is far closer
+
+# %% [markdown]
+# ## 8.7.4 지도 사전 학습 · 8.7.5 최적화를 돕는 모델 설계
+#
+# 깊은 평범한 ReLU MLP와, 같은 MLP에 스킵 연결(y = x + F(x))을 더한 것을 비교합니다. 항등 경로를 통해
+# 그래디언트가 모든 층에 닿으므로, 깊은 잔차(residual) 신경망은 곧바로 학습을 시작합니다.
+
+# %%
+res = S.compare_plain_vs_residual(depth=16, width=32, X=Xtr, y=ytr, epochs=5, batch_size=32, seed=SEED)
+fig = P.curves({"plain, 16 hidden layers": res["plain"], "residual, 16 blocks": res["residual"]},
+               x=np.arange(1, 6), xlabel="epoch", ylabel="training loss", logy=True,
+               title="Skip connections aid optimization (8.7.5)")
+fig
+
+# %% [markdown]
+# 탐욕적 지도 사전 학습(그림 8.7)은 은닉층을 한 번에 하나씩, 층마다 임시 출력 헤드를 붙여 학습한 뒤,
+# 마지막에 전체를 미세 조정(fine-tuning)합니다:
+
+# %%
+pre_model, stages = S.greedy_layerwise_pretrain([64, 64, 64], Xtr, ytr, epochs_per_layer=3, fine_tune_epochs=2,
+                                                progress=False, seed=SEED)
+acc_pre = po.evaluate(pre_model, loss, Xte, yte)["accuracy"]
+
+# the same architecture (64-64-64-64-10) trained from scratch for the same number of epochs (3 x 3 + 2)
+scratch = nn.Sequential(nn.Dense(64, 64, seed=SEED), nn.ReLU(), nn.Dense(64, 64, seed=SEED + 1), nn.ReLU(),
+                        nn.Dense(64, 64, seed=SEED + 2), nn.ReLU(), nn.Dense(64, 10, seed=SEED + 3))
+po.fit(scratch, loss, po.optim.SGD(scratch.parameters(), lr=0.1, momentum=0.9), Xtr, ytr, epochs=11,
+       batch_size=32, progress=False, seed=SEED)
+acc_scratch = po.evaluate(scratch, loss, Xte, yte)["accuracy"]
+print(f"test accuracy: greedy pretraining + fine-tuning {acc_pre:.4f}, from scratch {acc_scratch:.4f}")
+fig = P.bars({"greedy pretraining\n+ fine-tuning": acc_pre, "from scratch\n(same epochs)": acc_scratch},
+             ylabel="test accuracy", title="Supervised pretraining on the digits (8.7.4)")
+fig
+
+# %% [markdown]
+# 이 정도로 작은 문제에서는 처음부터 끝까지 한꺼번에 학습하는 편이 적어도 그만큼은 잘합니다. 탐욕적
+# 학습의 각 단계는 새 블록 하나만 학습하고(앞 블록들은 고정됨), 두 에폭의 공동 미세 조정으로는 그 차이를
+# 따라잡지 못합니다. 책은 사전 학습을 매우 깊은 신경망을 어떻게든 학습 가능하게 만드는 방법으로
+# 소개합니다. ReLU, 좋은 초기화(8.4), 스킵 연결(8.7.5)이 있는 오늘날에는 그 동기가 약해졌습니다.
+# *연습*: `freeze=False`로 사전 학습하거나 미세 조정을 더 길게 하고 다시 비교해 보세요.
+
+# %% [markdown]
+# ## 8.7.6 연속 방법과 커리큘럼 학습
+#
+# 연속 방법은 더 쉬운, 흐리게 만든 비용 함수들 J_σ(x) = E_{z~N(0,1)} J(x + σz)를 σ를 0까지 줄여 가며
+# 차례로 최소화합니다. 각 단계는 앞 단계가 끝난 곳에서 출발합니다. 울퉁불퉁한 1차원 함수
+# f(x) = a x² + b sin(ωx + φ)에서는 흐리게 만든 함수를 해석적으로 구할 수 있습니다:
+# f_σ(x) = a(x² + σ²) + b e^{−ω²σ²/2} sin(ωx + φ).
+
+# %%
+f = po.functions.bumpy()
+a_, b_, w_, phi = f.a, f.b, f.omega, f.phi
+
+
+def f_sigma(x, s):                                     # NumPy
+    return a_ * (x ** 2 + s ** 2) + b_ * np.exp(-(w_ * s) ** 2 / 2) * np.sin(w_ * x + phi)
+
+
+xs = np.linspace(-3, 3, 7)
+assert np.allclose([f.smoothed(0.4)(np.array([x])) for x in xs], f_sigma(xs, 0.4))
+
+# plain gradient descent from x0 stops in a local minimum
+plain = P.optimizer_path(lambda p: po.optim.SGD(p, lr=0.005), f, f.x0, 2000)
+sigmas = (1.0, 0.5, 0.3, 0.2, 0.1, 0.05, 0.0)
+cont = S.continuation(f, sigmas=sigmas, inner="gd", lr=0.005, steps=500)
+print(f"plain descent: x = {plain[-1, 0]:.4f}, f = {f(plain[-1]):.4f};  continuation: x = {cont.x[0]:.4f}, "
+      f"f = {cont.fun:.4f};  global minimum f = {f.fmin:.4f} at x = {f.xmin[0]:.4f}")
+fig = P.continuation(f, {s: f.smoothed(s) for s in (1.0, 0.3, 0.1)}, xlim=(-3, 3), path=cont.path[:, 0],
+                     points={"plain descent ends": float(plain[-1, 0]), "start x₀": float(f.x0[0])})
+fig
+
+# %%
+assert abs(cont.x[0] - f.xmin[0]) < 1e-4 and abs(cont.fun - f.fmin) < 1e-8      # the global minimum
+assert f(plain[-1]) > f.fmin + 0.5                                                # plain: a local one
+
+# %% [markdown]
+# σ 슬라이더로 확인해 보세요. σ가 크면 평활화된 비용 함수는 볼록하고, σ가 작으면 잔물결이 돌아옵니다.
+
+# %%
+P.interactive_continuation(f, f.smoothed, sigma=0.5, xlim=(-3, 3), x0=float(f.x0[0]), steps=300, lr=0.005)
+
+# %% [markdown]
+# **커리큘럼 학습**은 쉬운 예제를 먼저 보여 줍니다. 여기서 "쉬운" 숫자 이미지는 자기 클래스의 평균에
+# 가까운 것입니다. 샘플러는 가장 쉬운 20%로 시작해 5번째 에폭까지 모든 예제를 받아들이며, 확률 0.1로
+# 무작위 예제를 섞습니다. 책은 정량적인 주장을 하지 않으며, 이 쉬운 과제에서는 커리큘럼이 도움이 되지
+# 않습니다. 처음 몇 에폭이 데이터의 치우친 5분의 1만 보기 때문입니다. 커리큘럼은 어려운 예제가 학습
+# 초기에 혼란을 주는 경우에 중요합니다(Bengio et al., 2009).
+
+# %%
+means = np.stack([Xtr[ytr == c].mean(0) for c in range(10)])
+difficulty = np.linalg.norm(Xtr - means[ytr], axis=1)
+curves = {}
+for name, sampler in (("random order", None), ("curriculum", S.CurriculumSampler(difficulty, mix=0.1))):
+    model = nn.Sequential(nn.Dense(64, 32, seed=1), nn.ReLU(), nn.Dense(32, 10, seed=2))
+    hist = po.fit(model, loss, po.optim.SGD(model.parameters(), lr=0.05, momentum=0.9), Xtr, ytr, epochs=8,
+                  batch_size=32, validation_data=(Xte, yte), sampler=sampler, progress=False, seed=SEED)
+    curves[name] = hist.history["val_accuracy"]
+fig = P.curves(curves, x=np.arange(1, 9), xlabel="epoch", ylabel="test accuracy", title="Curriculum learning")
+fig
+
+# %% [markdown]
+# ## 연습 문제
+#
+# 1. 폴랴크 평균 실험에서 `mode="ema"`와 `decay=0.99`를 써 보세요. 마지막에는 어느 쪽이 더 좋을까요?
+#    볼록하지 않은 신경망에서는 왜 지수 이동 평균을 더 선호할까요?
+# 2. 단계 수를 줄여 `sigmas=(1.0, 0.0)`으로 연속 방법을 실행해 보세요. 그래도 전역 최솟값을 찾을까요?
+# 3. 배치 정규화 실험의 시그모이드를 ReLU로 바꿔 보세요. ε = 0.5에서도 배치 정규화가 여전히 중요할까요?
