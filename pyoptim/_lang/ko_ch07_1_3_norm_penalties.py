@@ -43,3 +43,9 @@ PATTERNS = [
     (r"^Ω\(θ_t\) from α₀ = (\S+)$", r"Ω(θ_t), α₀ = \1에서 시작"),
     (r"^α_t from α₀ = (\S+)$", r"α_t, α₀ = \1에서 시작"),
 ]
+
+STRINGS.update({
+    "projected gd": "사영 경사 하강법",
+    "Projected gradient descent in a box (7.2)": "상자 안의 사영 경사 하강법 (7.2)",
+})
+PATTERNS.append((r"^projected gd \((\d+) steps?\)$", r"사영 경사 하강법 (\1단계)"))

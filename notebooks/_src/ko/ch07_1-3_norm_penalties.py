@@ -11,7 +11,7 @@
 # | L2 규제(regularization), 가중치 감쇠(weight decay) αΩ(w) = (α/2)‖w‖² (식 7.2–7.5) | `po.fit(..., regularizers=[...])` 안의 `po.regularizers.L2(alpha)`; `po.optim.AdamW` (분리된 감쇠) |
 # | w̃ = Q(Λ + αI)⁻¹ΛQᵀw* (식 7.13), 리지 회귀(ridge regression) (식 7.17) | `po.regularization.l2_quadratic_minimum`, `l2_shrinkage_factors`, `ridge` |
 # | L1 규제 (식 7.18–7.24), 소프트 임계화(soft thresholding) (식 7.22) | `po.regularizers.L1(alpha, mode="subgradient" \| "proximal")`, `po.regularization.l1_diagonal_minimum` |
-# | 명시적 제약(explicit constraint), 재투영(reprojection) (7.2절) | `po.fit(..., constraints=[...])` 안의 `po.constraints.MaxNorm(k, axis=0)`, `L2Ball`, `L1Ball` |
+# | 명시적 제약(explicit constraint), 재투영(reprojection) (7.2절) | `po.fit(..., constraints=[...])` 안의 `po.constraints.MaxNorm(k, axis=0)`, `L2Ball`, `L1Ball`; 상자 제약: `po.kernels.project_box`, `po.minimize(method="gd", bounds=...)` |
 # | 일반화된 라그랑주 함수(generalized Lagrangian), KKT 조건, 주어진 k에 대응하는 α (식 7.25–7.27) | `po.regularization.l2_ball_minimum`, `lagrangian_descent_ascent` |
 # | 리지 회귀의 극한으로서의 유사역행렬(pseudo-inverse) (식 7.29) | `po.regularization.ridge_pseudo_inverse(X, alpha)` |
 # | 선형 분리 가능한 데이터에서 한없이 커지는 로지스틱 회귀 가중치 | `po.regularization.logistic_weight_path` |
@@ -307,6 +307,35 @@ w_pen = R.l2_quadratic_minimum(H2, w_opt, 0.1)
 print(f"w* = {w_opt}, projected descent → {w_proj.round(6)}, penalty α = 0.1 → {w_pen.round(4)}")
 np.testing.assert_allclose(w_proj, np.linalg.solve(H2, H2 @ w_opt), atol=1e-8)   # the data's minimum, untouched
 assert np.linalg.norm(w_pen) < np.linalg.norm(w_opt) - 0.05                       # the penalty shrinks it anyway
+
+# %% [markdown]
+# ### 상자 제약: 사영 경사 하강법(projected gradient descent)
+#
+# 가장 간단한 명시적 제약은 상자(box) lo ≤ w ≤ hi입니다. 재투영 P(w) = min(max(w, lo), hi)는 상자 안에서
+# 가장 가까운 점이고, 사영 경사 하강법은 한 걸음 내딛은 뒤 다시 상자로 돌려놓습니다:
+# w ← P(w − t∇J(w)). 제약 아래의 최솟점에서는 자유로운 좌표의 그래디언트가 0이 되고, 경계에 걸린(active)
+# 좌표에서는 그래디언트가 상자 바깥을 가리킵니다. 책의 일반화된 라그랑주 함수가 말하는 KKT 조건이 바로
+# 이것입니다. 제약 없는 최솟점 (1, 1)이 상자 [−1.5, 0.5] × [−0.5, 1.5] 바깥에 있는 로젠브록(Rosenbrock)
+# 함수에서, 먼저 순수 NumPy로, 다음에 `po.minimize(method="gd", bounds=...)`로 풀어 봅니다:
+
+# %%
+rb = po.functions.rosenbrock(2)
+lo, hi = np.array([-1.5, -0.5]), np.array([0.5, 1.5])
+w = np.array([-1.2, 1.0])
+for _ in range(20000):                                      # fixed step, small enough for this box
+    w = np.clip(w - 1e-3 * rb.grad(w), lo, hi)
+res = po.minimize(rb.value_and_grad, rb.x0, method="gd", bounds=list(zip(lo, hi)),
+                  options={"return_path": True, "gtol": 1e-8, "maxiter": 100000})
+print(f"NumPy: w = {w}, pyoptim: x = {res.x} in {res.nit} iterations ({res.message})")
+fig = P.contour_paths(rb, {"projected gd": res.path}, (-1.6, 1.2), (-0.6, 1.6), np.geomspace(0.05, 500, 14),
+                      minimum=rb.xmin, markers=False, title="Projected gradient descent in a box (7.2)")
+fig
+
+# %%
+np.testing.assert_allclose(res.x, w, atol=1e-4)             # the same constrained minimum
+assert res.x[0] == hi[0]                                    # the bound w₁ ≤ 0.5 is active there
+g = rb.grad(res.x)
+assert g[0] < 0 and abs(g[1]) < 1e-6                        # ∇J points out of the box; zero on the free w₂
 
 # %% [markdown]
 # ## 7.3 규제와 과소 제약 문제
