@@ -25,12 +25,14 @@ const char *po_strerror(int status)
     }
 }
 
+#ifdef _OPENMP
 static int po_threads = 0;   /* 0: not yet set -> the OpenMP default */
+#endif
 
 int po_get_num_threads(void)
 {
 #ifdef _OPENMP
-    int t = __atomic_load_n(&po_threads, __ATOMIC_RELAXED);
+    int t = PO_ATOMIC_LOAD_INT(&po_threads);
     return t > 0 ? t : omp_get_max_threads();
 #else
     return 1;
@@ -41,7 +43,7 @@ void po_set_num_threads(int n)
 {
 #ifdef _OPENMP
     if (n < 1) n = 1;
-    __atomic_store_n(&po_threads, n, __ATOMIC_RELAXED);
+    PO_ATOMIC_STORE_INT(&po_threads, n);
 #else
     (void)n;
 #endif

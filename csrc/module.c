@@ -217,6 +217,7 @@ static PyObject *py_get_num_threads(PyObject *self, PyObject *noargs)
 #include "bind_nn.h"
 #include "bind_secondorder.h"
 #include "bind_regularize.h"
+#include "bind_config.h"
 
 static PyMethodDef po_methods[] = {
     {"set_num_threads", (PyCFunction)py_set_num_threads, METH_O, set_num_threads_doc},
@@ -225,6 +226,7 @@ static PyMethodDef po_methods[] = {
     PO_NN_METHODS
     PO_SECONDORDER_METHODS
     PO_REGULARIZE_METHODS
+    PO_CONFIG_METHODS
     {NULL, NULL, 0, NULL}
 };
 

@@ -16,9 +16,56 @@ The contract, for every function here:
 
 Each function has a plain-NumPy twin of the same name in :mod:`pyoptim._reference` (the readable
 version and the test oracle). ``help(pyoptim.kernels.sgd_step)`` shows the formula.
-"""
-from . import _core
 
-__all__ = sorted(name for name in dir(_core) if not name.startswith("_") and callable(getattr(_core, name)))
-globals().update({name: getattr(_core, name) for name in __all__})
-PAR_GRAIN: int = _core.PAR_GRAIN
+Backends: ``BACKEND`` is ``"c"`` (the compiled ``pyoptim._core``) or ``"numpy"`` (the twins themselves,
+one thread). ``PYOPTIM_BACKEND=numpy`` chooses the twins on purpose; when the C core cannot be imported
+(no compiler at install time, an unsupported platform, an unbuilt checkout) pyoptim falls back to them
+with one :class:`PerformanceWarning`. Every module of pyoptim calls the kernels through this module.
+"""
+import functools
+import os
+import warnings
+
+import numpy as np
+
+from . import _reference
+
+
+class PerformanceWarning(RuntimeWarning):
+    """pyoptim runs on the plain-NumPy twins because the C core could not be imported (slower)."""
+
+
+BACKEND: str = os.environ.get("PYOPTIM_BACKEND", "c").strip().lower() or "c"
+if BACKEND not in ("c", "numpy"):
+    raise ImportError(f"PYOPTIM_BACKEND must be 'c' or 'numpy', got {BACKEND!r}")
+_core = None
+if BACKEND == "c":
+    try:
+        from . import _core
+    except ImportError as exc:
+        BACKEND = "numpy"
+        warnings.warn(
+            f"the C core is not built ({exc}): pyoptim runs on its plain-NumPy twins, about 2-10x slower "
+            "on large arrays and single-threaded. To get the C core: run pip install -e . in a source "
+            "checkout (needs a C compiler), or pip install pyoptim-dlbook where a wheel exists. Set "
+            "PYOPTIM_BACKEND=numpy to choose the NumPy backend without this warning.", PerformanceWarning,
+            stacklevel=2)
+_impl = _core if _core is not None else _reference
+__all__ = sorted(name for name, f in vars(_impl).items() if not name.startswith("_") and callable(f)
+                 and (_core is not None or getattr(f, "__module__", None) == _reference.__name__))
+
+
+def _ieee(twin):
+    """A twin as a kernel: IEEE arithmetic without NumPy's warnings (a NaN gradient gives a NaN
+    parameter silently, as in C; docs/nonfinite.md)."""
+    @functools.wraps(twin)
+    def kernel(*args, **kwargs):
+        with np.errstate(all="ignore"):
+            return twin(*args, **kwargs)
+    return kernel
+
+
+globals().update({name: getattr(_impl, name) if _core is not None else _ieee(getattr(_impl, name))
+                  for name in __all__})
+_minimize = _impl._minimize
+PAR_GRAIN: int = _core.PAR_GRAIN if _core is not None else _reference.PAR_GRAIN

@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import _core
+from . import kernels
 
 __all__ = ["minimize", "OptimizeResult", "linear_cg", "coordinate_descent", "METHODS", "MESSAGES"]
 
@@ -335,7 +335,7 @@ def minimize(fun: Callable, x0, method: str = "lbfgs", jac: Any = True, hess: Ca
                 callback(xk)
 
     path = [x.copy()] if return_path else None
-    out = _core._minimize(
+    out = kernels._minimize(
         vg, x, jac=jac_fn, hess=hess if method == "newton" else None,
         hessp=hessp if method == "newton-cg" else None, callback=cb, model=model, path=path,
         method=METHODS[method], gtol=gtol, ftol=ftol, maxiter=maxiter, maxfev=maxfev, m=m,
@@ -415,7 +415,7 @@ def linear_cg(A, b, x0=None, tol: float = 1e-10, maxiter: int | None = None, *, 
         Ap = np.ascontiguousarray(matvec(p), dtype=np.float64)
         if Ap.shape != (n,):
             raise ValueError(f"linear_cg(): A(p) returned shape {Ap.shape}, expected ({n},)")
-        rr = _core.cg_step(x, r, p, Ap, rr)
+        rr = kernels.cg_step(x, r, p, Ap, rr)
         k += 1
         if path is not None:
             path.append(x.copy())
@@ -482,7 +482,7 @@ def coordinate_descent(A, b, x0=None, *, l1: float = 0.0, maxiter: int = 1000, t
     buf = np.empty((n, n)) if return_path else None
     k, change = 0, math.inf
     while k < maxiter:
-        change = _core.coordinate_descent_sweep(x, Am, b, l1=l1, path=buf)
+        change = kernels.coordinate_descent_sweep(x, Am, b, l1=l1, path=buf)
         k += 1
         if paths is not None:
             paths.append(buf.copy())

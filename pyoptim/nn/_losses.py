@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _core
+from .. import kernels
 
 __all__ = ["Loss", "SoftmaxCrossEntropy", "MSELoss", "BinaryCrossEntropy"]
 
@@ -116,7 +116,7 @@ class SoftmaxCrossEntropy(Loss):
             y = y.astype(np.int64)
         y = np.ascontiguousarray(y)
         grad = np.empty_like(z)
-        loss = _core.softmax_cross_entropy(z, y, grad, label_smoothing=self.label_smoothing)
+        loss = kernels.softmax_cross_entropy(z, y, grad, label_smoothing=self.label_smoothing)
         self._grad = grad
         return loss
 
@@ -153,7 +153,7 @@ class MSELoss(Loss):
         o = _as_output(output, "MSELoss")
         t = _match_target(target, o, "MSELoss")
         grad = np.empty_like(o)
-        loss = _core.mse_loss(o, t, grad)
+        loss = kernels.mse_loss(o, t, grad)
         self._grad = grad
         return loss
 
@@ -173,6 +173,6 @@ class BinaryCrossEntropy(Loss):
         z = _as_output(output, "BinaryCrossEntropy")
         t = _match_target(target, z, "BinaryCrossEntropy")
         grad = np.empty_like(z)
-        loss = _core.bce_with_logits(z, t, grad)
+        loss = kernels.bce_with_logits(z, t, grad)
         self._grad = grad
         return loss

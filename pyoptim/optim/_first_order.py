@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _core
+from .. import kernels
 from .optimizer import Optimizer, _flat1, _is_parameter, check_hyper
 
 __all__ = ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW"]
@@ -96,7 +96,7 @@ class SGD(Optimizer):
             if buf is None:
                 buf = np.empty_like(p)
                 first = True
-        _core.sgd_step(p, g, buf, lr=group["lr"], momentum=mom,
+        kernels.sgd_step(p, g, buf, lr=group["lr"], momentum=mom,
                        dampening=group["dampening"], weight_decay=group["weight_decay"],
                        nesterov=bool(group["nesterov"]), maximize=bool(group["maximize"]), first_step=first)
         if first:
@@ -176,7 +176,7 @@ class Adagrad(Optimizer):
         if st is None or "sum" not in st:
             st = self._init_state(group, i, p)
         step = st["step"] + 1
-        _core.adagrad_step(p, g, st["sum"], lr=group["lr"], lr_decay=group["lr_decay"],
+        kernels.adagrad_step(p, g, st["sum"], lr=group["lr"], lr_decay=group["lr_decay"],
                            weight_decay=group["weight_decay"], eps=group["eps"], step=float(step),
                            maximize=bool(group["maximize"]))
         st["step"] = step
@@ -258,7 +258,7 @@ class RMSprop(Optimizer):
         if group["centered"] and "grad_avg" not in st:
             st["grad_avg"] = np.zeros_like(p)
         st["step"] = st["step"] + 1
-        _core.rmsprop_step(p, g, st["square_avg"], st.get("grad_avg") if group["centered"] else None,
+        kernels.rmsprop_step(p, g, st["square_avg"], st.get("grad_avg") if group["centered"] else None,
                            st.get("momentum_buffer") if group["momentum"] > 0 else None,
                            lr=group["lr"], alpha=group["alpha"], eps=group["eps"],
                            weight_decay=group["weight_decay"], momentum=group["momentum"],
@@ -338,7 +338,7 @@ class Adam(Optimizer):
             st["max_exp_avg_sq"] = np.zeros_like(p)
         step = st["step"] + 1
         beta1, beta2 = group["betas"]
-        _core.adam_step(p, g, st["exp_avg"], st["exp_avg_sq"],
+        kernels.adam_step(p, g, st["exp_avg"], st["exp_avg_sq"],
                         st["max_exp_avg_sq"] if group["amsgrad"] else None,
                         lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
                         weight_decay=group["weight_decay"], step=float(step), amsgrad=bool(group["amsgrad"]),
