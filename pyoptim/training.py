@@ -455,12 +455,12 @@ class History:
         One panel per metric family (``loss``, then ``accuracy`` and any other metric), the training
         curve solid and the ``val_`` curve dashed. When early stopping recorded a best epoch
         (``meta["best_epoch"]``) it is marked with a vertical line (book Fig. 7.3). The x axis counts
-        epochs from 1. matplotlib is imported here (``pip install "pyoptim[tour]"``).
+        epochs from 1. matplotlib is imported here (``pip install "pyoptim-dlbook[tour]"``).
         """
         try:
             import matplotlib.pyplot as plt
         except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError('History.plot() needs matplotlib: pip install "pyoptim[tour]"') from exc
+            raise ImportError('History.plot() needs matplotlib: pip install "pyoptim-dlbook[tour]"') from exc
         if metrics is None:
             skip = {"lr", "skipped_batches"}
             metrics = [k for k in self.history if not k.startswith("val_") and k not in skip]

@@ -158,11 +158,11 @@ class CurvatureMonitor(Callback):
 
     def plot(self, ax=None):
         """Book Fig. 8.1-style figure: gᵀg and gᵀHg over steps (log scale), and the predicted against
-        the actual change of the cost per step. Needs matplotlib (``pip install "pyoptim[tour]"``)."""
+        the actual change of the cost per step. Needs matplotlib (``pip install "pyoptim-dlbook[tour]"``)."""
         try:
             import matplotlib.pyplot as plt
         except ImportError as e:  # pragma: no cover - optional extra
-            raise ImportError('CurvatureMonitor.plot needs matplotlib: pip install "pyoptim[tour]"') from e
+            raise ImportError('CurvatureMonitor.plot needs matplotlib: pip install "pyoptim-dlbook[tour]"') from e
         h = self.history
         if ax is None:
             fig, ax = plt.subplots(1, 2, figsize=(10, 3.8))

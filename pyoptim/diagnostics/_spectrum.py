@@ -289,11 +289,11 @@ class SpectrumMonitor(Callback):
 
     def plot(self, ax=None):
         """λ_max and λ_min of the Hessian over training (log-scale magnitude of λ_max, and λ_min on a
-        linear axis). Needs matplotlib (``pip install "pyoptim[tour]"``)."""
+        linear axis). Needs matplotlib (``pip install "pyoptim-dlbook[tour]"``)."""
         try:
             import matplotlib.pyplot as plt
         except ImportError as e:  # pragma: no cover - optional extra
-            raise ImportError('SpectrumMonitor.plot needs matplotlib: pip install "pyoptim[tour]"') from e
+            raise ImportError('SpectrumMonitor.plot needs matplotlib: pip install "pyoptim-dlbook[tour]"') from e
         h = self.history
         if ax is None:
             fig, ax = plt.subplots(figsize=(6, 3.8))
