@@ -6,7 +6,7 @@
 #endif
 
 PyDoc_STRVAR(build_info_doc,
-"build_info($module, /)\n--\n\n"
+"_build_info($module, /)\n--\n\n"
 "What this build of the C core is: a dict with 'compiler' (name and version), 'flags' (the compile\n"
 "flags setup.py used), 'openmp' (the _OPENMP version yyyymm, 0 without OpenMP), 'simd' (the\n"
 "target_clones variant this CPU runs: 'avx512f', 'avx2' or 'baseline') and 'max_threads' (the\n"
@@ -19,4 +19,4 @@ static PyObject *py_build_info(PyObject *self, PyObject *noargs)
                          po_get_num_threads());
 }
 
-#define PO_CONFIG_METHODS {"build_info", (PyCFunction)py_build_info, METH_NOARGS, build_info_doc},
+#define PO_CONFIG_METHODS {"_build_info", (PyCFunction)py_build_info, METH_NOARGS, build_info_doc},

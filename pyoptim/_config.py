@@ -54,7 +54,7 @@ def show_config(mode: str = "stdout"):
                       f"{platform.machine()})",
             "numpy": np.__version__, "blas": _blas()}
     if kernels._core is not None:
-        b = kernels._core.build_info()
+        b = kernels._core._build_info()
         info["c_core"] = {"path": kernels._core.__file__, "compiler": b["compiler"].strip(), "flags": b["flags"],
                           "openmp": b["openmp"], "threads": kernels.get_num_threads(), "simd": b["simd"]}
     else:

@@ -1074,9 +1074,3 @@ def _minimize(fun, x0, *, jac=None, hess=None, hessp=None, callback=None, model=
             reason = 0 if np.abs(g).max() <= gtol else 7
             break
     return x, f, g, nit, nfev, nfev, nhev, reason
-
-
-def build_info():
-    """Twin of :func:`pyoptim.kernels.build_info`: the NumPy backend has no compiled code."""
-    return {"compiler": "none (NumPy backend)", "flags": "", "openmp": 0, "simd": "none (NumPy backend)",
-            "max_threads": 1}
