@@ -18,11 +18,12 @@ Each function has a plain-NumPy twin of the same name in :mod:`pyoptim._referenc
 version and the test oracle). ``help(pyoptim.kernels.sgd_step)`` shows the formula.
 
 Backends: ``BACKEND`` is ``"c"`` (the compiled ``pyoptim._core``) or ``"numpy"`` (the twins themselves,
-one thread). ``PYOPTIM_BACKEND=numpy`` chooses the twins on purpose; when the C core cannot be imported
-(no compiler at install time, an unsupported platform, an unbuilt checkout) pyoptim falls back to them
-with one :class:`PerformanceWarning`. Every module of pyoptim calls the kernels through this module.
+one thread). ``PYOPTIM_BACKEND=numpy`` chooses the twins on purpose, ``PYOPTIM_BACKEND=c`` insists on the
+C core; unset, when the C core cannot be imported (no compiler at install time, an unsupported platform,
+an unbuilt checkout) pyoptim falls back to the twins with one :class:`PerformanceWarning`. Every module of pyoptim calls the kernels through this module.
 """
 import functools
+import importlib.util
 import os
 import warnings
 
@@ -43,9 +44,15 @@ if BACKEND == "c":
     try:
         from . import _core
     except ImportError as exc:
+        if os.environ.get("PYOPTIM_BACKEND", "").strip():   # PYOPTIM_BACKEND=c asked for the C core explicitly
+            raise ImportError(f"PYOPTIM_BACKEND=c but the C core is not built ({exc}): run pip install -e . "
+                              "(needs a C compiler)") from exc
         BACKEND = "numpy"
+        # not built (no _core file: say so, not "partially initialized module"), or built but unloadable
+        why = ("the C core is not built" if importlib.util.find_spec(__package__ + "._core") is None
+               else f"the C core could not be loaded ({exc})")
         warnings.warn(
-            f"the C core is not built ({exc}): pyoptim runs on its plain-NumPy twins, single-threaded and "
+            f"{why}: pyoptim runs on its plain-NumPy twins, single-threaded and "
             "slower (measured: a training epoch about 2x, optimizer updates on large arrays and minimize's "
             "loop 100x or more). To get the C core: run pip install -e . in a source "
             "checkout (needs a C compiler), or pip install pyoptim-dlbook where a wheel exists. Set "

@@ -98,9 +98,12 @@ sys.exit(pyoptim.kernels.BACKEND != 'c' or not pyoptim.__file__.startswith('$V2/
    "$SRC/tests/test_secondorder_kernels.py" "$SRC/tests/test_notebooks.py")
 
 stamp "5. CC=false: installs without the C core, warns once, behaviour tests on the NumPy backend"
+mkdir -p "$WORK/unpack-nocc"   # a second fresh unpack: step 4 left compiled objects in build/
+tar xzf "$SDIST" -C "$WORK/unpack-nocc"
+SRC3=$(ls -d "$WORK"/unpack-nocc/*/)
 V3="$WORK/venv-nocc"
 $PY -m venv "$V3"
-CC=false "$V3/bin/pip" install -v "$SRC[test]" > "$WORK/nocc.log" 2>&1 || { tail -30 "$WORK/nocc.log"; exit 1; }
+CC=false "$V3/bin/pip" install -v "$SRC3[test]" > "$WORK/nocc.log" 2>&1 || { tail -30 "$WORK/nocc.log"; exit 1; }
 grep -q "the C core could not be built" "$WORK/nocc.log" || { echo "no build notice in pip's output"; exit 1; }
 (cd "$WORK" && "$V3/bin/python" - <<'EOF'
 import warnings

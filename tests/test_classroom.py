@@ -24,12 +24,13 @@ ROOT = Path(__file__).resolve().parent.parent
 DIST = "pyoptim-dlbook"
 
 
-def _run(code: str, **env) -> subprocess.CompletedProcess:
+def _run(code: str, cwd=None, **env) -> subprocess.CompletedProcess:
     e = {k: v for k, v in os.environ.items() if k != "PYOPTIM_BACKEND"}
     e["PYTHONPATH"] = os.pathsep.join([str(Path(pyoptim.__file__).parent.parent)] +
                                       ([e["PYTHONPATH"]] if e.get("PYTHONPATH") else []))
     e.update(env)
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=e, timeout=120)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=e, timeout=120,
+                          cwd=cwd)
 
 
 # a short run of real features on whatever backend is active: Adam on a quadratic, L-BFGS on Rosenbrock,
@@ -65,6 +66,23 @@ def test_unbuilt_core_falls_back_to_numpy_with_one_warning():
     assert r["lbfgs"][3] and np.allclose(r["lbfgs"][0], 1.0, atol=1e-4)
 
 
+def test_a_checkout_without_the_built_core_says_so(tmp_path):
+    """A copy of the package with no _core file (an unbuilt checkout): the warning says the C core is
+    not built and how to build it, never "partially initialized module ... circular import"."""
+    import shutil
+    shutil.copytree(Path(pyoptim.__file__).parent, tmp_path / "pyoptim",
+                    ignore=shutil.ignore_patterns("_core*", "__pycache__"))
+    out = _run("import warnings\nwith warnings.catch_warnings(record=True) as w:\n"
+               "    warnings.simplefilter('always')\n    import pyoptim\n"
+               "print(pyoptim.kernels.BACKEND, pyoptim.__file__)\nprint([str(x.message) for x in w])",
+               cwd=tmp_path, PYTHONPATH=str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    first, msgs = out.stdout.splitlines()[:2]
+    assert first.startswith("numpy " + str(tmp_path))
+    assert "the C core is not built" in msgs and "pip install -e ." in msgs
+    assert "circular import" not in msgs and "partially initialized" not in msgs
+
+
 def test_backend_env_var_selects_numpy_without_a_warning():
     out = _run(FEATURES, PYOPTIM_BACKEND="numpy")
     assert out.returncode == 0, out.stderr
@@ -81,6 +99,12 @@ def test_both_backends_give_the_same_results():
     assert c["adam"] == n["adam"] and c["kept"] == n["kept"]
     np.testing.assert_allclose(c["lbfgs"][0], n["lbfgs"][0], rtol=1e-8)
     assert abs(c["lbfgs"][1] - n["lbfgs"][1]) <= 2
+
+
+def test_backend_c_insists_on_the_c_core():
+    out = _run("import sys; sys.modules['pyoptim._core'] = None\nimport pyoptim", PYOPTIM_BACKEND="c")
+    assert out.returncode != 0 and "PYOPTIM_BACKEND=c but the C core is not built" in out.stderr
+    assert "pip install -e ." in out.stderr
 
 
 def test_unknown_backend_is_refused_by_name():
