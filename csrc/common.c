@@ -25,7 +25,9 @@ const char *po_strerror(int status)
     }
 }
 
+#ifdef _OPENMP
 static int po_threads = 0;   /* 0: not yet set -> the OpenMP default (itself capped by po_max_threads) */
+#endif
 
 int po_max_threads(void)
 {
@@ -40,7 +42,7 @@ int po_max_threads(void)
 int po_get_num_threads(void)
 {
 #ifdef _OPENMP
-    int t = __atomic_load_n(&po_threads, __ATOMIC_RELAXED);
+    int t = PO_ATOMIC_LOAD_INT(&po_threads);
     if (t <= 0) t = omp_get_max_threads();
     int mx = po_max_threads();
     return t < 1 ? 1 : t > mx ? mx : t;
@@ -55,7 +57,7 @@ void po_set_num_threads(int n)
     int mx = po_max_threads();
     if (n < 1) n = 1;
     if (n > mx) n = mx;
-    __atomic_store_n(&po_threads, n, __ATOMIC_RELAXED);
+    PO_ATOMIC_STORE_INT(&po_threads, n);
 #else
     (void)n;
 #endif

@@ -292,6 +292,7 @@ static PyObject *py_get_num_threads(PyObject *self, PyObject *noargs)
 #include "bind_regularize.h"
 #include "bind_bounds.h"
 #include "bind_optim_extra.h"   /* ASGD, Rprop, Adafactor, Muon (optim_extra.c) */
+#include "bind_config.h"
 
 static PyMethodDef po_methods[] = {
     {"set_num_threads", (PyCFunction)py_set_num_threads, METH_O, set_num_threads_doc},
@@ -303,6 +304,7 @@ static PyMethodDef po_methods[] = {
     PO_REGULARIZE_METHODS
     PO_BOUNDS_METHODS
     PO_OPTIM_EXTRA_METHODS
+    PO_CONFIG_METHODS
     {NULL, NULL, 0, NULL}
 };
 

@@ -19,13 +19,14 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+#include "compat.h"
 
 /* Function multiversioning for the compute-bound float32 loops (PERF.md: AVX2/AVX-512 clones picked at
  * load time, an SSE2 baseline otherwise). -std=c11 implies -ffp-contract=off, so no clone fuses a
  * multiply-add: elementwise results are the same bits on every ISA; only the vector width of the
  * in-row sums differs between machines (never between thread counts). */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(PO_NN_NO_CLONES)
-#define PO_NN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#if !defined(PO_NN_NO_CLONES)
+#define PO_NN_CLONES PO_TARGET_CLONES   /* compat.h */
 #else
 #define PO_NN_CLONES
 #endif

@@ -22,13 +22,9 @@
 #endif
 #include "optim.h"
 
-#if defined(__GNUC__) && !defined(__clang__) && (defined(__x86_64__) || defined(__i386__)) && \
-    !defined(PYOPTIM_NO_CLONES) && !defined(__SANITIZE_ADDRESS__)
-#define PO_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define PO_CLONES
-#endif
+#define PO_CLONES PO_TARGET_CLONES   /* compat.h */
 
+#ifdef _OPENMP
 /* [lo, hi) of thread t among nt threads, boundaries on multiples of 16 elements. */
 static inline void po_opt_range(size_t n, int t, int nt, size_t *lo, size_t *hi)
 {
@@ -38,6 +34,7 @@ static inline void po_opt_range(size_t n, int t, int nt, size_t *lo, size_t *hi)
     *lo = a < n ? a : n;
     *hi = b < n ? b : n;
 }
+#endif
 
 /* Run CHUNK (a statement using `lo` and `len`) over [0, n): serially below the grain or with one
  * thread, else one static chunk per OpenMP thread. */

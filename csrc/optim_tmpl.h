@@ -15,7 +15,7 @@
  * to always-inline bodies, so each option combination gets its own vectorized loop.
  */
 
-#define PO_INLINE static inline __attribute__((always_inline))
+#define PO_INLINE PO_ALWAYS_INLINE   /* compat.h */
 
 /* torch's lerp (aten/src/ATen/native/Lerp.h, scalar form): a + w (b - a) for |w| < 0.5, else
  * b - (b - a)(1 - w). */

@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "compat.h"
 
 /* Status codes: PO_OK = 0, errors < 0; po_strerror() gives the text, module.c the exception. */
 typedef enum {

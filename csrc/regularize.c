@@ -10,8 +10,8 @@
 #endif
 
 /* Run-time SIMD width for the few compute-bound loops (PERF.md: function multiversioning). */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(PO_NO_CLONES)
-#define PO_REG_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#if !defined(PO_NO_CLONES)
+#define PO_REG_CLONES PO_TARGET_CLONES   /* compat.h */
 #else
 #define PO_REG_CLONES
 #endif

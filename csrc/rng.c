@@ -4,6 +4,7 @@
  */
 #include <string.h>
 #include "rng.h"
+#include "compat.h"
 
 void po_rng_seed(po_rng *r, uint64_t key, uint64_t lane)
 {
@@ -19,9 +20,7 @@ typedef uint64_t po_rng_v4 __attribute__((vector_size(32)));
 
 /* Function multiversioning (PERF.md): AVX-512 runs the 8 lanes in one register, AVX2 in two; the
  * default clone in four SSE2 pairs. Same numbers either way (integer arithmetic). */
-#if defined(__x86_64__) && !defined(__clang__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
+PO_TARGET_CLONES   /* compat.h */
 void po_rng_fill_block(po_rng_buf *buf, uint64_t seed, uint64_t counter, uint64_t block)
 {
     enum { T = PO_RNG_BLOCK / (2 * PO_RNG_LANES) };

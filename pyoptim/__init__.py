@@ -5,9 +5,9 @@ A C core (``pyoptim.kernels``) holds the hot loops; this package composes them i
 (``pyoptim.optim``), models (``pyoptim.nn``), training (``pyoptim.fit``), regularizers and
 second-order solvers (``pyoptim.minimize``). Where a name matches PyTorch's, the numbers match too.
 """
-__version__ = "0.1.0"
-
 import os as _os
+
+from ._version import __version__
 
 # OpenMP's worker threads spin after each parallel region by default; on a 2-core machine they then
 # fight NumPy's OpenBLAS threads for the cores (a training epoch measured 6x slower). Sleep instead,
@@ -15,13 +15,16 @@ import os as _os
 if "OMP_WAIT_POLICY" not in _os.environ and "GOMP_SPINCOUNT" not in _os.environ:
     _os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
 
-from . import _core, kernels
+from . import kernels   # the C core, or its NumPy twins (kernels.BACKEND; PYOPTIM_BACKEND=numpy)
 from . import callbacks, nn, optim
+from ._config import show_config
+from .kernels import PerformanceWarning
 
-set_num_threads = _core.set_num_threads
-get_num_threads = _core.get_num_threads
+set_num_threads = kernels.set_num_threads
+get_num_threads = kernels.get_num_threads
 
-__all__ = ["kernels", "nn", "optim", "callbacks", "set_num_threads", "get_num_threads"]
+__all__ = ["kernels", "nn", "optim", "callbacks", "set_num_threads", "get_num_threads", "show_config",
+           "PerformanceWarning", "__version__"]
 
 # --- training: fit, minibatches, History, save/load, datasets ------------------------------------------
 from . import datasets

@@ -6,6 +6,7 @@ the kernel against. Twins update their in-place arguments in place, like the ker
 nothing: the argument checks are the kernels' job.
 """
 import math
+import operator
 import numpy as np
 
 # --- optim: first-order updates (book 8.3, 8.5) -------------------------------------------------------
@@ -105,7 +106,7 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq=None, *, lr, beta
     param[...] = param + (dt(-step_size) * exp_avg) / den
 
 
-def average_update(avg, param, *, weight):
+def average_update(avg, param, /, *, weight):
     """Twin of :func:`pyoptim.kernels.average_update` (book 8.7.3)."""
     if weight == 1.0:
         avg[...] = param
@@ -1003,3 +1004,254 @@ def muon_apply(param, update, *, lr, weight_decay=0.1, adjusted_lr):
     dt = param.dtype.type
     p = param * dt(1.0 - lr * weight_decay)
     param[...] = p + dt(-adjusted_lr) * update
+
+
+# ---- backend: the thread setting and the solver loop (the NumPy backend of pyoptim.kernels) ----------
+
+PAR_GRAIN = 262144   # csrc/pyoptim.h PO_PAR_GRAIN: the C core's split size (no effect on the twins)
+
+
+def set_num_threads(n, /):
+    """Twin of :func:`pyoptim.kernels.set_num_threads`: checks n like the C core; the twins run on one
+    thread (NumPy's BLAS keeps its own threads), as a C core built without OpenMP does."""
+    n = operator.index(n)
+    if n < 1:
+        raise ValueError(f"set_num_threads(): invalid n: {n} (expected an integer >= 1)")
+
+
+def get_num_threads():
+    """Twin of :func:`pyoptim.kernels.get_num_threads`: 1 (the twins run on the calling thread)."""
+    return 1
+
+
+def _so_copy_out(obj, n, square, what):
+    """A user function's result as float64 of shape (n,) or (n, n); bind_secondorder.h's so_copy_out."""
+    try:
+        a = np.array(obj, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"minimize(): {what} must return an array of floats, got {type(obj).__name__}") from None
+    if a.shape != ((n, n) if square else (n,)):
+        want = f"({n}, {n})" if square else f"({n},)"
+        raise ValueError(f"minimize(): {what} returned shape {a.shape}, expected {want}")
+    return a
+
+
+def _minimize(fun, x0, *, jac=None, hess=None, hessp=None, callback=None, model=None, path=None, method=5,
+              gtol=1e-5, ftol=0.0, maxiter=1000, maxfev=10000, m=10, beta=1, restart=0, damping=-1.0,
+              saddle_free=False, cg_maxiter=0, line_search=0, c1=1e-4, c2=0.9, max_ls=25,
+              tolerance_change=1e-9, xtol=1e-14, init_step=0, h0_scaled=True):
+    """Twin of the C iteration loop behind :func:`pyoptim.minimize` (csrc/secondorder.c po_minimize: the
+    same methods, initial steps, memory updates, resets and stopping reasons, in the same order).
+    Returns (x, f, g, nit, nfev, njev, nhev, reason)."""
+    x0 = np.asarray(x0)
+    if x0.dtype != np.float64 or x0.ndim != 1:
+        raise ValueError("_minimize(): x0 must be a 1-D float64 array")
+    if path is not None and not isinstance(path, list):
+        raise TypeError("_minimize(): path must be a list or None")
+    n = x0.size
+    if n == 0 or (method == 1 and hess is None) or (method == 2 and hessp is None):
+        raise ValueError("minimize(): an argument is outside its valid range")
+    GD, NEWTON, NEWTON_CG, CG, BFGS, LBFGS = range(6)
+    kind = ("strong-wolfe", "backtracking", "more-thuente")[line_search]
+    m = max(int(m), 1)
+    eps = np.finfo(np.float64).eps
+
+    def evaluate(x):
+        r = fun(x.copy())
+        if jac is None:
+            if not isinstance(r, (tuple, list)):
+                raise TypeError("minimize(): with jac=True, fun must return (value, gradient), "
+                                f"got {type(r).__name__}")
+            if len(r) != 2:
+                raise TypeError("minimize(): with jac=True, fun must return (value, gradient)")
+            fv, gv = r
+        else:
+            fv, gv = r, jac(x.copy())
+        try:
+            fv = float(fv)
+        except (TypeError, ValueError):
+            raise TypeError(f"minimize(): fun must return a real number as the value, got {type(fv).__name__}") \
+                from None
+        return fv, _so_copy_out(gv, n, False, "the gradient of fun" if jac is None else "jac")
+
+    def progress(k, x, f, g):
+        """0 to go on, 1 when the callback raised StopIteration (so_progress)."""
+        if path is not None:
+            path.append(x.copy())
+        if callback is not None:
+            try:
+                callback(x.copy(), f)
+            except StopIteration:
+                return 1
+        return 0
+
+    def newton_dir(H, g):
+        if saddle_free:   # book 8.2.3, Dauphin et al. 2014: d = -V |Lambda|^-1 V' g, |lambda| floored at delta
+            w, V = np.linalg.eigh(0.5 * (H + H.T))
+            delta = max(damping if damping > 0 else 0.0, 1e-8 * max(float(np.abs(w).max()), 1e-300))
+            return -(V @ ((V.T @ g) / np.maximum(np.abs(w), delta)))
+        Hs = np.tril(H) + np.tril(H, -1).T
+
+        def chol_solve(shift):
+            L = np.linalg.cholesky(Hs + shift * np.eye(n))
+            return np.linalg.solve(L.T, np.linalg.solve(L, -g))
+        if damping >= 0.0:   # fixed lambda: Cholesky when positive definite, else LU
+            try:
+                return chol_solve(damping)
+            except np.linalg.LinAlgError:
+                return np.linalg.solve(H + damping * np.eye(n), -g)
+        mind = float(np.diag(H).min())   # N&W Algorithm 3.3, beta = 1e-3
+        tau = 0.0 if mind > 0 else -mind + 1e-3
+        for _ in range(200):
+            try:
+                return chol_solve(tau)
+            except np.linalg.LinAlgError:
+                tau = max(2.0 * tau, 1e-3)
+        raise np.linalg.LinAlgError("not positive definite")
+
+    x = x0.copy()
+    nit = nhev = 0
+    f, g = evaluate(x)
+    nfev = 1
+    if not (np.isfinite(f) and np.isfinite(g).all()):
+        return x, f, g, nit, nfev, nfev, nhev, 4
+    S, Y, rho = np.zeros((m, n)), np.zeros((m, n)), np.zeros(m)
+    newest = count = 0
+    Hm, have_H = None, False
+    since_restart, gg_prev, f_old = 0, 0.0, f + 0.5 * math.sqrt(float(g @ g))
+    fresh = True
+    restart = restart if restart > 0 else n
+    cg_maxiter = cg_maxiter if cg_maxiter > 0 else 20 * n
+    d = np.zeros(n)
+    while True:
+        if np.abs(g).max() <= gtol:   # NaN never converges (so_maxabs propagates it)
+            reason = 0
+            break
+        if nit >= maxiter:
+            reason = 1
+            break
+        if nfev >= maxfev:
+            reason = 2
+            break
+        # ---- search direction ----
+        gg = float(g @ g)
+        if method == GD:
+            d = -g
+        elif method == NEWTON:
+            H = _so_copy_out(hess(x.copy()), n, True, "hess")
+            nhev += 1
+            if not np.isfinite(H).all():
+                return x, f, g, nit, nfev, nfev, nhev, 4
+            try:
+                d = newton_dir(H, g)
+            except np.linalg.LinAlgError:
+                return x, f, g, nit, nfev, nfev, nhev, 5
+        elif method == NEWTON_CG:   # N&W Algorithm 7.1: truncated CG on B p = -g
+            gn = math.sqrt(gg)
+            tol = min(0.5, math.sqrt(gn)) * gn
+            z, r, pp, rr = np.zeros(n), g.copy(), -g, gg
+            for j in range(cg_maxiter):
+                Bp = _so_copy_out(hessp(x.copy(), pp.copy()), n, False, "hessp")
+                nhev += 1
+                curv = float(pp @ Bp)
+                if not curv > 0.0:   # negative curvature: stop (steepest descent if at j = 0)
+                    if j == 0:
+                        z = -g
+                    break
+                a = rr / curv
+                z, r = z + a * pp, r + a * Bp
+                rn = float(r @ r)
+                if math.sqrt(rn) <= tol:
+                    break
+                pp, rr = -r + (rn / rr) * pp, rn
+            d = z
+        elif method == CG:
+            if fresh or since_restart >= restart:
+                d, since_restart = -g, 0
+            else:   # FR: g'g / g_prev'g_prev;  PR+: max(0, g'(g - g_prev) / g_prev'g_prev)
+                b = gg / gg_prev if beta == 0 else max(0.0, (gg - float(g @ gp)) / gg_prev)
+                d = -g + b * d
+        elif method == BFGS:
+            d = -g if not have_H else -(Hm @ g)
+        elif method == LBFGS:
+            if count == 0:
+                d = -g
+            else:
+                gamma = float(S[newest] @ Y[newest]) / float(Y[newest] @ Y[newest])
+                d = np.empty(n)
+                lbfgs_two_loop(d, g, S, Y, rho, newest=newest, count=count, gamma=gamma)
+        else:
+            raise ValueError("minimize(): an argument is outside its valid range")
+        gtd = float(g @ d)
+        if not gtd < 0.0:
+            if not fresh and method in (CG, BFGS, LBFGS):
+                fresh, have_H, count = True, False, 0   # reset the memory, restart from steepest descent
+                continue
+            reason = 5
+            break
+        # ---- initial trial step ----
+        quasi_newton = method in (BFGS, LBFGS)
+        if method in (GD, CG) or (quasi_newton and init_step == 1):
+            t = 1.01 * 2.0 * (f - f_old) / gtd
+            if not t > 0.0 or t > 1.0:
+                t = 1.0
+        elif quasi_newton and fresh:
+            t = 1.0 / math.sqrt(gg)
+        else:
+            t = 1.0
+        # ---- line search, through the rounding-floor spy (secondorder.c so_spy_eval) ----
+        xp, gp = x.copy(), g.copy()
+        ls_max = min(max_ls, max(maxfev - nfev - 1, 0))
+        spy = {"f0": f, "tol": 16.0 * eps * abs(f), "gbest": np.inf, "best": None, "nfev": 0}
+
+        def spy_eval(xt, spy=spy):
+            ft, gt = evaluate(xt)
+            spy["nfev"] += 1
+            if gtol > 0.0 and abs(ft - spy["f0"]) <= spy["tol"]:
+                mg = float(np.abs(gt).max())
+                if mg < spy["gbest"]:
+                    spy["gbest"], spy["best"] = mg, (np.array(xt, dtype=np.float64), gt.copy(), ft)
+            return ft, gt
+        t, fnew, xnew, gnew, ls_nfev, outcome = globals()["line_search"](
+            spy_eval, xp, d, f, gp, t=t, kind=kind, c1=c1, c2=c2, tolerance_change=tolerance_change,
+            max_ls=ls_max, xtol=xtol)
+        nfev += ls_nfev
+        if outcome == 2 and spy["best"] is not None and spy["gbest"] <= gtol:
+            x, g, f = spy["best"]   # at the rounding floor: as low as f(x) to rounding, gradient meets gtol
+            nit += 1
+            progress(nit, x, f, g)
+            reason = 0
+            break
+        if outcome == 2:
+            x, g = xp, gp
+            if not fresh and method in (CG, BFGS, LBFGS):
+                fresh, have_H, count = True, False, 0
+                continue
+            reason = 2 if nfev >= maxfev else 3
+            break
+        x, g = np.array(xnew, dtype=np.float64), np.array(gnew, dtype=np.float64)
+        f_old, fprev, f = f, f, float(fnew)
+        nit += 1
+        # ---- update the memory: s = x - x_prev, y = g - g_prev ----
+        if method in (LBFGS, BFGS):
+            s, y = x - xp, g - gp
+            ys, yy = float(y @ s), float(y @ y)
+            if ys > eps * yy and np.isfinite(ys) and yy > 0:
+                if method == LBFGS:
+                    newest = 0 if count == 0 else (newest + 1) % m
+                    S[newest], Y[newest], rho[newest] = s, y, 1.0 / ys
+                    count = min(count + 1, m)
+                else:
+                    if not have_H:   # N&W (6.20): H0 = (y's / y'y) I before the first update (or I)
+                        Hm, have_H = (ys / yy if h0_scaled else 1.0) * np.eye(n), True
+                    bfgs_update(Hm, s, y)
+                fresh = False
+        elif method == CG:
+            gg_prev, since_restart, fresh = gg, since_restart + 1, False
+        if progress(nit, x, f, g):
+            reason = 6
+            break
+        if ftol > 0 and (fprev - f) <= ftol * max(abs(fprev), abs(f), 1.0):
+            reason = 0 if np.abs(g).max() <= gtol else 7
+            break
+    return x, f, g, nit, nfev, nfev, nhev, reason

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _core
+from . import kernels
 from ._validation import check_nonneg, check_not_masked
 from .regularizers import _data, select_params
 
@@ -96,7 +96,7 @@ class MaxNorm(Constraint):
                              f"(expected an integer in [{-w.ndim}, {w.ndim - 1}])")
 
     def project(self, w: np.ndarray) -> None:
-        self.last_rescaled += _core.max_norm(w, max_value=self.max_value, axis=self.axis)
+        self.last_rescaled += kernels.max_norm(w, max_value=self.max_value, axis=self.axis)
 
     def __repr__(self) -> str:
         return f"MaxNorm(max_value={self.max_value}, axis={self.axis})"
@@ -114,7 +114,7 @@ class L2Ball(Constraint):
         self.params = params
 
     def project(self, w: np.ndarray) -> None:
-        _core.l2_ball_project(w, radius=self.radius)
+        kernels.l2_ball_project(w, radius=self.radius)
 
     def __repr__(self) -> str:
         return f"L2Ball(radius={self.radius})"
@@ -134,7 +134,7 @@ class L1Ball(Constraint):
         self.params = params
 
     def project(self, w: np.ndarray) -> None:
-        _core.l1_ball_project(w, radius=self.radius)
+        kernels.l1_ball_project(w, radius=self.radius)
 
     def __repr__(self) -> str:
         return f"L1Ball(radius={self.radius})"

@@ -1,7 +1,7 @@
 """Data sets for the examples and tests: the digits, and seeded synthetic generators.
 
 * :func:`load_digits` — scikit-learn's bundled copy of the UCI optical digits (1,797 8×8 images,
-  10 classes), scaled to [0, 1]; needs the optional extra ``pip install "pyoptim[datasets]"``.
+  10 classes), scaled to [0, 1]; needs the optional extra ``pip install "pyoptim-dlbook[datasets]"``.
 * :func:`blobs`, :func:`two_moons`, :func:`spirals` — small 2-D classification problems for pictures.
 * :func:`linear_regression` — correlated Gaussian features (ill-conditioned least squares, book 8.2.1,
   7.1.1) with a known coefficient vector.
@@ -80,14 +80,14 @@ def load_digits(return_X_y: bool = True, dtype=np.float32, test_size=None, seed=
     Raises
     ------
     ImportError
-        When scikit-learn is not installed: ``pip install "pyoptim[datasets]"``.
+        When scikit-learn is not installed: ``pip install "pyoptim-dlbook[datasets]"``.
     """
     dt = check_float_dtype(dtype)
     try:
         from sklearn.datasets import load_digits as _sk_load_digits
     except ImportError as exc:
         raise ImportError('pyoptim.datasets.load_digits needs scikit-learn, which ships the digits: '
-                          'pip install "pyoptim[datasets]"') from exc
+                          'pip install "pyoptim-dlbook[datasets]"') from exc
     d = _sk_load_digits()
     X = (np.asarray(d.data, dtype=np.float64) / 16.0).astype(dt)
     y = np.asarray(d.target, dtype=np.int64)

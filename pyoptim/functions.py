@@ -33,7 +33,7 @@ import math
 
 import numpy as np
 
-from . import _core
+from . import kernels
 
 __all__ = ["Objective", "quadratic", "rosenbrock", "beale", "saddle", "cliff", "bumpy", "Bumpy",
            "least_squares", "logistic_regression", "softmax_regression"]
@@ -117,7 +117,7 @@ class Quadratic(Objective):
 
     def _vg(self, x):
         g = np.empty(self.n)
-        f = _core.quadratic_value_and_grad(g, x, self.H, self.b)
+        f = kernels.quadratic_value_and_grad(g, x, self.H, self.b)
         return f, g
 
     def _hess(self, x):
@@ -191,7 +191,7 @@ class Rosenbrock(Objective):
 
     def _vg(self, x):
         g = np.empty(self.n)
-        f = _core.rosenbrock_value_and_grad(g, x)
+        f = kernels.rosenbrock_value_and_grad(g, x)
         return f, g
 
     def _hess(self, x):
@@ -465,7 +465,7 @@ class LeastSquares(Objective):
 
     def _vg(self, w):
         g = np.empty(self.n)
-        f = _core.least_squares_value_and_grad(g, w, self.X, self.y, l2=self.l2)
+        f = kernels.least_squares_value_and_grad(g, w, self.X, self.y, l2=self.l2)
         return f, g
 
     def _hess(self, w):
@@ -497,7 +497,7 @@ class LogisticRegression(Objective):
 
     def _vg(self, w):
         g = np.empty(self.n)
-        f = _core.logistic_value_and_grad(g, w, self.X, self.y, l2=self.l2)
+        f = kernels.logistic_value_and_grad(g, w, self.X, self.y, l2=self.l2)
         return f, g
 
     def _sig(self, w):
@@ -536,7 +536,7 @@ class SoftmaxRegression(Objective):
 
     def _vg(self, w):
         g = np.empty(self.n)
-        f = _core.softmax_value_and_grad(g, w, self.X, self.y, l2=self.l2, n_classes=self.n_classes)
+        f = kernels.softmax_value_and_grad(g, w, self.X, self.y, l2=self.l2, n_classes=self.n_classes)
         return f, g
 
     def _probs(self, w):

@@ -21,9 +21,64 @@ The contract, for every function here:
 
 Each function has a plain-NumPy twin of the same name in :mod:`pyoptim._reference` (the readable
 version and the test oracle). ``help(pyoptim.kernels.sgd_step)`` shows the formula.
-"""
-from . import _core
 
-__all__ = sorted(name for name in dir(_core) if not name.startswith("_") and callable(getattr(_core, name)))
-globals().update({name: getattr(_core, name) for name in __all__})
-PAR_GRAIN: int = _core.PAR_GRAIN
+Backends: ``BACKEND`` is ``"c"`` (the compiled ``pyoptim._core``) or ``"numpy"`` (the twins themselves,
+one thread). ``PYOPTIM_BACKEND=numpy`` chooses the twins on purpose, ``PYOPTIM_BACKEND=c`` insists on the
+C core; unset, when the C core cannot be imported (no compiler at install time, an unsupported platform,
+an unbuilt checkout) pyoptim falls back to the twins with one :class:`PerformanceWarning`. Every module of pyoptim calls the kernels through this module.
+"""
+import functools
+import importlib.util
+import os
+import warnings
+
+import numpy as np
+
+from . import _reference
+
+
+class PerformanceWarning(RuntimeWarning):
+    """pyoptim runs on the plain-NumPy twins because the C core could not be imported (slower)."""
+
+
+BACKEND: str = os.environ.get("PYOPTIM_BACKEND", "c").strip().lower() or "c"
+if BACKEND not in ("c", "numpy"):
+    raise ImportError(f"PYOPTIM_BACKEND must be 'c' or 'numpy', got {BACKEND!r}")
+_core = None
+if BACKEND == "c":
+    try:
+        from . import _core
+    except ImportError as exc:
+        if os.environ.get("PYOPTIM_BACKEND", "").strip():   # PYOPTIM_BACKEND=c asked for the C core explicitly
+            raise ImportError(f"PYOPTIM_BACKEND=c but the C core is not built ({exc}): run pip install -e . "
+                              "(needs a C compiler)") from exc
+        BACKEND = "numpy"
+        # not built (no _core file: say so, not "partially initialized module"), or built but unloadable
+        why = ("the C core is not built" if importlib.util.find_spec(__package__ + "._core") is None
+               else f"the C core could not be loaded ({exc})")
+        warnings.warn(
+            f"{why}: pyoptim runs on its plain-NumPy twins, single-threaded and "
+            "slower (measured: a training epoch about 2x, optimizer updates on large arrays and minimize's "
+            "loop 100x or more). To get the C core: run pip install -e . in a source "
+            "checkout (needs a C compiler), or pip install pyoptim-dlbook where a wheel exists. Set "
+            "PYOPTIM_BACKEND=numpy to choose the NumPy backend without this warning.", PerformanceWarning,
+            stacklevel=2)
+_impl = _core if _core is not None else _reference
+__all__ = sorted(name for name, f in vars(_impl).items() if not name.startswith("_") and callable(f)
+                 and (_core is not None or getattr(f, "__module__", None) == _reference.__name__))
+
+
+def _ieee(twin):
+    """A twin as a kernel: IEEE arithmetic without NumPy's warnings (a NaN gradient gives a NaN
+    parameter silently, as in C; docs/nonfinite.md)."""
+    @functools.wraps(twin)
+    def kernel(*args, **kwargs):
+        with np.errstate(all="ignore"):
+            return twin(*args, **kwargs)
+    return kernel
+
+
+globals().update({name: getattr(_impl, name) if _core is not None else _ieee(getattr(_impl, name))
+                  for name in __all__})
+_minimize = _impl._minimize
+PAR_GRAIN: int = _core.PAR_GRAIN if _core is not None else _reference.PAR_GRAIN

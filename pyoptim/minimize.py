@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import _core
+from . import kernels
 from ._minimize import _dispatch, _result
 from ._validation import check_real
 
@@ -289,7 +289,7 @@ def linear_cg(A, b, x0=None, tol: float = 1e-10, maxiter: int | None = None, *, 
         Ap = np.ascontiguousarray(matvec(p), dtype=np.float64)
         if Ap.shape != (n,):
             raise ValueError(f"linear_cg(): A(p) returned shape {Ap.shape}, expected ({n},)")
-        rr = _core.cg_step(x, r, p, Ap, rr)
+        rr = kernels.cg_step(x, r, p, Ap, rr)
         k += 1
         if path is not None:
             path.append(x.copy())
@@ -356,7 +356,7 @@ def coordinate_descent(A, b, x0=None, *, l1: float = 0.0, maxiter: int = 1000, t
     buf = np.empty((n, n)) if return_path else None
     k, change = 0, math.inf
     while k < maxiter:
-        change = _core.coordinate_descent_sweep(x, Am, b, l1=l1, path=buf)
+        change = kernels.coordinate_descent_sweep(x, Am, b, l1=l1, path=buf)
         k += 1
         if paths is not None:
             paths.append(buf.copy())

@@ -8,7 +8,7 @@ pyplot, so it never piles up as an "open figure" and it works with any backend (
 In Jupyter a returned figure shows as a PNG when it is the cell's last expression (or ``display(fig)``).
 Pass ``ax=`` to draw into an Axes of your own instead (then its figure is returned).
 
-matplotlib is optional: it is imported inside the functions (``pip install "pyoptim[tour]"``), so
+matplotlib is optional: it is imported inside the functions (``pip install "pyoptim-dlbook[tour]"``), so
 ``import pyoptim`` never imports it.
 
 =====================================  ==================================================  ===========
@@ -107,7 +107,7 @@ def _mpl():
     try:
         import matplotlib
     except ImportError as exc:  # pragma: no cover - exercised only without matplotlib
-        raise ImportError('pyoptim.plot needs matplotlib: pip install "pyoptim[tour]"') from exc
+        raise ImportError('pyoptim.plot needs matplotlib: pip install "pyoptim-dlbook[tour]"') from exc
     return matplotlib
 
 
@@ -268,6 +268,7 @@ def _restore_texts(saved: list) -> None:
 
 
 def _figure_class():
+    _mpl()   # without matplotlib: the ImportError that names the extra
     from matplotlib.figure import Figure
 
     class PyoptimFigure(Figure):

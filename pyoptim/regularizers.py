@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _core
+from . import kernels
 from ._validation import check_nonneg
 
 __all__ = ["Regularizer", "L2", "L1", "Tying", "ActivityL1", "select_params"]
@@ -222,7 +222,7 @@ class L1(Regularizer):
             return
         t = _lr_from(lr) * self.alpha
         for p in self._targets(model):
-            _core.prox_l1(_data(p), threshold=t)
+            kernels.prox_l1(_data(p), threshold=t)
 
     def __repr__(self) -> str:
         return f"L1(alpha={self.alpha}, mode={self.mode!r})"

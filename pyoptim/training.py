@@ -465,7 +465,7 @@ class History:
         (``meta["best_epoch"]``) it is marked with a vertical line (book Fig. 7.3). Epochs are numbered
         from 0 everywhere in pyoptim (``History.epoch``, ``EarlyStopping.best_epoch`` and
         ``stopped_epoch``, :func:`pyoptim.plot.loss_curves`, the tour's tables), so the line stands at
-        ``best_epoch`` itself. matplotlib is imported here (``pip install "pyoptim[tour]"``).
+        ``best_epoch`` itself. matplotlib is imported here (``pip install "pyoptim-dlbook[tour]"``).
         """
         from . import plot as P   # raises an ImportError naming the extra when matplotlib is missing
 

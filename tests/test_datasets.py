@@ -29,7 +29,7 @@ def test_load_digits_scaled_and_split():
 def test_load_digits_without_sklearn_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "sklearn", None)
     monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
-    with pytest.raises(ImportError, match=r'pip install "pyoptim\[datasets\]"'):
+    with pytest.raises(ImportError, match=r'pip install "pyoptim-dlbook\[datasets\]"'):
         ds.load_digits()
 
 

@@ -100,6 +100,7 @@ def _cephes_tanhf(x):
         return np.where(ax < f(0.625), small, big)
 
 
+@pytest.mark.c_only
 def test_float32_tanh_is_bit_identical_to_the_uncapped_cephes_form(rng):
     """Capping 2|x| at 20 and the shorter exp change no bit (also checked offline on every 7th float32
     bit pattern): 2^20 random bit patterns plus the region where the cap starts to act."""
@@ -252,6 +253,7 @@ def test_batchnorm_formula():
 
 # ---- determinism across thread counts -----------------------------------------------------------------
 
+@pytest.mark.c_only
 def test_results_identical_for_any_thread_count(rng):
     z = rng.standard_normal((512, 300)).astype(np.float32)
     y = rng.integers(0, 300, 512)
@@ -340,6 +342,7 @@ BAD = [
 ]
 
 
+@pytest.mark.c_only
 @pytest.mark.parametrize("call,exc,msg", BAD, ids=[f"bad{i}" for i in range(len(BAD))])
 def test_bad_inputs_raise_clearly(call, exc, msg):
     with pytest.raises(exc, match=msg):

@@ -424,6 +424,7 @@ def _bad_cases():
                 yield kernel, i, name, "overlap", ValueError
 
 
+@pytest.mark.c_only
 @pytest.mark.parametrize("kernel,i,name,what,exc", list(_bad_cases()),
                          ids=lambda x: x if isinstance(x, str) else None)
 def test_bad_inputs_raise_naming_the_argument(kernel, i, name, what, exc):
@@ -470,6 +471,7 @@ MISSING_STATE = [
 ]
 
 
+@pytest.mark.c_only
 @pytest.mark.parametrize("kernel,take,kw,name", MISSING_STATE)
 def test_missing_state_raises(kernel, take, kw, name):
     arrs = [np.ones(3) for _ in take]
@@ -499,6 +501,7 @@ BAD_HYPER = [
 ]
 
 
+@pytest.mark.c_only
 @pytest.mark.parametrize("kernel,k,kw,name", BAD_HYPER)
 def test_bad_hyperparameters(kernel, k, kw, name):
     arrs = [np.ones(3) for _ in range(k)]
@@ -506,6 +509,7 @@ def test_bad_hyperparameters(kernel, k, kw, name):
         getattr(K, kernel)(*arrs, **kw)
 
 
+@pytest.mark.c_only
 def test_list_kernels_bad_inputs():
     a = np.ones(4)
     with pytest.raises(TypeError, match="arrays"):
@@ -533,6 +537,7 @@ def test_list_kernels_bad_inputs():
 
 # ---- threads and reference counts -------------------------------------------------------------------
 
+@pytest.mark.c_only
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_one_and_two_threads_give_identical_bits(dtype):
     n = 10**6 + 13
@@ -558,6 +563,7 @@ def test_one_and_two_threads_give_identical_bits(dtype):
         assert a.tobytes() == b.tobytes()
 
 
+@pytest.mark.c_only
 def test_reference_counts_unchanged():
     rng = np.random.default_rng(0)
     arrs = [rng.random(16) for _ in range(5)]
@@ -583,6 +589,7 @@ def test_reference_counts_unchanged():
     assert sys.getrefcount(lst) == lst_count
 
 
+@pytest.mark.c_only
 def test_kernels_have_signature_doc_and_twin():
     for name in ["sgd_step", "adagrad_step", "rmsprop_step", "adam_step", "average_update", "grad_norm",
                  "scale_arrays", "clamp_arrays"]:

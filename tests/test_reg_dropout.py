@@ -60,6 +60,7 @@ def test_dropout_validation():
         po.nn.Dropout(0.5, seed=0).backward(np.ones(3))
 
 
+@pytest.mark.c_only
 def test_dropout_thread_count_does_not_change_the_layer():
     x = np.random.default_rng(0).standard_normal((1000, 1100)).astype(np.float32)
     res = []

@@ -20,6 +20,7 @@ KERNELS = ["dropout_forward", "dropout_backward", "dropout_mask", "rng_uniform",
 SIZES = [0, 1, 7, 4095, 4096, 4097, 20000]
 
 
+@pytest.mark.c_only
 @pytest.mark.parametrize("name", KERNELS)
 def test_kernel_signature_doc_and_twin(name):
     fn = getattr(K, name)
@@ -115,6 +116,7 @@ def test_dropout_formula(dtype, rng):
     np.testing.assert_array_equal(out2, x * m)
 
 
+@pytest.mark.c_only
 def test_dropout_aliasing_refused_and_shapes(rng):
     x = rng.standard_normal((64, 33)).astype(np.float32)
     with pytest.raises(ValueError, match="share memory"):
@@ -157,6 +159,7 @@ def test_dropout_same_seed_same_mask_different_counter_different_mask():
     assert 0.4 < (a != d).mean() < 0.6
 
 
+@pytest.mark.c_only
 def test_dropout_thread_count_independence():
     n = 1_500_001
     x = np.random.default_rng(0).standard_normal(n).astype(np.float32)
@@ -201,6 +204,7 @@ BAD_DROPOUT = [
 ]
 
 
+@pytest.mark.c_only
 @pytest.mark.parametrize("call,exc,msg", BAD_DROPOUT)
 def test_dropout_bad_inputs(call, exc, msg):
     x = np.arange(10, dtype=np.float64)
@@ -263,6 +267,7 @@ def test_max_norm_matches_twin_bound_and_untouched(dtype, shape, axis, rng):
         np.testing.assert_allclose(norms_after[norms_before > 3.0], 3.0, rtol=1e-5)
 
 
+@pytest.mark.c_only
 def test_max_norm_thread_independent():
     w = np.random.default_rng(3).standard_normal((200, 1000)).astype(np.float32)
     res = []
@@ -322,6 +327,7 @@ BAD_PROJ = [
 ]
 
 
+@pytest.mark.c_only
 @pytest.mark.parametrize("call,exc,msg", BAD_PROJ)
 def test_projection_bad_inputs(call, exc, msg):
     with pytest.raises(exc, match=msg):

@@ -9,6 +9,8 @@ import pytest
 
 from pyoptim import _reference, kernels
 
+pytestmark = pytest.mark.c_only   # pinned bugs of the C core (strict xfails)
+
 
 # fixed (secondorder): coordinate_descent_sweep turned a NaN into 0 (the soft threshold's max() dropped it)
 def test_coordinate_descent_sweep_propagates_nan():

@@ -19,6 +19,8 @@ from pyoptim import kernels
 
 import kernel_registry as kr
 
+pytestmark = pytest.mark.c_only   # GIL release and OpenMP thread counts of the C core
+
 NAMES = kr.kernel_names()
 N_THREADS = 3
 

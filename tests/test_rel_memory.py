@@ -27,6 +27,8 @@ from pyoptim import kernels
 
 import kernel_registry as kr
 
+pytestmark = pytest.mark.c_only   # reference counts and RSS of the C extension
+
 NAMES = kr.kernel_names()
 CALLS = int(os.environ.get("PYOPTIM_REL_LEAK_CALLS", "100000"))
 RSS_TOL = 4 * 2**20       # bytes: a leak of 40 bytes per call over 100,000 calls would be 4 MB

@@ -55,6 +55,8 @@ COUNTS: collections.Counter = collections.Counter()
 _common = dict(deadline=None, database=None, derandomize=True, print_blob=True,
                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                       HealthCheck.filter_too_much, HealthCheck.large_base_example])
+
+pytestmark = pytest.mark.c_only   # hostile inputs, guard bytes and twin agreement of the C kernels
 DEFAULT = settings(max_examples=int(os.environ.get("PYOPTIM_REL_EXAMPLES", "25")), **_common)
 FUZZ = settings(max_examples=int(os.environ.get("PYOPTIM_REL_FUZZ_EXAMPLES", "400")), **_common)
 

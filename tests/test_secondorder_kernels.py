@@ -160,6 +160,7 @@ def test_objective_kernels_match_twins(dt, name, N, rng):
     np.testing.assert_allclose(g1, g2, **tol(dt))
 
 
+@pytest.mark.c_only
 def test_model_kernels_are_bit_identical_for_any_thread_count(rng):
     import pyoptim
     X = rng.standard_normal((20000, 8))
@@ -179,6 +180,10 @@ def test_logistic_kernel_is_stable_for_huge_logits():
     g = np.empty(1)
     f = K.logistic_value_and_grad(g, np.ones(1), X, np.array([1.0, 0.0]))
     assert f == 0.0 and np.all(np.isfinite(g))
+
+
+@pytest.mark.c_only
+def test_softmax_kernel_rejects_a_label_out_of_range():
     with pytest.raises(ValueError, match="out of range"):
         K.softmax_value_and_grad(np.empty(2), np.zeros(2), np.ones((1, 1)), np.array([5]), n_classes=2)
 
@@ -267,6 +272,7 @@ def test_line_search_all_nonfinite_fails_cleanly(kind):
     np.testing.assert_array_equal(xn, np.zeros(1))
 
 
+@pytest.mark.c_only
 def test_line_search_errors():
     x = np.zeros(2)
     with pytest.raises(ValueError, match="descent"):
@@ -292,6 +298,7 @@ def test_line_search_errors():
     assert sys.getrefcount(x) == before
 
 
+@pytest.mark.c_only
 @pytest.mark.parametrize("call, exc, match", [
     (lambda: K.bfgs_update(np.eye(3), np.ones(2), np.ones(2)), ValueError, "'H' has shape"),
     (lambda: K.bfgs_update(np.eye(2, dtype=np.float32), np.ones(2), np.ones(2)), TypeError, "mixed dtypes"),
@@ -322,6 +329,7 @@ def test_kernel_bad_inputs(call, exc, match):
         call()
 
 
+@pytest.mark.c_only
 @pytest.mark.parametrize("dt", DTYPES)
 def test_bfgs_update_s_may_be_y_but_not_H(dt):
     """s and y are read-only (the same array is fine); only the target H may not share their memory."""

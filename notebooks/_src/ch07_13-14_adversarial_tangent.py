@@ -1,4 +1,7 @@
 """Source of notebooks/ch07_13-14_adversarial_tangent.ipynb (build: python notebooks/_build.py)."""
+# %%
+import importlib.util, subprocess, sys; importlib.util.find_spec("pyoptim") or subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "pyoptim-dlbook[hosted]"])  # hosted notebooks (Colab): install pyoptim
+
 # %% [markdown]
 # # 7.13 Adversarial training · 7.14 Tangent distance, tangent prop, manifold tangent classifier
 #

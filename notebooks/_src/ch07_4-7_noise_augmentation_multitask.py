@@ -1,4 +1,7 @@
 """Source of notebooks/ch07_4-7_noise_augmentation_multitask.ipynb (build: python notebooks/_build.py)."""
+# %%
+import importlib.util, subprocess, sys; importlib.util.find_spec("pyoptim") or subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "pyoptim-dlbook[hosted]"])  # hosted notebooks (Colab): install pyoptim
+
 # %% [markdown]
 # # 7.4 Dataset augmentation · 7.5 Noise robustness · 7.6 Semi-supervised · 7.7 Multi-task learning
 #

@@ -1,4 +1,7 @@
 """Source of notebooks/ch07_9-11_sharing_sparsity_ensembles.ipynb (build: python notebooks/_build.py)."""
+# %%
+import importlib.util, subprocess, sys; importlib.util.find_spec("pyoptim") or subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "pyoptim-dlbook[hosted]"])  # hosted notebooks (Colab): install pyoptim
+
 # %% [markdown]
 # # 7.9 Parameter tying and sharing · 7.10 Sparse representations · 7.11 Bagging and ensembles
 #

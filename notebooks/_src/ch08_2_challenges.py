@@ -1,4 +1,7 @@
 """Source of notebooks/ch08_2_challenges.ipynb (build: python notebooks/_build.py)."""
+# %%
+import importlib.util, subprocess, sys; importlib.util.find_spec("pyoptim") or subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "pyoptim-dlbook[hosted]"])  # hosted notebooks (Colab): install pyoptim
+
 # %% [markdown]
 # # 8.2 Challenges in neural network optimization
 #

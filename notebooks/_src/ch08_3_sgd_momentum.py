@@ -1,4 +1,7 @@
 """Source of notebooks/ch08_3_sgd_momentum.ipynb (build: python notebooks/_build.py)."""
+# %%
+import importlib.util, subprocess, sys; importlib.util.find_spec("pyoptim") or subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "pyoptim-dlbook[hosted]"])  # hosted notebooks (Colab): install pyoptim
+
 # %% [markdown]
 # # 8.3 Basic algorithms: SGD, momentum, Nesterov momentum
 #
@@ -222,7 +225,7 @@ assert np.allclose(book_n, ours_n, rtol=1e-10, atol=1e-12)
 # %% [markdown]
 # ## Try it: the learning rate, momentum and β
 #
-# With `ipywidgets` installed (`pip install "pyoptim[notebooks]"`) the sliders redraw the
+# With `ipywidgets` installed (`pip install "pyoptim-dlbook[notebooks]"`) the sliders redraw the
 # trajectories; without it you see the static figure. `beta` is RMSProp's ρ and Adam's β₂ (see 8.5).
 
 # %%

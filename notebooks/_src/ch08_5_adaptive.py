@@ -1,4 +1,7 @@
 """Source of notebooks/ch08_5_adaptive.ipynb (build: python notebooks/_build.py)."""
+# %%
+import importlib.util, subprocess, sys; importlib.util.find_spec("pyoptim") or subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "pyoptim-dlbook[hosted]"])  # hosted notebooks (Colab): install pyoptim
+
 # %% [markdown]
 # # 8.5 Algorithms with adaptive learning rates
 #

@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from .. import _core
+from .. import kernels
 from . import _problem
 from ._options import c_settings
 
@@ -116,7 +116,7 @@ def run(fun, x, args, method, jac, hess, hessp, callback, o, box=None):
         state = np.empty((n, n))
     elif method == "lbfgs":
         state = np.empty((2 * (o["m"] or 10), n))
-    out = _core._minimize(vg, x, hess=hess_c if method == "newton" else None,
+    out = kernels._minimize(vg, x, hess=hess_c if method == "newton" else None,
                           hessp=hessp_c if method == "newton-cg" else None, callback=cb, model=model, path=path,
                           state_out=state, **c_settings(method, o))
     return out, pb, flags, path, state

@@ -155,7 +155,7 @@ def check_positive_definite(H, n):
 
 
 def c_settings(method: str, o: dict) -> dict:
-    """The keyword arguments of the C loop (``_core._minimize``) for the normalized options."""
+    """The keyword arguments of the C loop (``kernels._minimize``) for the normalized options."""
     damping = o.get("damping", "auto")
     return dict(method=METHODS[method], gtol=o["gtol"], ftol=o["ftol"], maxiter=o["maxiter"],
                 maxfev=o["maxfev"], m=o.get("m") or 10, beta=0 if o.get("beta") == "fr" else 1,

@@ -58,7 +58,7 @@ def run(args) -> None:
     try:
         from matplotlib.figure import Figure
     except ImportError:
-        print('  (matplotlib not installed: no figure; pip install "pyoptim[tour]")')
+        print('  (matplotlib not installed: no figure; pip install "pyoptim-dlbook[tour]")')
         return
     fig = Figure(figsize=(10, 3.6))
     ax1, ax2 = fig.subplots(1, 2)

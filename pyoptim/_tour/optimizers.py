@@ -117,7 +117,7 @@ def _figure(paths, out) -> None:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        print('  (no figure: matplotlib is not installed; pip install "pyoptim[tour]")')
+        print('  (no figure: matplotlib is not installed; pip install "pyoptim-dlbook[tour]")')
         return
     os.makedirs(out, exist_ok=True)
     allp = np.concatenate([p for p, _ in paths.values()])

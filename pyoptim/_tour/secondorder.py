@@ -76,7 +76,7 @@ def run(args) -> None:
     try:
         from matplotlib.figure import Figure
     except ImportError:
-        print('(matplotlib not installed: no figure; pip install "pyoptim[tour]")')
+        print('(matplotlib not installed: no figure; pip install "pyoptim-dlbook[tour]")')
         return
     from pyoptim import plot as P
 

@@ -158,7 +158,7 @@ class CurvatureMonitor(Callback):
 
     def plot(self, ax=None):
         """Book Fig. 8.1-style figure: gᵀg and gᵀHg over steps (log scale), and the predicted against
-        the actual change of the cost per step. Needs matplotlib (``pip install "pyoptim[tour]"``)."""
+        the actual change of the cost per step. Needs matplotlib (``pip install "pyoptim-dlbook[tour]"``)."""
         from .. import plot as P   # raises an ImportError naming the extra when matplotlib is missing
         h = self.history
         if ax is None:

@@ -295,7 +295,7 @@ class SpectrumMonitor(Callback):
 
     def plot(self, ax=None):
         """λ_max and λ_min of the Hessian over training (log-scale magnitude of λ_max, and λ_min on a
-        linear axis). Needs matplotlib (``pip install "pyoptim[tour]"``)."""
+        linear axis). Needs matplotlib (``pip install "pyoptim-dlbook[tour]"``)."""
         from .. import plot as P   # raises an ImportError naming the extra when matplotlib is missing
         h = self.history
         if ax is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _core
+from .. import kernels
 from ._module import Module
 
 __all__ = ["Dropout"]
@@ -83,7 +83,7 @@ class Dropout(Module):
         self.register_buffer("counter", c + 1)
         self._last = (c, True)
         out = np.empty_like(x)
-        _core.dropout_forward(x, out, self.p, self.seed, c, inverted=self.inverted)
+        kernels.dropout_forward(x, out, self.p, self.seed, c, inverted=self.inverted)
         return out
 
     def backward(self, grad_output):
@@ -96,7 +96,7 @@ class Dropout(Module):
                 return g
             return g * g.dtype.type(1.0 - self.p)
         out = np.empty_like(g)
-        _core.dropout_backward(g, out, self.p, self.seed, c, inverted=self.inverted)
+        kernels.dropout_backward(g, out, self.p, self.seed, c, inverted=self.inverted)
         return out
 
     def mask(self, shape, counter: int | None = None, dtype=np.float32) -> np.ndarray:
@@ -106,7 +106,7 @@ class Dropout(Module):
             if counter < 0:
                 raise RuntimeError("Dropout.mask: no training forward pass yet; pass counter=")
         out = np.empty(shape, dtype=dtype)
-        _core.dropout_mask(out, self.p, self.seed, int(counter))
+        kernels.dropout_mask(out, self.p, self.seed, int(counter))
         return out
 
     def extra_repr(self) -> str:

@@ -22,7 +22,7 @@ from typing import Iterator
 
 import numpy as np
 
-from .. import _core
+from .. import kernels
 from . import init as _init
 from ._module import Module, Parameter
 
@@ -237,7 +237,7 @@ class Dense(Module):
         if self.weight.requires_grad:
             self.weight.grad += np.matmul(x.T, g)
         if self.bias is not None and self.bias.requires_grad:
-            _core.bias_grad(self.bias.grad, g)
+            kernels.bias_grad(self.bias.grad, g)
         return g
 
     def extra_repr(self) -> str:
@@ -267,14 +267,14 @@ class _Activation(Module):
 
     def forward(self, x):
         x = _as_input(x, None, type(self).__name__, ndim=None)
-        y = _core.activation_forward(x, kind=self.kind)
+        y = kernels.activation_forward(x, kind=self.kind)
         self._y = y
         return y
 
     def backward(self, grad_output):
         y = _need_forward(self, "_y")
         g = _as_grad(grad_output, y, type(self).__name__)
-        return _core.activation_backward(g, y, kind=self.kind)
+        return kernels.activation_backward(g, y, kind=self.kind)
 
 
 class ReLU(_Activation):
@@ -376,7 +376,7 @@ class BatchNorm(Module):
             self.num_batches_tracked += 1
             if momentum is None:
                 momentum = 1.0 / float(self.num_batches_tracked)
-        _core.batchnorm_forward(x, self.weight.data, self.bias.data, out, mean, invstd, self.running_mean,
+        kernels.batchnorm_forward(x, self.weight.data, self.bias.data, out, mean, invstd, self.running_mean,
                                 self.running_var, training=self.training, momentum=float(momentum or 0.0),
                                 eps=self.eps)
         self._x, self._mean, self._invstd, self._fwd_training = x, mean, invstd, self.training
@@ -386,7 +386,7 @@ class BatchNorm(Module):
         x = _need_forward(self, "_x")
         g = _as_grad(grad_output, x, "BatchNorm")
         dx = np.empty_like(x)
-        _core.batchnorm_backward(g, x, self.weight.data, self._mean, self._invstd, dx,
+        kernels.batchnorm_backward(g, x, self.weight.data, self._mean, self._invstd, dx,
                                  self.weight.grad if self.weight.requires_grad else None,
                                  self.bias.grad if self.bias.requires_grad else None,
                                  training=self._fwd_training)

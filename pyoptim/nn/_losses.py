@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _core
+from .. import kernels
 from .._validation import check_not_masked
 
 __all__ = ["Loss", "SoftmaxCrossEntropy", "MSELoss", "BinaryCrossEntropy"]
@@ -120,7 +120,7 @@ class SoftmaxCrossEntropy(Loss):
             y = y.astype(np.int64)
         y = np.ascontiguousarray(y)
         grad = np.empty_like(z)
-        loss = _core.softmax_cross_entropy(z, y, grad, label_smoothing=self.label_smoothing)
+        loss = kernels.softmax_cross_entropy(z, y, grad, label_smoothing=self.label_smoothing)
         self._grad = grad
         return loss
 
@@ -157,7 +157,7 @@ class MSELoss(Loss):
         o = _as_output(output, "MSELoss")
         t = _match_target(target, o, "MSELoss")
         grad = np.empty_like(o)
-        loss = _core.mse_loss(o, t, grad)
+        loss = kernels.mse_loss(o, t, grad)
         self._grad = grad
         return loss
 
@@ -181,6 +181,6 @@ class BinaryCrossEntropy(Loss):
             what = "binary labels 0/1" if t0.dtype.kind in "iub" else "targets in [0, 1] (probabilities)"
             raise ValueError(f"BinaryCrossEntropy: expected {what}, got values in [{t0.min()}, {t0.max()}]")
         grad = np.empty_like(z)
-        loss = _core.bce_with_logits(z, t, grad)
+        loss = kernels.bce_with_logits(z, t, grad)
         self._grad = grad
         return loss

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _core
+from .. import kernels
 from .optimizer import Optimizer, _flat1, _is_parameter, check_hyper, hyper_value
 
 __all__ = ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW"]
@@ -102,7 +102,7 @@ class SGD(Optimizer):
             if buf is None:
                 buf = np.empty_like(p)
                 first = True
-        _core.sgd_step(p, g, buf, lr=self._hp(group, "lr"), momentum=mom,
+        kernels.sgd_step(p, g, buf, lr=self._hp(group, "lr"), momentum=mom,
                        dampening=self._hp(group, "dampening"), weight_decay=self._hp(group, "weight_decay"),
                        nesterov=bool(group["nesterov"]), maximize=bool(group["maximize"]), first_step=first)
         if first:
@@ -192,7 +192,7 @@ class Adagrad(Optimizer):
         if isinstance(lr, np.ndarray):
             # torch divides the tensor: clr = lr / (1 + (step - 1) * lr_decay) in the tensor's dtype
             lr, lr_decay = float(self._hp_num(group, "lr") / (1 + (step - 1) * lr_decay)), 0.0
-        _core.adagrad_step(p, g, st["sum"], lr=lr, lr_decay=lr_decay,
+        kernels.adagrad_step(p, g, st["sum"], lr=lr, lr_decay=lr_decay,
                            weight_decay=self._hp(group, "weight_decay"), eps=self._hp(group, "eps"),
                            step=float(step), maximize=bool(group["maximize"]))
         st["step"] = step
@@ -281,7 +281,7 @@ class RMSprop(Optimizer):
         if group["centered"] and "grad_avg" not in st:
             st["grad_avg"] = np.zeros_like(p)
         st["step"] = st["step"] + 1
-        _core.rmsprop_step(p, g, st["square_avg"], st.get("grad_avg") if group["centered"] else None,
+        kernels.rmsprop_step(p, g, st["square_avg"], st.get("grad_avg") if group["centered"] else None,
                            st.get("momentum_buffer") if mom > 0 else None,
                            lr=self._hp(group, "lr"), alpha=self._hp(group, "alpha"), eps=self._hp(group, "eps"),
                            weight_decay=self._hp(group, "weight_decay"), momentum=mom,
@@ -391,7 +391,7 @@ class Adam(Optimizer):
                 wd = 0.0
             bc1 = 1 - beta1 ** step
             lr = float(lr_num / bc1) * bc1   # the kernel's lr / bc1 is then torch's step_size (to 1 ulp)
-        _core.adam_step(p, g, st["exp_avg"], st["exp_avg_sq"],
+        kernels.adam_step(p, g, st["exp_avg"], st["exp_avg_sq"],
                         st["max_exp_avg_sq"] if group["amsgrad"] else None,
                         lr=lr, beta1=beta1, beta2=beta2, eps=self._hp(group, "eps"),
                         weight_decay=wd, step=float(step),

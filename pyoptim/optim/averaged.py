@@ -5,7 +5,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .. import _core
+from .. import kernels
 from .optimizer import Optimizer, _flat1, _is_parameter, check_hyper
 
 __all__ = ["Averaged"]
@@ -115,7 +115,7 @@ class Averaged:
         if self.n_averaged == 0:
             w = 1.0
         for avg, a in zip(self._avg, arrays):
-            _core.average_update(_flat1(avg), _flat1(a), weight=w)
+            kernels.average_update(_flat1(avg), _flat1(a), weight=w)
         self.n_averaged += 1
 
     def averaged(self) -> list[np.ndarray]:

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from .. import _core
+from .. import kernels
 from .._validation import check_not_masked
 from .optimizer import _is_parameter, check_hyper
 
@@ -81,7 +81,7 @@ def clip_grad_norm_(params_or_grads, max_norm: float, norm_type: float = 2.0,
     grads = _grads_of(params_or_grads)
     if not grads:
         return 0.0
-    total = _core.grad_norm(grads, norm_type)
+    total = kernels.grad_norm(grads, norm_type)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, "
                            "so it cannot be clipped. To disable this error and scale the gradients by the "
@@ -89,7 +89,7 @@ def clip_grad_norm_(params_or_grads, max_norm: float, norm_type: float = 2.0,
     coef = max_norm / (total + 1e-6)
     if not coef < 1.0 and not math.isnan(coef):
         return total  # torch multiplies by the clamped factor 1.0: nothing changes
-    _core.scale_arrays(grads, coef)
+    kernels.scale_arrays(grads, coef)
     return total
 
 
@@ -117,4 +117,4 @@ def clip_grad_value_(params_or_grads, clip_value: float, foreach=None) -> None:
     clip_value = check_hyper("clip_value", clip_value, lo=0.0, expected="clip_value >= 0")
     grads = _grads_of(params_or_grads)
     if grads:
-        _core.clamp_arrays(grads, clip_value)
+        kernels.clamp_arrays(grads, clip_value)

@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-from .. import _core
+from .. import kernels
 from .._validation import check_not_masked
 from .optimizer import Optimizer, _is_parameter, check_hyper, hyper_value
 
@@ -214,7 +214,7 @@ class LBFGS(Optimizer):
                 if count == 0:
                     d[...] = -flat_grad * dt.type(H_diag)
                 else:
-                    _core.lbfgs_two_loop(d, np.ascontiguousarray(flat_grad), S, Y, rho, newest=newest,
+                    kernels.lbfgs_two_loop(d, np.ascontiguousarray(flat_grad), S, Y, rho, newest=newest,
                                          count=count, gamma=H_diag)
             prev_flat_grad = flat_grad.copy()
             prev_loss = loss
@@ -241,7 +241,7 @@ class LBFGS(Optimizer):
                     f_, g_, _ = self._evaluate(closure)
                     return f_, g_.astype(np.float64)
 
-                t, loss, _, g_new, ls_func_evals, _ = _core.line_search(
+                t, loss, _, g_new, ls_func_evals, _ = kernels.line_search(
                     obj_func, x_init, d64, loss, flat_grad.astype(np.float64), t=hyper_value(t),
                     tolerance_change=tolerance_change)
                 flat_grad = g_new.astype(dt)

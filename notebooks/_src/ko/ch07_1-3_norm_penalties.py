@@ -1,4 +1,7 @@
 """Source of notebooks/ko/ch07_1-3_norm_penalties.ipynb (Korean edition; build: python notebooks/_build.py)."""
+# %%
+import importlib.util, subprocess, sys; importlib.util.find_spec("pyoptim") or subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "pyoptim-dlbook[hosted]"])  # hosted notebooks (Colab): install pyoptim
+
 # %% [markdown]
 # # 7.1–7.3 매개변수 노름 페널티, 제약, 과소 제약 문제
 #

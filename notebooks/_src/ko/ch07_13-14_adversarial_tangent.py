@@ -1,4 +1,7 @@
 """Source of notebooks/ko/ch07_13-14_adversarial_tangent.ipynb (Korean edition; build: python notebooks/_build.py)."""
+# %%
+import importlib.util, subprocess, sys; importlib.util.find_spec("pyoptim") or subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "pyoptim-dlbook[hosted]"])  # hosted notebooks (Colab): install pyoptim
+
 # %% [markdown]
 # # 7.13 적대적 학습 · 7.14 접선 거리, 접선 전파, 다양체 접선 분류기
 #

@@ -1,4 +1,7 @@
 """Source of notebooks/ko/ch07_4-7_noise_augmentation_multitask.ipynb (Korean edition; build: python notebooks/_build.py)."""
+# %%
+import importlib.util, subprocess, sys; importlib.util.find_spec("pyoptim") or subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "pyoptim-dlbook[hosted]"])  # hosted notebooks (Colab): install pyoptim
+
 # %% [markdown]
 # # 7.4 데이터 증강 · 7.5 잡음에 대한 강건성 · 7.6 준지도 학습 · 7.7 다중 작업 학습
 #

@@ -1,4 +1,7 @@
 """Source of notebooks/ko/ch07_9-11_sharing_sparsity_ensembles.ipynb (Korean edition; build: python notebooks/_build.py)."""
+# %%
+import importlib.util, subprocess, sys; importlib.util.find_spec("pyoptim") or subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "pyoptim-dlbook[hosted]"])  # hosted notebooks (Colab): install pyoptim
+
 # %% [markdown]
 # # 7.9 매개변수 묶기와 공유 · 7.10 희소 표현 · 7.11 배깅과 앙상블
 #

@@ -1,4 +1,7 @@
 """Source of notebooks/ko/ch08_1_learning_vs_optimization.ipynb (Korean edition; build: python notebooks/_build.py)."""
+# %%
+import importlib.util, subprocess, sys; importlib.util.find_spec("pyoptim") or subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "pyoptim-dlbook[hosted]"])  # hosted notebooks (Colab): install pyoptim
+
 # %% [markdown]
 # # 8.1 학습은 순수한 최적화와 어떻게 다른가
 #

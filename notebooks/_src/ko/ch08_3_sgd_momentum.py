@@ -1,4 +1,7 @@
 """Source of notebooks/ko/ch08_3_sgd_momentum.ipynb (Korean edition; build: python notebooks/_build.py)."""
+# %%
+import importlib.util, subprocess, sys; importlib.util.find_spec("pyoptim") or subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "pyoptim-dlbook[hosted]"])  # hosted notebooks (Colab): install pyoptim
+
 # %% [markdown]
 # # 8.3 기본 알고리즘: SGD, 모멘텀(momentum), 네스테로프 모멘텀(Nesterov momentum)
 #
@@ -222,7 +225,7 @@ assert np.allclose(book_n, ours_n, rtol=1e-10, atol=1e-12)
 # %% [markdown]
 # ## 직접 해 보기: 학습률, 모멘텀, β
 #
-# `ipywidgets`가 설치되어 있으면(`pip install "pyoptim[notebooks]"`) 슬라이더를 움직일 때마다 궤적이 다시 그려지고,
+# `ipywidgets`가 설치되어 있으면(`pip install "pyoptim-dlbook[notebooks]"`) 슬라이더를 움직일 때마다 궤적이 다시 그려지고,
 # 없으면 정지된 그림이 보입니다. `beta`는 RMSProp의 ρ이자 Adam의 β₂입니다(8.5 참고).
 
 # %%
