@@ -1,6 +1,6 @@
 """Render pyoptim's plain-text docstrings faithfully in Sphinx (autodoc-process-docstring, run before
 napoleon). pyoptim's docstrings are written for ``help()``: formulas as indented plain-text blocks,
-|x| for absolute values and norms, ``literals`` for code, numpydoc sections. Four rules, applied to
+|x| for absolute values and norms, ``literals`` for code, numpydoc sections. Five rules, applied to
 every docstring, so docstrings added later need no Sphinx-specific markup:
 
 1. An indented block in the prose (before the first section header) that does not continue a list
@@ -10,6 +10,8 @@ every docstring, so docstrings added later need no Sphinx-specific markup:
 3. In a Parameters/Returns/Raises/Attributes section, a paragraph after a blank line that is not a
    field (``name : type``) ends the section (numpydoc sections end only at the next header).
 4. A bulleted list right under its lead-in line gets the blank line reStructuredText needs.
+5. A Raises section written as prose ("TypeError for ...; ValueError for ...") is shown as prose under
+   a "Raises" heading (napoleon would read each line as an exception name).
 """
 from __future__ import annotations
 
@@ -51,6 +53,17 @@ def _escape(text: str, minimal: bool = False) -> str:
     return "".join(parts)
 
 
+def _fields_only(lines, i) -> bool:
+    """True when the section starting at line i lists fields: every unindented line is a name,
+    or ``name : type``."""
+    while i < len(lines) and not _is_header(lines, i):
+        line = lines[i]
+        if line.strip() and _indent(line) == 0 and not re.fullmatch(r"[A-Za-z_][\w.]*(\s*,\s*[A-Za-z_][\w.]*)*(\s*:.*)?", line.strip()):
+            return False
+        i += 1
+    return True
+
+
 def _realign(old: str, new: str) -> str:
     """Keep a simple table's columns: each escape character added is taken back from the next
     run of two or more spaces (the gap before the next column)."""
@@ -90,7 +103,12 @@ def process(lines: list[str]) -> None:
             continue
         if _is_header(lines, i):
             section = line.strip().lower()
-            out += [line, lines[i + 1]]
+            if section in ("raises", "warns") and not _fields_only(lines, i + 2):
+                # written as prose ("TypeError for ...; ValueError for ..."): a heading and the text
+                out += ["", "", f".. rubric:: {line.strip()}", ""]
+                section = "prose-after-fields"
+            else:
+                out += [line, lines[i + 1]]
             i += 2
             continue
         if section in _FIELD_SECTIONS and line.strip() == "" and i + 1 < n:
@@ -111,7 +129,7 @@ def process(lines: list[str]) -> None:
                 # a formula display: verbatim block
                 if out and out[-1].strip() != "":
                     out.append("")
-                out += ["::", ""]
+                out += [".. code-block:: text", ""]
                 while i < n and (lines[i].strip() == "" or _indent(lines[i]) > base):
                     if lines[i].strip() == "" and (i + 1 >= n or _indent(lines[i + 1]) <= base):
                         break
