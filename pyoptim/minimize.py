@@ -133,19 +133,19 @@ def minimize(fun: Callable, x0, method: str = "lbfgs", jac: Any = True, hess: Ca
     Every method builds a search direction d, then a line search (C, shared) picks a step t along it
     so that x ← x + t·d satisfies the strong Wolfe conditions (or Armijo's, when backtracking):
 
-    =========== ============================================================================ ==========
-    method      direction d                                                                   book
-    =========== ============================================================================ ==========
-    "gd"        −g (steepest descent)                                                         8.3, 4.3
-    "newton"    −(H + λI)⁻¹g by Cholesky; λ raised until H + λI is positive definite           8.6.1
-                (Nocedal & Wright Alg. 3.3); ``saddle_free``: −|H|⁻¹g with |H| = V|Λ|Vᵀ        8.2.3
-    "newton-cg" truncated linear CG on H d = −g with ``hessp``, stopped on negative              8.6.2
-                curvature (Hessian-free; N&W Alg. 7.1)
-    "cg"        −g + β d_prev, β Fletcher–Reeves (``beta="fr"``) or Polak–Ribière+ ("pr+"),      8.6.2
-                restarted with −g every n iterations
-    "bfgs"      −H⁻¹g with the dense inverse-Hessian BFGS update, H₀ = (sᵀy / yᵀy) I          8.6.3
-    "lbfgs"     −H⁻¹g by the two-loop recursion on the last m pairs (s, y); memory O(mn)       8.6.3
-    =========== ============================================================================ ==========
+    ========== ========================================================================== ==========
+    method     direction d                                                                 book
+    ========== ========================================================================== ==========
+    "gd"       −g (steepest descent)                                                       8.3, 4.3
+    "newton"   −(H + λI)⁻¹g by Cholesky; λ raised until H + λI is positive definite         8.6.1
+               (Nocedal & Wright Alg. 3.3); ``saddle_free``: −|H|⁻¹g with |H| = V|Λ|Vᵀ     8.2.3
+    "newton-cg" truncated linear CG on H d = −g with ``hessp``, stopped on negative            8.6.2
+               curvature (Hessian-free; N&W Alg. 7.1)
+    "cg"       −g + β d_prev, β Fletcher–Reeves (``beta="fr"``) or Polak–Ribière+ ("pr+"),    8.6.2
+               restarted with −g every n iterations
+    "bfgs"     −H⁻¹g with the dense inverse-Hessian BFGS update, H₀ = (sᵀy / yᵀy) I        8.6.3
+    "lbfgs"    −H⁻¹g by the two-loop recursion on the last m pairs (s, y); memory O(mn)     8.6.3
+    ========== ========================================================================== ==========
 
     Parameters
     ----------

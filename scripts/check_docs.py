@@ -9,7 +9,9 @@ system chromedriver (no browser download), and fails unless, on every page:
 - the math rendered: MathJax produced an mjx-container for each math element and no raw TeX
   delimiter (\\( \\) \\[ \\] $$, $...$) is left in the visible text outside code;
 - nothing was fetched from another host (the Resource Timing entries are all on 127.0.0.1), and no
-  HTML file names a script, stylesheet or image on another host (a static scan, no browser needed).
+  HTML file names a script, stylesheet or image on another host (a static scan, no browser needed);
+- every internal link (``href`` without a scheme) reaches an existing file and, with ``#anchor``,
+  an element with that id (the static scan).
 Saves screenshots of the home page, one API page and one notebook page into --out.
 """
 from __future__ import annotations
@@ -55,11 +57,36 @@ const done = arguments[arguments.length - 1];
 """
 
 
+HREF = re.compile(r"""<a\b[^>]*?\bhref=["']([^"']+)["']""", re.I)
+ID = re.compile(r"""\bid=["']([^"']+)["']""")
+
+
 def static_scan(site: Path) -> list[str]:
+    """No script/stylesheet/image from another host; every internal link reaches a file and anchor."""
     problems = []
+    ids: dict[Path, set[str]] = {}
+
+    def anchors(path: Path) -> set[str]:
+        if path not in ids:
+            ids[path] = set(ID.findall(path.read_text(encoding="utf-8", errors="replace")))
+        return ids[path]
+
     for html in sorted(site.rglob("*.html")):
-        for url in REMOTE.findall(html.read_text(encoding="utf-8", errors="replace")):
-            problems.append(f"{html.relative_to(site)}: loads {url} from another host")
+        text = html.read_text(encoding="utf-8", errors="replace")
+        rel = html.relative_to(site)
+        for url in REMOTE.findall(text):
+            problems.append(f"{rel}: loads {url} from another host")
+        for href in HREF.findall(text):
+            if re.match(r"^[a-z][a-z0-9+.-]*:", href, re.I) or href.startswith("//"):
+                continue   # an external address (http:, mailto:): outside this check
+            path, _, anchor = href.partition("#")
+            target = (html.parent / path.split("?")[0]).resolve() if path else html
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.exists():
+                problems.append(f"{rel}: broken link {href}")
+            elif anchor and target.suffix == ".html" and anchor not in anchors(target):
+                problems.append(f"{rel}: link {href}: no #{anchor} in {target.relative_to(site)}")
     return problems
 
 

@@ -1,6 +1,6 @@
 """Render pyoptim's plain-text docstrings faithfully in Sphinx (autodoc-process-docstring, run before
 napoleon). pyoptim's docstrings are written for ``help()``: formulas as indented plain-text blocks,
-|x| for absolute values and norms, ``literals`` for code, numpydoc sections. Five rules, applied to
+|x| for absolute values and norms, ``literals`` for code, numpydoc sections. Six rules, applied to
 every docstring, so docstrings added later need no Sphinx-specific markup:
 
 1. An indented block in the prose (before the first section header) that does not continue a list
@@ -12,6 +12,7 @@ every docstring, so docstrings added later need no Sphinx-specific markup:
 4. A bulleted list right under its lead-in line gets the blank line reStructuredText needs.
 5. A Raises section written as prose ("TypeError for ...; ValueError for ...") is shown as prose under
    a "Raises" heading (napoleon would read each line as an exception name).
+6. A simple table that does not parse (a cell wider than its column) is shown verbatim.
 """
 from __future__ import annotations
 
@@ -53,6 +54,16 @@ def _escape(text: str, minimal: bool = False) -> str:
     return "".join(parts)
 
 
+def _table_parses(rows: list[str]) -> bool:
+    from docutils.parsers.rst.tableparser import SimpleTableParser, TableMarkupError
+    from docutils.statemachine import StringList
+    try:
+        SimpleTableParser().parse(StringList([_escape(r, minimal=True) for r in rows]))
+    except (TableMarkupError, Exception):   # noqa: BLE001  any parse failure: show it verbatim
+        return False
+    return True
+
+
 def _fields_only(lines, i) -> bool:
     """True when the section starting at line i lists fields: every unindented line is a name,
     or ``name : type``."""
@@ -92,8 +103,21 @@ def process(lines: list[str]) -> None:
     in_table = False
     while i < n:
         line = lines[i]
-        if re.fullmatch(r"\s*=+( +=+)+\s*", line):
-            in_table = True           # a simple table runs to the next blank line: left as written
+        if not in_table and re.fullmatch(r"\s*=+( +=+)+\s*", line):
+            # a simple table runs to the next blank line: kept as a table when it parses, else shown
+            # verbatim (help()'s rendering) so a column overflow is never a build error
+            end = i
+            while end < n and lines[end].strip():
+                end += 1
+            if not _table_parses(lines[i:end]):
+                out += ["", ".. code-block:: text", ""]
+                for t in lines[i:end]:
+                    literal_lines.add(len(out))
+                    out.append("    " + t)
+                out.append("")
+                i = end
+                continue
+            in_table = True
         elif line.strip() == "":
             in_table = False
         if in_table:
