@@ -63,19 +63,23 @@ def write_api_pages(srcdir: str | Path) -> list[str]:
     api = Path(srcdir) / "api"
     api.mkdir(exist_ok=True)
     pages = []
-    documented: set[int] = set()   # ids of objects already given a page entry
+    documented: dict[int, str] = {}   # id of a class/function -> the one name it is documented under
     for name in _public_modules():
         mod = importlib.import_module(name)
         names = _public_names(mod)
         is_pkg = hasattr(mod, "__path__")
+
+        def _elsewhere(n):
+            obj = getattr(mod, n)
+            return (inspect.isclass(obj) or callable(obj)) and id(obj) in documented
         if "." in name and not is_pkg:
             parent = importlib.import_module(name.rsplit(".", 1)[0])
             shown = {n for n in _public_names(parent)}
-            own = [n for n in names if (n not in shown or getattr(parent, n, None) is not getattr(mod, n))
-                   and id(getattr(mod, n)) not in documented]
-            if not own:
-                continue   # everything here is documented on the parent package's page
-            names = own
+            names = [n for n in names if n not in shown or getattr(parent, n, None) is not getattr(mod, n)]
+            if all(_elsewhere(n) for n in names):
+                continue   # everything here is documented on the parent package's page (or another)
+        again = [n for n in names if _elsewhere(n)]   # one object, one entry: a link to it from here
+        names = [n for n in names if not _elsewhere(n)]
         title = f"``{name}``"
         parent_name, _, leaf = name.rpartition(".")
         shadowed = bool(parent_name) and not inspect.ismodule(getattr(importlib.import_module(parent_name), leaf, mod))
@@ -88,11 +92,15 @@ def write_api_pages(srcdir: str | Path) -> list[str]:
         if name == "pyoptim.kernels":
             lines += ["Every kernel below has a plain-NumPy twin of the same name in ``pyoptim._reference``.", ""]
         if names:
-            lines += [".. rubric:: Summary", "", f".. autosummary::", "   :nosignatures:", ""]
+            lines += [".. rubric:: Summary", "", ".. autosummary::", "   :nosignatures:", ""]
             lines += [f"   {n}" for n in names] + [""]
+        if again:
+            links = ", ".join(f":obj:`{name}.{n} <{documented[id(getattr(mod, n))]}>`" for n in again)
+            lines += [f"Also here, documented under another name: {links}.", ""]
         for n in names:
             obj = getattr(mod, n)
-            documented.add(id(obj))
+            if inspect.isclass(obj) or callable(obj):
+                documented[id(obj)] = f"{name}.{n}"
             if inspect.isclass(obj):
                 directive = "autoclass"
                 opts = ["   :members:", "   :show-inheritance:"]
