@@ -2,21 +2,21 @@
 classes (which are :mod:`pyoptim.regularizers`, :mod:`pyoptim.constraints`, ``nn.Dropout``,
 ``nn.GaussianNoise`` and ``callbacks.EarlyStopping``).
 
-=================================  ==========================================================
-book section                       here
-=================================  ==========================================================
-7.1 norm penalties, 7.3            :mod:`.norm_penalties` (closed forms: ridge, eq. 7.13, 7.22,
-                                   the pseudo-inverse as the limit of ridge, logistic weights)
-7.4 dataset augmentation           :mod:`.augment` (shifts, rotations, pixel noise; ``fit(augment=)``)
-7.5 noise robustness, 7.5.1        :mod:`.noise` (``WeightNoise``, label-smoothing forms)
-7.6 semi-supervised, 7.7 multi-task :mod:`.multitask` (``MultiTask``, objectives)
-7.8 early stopping                 :mod:`.early_stopping` (GD vs L2 factors, Algorithms 7.2, 7.3)
-7.10 sparse representations        :class:`.ActivityL1`
-7.11 bagging, ensembles            :mod:`.ensembles` (``Bagging``, eq. 7.50)
-7.12 dropout                       :mod:`.dropout` (``mc_predict``, geometric-mean ensemble)
-7.13 adversarial training          :mod:`.adversarial` (``fgsm``, ``AdversarialObjective``)
-7.14 tangent methods               :mod:`.tangent` (tangent distance, tangent prop, manifold tangents)
-=================================  ==========================================================
+===================================  ==========================================================
+book section                         here
+===================================  ==========================================================
+7.1 norm penalties, 7.3              :mod:`.norm_penalties` (closed forms: ridge, eq. 7.13, 7.22,
+                                     the pseudo-inverse as the limit of ridge, logistic weights)
+7.4 dataset augmentation             :mod:`.augment` (shifts, rotations, pixel noise; ``fit(augment=)``)
+7.5 noise robustness, 7.5.1          :mod:`.noise` (``WeightNoise``, label-smoothing forms)
+7.6 semi-supervised, 7.7 multi-task  :mod:`.multitask` (``MultiTask``, objectives)
+7.8 early stopping                   :mod:`.early_stopping` (GD vs L2 factors, Algorithms 7.2, 7.3)
+7.10 sparse representations          :class:`.ActivityL1`
+7.11 bagging, ensembles              :mod:`.ensembles` (``Bagging``, eq. 7.50)
+7.12 dropout                         :mod:`.dropout` (``mc_predict``, geometric-mean ensemble)
+7.13 adversarial training            :mod:`.adversarial` (``fgsm``, ``AdversarialObjective``)
+7.14 tangent methods                 :mod:`.tangent` (tangent distance, tangent prop, manifold tangents)
+===================================  ==========================================================
 """
 from .activity import ActivityL1
 from .adversarial import AdversarialObjective, fgsm
