@@ -1,4 +1,13 @@
-"""pyoptim.optim: first-order optimizers (book 8.3, 8.5) with torch.optim's names and numbers."""
+"""pyoptim.optim: first-order optimizers (book 8.3, 8.5) with torch.optim's names and numbers.
+
+Every optimizer of torch.optim's CPU path is here under torch's name (SGD, Adam, AdamW, Adagrad,
+RMSprop, Adadelta, Adamax, NAdam, RAdam, ASGD, Rprop, Adafactor, Muon, LBFGS), with the schedulers in
+:mod:`~pyoptim.optim.lr_scheduler` and the averaging utilities in :mod:`~pyoptim.optim.swa_utils`, except
+``SparseAdam``: it exists for ``torch.sparse`` gradients (embedding rows touched by a batch), updating
+only the stored entries. NumPy has no sparse array type that pyoptim's parameters and gradients could
+be, and a dense gradient with zeros is not the same input (SparseAdam's moments would then decay on
+every entry), so an honest SparseAdam needs a sparse gradient format first; it is left out.
+"""
 
 __all__: list[str] = []
 
