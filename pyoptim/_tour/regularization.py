@@ -179,9 +179,11 @@ WHY = (
     "  accuracy yet its test accuracy does not fall as it keeps training (the 8x8 digits leave little to\n"
     "  memorize that hurts), so stopping early only makes the predictions less over-confident (a lower test\n"
     "  NLL, the loss the book's Fig. 7.3 plots) and L2's accuracy gain is small; dropout's averaging of many\n"
-    "  sub-networks still helps. With 20% wrong labels the net must memorize the wrong ones to fit them all;\n"
-    "  that is the overfitting the book's chapter 7 is about, and every regularizer prevents part of it\n"
-    "  (early stopping most: the net learns the consistent pattern before it memorizes the exceptions).")
+    "  sub-networks still helps, but by a point or two, about the seed-to-seed spread of the paired\n"
+    "  difference, so on other seeds it can vanish on one of three. With 20% wrong labels the net must\n"
+    "  memorize the wrong ones to fit them all; that is the overfitting the book's chapter 7 is about, and\n"
+    "  every regularizer prevents part of it (early stopping most: the net learns the consistent pattern\n"
+    "  before it memorizes the exceptions).")
 
 
 def run(args) -> None:
