@@ -290,7 +290,7 @@ PyDoc_STRVAR(so_minimize_doc,
 "          method=5, gtol=1e-5, ftol=0.0, maxiter=1000, maxfev=10000, m=10, beta=1, restart=0,\n"
 "          damping=-1.0, saddle_free=False, cg_maxiter=0, line_search=0, c1=1e-4, c2=0.9,\n"
 "          max_ls=25, tolerance_change=1e-9, xtol=1e-14, init_step=0,\n"
-"          h0_scaled=True, norm=inf, xrtol=0.0, hess_inv0=None, state_out=None)\n--\n\n"
+"          h0_scaled=True, norm=math.inf, xrtol=0.0, hess_inv0=None, state_out=None)\n--\n\n"
 "The C iteration loop behind pyoptim.minimize (private: validate in Python first).\n\n"
 "``hess_inv0``: BFGS's initial inverse Hessian, float64 (n, n). ``state_out``: written with BFGS's final\n"
 "inverse Hessian (n, n), or L-BFGS's pairs (2m, n): s rows 0..nmem-1, y rows m..m+nmem-1, oldest first.\n"

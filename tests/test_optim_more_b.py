@@ -231,6 +231,7 @@ def test_kernels_float32_stays_float32():
     assert not np.array_equal(a32["param"], a64["param"].astype(np.float32))
 
 
+@pytest.mark.c_only   # the C kernel checks its state arrays; the twin does not
 def test_adafactor_kernel_state_checks():
     p = np.zeros((4, 5))
     with pytest.raises(ValueError, match="row_var"):

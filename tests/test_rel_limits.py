@@ -15,6 +15,8 @@ import pytest
 import pyoptim
 from pyoptim import kernels
 
+pytestmark = pytest.mark.c_only   # the C core's argument and size limits
+
 MAX_THREADS = 4096   # the documented bound (set_num_threads' docstring), unless OMP_THREAD_LIMIT is lower
 
 

@@ -21,6 +21,8 @@ import pytest
 
 import kernel_registry as kr
 
+pytestmark = pytest.mark.c_only   # the C core under racing threads (the twins check nothing)
+
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DRIVER = os.path.join(HERE, "_race_driver.py")

@@ -204,6 +204,7 @@ def test_lbfgs_step_is_all_or_nothing_when_the_closure_fails_midway():
         assert not all(a.tobytes() == b.tobytes() for a, b in zip(before[0], params))
 
 
+@pytest.mark.c_only   # clipping relies on the C kernel's single checked call
 def test_clipping_checks_every_gradient_before_changing_any():
     for spoil, exc in [(lambda g: g.astype(np.int64), TypeError), (lambda g: np.repeat(g, 2)[::2], ValueError),
                        (lambda g: np.ma.masked_array(g), TypeError)]:
