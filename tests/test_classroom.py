@@ -24,13 +24,19 @@ ROOT = Path(__file__).resolve().parent.parent
 DIST = "pyoptim-dlbook"
 
 
-def _run(code: str, cwd=None, **env) -> subprocess.CompletedProcess:
+def _run(code: str, cwd=None, no_site=False, **env) -> subprocess.CompletedProcess:
+    """``code`` in a fresh interpreter. ``no_site``: without the site module, so no ``.pth`` file runs
+    (an editable install's import hook would otherwise find the built core for any copy of the package);
+    site-packages stay importable through PYTHONPATH."""
+    import site
     e = {k: v for k, v in os.environ.items() if k != "PYOPTIM_BACKEND"}
     e["PYTHONPATH"] = os.pathsep.join([str(Path(pyoptim.__file__).parent.parent)] +
                                       ([e["PYTHONPATH"]] if e.get("PYTHONPATH") else []))
     e.update(env)
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=e, timeout=120,
-                          cwd=cwd)
+    if no_site:
+        e["PYTHONPATH"] = os.pathsep.join([e["PYTHONPATH"], *site.getsitepackages()])
+    return subprocess.run([sys.executable, *(["-S"] if no_site else []), "-c", code], capture_output=True,
+                          text=True, env=e, timeout=120, cwd=cwd)
 
 
 # a short run of real features on whatever backend is active: Adam on a quadratic, L-BFGS on Rosenbrock,
@@ -75,7 +81,7 @@ def test_a_checkout_without_the_built_core_says_so(tmp_path):
     out = _run("import warnings\nwith warnings.catch_warnings(record=True) as w:\n"
                "    warnings.simplefilter('always')\n    import pyoptim\n"
                "print(pyoptim.kernels.BACKEND, pyoptim.__file__)\nprint([str(x.message) for x in w])",
-               cwd=tmp_path, PYTHONPATH=str(tmp_path))
+               cwd=tmp_path, no_site=True, PYTHONPATH=str(tmp_path))
     assert out.returncode == 0, out.stderr
     first, msgs = out.stdout.splitlines()[:2]
     assert first.startswith("numpy " + str(tmp_path))
