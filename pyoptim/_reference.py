@@ -580,12 +580,29 @@ def cg_step(x, r, p, Ap, rr):
     return rn
 
 
+def _so_dot(a, b) -> float:
+    """a'b in double with the C core's order (csrc/linalg_tmpl.h po_so_dot): four partial sums over
+    i mod 4, the tail into the first, then (s0 + s1) + (s2 + s3). The order matters where the terms
+    cancel (an ill-conditioned A with huge entries), so the twin follows it exactly."""
+    p = np.asarray(a, dtype=np.float64).ravel() * np.asarray(b, dtype=np.float64).ravel()
+    s = [0.0, 0.0, 0.0, 0.0]
+    m = p.size - p.size % 4
+    for i in range(0, m, 4):
+        s[0] += float(p[i])
+        s[1] += float(p[i + 1])
+        s[2] += float(p[i + 2])
+        s[3] += float(p[i + 3])
+    for i in range(m, p.size):
+        s[0] += float(p[i])
+    return (s[0] + s[1]) + (s[2] + s[3])
+
+
 def coordinate_descent_sweep(x, A, b, *, l1=0.0, path=None):
     """Twin of :func:`pyoptim.kernels.coordinate_descent_sweep` (book 8.7.2). A NaN propagates (into
     x_i and the returned change); inside the threshold x_i = 0 exactly, also when A_ii = 0."""
     maxd = 0.0
     for i in range(x.size):
-        z = float(b[i]) - (float(A[i].astype(np.float64) @ x) - float(A[i, i]) * float(x[i]))
+        z = float(b[i]) - (_so_dot(A[i], x) - float(A[i, i]) * float(x[i]))
         aii = np.float64(A[i, i])
         az = abs(z) - l1
         if az > 0:
