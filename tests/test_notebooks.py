@@ -16,6 +16,8 @@ nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 pytest.importorskip("matplotlib")
 
+from pyoptim import _notebooks  # noqa: E402  (after the skips: it needs nbclient)
+
 NB_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOKS = sorted(NB_DIR.glob("ch*.ipynb"))
 KO_NOTEBOOKS = sorted((NB_DIR / "ko").glob("ch*.ipynb"))   # the Korean edition
@@ -86,9 +88,7 @@ def test_notebook_runs(path, monkeypatch):
     monkeypatch.setenv("OMP_NUM_THREADS", os.environ.get("OMP_NUM_THREADS", "1"))
     monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     nb = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(nb, kernel_name="python3", timeout=120, startup_timeout=180,
-                                     shutdown_kernel="immediate", resources={"metadata": {"path": str(path.parent)}})
-    client.execute()   # raises CellExecutionError on any error or failed assert
+    _notebooks.execute(nb, str(path.parent))   # raises CellExecutionError on any error or failed assert
     stderr = "".join(out.get("text", "") for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs
                      if out.get("name") == "stderr")
     assert "missing from font" not in stderr and "Glyph" not in stderr, f"{path.name}: {stderr[:500]}"

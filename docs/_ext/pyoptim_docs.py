@@ -130,13 +130,12 @@ def _package_hash() -> str:
 
 
 def _execute(src: str, dst: str, key: str) -> tuple[str, float]:
-    import nbclient
     import nbformat
+
+    from pyoptim import _notebooks
     t0 = time.perf_counter()
     nb = nbformat.read(src, as_version=4)
-    client = nbclient.NotebookClient(nb, kernel_name="python3", timeout=600, shutdown_kernel="immediate",
-                                     resources={"metadata": {"path": str(Path(src).parent)}})
-    client.execute()   # raises CellExecutionError on a failed assert
+    _notebooks.execute(nb, str(Path(src).parent), timeout=600)   # raises CellExecutionError on a failed assert
     nb.metadata["pyoptim_docs"] = {"key": key}
     Path(dst).parent.mkdir(parents=True, exist_ok=True)
     tmp = dst + ".tmp"
