@@ -192,7 +192,8 @@ def main():
     print(f"MLP {'-'.join(map(str, SIZES))} float32, {args.n} samples, global minibatch {args.batch}, SGD momentum; "
           f"1 thread per process; median of {args.repeat} epochs after a warm-up")
     print(f"NOTE: this machine has {cores} cores (os.cpu_count()), shared with other work: "
-          f"P > {cores} oversubscribes the cores, so P = 3 cannot run faster than P = 2 here.")
+          f"P > {cores} oversubscribes the cores, so P = 3 cannot run faster than P = 2 here. "
+          f"Load average at the start: {os.getloadavg()[0]:.1f}.")
     res = {}
     for P in procs:   # interleaved: pyoptim P, torch P, ...
         res[("pyoptim", P)] = run_pyoptim(P, args)
@@ -206,7 +207,7 @@ def main():
         print(f"{P:>2}  {tp:>15.3f}  {tp1 / (P * tp):>10.2f}  {tt:>18.3f}  {tt1 / (P * tt):>10.2f}  {tp / tt:>15.2f}")
     print()
     nparam = res[("pyoptim", procs[0])]["nparam"]
-    print(f"all-reduce of float32 arrays ({nparam} = one gradient, and 4M), median-free mean of 20, algbw = bytes / time")
+    print(f"all-reduce of float32 arrays ({nparam} = one gradient, and 4M), mean of 20, algbw = bytes / time")
     print(f"{'P':>2}  {'operation':<26}  {'floats':>9}  {'ms':>8}  {'algbw GB/s':>10}")
     for P in procs:
         if P == 1:
@@ -216,6 +217,7 @@ def main():
             name, count = key.split("|")
             t = rows[key]
             print(f"{P:>2}  {name:<26}  {int(count):>9}  {t * 1e3:>8.3f}  {4 * int(count) / t / 1e9:>10.2f}")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -69,7 +69,7 @@ def _ranks_identical(res, nprocs):
 
 
 # one launch per number of ranks runs several configurations (MPI start-up is most of the time)
-FIT_CONFIGS = {2: ("sgd:no", "adam:bn"), 3: ("adam:no", "sgd:bn")}
+FIT_CONFIGS = {2: ("sgd:no", "adam:bn", "adam:extras"), 3: ("adam:no", "sgd:bn", "sgd:extras")}
 MIN_CONFIGS = {2: ("lbfgs", "bfgs"), 3: ("lbfgs", "cg")}
 _cache = {}
 
@@ -82,7 +82,8 @@ def cached(nprocs, script, *args):
 
 
 @needs_mpi
-@pytest.mark.parametrize("nprocs,cfg", [(p, c) for p, cs in FIT_CONFIGS.items() for c in cs])
+@pytest.mark.parametrize("nprocs,cfg", [(p, c) for p, cs in FIT_CONFIGS.items() for c in cs
+                                        if not c.endswith(":extras")])
 def test_fit_equals_single_process_with_the_global_batch(nprocs, cfg):
     res = cached(nprocs, "fit_equiv.py", *FIT_CONFIGS[nprocs])[cfg]
     _ranks_identical(res, nprocs)
@@ -97,6 +98,21 @@ def test_fit_equals_single_process_with_the_global_batch(nprocs, cfg):
     else:
         # synchronized batch norm is what makes it the large-batch model: per-shard statistics are not
         assert res["diff_unsynced"] > 1e-3, res
+
+
+@needs_mpi
+@pytest.mark.parametrize("nprocs,cfg", [(p, c) for p, cs in FIT_CONFIGS.items() for c in cs if c.endswith(":extras")])
+def test_fit_with_penalty_constraint_augmentation_validation_and_early_stopping(nprocs, cfg):
+    res = cached(nprocs, "fit_equiv.py", *FIT_CONFIGS[nprocs])[cfg]
+    _ranks_identical(res, nprocs)
+    assert res["diff_big_batch"] <= 1e-12 * max(1.0, res["scale"]), res
+    assert res["keys"] == res["keys_single"] and "val_loss" in res["keys"]
+    assert res["history_diff"] <= 1e-12, res           # loss, accuracy, val_loss, ... epoch by epoch
+    # early stopping decided the same on every rank (identical logs) and as in one process, before epoch 4
+    assert res["stopped"] == res["stopped_single"] is not None and res["epochs"] == res["epochs_single"] < 4
+    # only rank 0 shows progress and writes the checkpoint (one file per finished epoch)
+    assert res["progress_enabled"] == [[True]] + [[False]] * (nprocs - 1)
+    assert res["saves"] == [res["epochs"]] + [0] * (nprocs - 1)
 
 
 @needs_mpi

@@ -119,6 +119,28 @@ class Communicator:
             acc += rows[r]       # the same additions in the same order on every rank
         return acc
 
+    def sum_fixed_order_many(self, arrays, what: str = "sum") -> list:
+        """:meth:`sum_fixed_order` of several 1-d arrays (each in its own dtype) in *one* collective.
+
+        The arrays' bytes travel together (each part padded to 8 bytes); every part is summed in rank
+        order in its own dtype, so a float32 gradient and float64 counters share one message.
+        """
+        arrays = [np.ascontiguousarray(a).reshape(-1) for a in arrays]
+        sizes = [a.nbytes for a in arrays]
+        offs = np.concatenate([[0], np.cumsum([-(-n // 8) * 8 for n in sizes])]).astype(int)
+        send = np.zeros(int(offs[-1]), dtype=np.uint8)
+        for a, o in zip(arrays, offs):
+            send[o:o + a.nbytes] = a.view(np.uint8)
+        rows = self.allgather_array(send, what)
+        out = []
+        for a, o in zip(arrays, offs):
+            part = rows[:, o:o + a.nbytes]
+            acc = part[0].copy().view(a.dtype)
+            for r in range(1, self.size):
+                acc += part[r].view(a.dtype)   # the same additions in the same order on every rank
+            out.append(acc)
+        return out
+
     def allgather_bytes(self, data: bytes, what: str = "allgather") -> list[bytes]:
         """Every rank's byte string (lengths may differ), in rank order."""
         if self.size == 1:

@@ -283,8 +283,7 @@ class DistributedTrainer(_t.Trainer):
                         scal = np.array([w * value, ncorrect, nseen], dtype=np.float64)
                     except Exception as exc:   # noqa: BLE001: any local failure ends the whole job
                         self._local_failure(exc, f"the forward/backward pass of epoch {epoch} batch {bi}")
-                    gsum = comm.sum_fixed_order(flat, "gradient all-reduce")
-                    ssum = comm.sum_fixed_order(scal, "loss all-reduce")
+                    gsum, ssum = comm.sum_fixed_order_many([flat, scal], "gradient all-reduce")
                     for i, p in enumerate(trainable):
                         p.grad.reshape(-1)[...] = gsum[offsets[i]:offsets[i + 1]]
                     value = float(ssum[0])

@@ -75,4 +75,55 @@ def one(opt_name, bn):
                 steps=hist.meta["steps"], steps_single=h1.meta["steps"])
 
 
-report(comm, **{cfg: one(cfg.split(":")[0], cfg.split(":")[1] == "bn") for cfg in sys.argv[1:]})
+def extras(opt_name):
+    """fit's other arguments under distribution: an L2 penalty, a max-norm constraint, noise augmentation
+    (drawn from the shared Generator), validation data and early stopping over 4 epochs; and who prints
+    progress and who writes checkpoints (recorded by wrapping the two places that do)."""
+    import tempfile
+
+    from pyoptim import training
+    from pyoptim.distributed import DistributedTrainer
+
+    Xv, yv = data(30, seed=9)
+    progress_enabled, saves = [], []
+    real_progress, real_save = training._Progress, DistributedTrainer._save
+
+    class Recorder(real_progress):
+        def __init__(self, enabled, *a):
+            progress_enabled.append(bool(enabled))
+            super().__init__(False, *a)   # record, print nothing
+
+    def recording_save(self, *a, **k):
+        saves.append(a[1:3])
+        return real_save(self, *a, **k)
+
+    def run(m, distributed, batch_size, checkpoint=None):
+        es = po.callbacks.EarlyStopping(patience=1, min_delta=0.05)
+        return po.fit(m, po.nn.SoftmaxCrossEntropy(), make_opt(m, opt_name), X, y, epochs=4, batch_size=batch_size,
+                      seed=seed, progress=distributed is not False, validation_data=(Xv, yv), regularizers=[po.regularizers.L2(1e-2)],
+                      constraints=[po.constraints.MaxNorm(0.9, axis=0)], callbacks=[es],
+                      augment=lambda Xb, rng: Xb + 0.05 * rng.standard_normal(Xb.shape), checkpoint=checkpoint,
+                      distributed=distributed)
+
+    training._Progress, DistributedTrainer._save = Recorder, recording_save
+    try:
+        with tempfile.TemporaryDirectory() as tmp:   # the same path on every rank (one machine)
+            path = comm.allgather_json(tmp + "/ck.npz", "path")[0]
+            m = model()
+            hist = run(m, {"comm": comm}, b, path)
+    finally:
+        training._Progress, DistributedTrainer._save = real_progress, real_save
+    m1 = model()
+    h1 = run(m1, False, P * b)
+    theta, theta1 = flat(m), flat(m1)
+    hist_diff = max(abs(a - c) for k in h1.history for a, c in zip(hist.history[k], h1.history[k]))
+    return dict(crcs=crcs(comm, theta), diff_big_batch=float(np.max(np.abs(theta - theta1))),
+                scale=float(np.max(np.abs(theta1))), epochs=len(hist.epoch), epochs_single=len(h1.epoch),
+                keys=sorted(hist.history), keys_single=sorted(h1.history), history_diff=float(hist_diff),
+                stopped=hist.meta.get("stopped_epoch"), stopped_single=h1.meta.get("stopped_epoch"),
+                progress_enabled=comm.allgather_json(progress_enabled, "progress"),
+                saves=comm.allgather_json(len(saves), "saves"))
+
+
+report(comm, **{cfg: (extras(cfg.split(":")[0]) if cfg.endswith(":extras")
+                      else one(cfg.split(":")[0], cfg.split(":")[1] == "bn")) for cfg in sys.argv[1:]})
