@@ -43,13 +43,14 @@ def _launcher_args():
 
 
 def run(nprocs, script, *args, timeout=120, check=True):
-    """Run ``script`` under ``mpiexec -n nprocs``; returns (parsed RESULT, completed process, seconds)."""
+    """Run ``script`` under ``mpiexec -n nprocs`` (``nprocs=None``: plain python, no mpiexec); returns
+    (parsed RESULT, completed process, seconds)."""
     assert MPIEXEC is not None, "PYOPTIM_REQUIRE_MPI=1 but mpi4py or mpiexec is not installed"
     env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
                OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
                PYTHONPATH=os.pathsep.join([str(ROOT), str(SCRIPTS), os.environ.get("PYTHONPATH", "")]))
-    cmd = [MPIEXEC, "-n", str(nprocs), *_launcher_args(), sys.executable, "-m", "mpi4py",
-           str(SCRIPTS / script), *map(str, args)]
+    launch = [] if nprocs is None else [MPIEXEC, "-n", str(nprocs), *_launcher_args()]
+    cmd = [*launch, sys.executable, "-m", "mpi4py", str(SCRIPTS / script), *map(str, args)]
     t0 = time.monotonic()
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=str(SCRIPTS))
     secs = time.monotonic() - t0
@@ -128,6 +129,12 @@ def test_minimize_same_iterates_as_one_process(nprocs, method):
 
 
 @needs_mpi
+def test_one_process_without_mpiexec_is_plain_fit_bit_for_bit():
+    res, _, _ = run(None, "singleton.py")
+    assert res == {"same_parameters": True, "same_history": True, "steps": 16, "ranks": 1}
+
+
+@needs_mpi
 def test_resume_with_another_number_of_ranks(tmp_path):
     path = tmp_path / "ck.npz"
     res, _, _ = run(3, "resume.py", "save", path)
@@ -137,6 +144,7 @@ def test_resume_with_another_number_of_ranks(tmp_path):
     _ranks_identical(res, 2)
     assert res["steps"] == res["steps_single"] == 10
     assert res["diff"] <= 1e-12, res
+    assert res["diff_single_resumed"] <= 1e-12, res   # an ordinary fit checkpoint: plain fit resumes it too
     assert res["loss"] == pytest.approx(res["loss_single"], rel=1e-13)
 
 
