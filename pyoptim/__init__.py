@@ -70,3 +70,9 @@ def __dir__():
 
 __all__ += ["plot"]
 # --- end plot ---
+
+# --- distributed (MPI; mpi4py is imported only when a communicator is made) ----------------------------
+from . import distributed  # noqa: E402  (po.fit(..., distributed=True), po.distributed.minimize)
+
+__all__ += ["distributed"]
+# --- end distributed ---

@@ -883,7 +883,8 @@ class Trainer:
 def fit(model, loss, optimizer, X, y, epochs: int = 10, batch_size: int | None = 32, validation_data=None,
         regularizers: Iterable = (), constraints: Iterable = (), callbacks: Iterable = (), shuffle: bool = True,
         seed=0, progress: bool = True, objective: Callable | None = None, augment: Callable | None = None,
-        sampler=None, on_nonfinite: str = "raise", checkpoint=None, checkpoint_every=None, resume=None) -> History:
+        sampler=None, on_nonfinite: str = "raise", checkpoint=None, checkpoint_every=None, resume=None,
+        distributed=False) -> History:
     """Train ``model`` by minibatch stochastic gradient descent with ``optimizer`` (book 8.1, 8.3).
 
     Each epoch visits the training set once in minibatches of m = ``batch_size`` examples; each
@@ -954,6 +955,13 @@ def fit(model, loss, optimizer, X, y, epochs: int = 10, batch_size: int | None =
         field: negative counters, a batch plan that does not add up or indexes outside the data, a
         malformed RNG or history state); the file is read and checked in full, within
         :func:`pyoptim.load`'s default budget, before the model, optimizer or counters change.
+    distributed : False, True or a dict of options
+        Data-parallel training under ``mpiexec -n P`` (``pyoptim.distributed``, extra ``mpi``):
+        ``batch_size`` is then the per-rank batch b, each rank computes its shard of every global
+        minibatch of P·b examples, and the gradients are summed in fixed rank order, so the run follows
+        the single-process run with ``batch_size=P*b``. Options: ``{"sync_batchnorm": True}``,
+        ``"timeout"`` (seconds per collective), ``"comm"``, ``"check_identical"``; see
+        :func:`pyoptim.distributed.fit_distributed`.
 
     Returns
     -------
@@ -974,6 +982,14 @@ def fit(model, loss, optimizer, X, y, epochs: int = 10, batch_size: int | None =
     ...               epochs=20, batch_size=32, validation_data=(Xv, yv), progress=False)
     >>> hist.history["val_accuracy"][-1]
     """
+    if distributed is not False and distributed is not None:   # --- distributed: the data-parallel loop lives in pyoptim.distributed
+        from .distributed._fit import fit_distributed
+        return fit_distributed(model, loss, optimizer, X, y, distributed=distributed, epochs=epochs,
+                               batch_size=batch_size, validation_data=validation_data, regularizers=regularizers,
+                               constraints=constraints, callbacks=callbacks, shuffle=shuffle, seed=seed,
+                               progress=progress, objective=objective, augment=augment, sampler=sampler,
+                               on_nonfinite=on_nonfinite, checkpoint=checkpoint,
+                               checkpoint_every=checkpoint_every, resume=resume)
     trainer = Trainer(model, loss, optimizer, regularizers=regularizers, constraints=constraints,
                       callbacks=callbacks, objective=objective, augment=augment, sampler=sampler,
                       on_nonfinite=on_nonfinite, progress=progress)
