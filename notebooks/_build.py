@@ -1,11 +1,13 @@
 """Write the teaching notebooks (``notebooks/*.ipynb``) from their reviewable Python sources.
 
-Each notebook's source is ``notebooks/_src/<name>.py`` in the "percent" format: cells start with a
-line ``# %%`` (code) or ``# %% [markdown]`` (markdown; every line of the cell then starts with ``# ``).
-That file is plain Python: ``python notebooks/_src/<name>.py`` runs every code cell top to bottom
-(figures are built but not shown), which is the quickest way to check a change. This script parses
-the sources into cell lists and writes the ``.ipynb`` files with nbformat, without outputs, so a
-review reads the ``.py`` and the ``.ipynb`` diff stays small.
+Each notebook's source is ``notebooks/_src/<name>.py`` in jupytext's "percent" format: cells start
+with a line ``# %%`` (code) or ``# %% [markdown]`` (markdown; every line of the cell then starts with
+``# ``). That file is plain Python: ``python notebooks/_src/<name>.py`` runs every code cell top to
+bottom (figures are built but not shown), which is the quickest way to check a change. This script
+reads the sources with jupytext (so ``jupytext --to ipynb`` reads them the same way), adds what
+jupytext does not (the Korean language cell below, stable cell ids, the kernelspec, no jupytext
+metadata) and writes the ``.ipynb`` files with nbformat, without outputs, so a review reads the
+``.py`` and the ``.ipynb`` diff stays small.
 
 The Korean edition: ``notebooks/_src/ko/<name>.py`` holds the same cells with the prose translated
 and the code cells unchanged (a test checks them cell by cell); it is written to
@@ -31,31 +33,19 @@ KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3
 
 
 def parse(text: str) -> list[tuple[str, str]]:
-    """Split a percent-format source into ``[(kind, source), ...]`` with kind "code" or "markdown"."""
-    cells: list[tuple[str, list[str]]] = []
-    for line in text.splitlines():
-        if line.startswith("# %%"):
-            kind = "markdown" if "[markdown]" in line else "code"
-            cells.append((kind, []))
-            continue
-        if not cells:
-            continue  # the module docstring/header before the first cell is not part of the notebook
-        kind, body = cells[-1]
-        if kind == "markdown":
-            if line.startswith("# "):
-                line = line[2:]
-            elif line.strip() == "#":
-                line = ""
-        body.append(line)
-    out = []
-    for kind, body in cells:
-        while body and not body[-1].strip():
-            body.pop()
-        while body and not body[0].strip():
-            body.pop(0)
-        if body:
-            out.append((kind, "\n".join(body)))
-    return out
+    """Split a percent-format source into ``[(kind, source), ...]`` with kind "code" or "markdown".
+
+    The reading is jupytext's ``py:percent`` reader; the text before the first ``# %%`` line (the
+    module docstring) is not part of the notebook, and cells holding only blank lines are dropped."""
+    try:
+        import jupytext
+    except ImportError as exc:   # pragma: no cover - a dependency of the notebooks and test extras
+        raise ImportError("building the notebooks needs jupytext: pip install jupytext (or the project's "
+                          "[notebooks] / [test] extra)") from exc
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.startswith("# %%")), len(lines))
+    nb = jupytext.reads("".join(lines[start:]), fmt="py:percent")
+    return [("markdown" if c.cell_type == "markdown" else "code", c.source) for c in nb.cells if c.source.strip()]
 
 
 def build(src: Path, lang: str = "en"):

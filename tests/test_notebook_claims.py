@@ -221,6 +221,91 @@ def _p_linear_cg(mp, po):
                orig(A * 1.01 if isinstance(A, np.ndarray) else A, b, *args, **kwargs))
 
 
+# ---- the asserts that replaced the "Known weak asserts" (issue 13 item 1), and the 8.1.3 parallelism rows
+
+def _p_l2_penalty(mp, po):
+    mp.setattr(po.regularizers.L2, "penalty", _scaled(po.regularizers.L2.penalty))
+
+
+def _p_l2_grad(mp, po):
+    orig = po.regularizers.L2.grad
+    mp.setattr(po.regularizers.L2, "grad", lambda self, model: [g * 1.01 for g in orig(self, model)])
+
+
+def _p_ridge(mp, po):
+    mp.setattr(po.regularization, "ridge", _scaled(po.regularization.ridge))
+
+
+def _p_l1_minimum(mp, po):
+    mp.setattr(po.regularization, "l1_diagonal_minimum", _scaled(po.regularization.l1_diagonal_minimum))
+
+
+def _p_patience(mp, po):
+    orig = po.callbacks.EarlyStopping.__init__
+
+    def init(self, monitor="val_loss", patience=0, *args, **kwargs):
+        orig(self, monitor, patience + 1, *args, **kwargs)
+    mp.setattr(po.callbacks.EarlyStopping, "__init__", init)
+
+
+def _p_alg73_target(mp, po):
+    orig = po.regularization.continue_until_loss
+
+    def wrapped(*args, **kwargs):
+        model, info = orig(*args, **kwargs)
+        return model, dict(info, target=info["target"] * 1.01)
+    mp.setattr(po.regularization, "continue_until_loss", wrapped)
+
+
+def _p_alg72_epochs(mp, po):
+    import pyoptim.training as training
+    orig = training.fit
+
+    def fit(model, loss, optimizer, X, y, epochs=10, *args, validation_data=None, **kwargs):
+        if validation_data is None and epochs > 1:      # the retraining call: one epoch too many
+            epochs += 1
+        return orig(model, loss, optimizer, X, y, epochs, *args, validation_data=validation_data, **kwargs)
+    mp.setattr(training, "fit", fit)
+
+
+def _p_tying_penalty(mp, po):
+    mp.setattr(po.regularizers.Tying, "penalty", _scaled(po.regularizers.Tying.penalty))
+
+
+def _p_tying_grad(mp, po):
+    orig = po.regularizers.Tying.grad
+    mp.setattr(po.regularizers.Tying, "grad", lambda self, model=None: [g * 1.01 for g in orig(self, model)])
+
+
+def _p_oracle_half(mp, po):
+    def call(self, x):                                   # draws from the first half of the data only
+        self.calls += 1
+        idx = self.rng.choice(len(self.X) // 2, size=self.batch_size, replace=False)
+        return np.asarray(self.grad_fn(x, self.X[idx], self.y[idx]), dtype=np.float64)
+    mp.setattr(po.diagnostics.MinibatchOracle, "__call__", call)
+
+
+def _p_curvature_lr(mp, po):
+    orig = po.diagnostics.curvature_along_gradient
+    mp.setattr(po.diagnostics, "curvature_along_gradient",
+               lambda f, grad=None, hessp=None, x=None, lr=0.1: orig(f, grad, hessp, x, lr * 1.01))
+
+
+def _p_smoothed(mp, po):
+    orig = po.functions.Bumpy.smoothed
+    mp.setattr(po.functions.Bumpy, "smoothed", lambda self, sigma: orig(self, sigma * 1.01))
+
+
+def _p_ce_backward(mp, po):
+    mp.setattr(po.nn.SoftmaxCrossEntropy, "backward", _scaled(po.nn.SoftmaxCrossEntropy.backward))
+
+
+def _p_hogwild_half(mp, po):
+    import pyoptim.distributed as distributed
+    orig = distributed.hogwild_sgd
+    mp.setattr(distributed, "hogwild_sgd", lambda X, y, w0=None, **kw: orig(X[: len(X) // 2], y[: len(y) // 2], w0, **kw))
+
+
 # (id, notebook, the row's assert substring, perturbation); CLAIMS.md "Perturbation checks" records them
 PERTURBATIONS = [
     ("l2-minimum", "ch07_1-3_norm_penalties", "assert np.allclose(w_tilde_po, w_tilde_np)", _p_l2_minimum),
@@ -235,18 +320,35 @@ PERTURBATIONS = [
     ("adam", "ch08_5_adaptive", "np.allclose(ours, book, rtol=1e-9", _p_adam_lr),
     ("critical-rate", "ch08_2_challenges", "np.isclose(lo, eps_c, rtol=1e-8)", _p_curvature),
     ("linear-cg", "ch08_6_second_order", "np.allclose(res.x, np.linalg.solve(A, b), atol=1e-8)", _p_linear_cg),
+    # the replaced weak asserts
+    ("l2-penalty", "ch07_1-3_norm_penalties", "assert penalty_at(np.zeros_like(W)) == 0.0", _p_l2_penalty),
+    ("l2-grad", "ch07_1-3_norm_penalties", "np.allclose(reg.grad(model)[0], central_differences(", _p_l2_grad),
+    ("ridge", "ch07_1-3_norm_penalties", "np.allclose(R.ridge(X, y, 0.3 * len(X) / 2), w_aug", _p_ridge),
+    ("l1-optimality", "ch07_1-3_norm_penalties", "np.allclose(h[nz] * (w_l1[nz] - w_star[nz])", _p_l1_minimum),
+    ("stopping-rule", "ch07_8_early_stopping", "stopper.stopped_epoch == stop_v", _p_patience),
+    ("alg73-target", "ch07_8_early_stopping", 'np.isclose(info73["target"], target71', _p_alg73_target),
+    ("alg72-epochs", "ch07_8_early_stopping", "== es71.best_epoch + 1", _p_alg72_epochs),
+    ("tying-penalty", "ch07_9-11_sharing_sparsity_ensembles", "tie_penalty_at(wb0, wb0) == 0.0", _p_tying_penalty),
+    ("tying-grad", "ch07_9-11_sharing_sparsity_ensembles", "np.allclose(ga, fd_a, rtol=1e-7", _p_tying_grad),
+    ("redundancy", "ch08_1_learning_vs_optimization", "np.testing.assert_allclose(meas_r, pred_r", _p_oracle_half),
+    ("prediction-grid", "ch08_2_challenges", 'np.allclose([c["predicted"] for c in checks], change', _p_curvature_lr),
+    ("smoothed", "ch08_7_strategies", "np.allclose([f.smoothed(0.4)(np.array([x])) for x in xs], blurred",
+     _p_smoothed),
+    # 8.1.3 minibatches and parallelism
+    ("data-parallel", "ch08_1_learning_vs_optimization", "assert max(grad_gap) < 1e-12", _p_ce_backward),
+    ("hogwild", "ch08_1_learning_vs_optimization", "assert j_serial < 1.01 * f_ls", _p_hogwild_half),
 ]
 
 
 def test_perturbation_sample_is_recorded():
-    """The ten perturbed rows are claim rows, cover both chapters, and are recorded in CLAIMS.md."""
+    """The perturbed rows are claim rows, cover both chapters, and are recorded in CLAIMS.md."""
     section = _section("Perturbation checks")
     rows = {(r["notebook"], r["substring"]) for r in claim_rows()}
     for pid, nb, sub, _ in PERTURBATIONS:
         assert any(n == nb and (sub in s or s in sub) for n, s in rows), f"{pid}: not a claim row"
         _cell_of(nb, sub)
         assert pid in section and sub in section, f"{pid} is not recorded under Perturbation checks"
-    assert len(PERTURBATIONS) == 10
+    assert len(PERTURBATIONS) >= 10 and len({p[0] for p in PERTURBATIONS}) == len(PERTURBATIONS)
     assert {nb[:4] for _, nb, _, _ in PERTURBATIONS} == {"ch07", "ch08"}
 
 

@@ -23,8 +23,16 @@ STRINGS = {
     "std of the gradient estimate": "그래디언트 추정값의 표준편차",
     "Minibatch gradient noise": "미니배치 그래디언트의 잡음",
     "σ/√m (slope −½)": "σ/√m (기울기 −½)",
+    # 8.1.3 minibatches and parallelism
+    "examples seen": "처리한 예제 수",
+    "excess loss J(w) − J(w*)": "초과 손실 J(w) − J(w*)",
+    "Linear scaling: batch k·b with rate k·ε": "선형 스케일링: 배치 k·b, 학습률 k·ε",
+    "serial SGD (1 thread)": "직렬 SGD (스레드 1개)",
+    "Lock-free SGD on a sparse problem": "희소 문제에서 잠금 없는 SGD",
 }
 
 PATTERNS = [
     (r"^measured \(fitted slope (.+)\)$", r"측정 (맞춘 기울기 \1)"),
+    (r"^batch (\d+), ε = (.+)$", r"배치 \1, ε = \2"),
+    (r"^Hogwild! \((\d+) threads\)$", r"Hogwild! (스레드 \1개)"),
 ]

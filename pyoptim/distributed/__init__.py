@@ -12,6 +12,8 @@ package needs none).
 - :class:`DistributedObjective` / :func:`minimize`: each rank's value and gradient on its shard, summed;
   L-BFGS, BFGS and CG take the same iterates on every rank.
 - :class:`SyncBatchNorm`: batch statistics over the global minibatch.
+- :func:`hogwild_sgd`: asynchronous, lock-free SGD with threads on a sparse problem (Recht et al., 2011),
+  no MPI needed.
 - :class:`Communicator`: the deterministic, time-limited collectives underneath; a rank that dies or
   stalls ends the job with an error (``MPI.COMM_WORLD.Abort``) after ``timeout`` seconds.
 """
@@ -24,6 +26,7 @@ _LAZY = {
     "get_communicator": "._comm", "DEFAULT_TIMEOUT": "._comm",
     "DistributedTrainer": "._fit", "fit_distributed": "._fit", "shard_bounds": "._fit",
     "DistributedObjective": "._objective", "minimize": "._objective",
+    "hogwild_sgd": ".hogwild",
     "SyncBatchNorm": "._syncbn", "convert_sync_batchnorm": "._syncbn", "revert_sync_batchnorm": "._syncbn",
 }
 

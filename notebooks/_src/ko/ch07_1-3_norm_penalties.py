@@ -79,13 +79,39 @@ y = y.reshape(-1, 1)
 model = nn.Sequential(nn.Dense(5, 1, bias=False, seed=1, dtype=np.float64))
 reg = po.regularizers.L2(alpha=0.3)
 W = model[0].weight.data
-assert np.isclose(reg.penalty(model), 0.3 / 2 * np.sum(W ** 2))          # the penalty
-assert np.allclose(reg.grad(model)[0], 0.3 * W)                            # its gradient, αw
+
+
+def penalty_at(v):
+    """pyoptim's penalty Ω evaluated with the weights set to v."""
+    saved = W.copy()
+    W[...] = v
+    try:
+        return reg.penalty(model)
+    finally:
+        W[...] = saved
+
+
+def central_differences(fun, v, h=1e-5):
+    g = np.zeros_like(v)
+    for i in np.ndindex(v.shape):
+        e = np.zeros_like(v)
+        e[i] = h
+        g[i] = (fun(v + e) - fun(v - e)) / (2 * h)
+    return g
+
+
+w_ridge = np.linalg.solve(X.T @ X + 0.3 * len(X) / 2 * np.eye(5), X.T @ y)
+# ridge by least squares on the augmented system [X; √c I] w ≈ [y; 0] (an SVD, no normal equations)
+w_aug = np.linalg.lstsq(np.vstack([X, np.sqrt(0.3 * len(X) / 2) * np.eye(5)]), np.vstack([y, np.zeros((5, 1))]),
+                        rcond=None)[0]
+# the penalty: zero at w = 0, and the ridge solution is a stationary point of (1/N)‖Xw − y‖² + L2.penalty(w)
+assert penalty_at(np.zeros_like(W)) == 0.0 and np.allclose(central_differences(lambda v: np.mean((X @ v - y) ** 2) + penalty_at(v), w_aug), 0, atol=1e-7)
+# its gradient: L2.grad against central differences of L2.penalty
+assert np.allclose(reg.grad(model)[0], central_differences(penalty_at, W.copy()), rtol=1e-7, atol=1e-10)
 
 po.fit(model, nn.MSELoss(), po.optim.SGD(model.parameters(), lr=0.2), X, y, epochs=400, batch_size=None,
        regularizers=[reg], progress=False, seed=SEED)
-w_ridge = np.linalg.solve(X.T @ X + 0.3 * len(X) / 2 * np.eye(5), X.T @ y)
-assert np.allclose(R.ridge(X, y, 0.3 * len(X) / 2), w_ridge)
+assert np.allclose(R.ridge(X, y, 0.3 * len(X) / 2), w_aug, rtol=1e-10, atol=1e-12)
 print("trained:", model[0].weight.data.ravel().round(5), "\nridge:  ", w_ridge.ravel().round(5))
 assert np.allclose(model[0].weight.data, w_ridge, atol=1e-8)
 
@@ -105,7 +131,11 @@ def soft_threshold(w_star, h, alpha):
     return np.sign(w_star) * np.maximum(np.abs(w_star) - alpha / h, 0.0)
 
 
-assert np.allclose(R.l1_diagonal_minimum(h, w_star, 0.5), soft_threshold(w_star, h, 0.5))
+# optimality of l1_diagonal_minimum's answer for ½Σ Hᵢᵢ(wᵢ − w*ᵢ)² + α‖w‖₁ (subgradients, α = 0.5):
+# where wᵢ ≠ 0, Hᵢᵢ(wᵢ − w*ᵢ) + α·sign(wᵢ) = 0; where wᵢ = 0, |Hᵢᵢ w*ᵢ| ≤ α
+w_l1 = R.l1_diagonal_minimum(h, w_star, 0.5)
+nz = w_l1 != 0
+assert np.allclose(h[nz] * (w_l1[nz] - w_star[nz]) + 0.5 * np.sign(w_l1[nz]), 0, atol=1e-12) and np.all(np.abs(h[~nz] * w_star[~nz]) <= 0.5) and 0 < nz.sum() < 6
 alphas = np.geomspace(1e-3, 3, 80)
 path = np.array([R.l1_diagonal_minimum(h, w_star, a) for a in alphas])
 fig = P.l1_path(alphas, path, names=[f"w{i + 1}* = {w:g}" for i, w in enumerate(w_star)])

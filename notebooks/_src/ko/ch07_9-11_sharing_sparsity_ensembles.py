@@ -38,9 +38,34 @@ a = nn.Dense(4, 3, seed=1, dtype=np.float64)
 b = nn.Dense(4, 3, seed=2, dtype=np.float64)
 tie = po.regularizers.Tying(a.weight, b.weight, alpha=0.5)
 diff = a.weight.data - b.weight.data
-assert np.isclose(tie.penalty(None), 0.5 * np.sum(diff ** 2))
+
+
+def tie_penalty_at(wa, wb):
+    """pyoptim's tying penalty with the two weight matrices set to wa and wb."""
+    saved = a.weight.data.copy(), b.weight.data.copy()
+    a.weight.data[...], b.weight.data[...] = wa, wb
+    try:
+        return tie.penalty(None)
+    finally:
+        a.weight.data[...], b.weight.data[...] = saved
+
+
+def central_differences(fun, v, h=1e-5):
+    g = np.zeros_like(v)
+    for i in np.ndindex(v.shape):
+        e = np.zeros_like(v)
+        e[i] = h
+        g[i] = (fun(v + e) - fun(v - e)) / (2 * h)
+    return g
+
+
+wa0, wb0 = a.weight.data.copy(), b.weight.data.copy()
+fd_a = central_differences(lambda v: tie_penalty_at(v, wb0), wa0)
+fd_b = central_differences(lambda v: tie_penalty_at(wa0, v), wb0)
+# the penalty: zero when the weights are tied, and its numerical slope is the hand-derived 2α(w⁽ᴬ⁾ − w⁽ᴮ⁾)
+assert tie_penalty_at(wb0, wb0) == 0.0 and np.allclose(fd_a, 2 * 0.5 * diff, rtol=1e-7, atol=1e-10)
 ga, gb = tie.grad(None)
-assert np.allclose(ga, 2 * 0.5 * diff) and np.allclose(gb, -2 * 0.5 * diff)
+assert np.allclose(ga, fd_a, rtol=1e-7, atol=1e-10) and np.allclose(gb, fd_b, rtol=1e-7, atol=1e-10)   # Tying.grad vs finite differences
 
 # %% [markdown]
 # *공유*(sharing)는 한 걸음 더 나아가, 하나의 Parameter를 두 곳에서 씁니다(합성곱이 여러 위치에서 같은

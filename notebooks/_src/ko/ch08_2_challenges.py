@@ -70,7 +70,12 @@ for _ in range(60):
 eps_c = 2 * float(c_ok["gTg"]) / float(c_ok["gTHg"])           # pyoptim's gᵀg and gᵀHg
 print(f"uphill from ε = {lo:.6f} (bisection on f), predicted ε_c = {eps_c:.6f}")
 assert np.isclose(lo, eps_c, rtol=1e-8)
-assert c_bad["increase_predicted"] and c_bad["increase_actual"] and not c_ok["increase_actual"]
+# pyoptim's predicted change and its uphill flag against the change of f measured in NumPy, for rates
+# on both sides of ε_c
+eps_grid = eps_c * np.array([0.1, 0.5, 0.9, 0.99, 1.01, 1.1, 2.0])
+checks = [D.curvature_along_gradient(f, x=x, lr=e) for e in eps_grid]
+change = np.array([f(x - e * g) - f(x) for e in eps_grid])
+assert np.allclose([c["predicted"] for c in checks], change, rtol=1e-8) and [c["increase_predicted"] for c in checks] == list(change > 0)
 
 # %% [markdown]
 # ### 책 그림 8.1: 그래디언트는 줄지 않는데 곡률은 커진다
@@ -284,7 +289,10 @@ clip = P.optimizer_path(lambda p: po.optim.SGD(p, lr=0.15), clipped, x_start, 30
 steps_plain = np.linalg.norm(np.diff(plain, axis=0), axis=1)
 steps_clip = np.linalg.norm(np.diff(clip, axis=0), axis=1)
 print(f"largest step: plain {steps_plain.max():.2f}, clipped {steps_clip.max():.3f}")
-assert steps_clip.max() <= 0.15 + 1e-12 < steps_plain.max()
+dist_plain, dist_clip = np.linalg.norm(plain, axis=1), np.linalg.norm(clip, axis=1)   # the minimum is the origin
+# the plain step at the wall throws the point further from the minimum than it started; the clipped
+# path gets closer at every step
+assert dist_plain.max() > dist_plain[0] and np.all(np.diff(dist_clip) < 0)
 fig = P.contour_paths(cliff, {"plain gradient step": plain, "clipped to norm 1": clip},
                       xlim=(-3, 2.5), ylim=(-0.6, 1.2), resolution=120,
                       title="A cliff: plain vs clipped gradient steps (book Fig. 8.3)")

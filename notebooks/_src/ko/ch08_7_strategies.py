@@ -224,7 +224,11 @@ def f_sigma(x, s):                                     # NumPy
 
 
 xs = np.linspace(-3, 3, 7)
-assert np.allclose([f.smoothed(0.4)(np.array([x])) for x in xs], f_sigma(xs, 0.4))
+# the blur E f(x + σz) computed directly: Gauss–Hermite quadrature of f itself over z ~ N(0, 1)
+z_gh, w_gh = np.polynomial.hermite_e.hermegauss(80)
+blurred = [np.sum(w_gh * np.array([f(np.array([x + 0.4 * z])) for z in z_gh])) / np.sqrt(2 * np.pi) for x in xs]
+assert np.allclose(f_sigma(xs, 0.4), blurred, rtol=1e-10, atol=1e-12)                          # the formula above
+assert np.allclose([f.smoothed(0.4)(np.array([x])) for x in xs], blurred, rtol=1e-10, atol=1e-12)   # pyoptim's blur
 
 # plain gradient descent from x0 stops in a local minimum
 plain = P.optimizer_path(lambda p: po.optim.SGD(p, lr=0.005), f, f.x0, 2000)
