@@ -123,8 +123,11 @@ def minimize(fun: Callable, x0, args=(), method: str | None = None, jac: Any = N
     bounds : scipy.optimize.Bounds or sequence of (lo, hi), optional
         Infinite bounds are no bounds. "gd" runs projected gradient descent, x ← P(x − t g) with
         P(z) = min(max(z, lo), hi) (book 7.2; x0 is projected first; gtol applies to the projected
-        gradient P(x − g) − x). BFGS, CG and Newton-CG ignore bounds with a RuntimeWarning (as SciPy);
-        finite bounds with "lbfgs" raise NotImplementedError (L-BFGS-B is not implemented yet).
+        gradient P(x − g) − x). "lbfgs" with finite bounds runs L-BFGS-B (Byrd, Lu, Nocedal & Zhu 1995;
+        csrc/lbfgsb.c): the generalized Cauchy point along P(x − t g), subspace minimization over the
+        free variables, a line search inside the box; x0 is clipped into the box, gtol applies to
+        max|P(x − g) − x|, forward differences step inward at a bound (as SciPy). BFGS, CG and
+        Newton-CG ignore bounds with a RuntimeWarning (as SciPy). NaN bounds or lo > hi: ValueError.
     tol : float, optional
         SciPy's rule: ``gtol`` for BFGS, CG, gd, Newton; ``gtol`` and ``ftol`` for L-BFGS; ``xtol`` for
         Newton-CG; unless ``options`` gives them.
