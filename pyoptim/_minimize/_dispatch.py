@@ -24,6 +24,8 @@ def check_bounds(bounds, n, method):
             raise ValueError(msg) from None
     else:
         pairs = list(bounds)
+        if len(pairs) == 1 and n > 1:   # SciPy broadcasts one (lo, hi) pair to every variable
+            pairs = pairs * n
         if len(pairs) != n:
             raise ValueError(f"{msg} Invalid bounds: {len(pairs)} (lo, hi) pairs (expected {n})")
         lo = np.array([-np.inf if p[0] is None else p[0] for p in pairs], dtype=float)
