@@ -23,8 +23,8 @@
  * A line search that fails (maxls evaluations, or no descent) restarts from the steepest-descent path with
  * an empty memory; with an empty memory already it ends the run (SciPy's ABNORMAL).
  *
- * Shape legend: n parameters; m memory; S, Y m x n row-major, row j = pair j, oldest first; SY, SS m x m
- * (SY_ij = s_i'y_j, SS_ij = s_i's_j); K, M (2m x 2m).
+ * Shape legend: n parameters; m memory; S, Y m x n row-major, row j = pair j, oldest first; SY, SS, YY m x m
+ * (SY_ij = s_i'y_j, SS_ij = s_i's_j, YY_ij = y_i'y_j); K, M (2m x 2m).
  */
 #include <float.h>
 #include <math.h>
@@ -104,7 +104,7 @@ typedef struct {
     size_t n, m, col;      /* col: pairs kept (the c of the header) */
     double theta;
     double *S, *Y;         /* m x n */
-    double *SY, *SS;       /* m x m */
+    double *SY, *SS, *YY; /* m x m: s_i'y_j, s_i's_j, y_i'y_j */
     double *K, *M;         /* (2m)^2: K = M^-1 as formed, M its inverse */
     double *A, *b, *u, *v; /* (2m)^2 and 3 x 2m scratch */
     double *p, *c, *wb;    /* 2m each: W'd, W'(xcp - x), a row of W */
@@ -273,34 +273,56 @@ static int lb_cauchy(lb_ws *w, const double *x, const double *g, const double *l
  * Returns 0, or -1 when the 2c x 2c system is singular. */
 static int lb_subspace(lb_ws *w, const double *x, const double *g, const double *lo, const double *hi)
 {
-    size_t n = w->n, k = 2 * w->col, nf = 0;
+    size_t n = w->n, col = w->col, k = 2 * col, nf = 0;
     double th = w->theta, *xcp = w->xcp, *r = w->r, *du = w->du;
-    for (size_t i = 0; i < n; i++) if (w->freev[i]) w->F[nf++] = i;
-    lb_mv(w, w->c, w->v);   /* v = M c */
-    for (size_t a = 0; a < nf; a++) {
-        size_t i = w->F[a];
-        double s = 0.0;
-        for (size_t j = 0; j < k; j++) s += lb_w(w, i, j) * w->v[j];
-        r[a] = g[i] + th * (xcp[i] - x[i]) - s;
+    size_t na = 0, *Fa = w->ibrk;   /* the variables not free (ibrk is free after the Cauchy point) */
+    for (size_t i = 0; i < n; i++) {
+        if (w->freev[i]) w->F[nf++] = i;
+        else Fa[na++] = i;
     }
-    for (size_t a = 0; a < k; a++) {   /* A = K - W_F'W_F / theta, b = W_F' r */
+    /* column j of W is the row (j < col ? y_j : s_{j-col}) of Y or S, scaled by (j < col ? 1 : theta):
+     * every product below runs along those rows (contiguous in memory), gathered at F */
+#define LB_ROW(j) ((j) < col ? w->Y + (j) * n : w->S + ((j) - col) * n)
+#define LB_SCALE(j) ((j) < col ? 1.0 : th)
+    lb_mv(w, w->c, w->v);   /* v = M c */
+    for (size_t a = 0; a < nf; a++) r[a] = g[w->F[a]] + th * (xcp[w->F[a]] - x[w->F[a]]);
+    for (size_t j = 0; j < k; j++) {   /* r -= W_F v */
+        const double *row = LB_ROW(j);
+        double vj = LB_SCALE(j) * w->v[j];
+        for (size_t a = 0; a < nf; a++) r[a] -= row[w->F[a]] * vj;
+    }
+    for (size_t a = 0; a < k; a++) {   /* A = K - W_F'W_F / theta (symmetric: the upper half, mirrored), b = W_F' r */
+        const double *ra = LB_ROW(a);
         double sb = 0.0;
-        for (size_t q = 0; q < nf; q++) sb += lb_w(w, w->F[q], a) * r[q];
-        w->b[a] = sb;
-        for (size_t bb = 0; bb < k; bb++) {
+        for (size_t q = 0; q < nf; q++) sb += ra[w->F[q]] * r[q];
+        w->b[a] = LB_SCALE(a) * sb;
+        for (size_t bb = a; bb < k; bb++) {
+            const double *rb = LB_ROW(bb);
             double s = 0.0;
-            for (size_t q = 0; q < nf; q++) s += lb_w(w, w->F[q], a) * lb_w(w, w->F[q], bb);
+            if (nf <= na) {
+                for (size_t q = 0; q < nf; q++) s += ra[w->F[q]] * rb[w->F[q]];
+            } else {   /* fewer variables fixed than free: the full product (kept) minus the fixed part */
+                size_t m = w->m;
+                s = a < col ? (bb < col ? w->YY[a * m + bb] : w->SY[(bb - col) * m + a])
+                            : w->SS[(a - col) * m + (bb - col)];
+                for (size_t q = 0; q < na; q++) s -= ra[Fa[q]] * rb[Fa[q]];
+            }
+            s *= LB_SCALE(a) * LB_SCALE(bb);
             w->A[a * k + bb] = w->K[a * k + bb] - s / th;
+            w->A[bb * k + a] = w->K[bb * k + a] - s / th;
         }
     }
     if (lb_solve(w->A, w->b, w->u, k) < 0) return -1;
     int hit = 0;
-    for (size_t a = 0; a < nf; a++) {
-        size_t i = w->F[a];
-        double s = 0.0;
-        for (size_t j = 0; j < k; j++) s += lb_w(w, i, j) * w->u[j];
-        du[a] = -(r[a] / th + s / (th * th));
+    for (size_t a = 0; a < nf; a++) du[a] = 0.0;
+    for (size_t j = 0; j < k; j++) {   /* du = W_F u, then du = -(r / theta + du / theta^2) */
+        const double *row = LB_ROW(j);
+        double uj = LB_SCALE(j) * w->u[j];
+        for (size_t a = 0; a < nf; a++) du[a] += row[w->F[a]] * uj;
     }
+#undef LB_ROW
+#undef LB_SCALE
+    for (size_t a = 0; a < nf; a++) du[a] = -(r[a] / th + du[a] / (th * th));
     /* z = P(xcp + du) on F; xt keeps xcp for the backtrack */
     memcpy(w->xt, xcp, n * sizeof(double));
     for (size_t a = 0; a < nf; a++) {
@@ -476,11 +498,11 @@ int po_lbfgsb(const po_problem *pb, size_t n, double *x, double *g, const double
     w.m = (size_t)p->m;
     w.theta = 1.0;
     size_t mn, mm, kk, k2 = 2 * w.m, nd, total;
-    /* one block: S, Y (m n each), SY, SS (m^2 each), K, M, A ((2m)^2 each), b, u, v, p, c, wb (2m each),
+    /* one block: S, Y (m n each), SY, SS, YY (m^2 each), K, M, A ((2m)^2 each), b, u, v, p, c, wb (2m each),
      * 9 vectors of n */
     if (po_size_mul(w.m, n, &mn) | po_size_mul(w.m, w.m, &mm) | po_size_mul(k2, k2, &kk) | po_size_mul(9, n, &nd))
         return PO_ERR_NOMEM;
-    size_t parts[] = {mn, mn, mm, mm, kk, kk, kk, k2, k2, k2, k2, k2, k2, nd};
+    size_t parts[] = {mn, mn, mm, mm, mm, kk, kk, kk, k2, k2, k2, k2, k2, k2, nd};
     total = 0;
     for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
         if (po_size_add(total, parts[i], &total)) return PO_ERR_NOMEM;
@@ -494,7 +516,7 @@ int po_lbfgsb(const po_problem *pb, size_t n, double *x, double *g, const double
     int st = PO_OK;
     if (!blk || !iblk || !fblk) { st = PO_ERR_NOMEM; goto out; }
     double *q = blk;
-    w.S = q; q += mn; w.Y = q; q += mn; w.SY = q; q += mm; w.SS = q; q += mm;
+    w.S = q; q += mn; w.Y = q; q += mn; w.SY = q; q += mm; w.SS = q; q += mm; w.YY = q; q += mm;
     w.K = q; q += kk; w.M = q; q += kk; w.A = q; q += kk;
     w.b = q; q += k2; w.u = q; q += k2; w.v = q; q += k2; w.p = q; q += k2; w.c = q; q += k2; w.wb = q; q += k2;
     w.xcp = q; q += n; w.d = q; q += n; w.xold = q; q += n; w.gold = q; q += n; w.xt = q; q += n;
@@ -623,6 +645,7 @@ int po_lbfgsb(const po_problem *pb, size_t n, double *x, double *g, const double
                 for (size_t j = 0; j + 1 < m; j++) {
                     w.SY[i * m + j] = w.SY[(i + 1) * m + j + 1];
                     w.SS[i * m + j] = w.SS[(i + 1) * m + j + 1];
+                    w.YY[i * m + j] = w.YY[(i + 1) * m + j + 1];
                 }
             w.col--;
         }
@@ -633,11 +656,13 @@ int po_lbfgsb(const po_problem *pb, size_t n, double *x, double *g, const double
             w.SY[c * m + j] = lb_dot(w.Y + j * n, s, n);   /* s_new'y_j */
             w.SY[j * m + c] = lb_dot(w.S + j * n, y, n);   /* s_j'y_new */
             w.SS[c * m + j] = w.SS[j * m + c] = lb_dot(w.S + j * n, s, n);
+            w.YY[c * m + j] = w.YY[j * m + c] = lb_dot(w.Y + j * n, y, n);
         }
         w.SS[c * m + c] = lb_dot(s, s, n);
         w.SY[c * m + c] = dr;
+        w.YY[c * m + c] = lb_dot(y, y, n);
         w.col = c + 1;
-        w.theta = lb_dot(y, y, n) / dr;
+        w.theta = w.YY[c * m + c] / dr;
         if (lb_form_middle(&w) < 0) { w.col = 0; w.theta = 1.0; }
     }
 done:
