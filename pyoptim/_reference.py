@@ -1376,20 +1376,20 @@ def _lb_projgr(x, g, lo, hi):
 
 
 def _lb_solve(A, b):
-    """Solve A u = b by Gaussian elimination with partial pivoting (the C code's po_lb_solve); None if singular."""
-    A, b = A.copy(), b.copy()
-    k = b.size
+    """Solve A u = b (b a vector or k x r columns) by Gaussian elimination with partial pivoting, the first
+    largest pivot of each column (the C code's lb_solve); None if a pivot is 0 or not finite."""
+    A, b = np.array(A, dtype=np.float64), np.array(b, dtype=np.float64)
+    k = A.shape[0]
     for c in range(k):
         p = c + int(np.argmax(np.abs(A[c:, c])))
         if not abs(A[p, c]) > 0.0 or not math.isfinite(A[p, c]):
             return None
         if p != c:
             A[[c, p]], b[[c, p]] = A[[p, c]], b[[p, c]]
-        for r in range(c + 1, k):
-            fac = A[r, c] / A[c, c]
-            A[r, c:] -= fac * A[c, c:]
-            b[r] -= fac * b[c]
-    u = np.zeros(k)
+        fac = A[c + 1:, c] / A[c, c]
+        A[c + 1:, c:] -= np.multiply.outer(fac, A[c, c:])
+        b[c + 1:] -= np.multiply.outer(fac, b[c]) if b.ndim == 2 else fac * b[c]
+    u = np.zeros_like(b)
     for c in range(k - 1, -1, -1):
         u[c] = (b[c] - A[c, c + 1:] @ u[c + 1:]) / A[c, c]
     return u
@@ -1403,17 +1403,8 @@ def _lb_middle(SY, SS, col, theta):
 
 
 def _lb_inverse(K):
-    """M = K^-1, column by column (None if K is singular)."""
-    k = K.shape[0]
-    M = np.empty((k, k))
-    for j in range(k):
-        e = np.zeros(k)
-        e[j] = 1.0
-        u = _lb_solve(K, e)
-        if u is None:
-            return None
-        M[:, j] = u
-    return M
+    """M = K^-1 (None if K is singular)."""
+    return _lb_solve(K, np.eye(K.shape[0]))
 
 
 def _lb_cauchy(x, g, lo, hi, fixed, W, M, theta):
@@ -1764,21 +1755,12 @@ def _lbfgsb(fun, x0, lo, hi, *, callback=None, path=None, m=10, pgtol=1e-05, fto
             stpmax = 1e10
             if cnstnd and nit == 0:
                 stpmax = 1.0
-            elif cnstnd:
-                for i in range(n):
-                    a1 = d[i]
-                    if a1 < 0.0 and np.isfinite(lo[i]):
-                        a2 = lo[i] - x[i]
-                        if a2 >= 0.0:
-                            stpmax = 0.0
-                        elif a1 * stpmax < a2:
-                            stpmax = a2 / a1
-                    elif a1 > 0.0 and np.isfinite(hi[i]):
-                        a2 = hi[i] - x[i]
-                        if a2 <= 0.0:
-                            stpmax = 0.0
-                        elif a1 * stpmax > a2:
-                            stpmax = a2 / a1
+            elif cnstnd:   # the largest t <= 1e10 with x + t d in the box
+                down, up = (d < 0) & np.isfinite(lo), (d > 0) & np.isfinite(hi)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    ts = np.maximum(np.concatenate([(lo - x)[down] / d[down], (hi - x)[up] / d[up]]), 0.0)
+                if ts.size:
+                    stpmax = min(stpmax, float(ts.min()))
             dnorm = math.sqrt(float(d @ d))
             stp = min(1.0 / dnorm, stpmax) if (nit == 0 and not boxed) else 1.0
             stp = min(stp, stpmax)
