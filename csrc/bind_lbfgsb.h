@@ -52,7 +52,8 @@ static PyObject *py_lbfgsb(PyObject *self, PyObject *args, PyObject *kw)
                      "(expected m, maxls, maxfun >= 1 and maxiter >= 0)", p.m, p.maxls, p.maxfun, p.maxiter);
         return NULL;
     }
-    if (po_check_range(fn, "pgtol", p.pgtol, 0.0, INFINITY) < 0 || po_check_range(fn, "ftol", p.ftol, 0.0, INFINITY) < 0)
+    if (po_check_range(fn, "pgtol", p.pgtol, 0.0, INFINITY) < 0 ||
+        po_check_range(fn, "ftol", p.ftol, 0.0, INFINITY) < 0)
         return NULL;
     if (ostate != Py_None) {
         PyArrayObject *so = so_arr(fn, ostate, "state_out", PO_W, x0, "x0", 2, 2 * (size_t)p.m, n);

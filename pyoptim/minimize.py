@@ -203,6 +203,11 @@ def minimize(fun: Callable, x0, args=(), method: str | None = None, jac: Any = N
         raise TypeError(f"minimize(): callback must be callable, got {type(callback).__name__}")
     o = normalize_options(method, x.size, tol, options)
     box = _dispatch.check_bounds(bounds, x.size, method)
+    if box is not None and method == "lbfgs":   # variables fixed by lo = hi: SciPy's removal
+        from ._minimize._fixed import solve_fixed
+        res = solve_fixed(minimize, fun, x, args, jac, box, callback, tol, options, hess, hessp)
+        if res is not None:
+            return res
     out, pb, flags, path, state = _dispatch.run(fun, x, args, method, jac, hess, hessp, callback, o, box)
     return _result.assemble(method, o, out, pb, flags, path, state)
 

@@ -417,3 +417,39 @@ def test_scipy_method_passes_bounds():
     assert isinstance(r, so.OptimizeResult) and r.nfev == s.nfev
     assert _active(r.x, lo, hi) == _active(s.x, lo, hi) and len(_active(s.x, lo, hi)) > 0
     np.testing.assert_allclose(r.x, s.x, rtol=1e-6, atol=1e-8)
+
+
+# ---- variables fixed by lo = hi (SciPy's removal when finite differences are needed) -----------------------------
+
+def test_fixed_variables_with_finite_differences_as_scipy():
+    """lo_i = hi_i: with finite differences the variable is removed (fun always sees its fixed value; the
+    result's jac is NaN there), as scipy.optimize.minimize does; the same x and evaluations as SciPy."""
+    lo, hi = np.array([0.0, 2.0, -1.0, -1.0]), np.array([3.0, 2.0, 2.0, -1.0])
+    seen = []
+
+    def f(x):
+        seen.append(x.copy())
+        return so.rosen(x)
+    x0 = np.array([0.5, 0.1, 0.3, 0.9])
+    for jac in (None, False, "2-point"):
+        seen.clear()
+        r = po.minimize(f, x0, jac=jac, method="L-BFGS-B", bounds=list(zip(lo, hi)), options={"return_all": True})
+        s = so.minimize(so.rosen, x0, jac=jac, method="L-BFGS-B", bounds=list(zip(lo, hi)))
+        assert all(v.size == 4 and v[1] == 2.0 and v[3] == -1.0 for v in seen)
+        assert all(v.size == 4 and v[1] == 2.0 for v in r.allvecs)
+        np.testing.assert_allclose(r.x, s.x, rtol=1e-6)
+        assert np.isnan(r.jac[[1, 3]]).all() and np.isnan(s.jac[[1, 3]]).all()
+        assert (r.nfev, r.nit) == (s.nfev, s.nit)
+    # an analytic gradient: nothing removed, the fixed variables never move
+    r = po.minimize(so.rosen, x0, jac=so.rosen_der, method="L-BFGS-B", bounds=list(zip(lo, hi)))
+    s = so.minimize(so.rosen, x0, jac=so.rosen_der, method="L-BFGS-B", bounds=list(zip(lo, hi)))
+    assert r.x[1] == 2.0 and r.x[3] == -1.0 and np.all(np.isfinite(r.jac))
+    np.testing.assert_allclose(r.x, s.x, rtol=1e-6)
+
+
+def test_all_variables_fixed_as_scipy():
+    b = [(1.0, 1.0), (2.0, 2.0)]
+    r = po.minimize(so.rosen, np.zeros(2), method="L-BFGS-B", bounds=b)
+    s = so.minimize(so.rosen, np.zeros(2), method="L-BFGS-B", bounds=b)
+    assert (r.message, r.success, r.nfev, r.fun) == (s.message, s.success, s.nfev, s.fun)
+    np.testing.assert_array_equal(r.x, s.x)

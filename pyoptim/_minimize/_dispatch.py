@@ -33,7 +33,8 @@ def check_bounds(bounds, n, method):
     if np.any(np.isnan(lo)) or np.any(np.isnan(hi)):
         raise ValueError("Invalid bounds: NaN (expected numbers, or None / -inf / inf for no bound)")
     if np.any(lo > hi):
-        raise ValueError("Invalid bounds: a lower bound is greater than an upper bound")
+        raise ValueError("An upper bound is less than the corresponding lower bound. "
+                         "Invalid bounds: a lower bound is greater than an upper bound")
     if method in ("bfgs", "cg", "newton-cg", "newton"):
         warnings.warn(f"Method {method} cannot handle bounds.", RuntimeWarning, stacklevel=4)
         return None
@@ -57,7 +58,11 @@ def _monitor(callback, x0, xtol, flags):
     """callback(xk, fk) for the C loop: the user's callback, and Newton-CG's step test sum|Δx| <= n·xtol."""
     if callback is None and xtol is None:
         return None
+    import sys
+
     from ..minimize import OptimizeResult
+    # SciPy's OptimizeResult when SciPy is loaded (SciPy's callers test isinstance), else pyoptim's
+    OptimizeResult = getattr(sys.modules.get("scipy.optimize"), "OptimizeResult", OptimizeResult)  # noqa: N806
     new_style = callback is not None and _callback_style(callback)
     prev = [np.array(x0, copy=True)]
 
