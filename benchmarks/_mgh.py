@@ -100,3 +100,33 @@ PROBLEMS = {
     "broyden-tri30": lambda: broyden_tridiagonal(30), "penalty1-10": lambda: penalty1(10),
     "brown-al10": lambda: brown_almost_linear(10),
 }
+
+
+def bounded_problems(solve):
+    """Bounded versions of PROBLEMS, in the manner of Moré & Toraldo (1991) and Gay's bounded test set:
+    bounds placed so that some are active at the solution. ``solve(vg, x0)`` returns the unconstrained
+    minimizer x*; with s = max(1, |x*|) (bounds rounded to 0.1, so they do not depend on the solver's
+    last digits):
+
+    * "/upper" (all eleven): x_i <= x*_i - 0.1 s_i on even i (these cut off x*: active), and a loose lower
+      bound x0_i - 10 on odd i;
+    * "/box" (seven): every variable boxed in [x*_i - 2 s_i, max(x0_i, x*_i) + 2 s_i], except every third
+      (i = 1, 4, ...) whose lower bound x*_i + 0.2 s_i is above x* (active).
+
+    Returns a list of (name, value_and_grad, x0, lo, hi); x0 may lie outside the box (it is clipped)."""
+    out = []
+    box_names = ("powell4", "wood", "helical", "freud-roth", "trig10", "vardim10", "brown-al10")
+    for name, make in PROBLEMS.items():
+        vg, x0 = make()
+        xs = np.asarray(solve(vg, x0), dtype=float)
+        s = np.maximum(1.0, np.abs(xs))
+        lo, hi = np.full(x0.size, -np.inf), np.full(x0.size, np.inf)
+        hi[::2] = np.round(xs[::2] - 0.1 * s[::2], 1)
+        lo[1::2] = np.round(x0[1::2] - 10.0)
+        out.append((name + "/upper", vg, x0, lo, hi))
+        if name in box_names:
+            lo = np.round(xs - 2.0 * s, 1)
+            hi = np.round(np.maximum(x0, xs) + 2.0 * s, 1)
+            lo[1::3] = np.round(xs[1::3] + 0.2 * s[1::3], 1)
+            out.append((name + "/box", vg, x0, lo, hi))
+    return out

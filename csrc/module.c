@@ -293,6 +293,7 @@ static PyObject *py_get_num_threads(PyObject *self, PyObject *noargs)
 #include "bind_bounds.h"
 #include "bind_optim_extra.h"   /* ASGD, Rprop, Adafactor, Muon (optim_extra.c) */
 #include "bind_config.h"
+#include "bind_lbfgsb.h"      /* L-BFGS-B (lbfgsb.c); reuses bind_secondorder.h's callback bridge */
 
 static PyMethodDef po_methods[] = {
     {"set_num_threads", (PyCFunction)py_set_num_threads, METH_O, set_num_threads_doc},
@@ -305,6 +306,7 @@ static PyMethodDef po_methods[] = {
     PO_BOUNDS_METHODS
     PO_OPTIM_EXTRA_METHODS
     PO_CONFIG_METHODS
+    PO_LBFGSB_METHODS
     {NULL, NULL, 0, NULL}
 };
 

@@ -81,4 +81,5 @@ def _ieee(twin):
 globals().update({name: getattr(_impl, name) if _core is not None else _ieee(getattr(_impl, name))
                   for name in __all__})
 _minimize = _impl._minimize
+_lbfgsb = _impl._lbfgsb   # L-BFGS-B's loop (csrc/lbfgsb.c), private like _minimize
 PAR_GRAIN: int = _core.PAR_GRAIN if _core is not None else _reference.PAR_GRAIN

@@ -123,8 +123,11 @@ def minimize(fun: Callable, x0, args=(), method: str | None = None, jac: Any = N
     bounds : scipy.optimize.Bounds or sequence of (lo, hi), optional
         Infinite bounds are no bounds. "gd" runs projected gradient descent, x ← P(x − t g) with
         P(z) = min(max(z, lo), hi) (book 7.2; x0 is projected first; gtol applies to the projected
-        gradient P(x − g) − x). BFGS, CG and Newton-CG ignore bounds with a RuntimeWarning (as SciPy);
-        finite bounds with "lbfgs" raise NotImplementedError (L-BFGS-B is not implemented yet).
+        gradient P(x − g) − x). "lbfgs" with finite bounds runs L-BFGS-B (Byrd, Lu, Nocedal & Zhu 1995;
+        csrc/lbfgsb.c): the generalized Cauchy point along P(x − t g), subspace minimization over the
+        free variables, a line search inside the box; x0 is clipped into the box, gtol applies to
+        max|P(x − g) − x|, forward differences step inward at a bound (as SciPy). BFGS, CG and
+        Newton-CG ignore bounds with a RuntimeWarning (as SciPy). NaN bounds or lo > hi: ValueError.
     tol : float, optional
         SciPy's rule: ``gtol`` for BFGS, CG, gd, Newton; ``gtol`` and ``ftol`` for L-BFGS; ``xtol`` for
         Newton-CG; unless ``options`` gives them.
@@ -200,6 +203,11 @@ def minimize(fun: Callable, x0, args=(), method: str | None = None, jac: Any = N
         raise TypeError(f"minimize(): callback must be callable, got {type(callback).__name__}")
     o = normalize_options(method, x.size, tol, options)
     box = _dispatch.check_bounds(bounds, x.size, method)
+    if box is not None and method == "lbfgs":   # variables fixed by lo = hi: SciPy's removal
+        from ._minimize._fixed import solve_fixed
+        res = solve_fixed(minimize, fun, x, args, jac, box, callback, tol, options, hess, hessp)
+        if res is not None:
+            return res
     out, pb, flags, path, state = _dispatch.run(fun, x, args, method, jac, hess, hessp, callback, o, box)
     return _result.assemble(method, o, out, pb, flags, path, state)
 

@@ -2,7 +2,6 @@
 "Newton-CG" or "L-BFGS-B" (or None, which SciPy resolves to BFGS / L-BFGS-B) runs pyoptim.minimize.
 
 Loaded by tests/test_minimize_scipy_suite.py in a subprocess (``-p tests._scipy_route``)."""
-import numpy as np
 
 ROUTED = {"bfgs", "cg", "newton-cg", "l-bfgs-b"}
 
@@ -20,7 +19,7 @@ def pytest_configure(config):
         name = method.lower() if isinstance(method, str) else method
         if name is None and not constraints:
             name = "l-bfgs-b" if bounds is not None else "bfgs"
-        if name not in ROUTED or (bounds is not None and name == "l-bfgs-b" and _finite(bounds, x0) is not False):
+        if name not in ROUTED:   # L-BFGS-B with finite bounds runs pyoptim's L-BFGS-B too
             return original(fun, x0, args=args, method=method, jac=jac, hess=hess, hessp=hessp, bounds=bounds,
                             constraints=constraints, tol=tol, callback=callback, options=options)
         res = pyoptim.minimize(fun, x0, args=args, method=name, jac=jac, hess=hess, hessp=hessp, bounds=bounds,
@@ -29,21 +28,3 @@ def pytest_configure(config):
 
     scipy.optimize.minimize = sm.minimize = minimize
 
-
-def _finite(bounds, x0):
-    """True when bounds constrain anything (pyoptim has no L-BFGS-B with finite bounds yet: SciPy runs those);
-    None when they do not fit x0 (SciPy reports that)."""
-    n = np.size(x0)
-    try:
-        return _finite_or_raise(bounds, n)
-    except (ValueError, TypeError, IndexError):
-        return None
-
-
-def _finite_or_raise(bounds, n):
-    if hasattr(bounds, "lb"):
-        lo, hi = np.broadcast_to(bounds.lb, (n,)), np.broadcast_to(bounds.ub, (n,))
-    else:
-        lo = np.array([-np.inf if b[0] is None else b[0] for b in bounds], float)
-        hi = np.array([np.inf if b[1] is None else b[1] for b in bounds], float)
-    return bool(np.any(np.isfinite(lo)) or np.any(np.isfinite(hi)))

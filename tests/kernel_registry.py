@@ -32,6 +32,9 @@ from pyoptim import _reference, kernels
 
 DTYPES = (np.float32, np.float64)
 NOT_KERNELS = {"set_num_threads", "get_num_threads"}
+#: the private solver loops of pyoptim.kernels (callbacks into Python, not array kernels): outside the
+#: hypothesis registry, covered through minimize (tests/test_minimize_*.py: C against twin, against SciPy)
+SOLVER_LOOPS = ("_minimize", "_lbfgsb")
 #: elements above which the C core splits loops across OpenMP threads (pyoptim.h)
 PAR_GRAIN = kernels.PAR_GRAIN  # the C core's parallel threshold
 

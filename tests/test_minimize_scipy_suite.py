@@ -1,5 +1,5 @@
-"""SciPy's own tests of BFGS, CG, Newton-CG and L-BFGS-B, run with scipy.optimize.minimize routed to
-pyoptim.minimize by method name (tests/_scipy_route.py), in a subprocess.
+"""SciPy's own tests of BFGS, CG, Newton-CG and L-BFGS-B (with and without bounds), run with
+scipy.optimize.minimize routed to pyoptim.minimize by method name (tests/_scipy_route.py), in a subprocess.
 
 Every test passes except the ones below, each pinning SciPy's exact trajectory or internals; the test
 fails if any other fails, or if one of these starts passing (then the list is stale)."""
@@ -32,14 +32,15 @@ PINNED = {
               "H0 = (s'y/y'y) I its L-BFGS iterated with",
 }
 SELECT = ("bfgs or cg or ncg or BFGS or CG or Newton or l_bfgs or lbfgs or minimize or callback or "
-          "TestOptimizeSimple or respect_maxiter or nan_values or scalar or Workers or test_1 or test_2 or test_3")
+          "TestOptimizeSimple or respect_maxiter or nan_values or scalar or Workers or test_1 or test_2 or test_3 or "
+          "bound or setulb or gh10911")
 
 
 @pytest.mark.slow
 def test_scipys_unconstrained_tests_routed_to_pyoptim(tmp_path):
     so = pytest.importorskip("scipy.optimize")
     tests = Path(so.__file__).parent / "tests"
-    files = [tests / "test_optimize.py", tests / "test_lbfgsb_hessinv.py"]
+    files = [tests / "test_optimize.py", tests / "test_lbfgsb_hessinv.py", tests / "test_lbfgsb_setulb.py"]
     if not all(f.exists() for f in files):
         pytest.skip("this SciPy is installed without its tests")
     root = Path(__file__).resolve().parent.parent

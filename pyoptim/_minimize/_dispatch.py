@@ -24,21 +24,26 @@ def check_bounds(bounds, n, method):
             raise ValueError(msg) from None
     else:
         pairs = list(bounds)
+        if len(pairs) == 1 and n > 1:   # SciPy broadcasts one (lo, hi) pair to every variable
+            pairs = pairs * n
         if len(pairs) != n:
             raise ValueError(f"{msg} Invalid bounds: {len(pairs)} (lo, hi) pairs (expected {n})")
         lo = np.array([-np.inf if p[0] is None else p[0] for p in pairs], dtype=float)
         hi = np.array([np.inf if p[1] is None else p[1] for p in pairs], dtype=float)
+    if np.any(np.isnan(lo)) or np.any(np.isnan(hi)):
+        raise ValueError("Invalid bounds: NaN (expected numbers, or None / -inf / inf for no bound)")
     if np.any(lo > hi):
-        raise ValueError("Invalid bounds: a lower bound is greater than an upper bound")
+        raise ValueError("An upper bound is less than the corresponding lower bound. "
+                         "Invalid bounds: a lower bound is greater than an upper bound")
     if method in ("bfgs", "cg", "newton-cg", "newton"):
         warnings.warn(f"Method {method} cannot handle bounds.", RuntimeWarning, stacklevel=4)
         return None
     if np.all(np.isinf(lo)) and np.all(np.isinf(hi)):
         return None
-    if method == "gd":
+    if method in ("gd", "lbfgs"):   # projected gradient descent; L-BFGS-B
         return np.ascontiguousarray(lo), np.ascontiguousarray(hi)
-    raise NotImplementedError(f"minimize(): finite bounds are not supported yet by method {method!r} "
-                              "(L-BFGS-B is planned); method='gd' runs projected gradient descent")
+    raise NotImplementedError(f"minimize(): finite bounds are not supported by method {method!r}; "
+                              "method='lbfgs' runs L-BFGS-B, method='gd' projected gradient descent")
 
 
 def _callback_style(callback):
@@ -53,7 +58,11 @@ def _monitor(callback, x0, xtol, flags):
     """callback(xk, fk) for the C loop: the user's callback, and Newton-CG's step test sum|Δx| <= n·xtol."""
     if callback is None and xtol is None:
         return None
+    import sys
+
     from ..minimize import OptimizeResult
+    # SciPy's OptimizeResult when SciPy is loaded (SciPy's callers test isinstance), else pyoptim's
+    OptimizeResult = getattr(sys.modules.get("scipy.optimize"), "OptimizeResult", OptimizeResult)  # noqa: N806
     new_style = callback is not None and _callback_style(callback)
     prev = [np.array(x0, copy=True)]
 
@@ -106,8 +115,15 @@ def run(fun, x, args, method, jac, hess, hessp, callback, o, box=None):
             raise ValueError("minimize(): method 'newton' requires hess (a callable returning the (n, n) Hessian)")
         hess_c = _problem.hess_for(pb, hess) if method == "newton" else None
     flags = {"stopped": False, "xtol": False}
+    if box is not None:
+        x = np.clip(x, box[0], box[1])   # SciPy's rule: x0 is clipped into the box before fun sees it
     cb = _monitor(callback, x, o.get("xtol") if method == "newton-cg" else None, flags)
     path = [x.copy()] if (o["return_all"] or o["return_path"]) else None
+    if box is not None and method == "lbfgs":
+        if pb is not None:
+            pb.box = box
+        out, state = _lbfgsb(vg, x, box, o, cb, path)
+        return out, pb, flags, path, state
     if box is not None:
         from ._projected import projected_gd
         return projected_gd(vg, x, box[0], box[1], o, cb, path), pb, flags, path, None
@@ -120,3 +136,13 @@ def run(fun, x, args, method, jac, hess, hessp, callback, o, box=None):
                           hessp=hessp_c if method == "newton-cg" else None, callback=cb, model=model, path=path,
                           state_out=state, **c_settings(method, o))
     return out, pb, flags, path, state
+
+
+def _lbfgsb(vg, x, box, o, cb, path):
+    """L-BFGS-B (kernels._lbfgsb) with SciPy's options: maxcor, gtol (on the projected gradient), ftol,
+    maxiter, maxfun, maxls. Returns (the C loop's 9-tuple, state) with state the kept pairs (2m, n)."""
+    state = np.empty((2 * o["m"], x.size))
+    xs, f, g, nit, nfev, reason, nmem = kernels._lbfgsb(
+        vg, x, box[0], box[1], callback=cb, path=path, m=o["m"], pgtol=o["gtol"], ftol=o["ftol"],
+        maxiter=o["maxiter"], maxfun=o["maxfev"], maxls=o["max_ls"], state_out=state)
+    return (xs, f, g, nit, nfev, nfev, 0, reason, nmem), state

@@ -91,6 +91,7 @@ class Problem:
         self.map = _mapper(workers)
         self.nfev = self.njev = self.nhev = 0
         self._cache: dict[bytes, np.ndarray] = {}   # x.tobytes() -> gradient, the last few evaluations
+        self.box = None   # (lo, hi) under L-BFGS-B: forward-difference steps stay in the box
 
     # -- single evaluations -----------------------------------------------------------------------------
     def call_fun(self, x):
@@ -175,7 +176,20 @@ class Problem:
             h = default
         if kind == "3-point":
             h = np.abs(h)
+        elif kind == "2-point" and self.box is not None:
+            h = _steps_in_box(x, h, *self.box)
         return (x + h) - x   # a step the floating-point grid represents exactly
+
+
+def _steps_in_box(x, h, lo, hi):
+    """SciPy's one-sided rule (approx_derivative with bounds): a step x + h leaving the box is reversed when
+    -h fits; when neither fits, the step is the distance to the farther bound."""
+    lower, upper = x - lo, hi - x
+    out = (x + h < lo) | (x + h > hi)
+    fits = np.abs(h) <= np.maximum(lower, upper)
+    h = np.where(out & fits, -h, h)
+    h = np.where(~fits & (upper >= lower), upper, h)
+    return np.where(~fits & (upper < lower), -lower, h)
 
 
 # ---- second derivatives for "newton-cg" and "newton" ------------------------------------------------

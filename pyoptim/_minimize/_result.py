@@ -38,7 +38,8 @@ _LBFGSB = {   # ... and as SciPy's L-BFGS-B reports it
     7: (0, "CONVERGENCE: RELATIVE REDUCTION OF F <= FACTR*EPSMCH"),
     1: (1, "STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT"),
     2: (1, "STOP: TOTAL NO. OF F,G EVALUATIONS EXCEEDS LIMIT"),
-    3: (2, "ABNORMAL: THE LINE SEARCH FOUND NO DECREASE"), 4: (2, "ABNORMAL: NON-FINITE F OR G"),
+    3: (2, "ABNORMAL: "),   # SciPy's exact text when the line search fails with an empty memory
+    4: (2, "ABNORMAL: NON-FINITE F OR G"),
     5: (2, "ABNORMAL: NOT A DESCENT DIRECTION"), 8: (2, "ABNORMAL: F = -INF, THE OBJECTIVE IS UNBOUNDED BELOW"),
 }
 STOP_MESSAGE = "`callback` raised `StopIteration`."
