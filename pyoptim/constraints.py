@@ -16,7 +16,8 @@ import numpy as np
 
 from . import kernels
 from ._validation import check_nonneg, check_not_masked
-from .regularizers import _data, select_params
+from ._internal.params import param_data
+from .regularizers import select_params
 
 __all__ = ["Constraint", "MaxNorm", "L2Ball", "L1Ball"]
 
@@ -35,7 +36,7 @@ class Constraint:
 
     def _checked_targets(self, model) -> list:
         """The target arrays, every one checked before any is projected (all or nothing)."""
-        ws = [_data(p) for p in self.targets(model)]
+        ws = [param_data(p) for p in self.targets(model)]
         for i, w in enumerate(ws):
             self._check_target(i, w)
         return ws

@@ -81,4 +81,15 @@ def _ieee(twin):
 globals().update({name: getattr(_impl, name) if _core is not None else _ieee(getattr(_impl, name))
                   for name in __all__})
 _minimize = _impl._minimize
+minimize_loop = _minimize   # the second-order loop of pyoptim.minimize (C: _core._minimize; twin: _reference._minimize)
 PAR_GRAIN: int = _core.PAR_GRAIN if _core is not None else _reference.PAR_GRAIN
+
+
+def build_info():
+    """The C core's build facts as a dict (``path``, ``compiler``, ``flags``, ``openmp``, ``simd``), or None
+    on the NumPy backend: what :func:`pyoptim.show_config` reports, without reaching past this module."""
+    if _core is None:
+        return None
+    info = dict(_core._build_info())
+    info["path"] = _core.__file__
+    return info

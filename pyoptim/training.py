@@ -36,7 +36,9 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 
-from ._validation import check_not_masked
+from ._internal.modes import mode
+from ._internal.steps import forward_backward
+from ._validation import Integral, Interval, check, check_int, check_not_masked
 
 __all__ = ["fit", "minibatches", "evaluate", "predict", "History", "Trainer"]
 
@@ -145,38 +147,9 @@ def _restore(saved: list) -> None:
             m.register_buffer(k, v)
 
 
-class _ModeGuard:
-    """Put every module of ``model`` in eval (or train) mode and restore each one's mode afterwards."""
-
-    def __init__(self, model, training: bool = False):
-        self.model, self.training = model, training
-
-    def __enter__(self):
-        mods = list(self.model.modules()) if hasattr(self.model, "modules") else []
-        self.saved = [(m, getattr(m, "training", True)) for m in mods]
-        if hasattr(self.model, "train"):
-            self.model.train(self.training)
-        return self
-
-    def __exit__(self, *exc):
-        for m, mode in self.saved:
-            object.__setattr__(m, "training", mode)
-        return False
-
-
 # ------------------------------------------------------------------------------------------------------
 # input validation (one place, clear messages)
 # ------------------------------------------------------------------------------------------------------
-def _forward_backward(model, loss, Xb, yb):
-    """One batch's forward pass, loss and parameter gradients (accumulated into ``.grad``); returns
-    ``(batch loss, model output)``. The data needs no gradient, so a model with ``backward_params``
-    (every pyoptim Module) skips it, as torch does for inputs that do not require grad."""
-    out = model.forward(Xb)
-    value = loss.forward(out, yb)
-    getattr(model, "backward_params", model.backward)(loss.backward())
-    return value, out
-
-
 def _check_X(X, name: str = "X", dtype=None) -> np.ndarray:
     check_not_masked(name, X)
     X = X if isinstance(X, np.ndarray) else np.asarray(X)
@@ -255,7 +228,7 @@ def _validate(model, loss, X, y, xname="X", yname="y", probe=True):
     classes = None
     if (probe and y is not None and _is_classification(loss) and not _is_binary(loss)
             and np.issubdtype(np.asarray(y).dtype, np.integer)):
-        with _ModeGuard(model, training=False):
+        with mode(model, training=False):
             try:
                 out = np.asarray(model.forward(X[:1]))
             except Exception as exc:  # a wrong width in a layer without in_features
@@ -269,9 +242,8 @@ def _validate(model, loss, X, y, xname="X", yname="y", probe=True):
 def _check_batch_size(batch_size, n: int) -> int:
     if batch_size is None:
         return n
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"Invalid batch_size: {batch_size!r} (expected a positive int or None for the whole set)")
-    return min(int(batch_size), n)
+    bs = check("batch_size", batch_size, Interval(Integral, 1, None), expected="a positive int or None for the whole set")
+    return min(bs, n)
 
 
 def _batch_plan(n: int, batch_size: int, shuffle: bool, rng, drop_last: bool = False) -> list:
@@ -345,7 +317,7 @@ def predict(model, X, batch_size: int | None = 1024) -> np.ndarray:
     X = _check_X(X, "X", _model_dtype(model))
     bs = _check_batch_size(batch_size, len(X))
     outs = []
-    with _ModeGuard(model, training=False):
+    with mode(model, training=False):
         for i in range(0, len(X), bs):
             outs.append(np.array(model.forward(X[i:i + bs]), copy=True))
     return outs[0] if len(outs) == 1 else np.concatenate(outs, axis=0)
@@ -363,7 +335,7 @@ def evaluate(model, loss, X, y, batch_size: int | None = 1024) -> dict:
     bs = _check_batch_size(batch_size, len(X))
     total, correct = 0.0, 0
     cls = _is_classification(loss)
-    with _ModeGuard(model, training=False):
+    with mode(model, training=False):
         for i in range(0, len(X), bs):
             Xb, yb = X[i:i + bs], y[i:i + bs]
             out = model.forward(Xb)
@@ -655,7 +627,7 @@ class Trainer:
 
     # -- one minibatch ----------------------------------------------------------------------------------
     def _default_objective(self, model, loss, Xb, yb) -> float:
-        value, self.output = _forward_backward(model, loss, Xb, yb)
+        value, self.output = forward_backward(model, loss, Xb, yb)
         return value
 
     def _buffers(self) -> list:
@@ -690,8 +662,7 @@ class Trainer:
     def fit(self, X, y, epochs: int = 10, batch_size: int | None = 32, validation_data=None, shuffle: bool = True,
             seed=0, checkpoint=None, checkpoint_every=None, resume=None) -> History:
         """Run the loop; see :func:`fit` for the arguments."""
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
-            raise ValueError(f"Invalid epochs: {epochs!r} (expected an int >= 0)")
+        check_int("epochs", epochs, 0)
         model, loss, optimizer = self.model, self.loss, self.optimizer
         for name in ("zero_grad", "parameters", "forward", "backward"):
             if not callable(getattr(model, name, None)):
@@ -726,12 +697,12 @@ class Trainer:
             from .checkpoint import remove_stale_temporaries
             remove_stale_temporaries(resume)  # left by a save that was killed mid-write
         if resume is not None and os.path.exists(os.fspath(resume)):
-            from .checkpoint import load, _load_into
+            from .checkpoint import load, load_into
             rpath = os.fspath(resume)
             ck = load(rpath)   # read and validated, not yet applied: a bad file changes nothing
             st, rng_state, history = _check_trainer_state(rpath, ck["extra"].get("trainer"), n, bs,
                                                           len(self.callbacks), self.rng)
-            _load_into(rpath, ck, model, optimizer)   # both or neither
+            load_into(rpath, ck, model, optimizer)   # both or neither
             start_epoch, start_batch, self.step = st["epoch"], st["batch"], st["step"]
             self.rng.bit_generator.state = rng_state
             self.history = history

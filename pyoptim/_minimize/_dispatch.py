@@ -53,7 +53,7 @@ def _monitor(callback, x0, xtol, flags):
     """callback(xk, fk) for the C loop: the user's callback, and Newton-CG's step test sum|Δx| <= n·xtol."""
     if callback is None and xtol is None:
         return None
-    from ..minimize import OptimizeResult
+    from ._api import OptimizeResult
     new_style = callback is not None and _callback_style(callback)
     prev = [np.array(x0, copy=True)]
 
@@ -116,7 +116,7 @@ def run(fun, x, args, method, jac, hess, hessp, callback, o, box=None):
         state = np.empty((n, n))
     elif method == "lbfgs":
         state = np.empty((2 * (o["m"] or 10), n))
-    out = kernels._minimize(vg, x, hess=hess_c if method == "newton" else None,
+    out = kernels.minimize_loop(vg, x, hess=hess_c if method == "newton" else None,
                           hessp=hessp_c if method == "newton-cg" else None, callback=cb, model=model, path=path,
                           state_out=state, **c_settings(method, o))
     return out, pb, flags, path, state

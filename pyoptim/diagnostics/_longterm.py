@@ -8,6 +8,7 @@ time multiplies the gradient by Wᵀ at each step, so gradients vanish or explod
 from __future__ import annotations
 
 import numpy as np
+from .._validation import check_int
 
 __all__ = ["matrix_power_eig", "power_norms", "bptt_gradient_norms", "spectral_radius"]
 
@@ -20,8 +21,7 @@ def _square(W):
 
 
 def _steps(T):
-    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 0:
-        raise ValueError(f"Invalid T: {T!r} (expected an integer >= 0)")
+    check_int("T", T, 0)
     return int(T)
 
 

@@ -11,20 +11,9 @@ import numpy as np
 
 from .. import kernels
 from ._module import Module
+from .._validation import check_seed
 
 __all__ = ["Dropout"]
-
-
-def _fresh_seed() -> int:
-    return int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0])
-
-
-def _check_seed(seed) -> int:
-    if seed is None:
-        return _fresh_seed()
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or not 0 <= int(seed) < 2**64:
-        raise ValueError(f"Invalid seed: {seed!r} (expected None or an integer in [0, 2**64))")
-    return int(seed)
 
 
 class Dropout(Module):
@@ -65,7 +54,7 @@ class Dropout(Module):
         if not 0.0 <= pf <= 1.0:
             raise ValueError(f"Invalid p: {p!r} (expected a probability in [0, 1])")
         self.p = pf
-        self.seed = _check_seed(seed)
+        self.seed = check_seed(seed)
         self.inverted = bool(inverted)
         self.register_buffer("counter", 0)
         self._last = None   # (counter, training) of the last forward

@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._module import Module
+from .._validation import check_choice
 
 __all__ = ["check_gradients", "relative_error"]
 
@@ -84,8 +85,7 @@ def check_gradients(fn, x, target=None, *, eps: float = 1e-6, wrt: str = "all", 
     -------
     float (or dict)
     """
-    if wrt not in ("all", "input", "params"):
-        raise ValueError(f"Invalid wrt: {wrt!r} (expected 'all', 'input' or 'params')")
+    check_choice("wrt", wrt, "all", "input", "params")
     if not eps > 0:
         raise ValueError(f"Invalid eps: {eps!r} (expected a value > 0)")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)

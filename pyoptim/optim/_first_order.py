@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
-from .optimizer import Optimizer, _flat1, _is_parameter, check_hyper, hyper_value
+from .._internal.params import flat1, is_parameter
+from .optimizer import Optimizer, check_hyper, hyper_value
 
 __all__ = ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW"]
 
@@ -163,7 +164,7 @@ class Adagrad(Optimizer):
         i = 0
         for group in self.param_groups:
             for p in group["params"]:
-                self._init_state(group, self._slots[i], _flat1(p.data if _is_parameter(p) else p))
+                self._init_state(group, self._slots[i], flat1(p.data if is_parameter(p) else p))
                 i += 1
 
     def _init_state(self, group, i, p):
