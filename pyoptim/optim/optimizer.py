@@ -7,11 +7,8 @@ gradients from Parameters or from a ``grads`` sequence, state, serialization) li
 """
 from __future__ import annotations
 
-import functools
-import itertools
 import threading
 import warnings
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Callable
 
@@ -19,6 +16,8 @@ import numpy as np
 
 from .._internal.params import flat1, is_parameter
 from .._validation import check_hyper, check_not_masked
+from ._hooks import (RemovableHandle, hook_table, install_hooks, register, register_optimizer_step_post_hook,
+                     register_optimizer_step_pre_hook)
 
 __all__ = ["Optimizer", "check_hyper", "hyper_value", "hyper_number", "set_hyper", "RemovableHandle",
            "register_optimizer_step_pre_hook",
@@ -27,7 +26,7 @@ __all__ = ["Optimizer", "check_hyper", "hyper_value", "hyper_number", "set_hyper
 _LOCK_GUARD = threading.Lock()   # creates each optimizer's step lock exactly once
 
 
-# ---- hyperparameter validation: one message format ------------------------------------------------
+# ---- hyperparameter values (their checks: pyoptim._validation.check_hyper) ----------------------------
 
 def hyper_value(value) -> float:
     """The value of a hyperparameter as a Python float: a number, or a 1-element array (torch's tensor
@@ -54,151 +53,6 @@ def set_hyper(group: dict, key: str, value) -> None:
         cur[...] = hyper_value(value) if isinstance(value, np.ndarray) else value
     else:
         group[key] = value
-
-
-# ---- hooks (torch.optim.Optimizer's step / state_dict / load_state_dict hooks) ---------------------------
-
-_global_optimizer_pre_hooks: "OrderedDict[int, Callable]" = OrderedDict()
-_global_optimizer_post_hooks: "OrderedDict[int, Callable]" = OrderedDict()
-
-
-class RemovableHandle:
-    """A registered hook's handle: ``handle.remove()`` unregisters it (also as a context manager)."""
-
-    _next_id = itertools.count()
-
-    def __init__(self, hooks: dict):
-        self._hooks = hooks
-        self.id = next(RemovableHandle._next_id)
-
-    def remove(self) -> None:
-        self._hooks.pop(self.id, None)
-
-    def __enter__(self) -> "RemovableHandle":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.remove()
-
-
-def _register(hooks: dict, hook: Callable, prepend: bool = False) -> RemovableHandle:
-    if not callable(hook):
-        raise TypeError(f"Invalid hook: {hook!r} (expected a callable)")
-    handle = RemovableHandle(hooks)
-    hooks[handle.id] = hook
-    if prepend:
-        hooks.move_to_end(handle.id, last=False)
-    return handle
-
-
-def register_optimizer_step_pre_hook(hook: Callable) -> RemovableHandle:
-    """Register ``hook(optimizer, args, kwargs) -> None or (new_args, new_kwargs)`` called before the
-    ``step`` of every optimizer (before the optimizer's own pre-hooks); ``args`` starts with the
-    optimizer, as in torch. Returns a handle with ``.remove()``."""
-    return _register(_global_optimizer_pre_hooks, hook)
-
-
-def register_optimizer_step_post_hook(hook: Callable) -> RemovableHandle:
-    """Register ``hook(optimizer, args, kwargs) -> None`` called after the ``step`` of every optimizer
-    (after the optimizer's own post-hooks). Returns a handle with ``.remove()``."""
-    return _register(_global_optimizer_post_hooks, hook)
-
-
-def _hook_table(opt, name: str) -> "OrderedDict[int, Callable]":
-    d = opt.__dict__.get(name)
-    if d is None:
-        d = opt.__dict__[name] = OrderedDict()
-    return d
-
-
-def _entered(opt, name: str) -> set:
-    """The threads inside ``opt``'s hooked ``name`` (a subclass method calling super() runs hooks once)."""
-    d = opt.__dict__.setdefault("_hook_entered", {})
-    return d.setdefault(name, set())
-
-
-def _hooked_step(fn):
-    @functools.wraps(fn)
-    def step(self, *args, **kwargs):
-        inside, me = _entered(self, "step"), threading.get_ident()
-        if me in inside:
-            return fn(self, *args, **kwargs)
-        args = (self,) + args
-        for hook in list(_global_optimizer_pre_hooks.values()) + list(
-                _hook_table(self, "_optimizer_step_pre_hooks").values()):
-            res = hook(self, args, kwargs)
-            if res is not None:
-                if isinstance(res, tuple) and len(res) == 2:
-                    args, kwargs = res
-                else:
-                    raise RuntimeError(f"{fn.__qualname__} pre-hook must return None or a tuple of "
-                                       f"(new_args, new_kwargs), but got {res!r}")
-        inside.add(me)
-        try:
-            out = fn(*args, **kwargs)
-        finally:
-            inside.discard(me)
-        for hook in list(_hook_table(self, "_optimizer_step_post_hooks").values()) + list(
-                _global_optimizer_post_hooks.values()):
-            hook(self, args, kwargs)
-        return out
-    step._po_hooked = True
-    return step
-
-
-def _hooked_state_dict(fn):
-    @functools.wraps(fn)
-    def state_dict(self):
-        inside, me = _entered(self, "state_dict"), threading.get_ident()
-        if me in inside:
-            return fn(self)
-        for hook in list(_hook_table(self, "_optimizer_state_dict_pre_hooks").values()):
-            hook(self)
-        inside.add(me)
-        try:
-            sd = fn(self)
-        finally:
-            inside.discard(me)
-        for hook in list(_hook_table(self, "_optimizer_state_dict_post_hooks").values()):
-            res = hook(self, sd)
-            if res is not None:
-                sd = res
-        return sd
-    state_dict._po_hooked = True
-    return state_dict
-
-
-def _hooked_load_state_dict(fn):
-    @functools.wraps(fn)
-    def load_state_dict(self, state_dict):
-        inside, me = _entered(self, "load_state_dict"), threading.get_ident()
-        if me in inside:
-            return fn(self, state_dict)
-        if isinstance(state_dict, dict):
-            state_dict = state_dict.copy()   # shallow, as torch: a pre-hook may edit its copy
-        for hook in list(_hook_table(self, "_optimizer_load_state_dict_pre_hooks").values()):
-            res = hook(self, state_dict)
-            if res is not None:
-                state_dict = res
-        inside.add(me)
-        try:
-            fn(self, state_dict)
-        finally:
-            inside.discard(me)
-        for hook in list(_hook_table(self, "_optimizer_load_state_dict_post_hooks").values()):
-            hook(self)
-    load_state_dict._po_hooked = True
-    return load_state_dict
-
-
-def _install_hooks(cls) -> None:
-    """Wrap the ``step`` / ``state_dict`` / ``load_state_dict`` that ``cls`` defines itself so the hooks run
-    around them (torch patches ``step`` per class the same way); every subclass gets this at definition."""
-    for name, wrap in (("step", _hooked_step), ("state_dict", _hooked_state_dict),
-                       ("load_state_dict", _hooked_load_state_dict)):
-        fn = cls.__dict__.get(name)
-        if callable(fn) and not getattr(fn, "_po_hooked", False):
-            setattr(cls, name, wrap(fn))
 
 
 # ---- torch's implementation flags ---------------------------------------------------------------------
@@ -315,7 +169,7 @@ class Optimizer:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        _install_hooks(cls)
+        install_hooks(cls)
 
     def __init__(self, params, defaults: dict):
         self.defaults = dict(defaults)
@@ -730,34 +584,34 @@ class Optimizer:
         for name in ("_optimizer_step_pre_hooks", "_optimizer_step_post_hooks", "_optimizer_state_dict_pre_hooks",
                      "_optimizer_state_dict_post_hooks", "_optimizer_load_state_dict_pre_hooks",
                      "_optimizer_load_state_dict_post_hooks"):
-            _hook_table(self, name)
+            hook_table(self, name)
 
     def register_step_pre_hook(self, hook: Callable) -> RemovableHandle:
         """``hook(optimizer, args, kwargs) -> None or (new_args, new_kwargs)`` before each ``step``
         (``args`` starts with the optimizer, as in torch). Returns a handle with ``.remove()``."""
-        return _register(_hook_table(self, "_optimizer_step_pre_hooks"), hook)
+        return register(hook_table(self, "_optimizer_step_pre_hooks"), hook)
 
     def register_step_post_hook(self, hook: Callable) -> RemovableHandle:
         """``hook(optimizer, args, kwargs) -> None`` after each ``step``. Returns a handle."""
-        return _register(_hook_table(self, "_optimizer_step_post_hooks"), hook)
+        return register(hook_table(self, "_optimizer_step_post_hooks"), hook)
 
     def register_state_dict_pre_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
         """``hook(optimizer) -> None`` before ``state_dict()`` builds the dict (``prepend``: run first)."""
-        return _register(_hook_table(self, "_optimizer_state_dict_pre_hooks"), hook, prepend)
+        return register(hook_table(self, "_optimizer_state_dict_pre_hooks"), hook, prepend)
 
     def register_state_dict_post_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
         """``hook(optimizer, state_dict) -> state_dict or None`` after ``state_dict()``: it may edit the dict
         in place or return a new one, which ``state_dict()`` then returns."""
-        return _register(_hook_table(self, "_optimizer_state_dict_post_hooks"), hook, prepend)
+        return register(hook_table(self, "_optimizer_state_dict_post_hooks"), hook, prepend)
 
     def register_load_state_dict_pre_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
         """``hook(optimizer, state_dict) -> state_dict or None`` before ``load_state_dict`` (it gets a
         shallow copy of the dict; a returned dict is loaded instead)."""
-        return _register(_hook_table(self, "_optimizer_load_state_dict_pre_hooks"), hook, prepend)
+        return register(hook_table(self, "_optimizer_load_state_dict_pre_hooks"), hook, prepend)
 
     def register_load_state_dict_post_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
         """``hook(optimizer) -> None`` after ``load_state_dict`` has loaded the state."""
-        return _register(_hook_table(self, "_optimizer_load_state_dict_post_hooks"), hook, prepend)
+        return register(hook_table(self, "_optimizer_load_state_dict_post_hooks"), hook, prepend)
 
     # -- display -------------------------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -771,4 +625,4 @@ class Optimizer:
         return "\n".join(lines)
 
 
-_install_hooks(Optimizer)
+install_hooks(Optimizer)
