@@ -26,7 +26,7 @@ from numbers import Integral, Real
 import numpy as np
 
 __all__ = ["Interval", "Options", "StrOptions", "check", "check_int", "check_nonneg", "check_finite",
-           "check_choice", "check_hyper", "check_seed", "check_float_dtype", "check_not_masked", "check_real", "Integral", "Real"]
+           "check_choice", "check_hyper", "check_betas", "check_seed", "check_float_dtype", "check_not_masked", "check_real", "Integral", "Real"]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -223,6 +223,19 @@ def check_hyper(label: str, value: Any, *, lo: float | None = None, hi: float | 
             expected = f"a value in {left}{lo_s}, {hi_s}{right}"
         raise ValueError(f"Invalid {label}: {value!r} (expected {expected})")
     return v
+
+
+def check_betas(betas, *, same_kind: bool = False) -> None:
+    """Adam-family ``betas``: a pair (beta1, beta2), each in [0, 1) (:func:`check_hyper`, torch's wording).
+    ``same_kind``: both numbers or both 1-element arrays (torch.optim.Adam's "both floats or both
+    Tensors")."""
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise ValueError(f"Invalid betas: {betas!r} (expected a pair (beta1, beta2))")
+    if same_kind and isinstance(betas[0], np.ndarray) != isinstance(betas[1], np.ndarray):
+        raise ValueError(f"Invalid betas: {betas!r} (betas must be either both floats or both Tensors: "
+                         "two numbers or two 1-element arrays)")
+    check_hyper("beta parameter at index 0", betas[0], lo=0.0, hi=1.0, hi_open=True, expected="0 <= beta1 < 1")
+    check_hyper("beta parameter at index 1", betas[1], lo=0.0, hi=1.0, hi_open=True, expected="0 <= beta2 < 1")
 
 
 def check_seed(seed) -> int:

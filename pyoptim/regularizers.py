@@ -1,5 +1,11 @@
 """Parameter-norm penalties and parameter tying (book 7.1, 7.9, 7.10) for :func:`pyoptim.fit`.
 
+**regularizers or regularization?** This module holds the penalty *objects* that :func:`pyoptim.fit`
+applies at every minibatch (Keras' ``regularizers``: ``L2``, ``L1``, ``Tying``, ``ActivityL1``), nothing
+else. :mod:`pyoptim.regularization` holds the rest of chapter 7 as techniques and closed forms
+(augmentation, noise, early stopping's equivalence with L2, ensembles, dropout inference, adversarial and
+tangent methods); reprojection onto a norm ball is :mod:`pyoptim.constraints`.
+
 The book regularizes by minimizing J̃(θ) = J(θ) + αΩ(θ) (eq. 7.1). A regularizer here is an object with
 the protocol ``fit`` calls once per minibatch:
 

@@ -25,10 +25,6 @@ __all__ = ["GaussianSmoothing", "smoothed_objective", "continuation", "Continuat
            "linear_schedule"]
 
 
-def _pos_int(name, v, lo=1):
-    return check_int(name, v, lo)
-
-
 def _rng(seed):
     return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
@@ -73,7 +69,7 @@ class GaussianSmoothing:
         check_finite("sigma", sigma, 0)
         check_choice("sampling", sampling, "stratified", "random")
         self.sampling = sampling
-        self.n_samples = _pos_int("n_samples", n_samples)
+        self.n_samples = check_int("n_samples", n_samples, 1)
         self.f, self.sigma, self.antithetic = f, float(sigma), bool(antithetic)
         self._seed = seed
         self._Z = None
@@ -195,7 +191,7 @@ def continuation(obj, x0=None, sigmas: Sequence[float] = (1.0, 0.5, 0.25, 0.1, 0
     if not sig or any(not (np.isfinite(s) and s >= 0) for s in sig):
         raise ValueError(f"Invalid sigmas: {sigmas!r} (expected a non-empty sequence of finite values >= 0)")
     check_finite("lr", lr, 0, closed="neither")
-    steps = _pos_int("steps", steps)
+    steps = check_int("steps", steps, 1)
     if x0 is None:
         x0 = getattr(obj, "x0", None)
         if x0 is None:
@@ -230,7 +226,7 @@ def linear_schedule(start: float = 0.2, epochs_to_full: int = 5) -> Callable[[in
     to 1 at ``epochs_to_full``."""
     if not (0 < start <= 1):
         raise ValueError(f"Invalid start: {start!r} (expected a value in (0, 1])")
-    epochs_to_full = _pos_int("epochs_to_full", epochs_to_full)
+    epochs_to_full = check_int("epochs_to_full", epochs_to_full, 1)
     return lambda epoch: min(1.0, start + (1.0 - start) * epoch / epochs_to_full)
 
 
@@ -276,7 +272,7 @@ class CurriculumSampler:
         n = self.order.size
         if n_samples != n:
             raise ValueError(f"Invalid n_samples: {n_samples!r} (expected {n}, the number of difficulty scores)")
-        batch_size = _pos_int("batch_size", batch_size)
+        batch_size = check_int("batch_size", batch_size, 1)
         rng = _rng(self.seed) if rng is None else rng
         pool = self.order[:self.pool_size(epoch)]
         perm = pool[rng.permutation(pool.size)]
@@ -343,8 +339,8 @@ def greedy_layerwise_pretrain(layers, X, y, loss=None, head_factory: Callable | 
     from .training import fit
 
     X = np.asarray(X)
-    epochs_per_layer = _pos_int("epochs_per_layer", epochs_per_layer)
-    fine_tune_epochs = _pos_int("fine_tune_epochs", fine_tune_epochs, 0)
+    epochs_per_layer = check_int("epochs_per_layer", epochs_per_layer, 1)
+    fine_tune_epochs = check_int("fine_tune_epochs", fine_tune_epochs, 0)
     if not len(layers):
         raise ValueError(f"Invalid layers: {layers!r} (expected a non-empty list of modules or widths)")
     dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float32
@@ -405,7 +401,7 @@ class HintObjective:
             raise ValueError(f"Invalid teacher_layer_output_fn: {teacher_layer_output_fn!r} (expected a callable)")
         check_finite("weight", weight, 0)
         self.teacher = teacher_layer_output_fn
-        self.index = _pos_int("student_layer_index", student_layer_index, 0)
+        self.index = check_int("student_layer_index", student_layer_index, 0)
         self.weight = float(weight)
         self.regressor = regressor
         self.last_hint = None
@@ -487,8 +483,8 @@ def compare_plain_vs_residual(depth: int, width: int, X, y, loss=None, optimizer
     from .callbacks import Callback
     from .training import fit
 
-    depth = _pos_int("depth", depth)
-    width = _pos_int("width", width)
+    depth = check_int("depth", depth, 1)
+    width = check_int("width", width, 1)
     if branch_scale is None:
         branch_scale = 1.0 / np.sqrt(depth)
     check_finite("branch_scale", branch_scale, 0)

@@ -14,21 +14,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..callbacks import Callback
-from ..nn.rop import ROpContext, compile_loss, compile_module
-from ._hvp import HessianOperator, as_input, hvp_fn
+from ..nn.rop import loss_value
+from ._hvp import HessianOperator, hvp_fn
 from .._validation import check_finite, check_int
 
 __all__ = ["CurvatureMonitor", "curvature_along_gradient", "loss_value"]
-
-
-def loss_value(model, loss, X, y, dtype=np.float64, params_data=None) -> float:
-    """J(θ): the mean loss on (X, y) by a side-effect-free forward pass (BatchNorm in train mode uses
-    batch statistics and does not update its running ones); ``params_data`` replaces θ if given."""
-    params = model.parameters()
-    datas = None if params_data is None else [np.asarray(d, dtype=dtype) for d in params_data]
-    ctx = ROpContext(params, dtype, datas)
-    out = compile_module(model, ctx, need_gx=False).forward(as_input(X, ctx.dtype))
-    return compile_loss(loss).forward(out, y)
 
 
 def curvature_along_gradient(f, grad=None, hessp=None, x=None, lr: float = 0.1) -> dict:

@@ -20,13 +20,12 @@ R passes per product.
 """
 from __future__ import annotations
 
-import math
 from typing import Sequence
 
 import numpy as np
 
-from .._internal.params import param_data
-from ..nn.rop import ROpContext, compile_loss, compile_module, register_loss_rop, register_rop
+from .._internal.params import flatten, param_data, unflatten
+from ..nn.rop import ROpContext, as_input, compile_loss, compile_module, register_loss_rop, register_rop
 from .._validation import check_float_dtype
 
 __all__ = ["hvp", "hvp_fd", "hvp_fn", "gradient", "loss_and_gradient", "HessianOperator", "flatten",
@@ -37,45 +36,9 @@ __all__ = ["hvp", "hvp_fd", "hvp_fn", "gradient", "loss_and_gradient", "HessianO
 # flat helpers
 # ---------------------------------------------------------------------------------------------------
 
-def flatten(arrays: Sequence) -> np.ndarray:
-    """Concatenate arrays (or Parameters: their ``.data``) into one 1-D vector θ (C order), the book's
-    single parameter vector of chapter 8.
-
-    ``flatten(model.parameters())`` is the book's θ; :func:`unflatten` is its inverse.
-    """
-    parts = [np.ravel(np.asarray(param_data(a))) for a in arrays]
-    if not parts:
-        return np.zeros(0)
-    return np.concatenate(parts)
-
-
-def unflatten(vec, like: Sequence) -> list[np.ndarray]:
-    """Split a 1-D vector into arrays shaped like ``like`` (arrays or Parameters), in order.
-
-    Raises ``ValueError`` when the vector's length is not the total size of ``like``.
-    """
-    vec = np.asarray(vec)
-    shapes = [np.shape(param_data(a)) for a in like]
-    sizes = [math.prod(s) for s in shapes]
-    if vec.ndim != 1 or vec.size != sum(sizes):
-        raise ValueError(f"Invalid vec: shape {vec.shape!r} (expected a 1-D vector of length {sum(sizes)})")
-    out, start = [], 0
-    for s, k in zip(shapes, sizes):
-        out.append(vec[start:start + k].reshape(s))
-        start += k
-    return out
-
-
 # ---------------------------------------------------------------------------------------------------
 # public API
 # ---------------------------------------------------------------------------------------------------
-
-def as_input(X, dtype):
-    X = np.asarray(X)
-    if np.issubdtype(X.dtype, np.floating) or np.issubdtype(X.dtype, np.integer):
-        X = X.astype(dtype, copy=False)
-    return X
-
 
 class HessianOperator:
     """The Hessian H = ∇²_θ J(θ) of the mean loss on (X, y) at the model's current parameters, as an

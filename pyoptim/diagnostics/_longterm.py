@@ -20,11 +20,6 @@ def _square(W):
     return W
 
 
-def _steps(T):
-    check_int("T", T, 0)
-    return int(T)
-
-
 def matrix_power_eig(W, t: float) -> np.ndarray:
     """Wᵗ = V diag(λ)ᵗ V⁻¹ through the eigendecomposition (book eq. 8.14).
 
@@ -50,7 +45,7 @@ def spectral_radius(W) -> float:
 def power_norms(W, x, T: int) -> np.ndarray:
     """‖Wᵗ x‖ for t = 0..T (forward signal through T steps of h_t = W h_{t−1}), by repeated products."""
     W = _square(W)
-    T = _steps(T)
+    T = check_int("T", T, 0)
     h = np.asarray(x, dtype=np.result_type(W, np.float64)).reshape(W.shape[0])
     out = np.empty(T + 1)
     out[0] = np.linalg.norm(h)

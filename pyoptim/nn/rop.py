@@ -25,7 +25,7 @@ from ._losses import BinaryCrossEntropy, MSELoss, SoftmaxCrossEntropy
 from ._noise import GaussianNoise
 
 __all__ = ["ROp", "ROpContext", "RULES", "CONTAINERS", "LOSS_RULES", "register_rop", "register_loss_rop",
-           "compile_module", "compile_loss", "rule_for"]
+           "compile_module", "compile_loss", "rule_for", "as_input", "loss_value"]
 
 
 def _acc(G, i, val):
@@ -563,3 +563,23 @@ def compile_loss(loss):
     raise TypeError(f"hvp: no rule for loss {type(loss).__name__!r}; supported: {supported} "
                     "(add one with pyoptim.diagnostics.register_loss_rop)")
 
+
+# ---------------------------------------------------------------------------------------------------
+# a side-effect-free forward pass (the loss J(θ) at any θ, without touching the model)
+# ---------------------------------------------------------------------------------------------------
+
+def as_input(X, dtype):
+    X = np.asarray(X)
+    if np.issubdtype(X.dtype, np.floating) or np.issubdtype(X.dtype, np.integer):
+        X = X.astype(dtype, copy=False)
+    return X
+
+
+def loss_value(model, loss, X, y, dtype=np.float64, params_data=None) -> float:
+    """J(θ): the mean loss on (X, y) by a side-effect-free forward pass (BatchNorm in train mode uses
+    batch statistics and does not update its running ones); ``params_data`` replaces θ if given."""
+    params = model.parameters()
+    datas = None if params_data is None else [np.asarray(d, dtype=dtype) for d in params_data]
+    ctx = ROpContext(params, dtype, datas)
+    out = compile_module(model, ctx, need_gx=False).forward(as_input(X, ctx.dtype))
+    return compile_loss(loss).forward(out, y)
