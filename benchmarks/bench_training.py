@@ -188,8 +188,8 @@ def profile_pyoptim(X, y, bs):
             groups["optimizer step (Adam kernel + Python)"] += t
         elif "/nn/" in fname and "_module.py" not in fname or "activation" in func or "entropy" in func:
             groups["activations, loss (C kernels)"] += t
-        elif "training.py" in fname or "_module.py" in fname or "isfinite" in func or "'all'" in func \
-                or "fill" in func:
+        elif "training.py" in fname or "/_training/" in fname or "/_internal/" in fname or "_module.py" in fname \
+                or "isfinite" in func or "'all'" in func or "fill" in func:
             groups["fit: gather, zero_grad, checks, hooks"] += t
         else:
             groups["other"] += t

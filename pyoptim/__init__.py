@@ -36,8 +36,8 @@ __all__ += ["fit", "minibatches", "History", "Trainer", "evaluate", "predict", "
 
 # --- secondorder: minimize, OptimizeResult, linear_cg, coordinate_descent, functions -------------------
 from . import functions
-from .minimize import OptimizeResult, OptimizeWarning, coordinate_descent, linear_cg, minimize
-from ._minimize._scipy import scipy_method
+from ._minimize import (OptimizeResult, OptimizeWarning, coordinate_descent, linear_cg, minimize,
+                        scipy_method)
 
 __all__ += ["minimize", "OptimizeResult", "OptimizeWarning", "scipy_method", "linear_cg", "coordinate_descent",
             "functions"]

@@ -8,6 +8,7 @@ import numpy as np
 
 from . import kernels
 from ._version import __version__
+from ._validation import check_choice
 
 DISTRIBUTION = "pyoptim-dlbook"   # the name on PyPI (pip install pyoptim-dlbook); the import name is pyoptim
 
@@ -46,16 +47,15 @@ def show_config(mode: str = "stdout"):
     -------
     dict or None
     """
-    if mode not in ("stdout", "dicts"):
-        raise ValueError(f"Invalid mode: {mode!r} (expected 'stdout' or 'dicts')")
+    check_choice("mode", mode, "stdout", "dicts")
     info = {"pyoptim": {"version": __version__, "distribution": DISTRIBUTION, "path": os.path.dirname(__file__)},
             "backend": kernels.BACKEND,
             "python": f"{platform.python_implementation()} {platform.python_version()} ({sys.platform}, "
                       f"{platform.machine()})",
             "numpy": np.__version__, "blas": _blas()}
-    if kernels._core is not None:
-        b = kernels._core._build_info()
-        info["c_core"] = {"path": kernels._core.__file__, "compiler": b["compiler"].strip(), "flags": b["flags"],
+    b = kernels.build_info()
+    if b is not None:
+        info["c_core"] = {"path": b["path"], "compiler": b["compiler"].strip(), "flags": b["flags"],
                           "openmp": b["openmp"], "threads": kernels.get_num_threads(), "simd": b["simd"]}
     else:
         why = ("PYOPTIM_BACKEND=numpy" if os.environ.get("PYOPTIM_BACKEND", "").strip().lower() == "numpy"

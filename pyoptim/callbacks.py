@@ -23,6 +23,7 @@ Subclass :class:`Callback` and override what you need; every hook defaults to do
 from __future__ import annotations
 
 from typing import Callable
+from ._validation import check_choice, check_int
 
 __all__ = ["Callback", "LambdaCallback", "LRSchedulerCallback"]
 
@@ -127,8 +128,7 @@ class LRSchedulerCallback(Callback):
     def __init__(self, scheduler, per: str = "epoch", monitor: str | None = None):
         if not callable(getattr(scheduler, "step", None)):
             raise TypeError(f"Invalid scheduler: {scheduler!r} (expected an object with step())")
-        if per not in ("epoch", "batch"):
-            raise ValueError(f"Invalid per: {per!r} (expected 'epoch' or 'batch')")
+        check_choice("per", per, "epoch", "batch")
         if monitor is not None and per != "epoch":
             raise ValueError(f"Invalid monitor: {monitor!r} (a monitored metric needs per='epoch')")
         self.scheduler, self.per, self.monitor = scheduler, per, monitor
@@ -200,16 +200,14 @@ class EarlyStopping(Callback):
                  restore_best: bool = True, mode: str = "min"):
         if not isinstance(monitor, str):
             raise ValueError(f"Invalid monitor: {monitor!r} (expected a metric name such as 'val_loss')")
-        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
-            raise ValueError(f"Invalid patience: {patience!r} (expected an int >= 0)")
+        check_int("patience", patience, 0, strict=True)
         try:
             md = float(min_delta)
         except (TypeError, ValueError):
             md = float("nan")
         if not md >= 0.0:
             raise ValueError(f"Invalid min_delta: {min_delta!r} (expected a number >= 0)")
-        if mode not in ("min", "max"):
-            raise ValueError(f"Invalid mode: {mode!r} (expected 'min' or 'max')")
+        check_choice("mode", mode, "min", "max")
         self.monitor, self.patience, self.min_delta = monitor, patience, md
         self.restore_best, self.mode = bool(restore_best), mode
         self._reset()

@@ -31,6 +31,7 @@ from collections import OrderedDict
 from typing import Any
 
 import numpy as np
+from ._validation import check_int
 
 __all__ = ["save", "load", "DEFAULT_MAX_BYTES"]
 
@@ -261,9 +262,7 @@ def _bad(path: str, what: str) -> ValueError:
 
 
 def _check_budget(max_bytes) -> int:
-    if isinstance(max_bytes, bool) or not isinstance(max_bytes, (int, np.integer)) or max_bytes < 0:
-        raise ValueError(f"Invalid max_bytes: {max_bytes!r} (expected an integer >= 0)")
-    return int(max_bytes)
+    return check_int("max_bytes", max_bytes, 0)
 
 
 def _declared(path: str, tree: dict, members: set, max_bytes: int) -> dict:
@@ -437,11 +436,11 @@ def load(path, model=None, optimizer=None, *, max_bytes: int = DEFAULT_MAX_BYTES
     """
     path = os.fspath(path)
     ck = _read(path, _check_budget(max_bytes))
-    _load_into(path, ck, model, optimizer)
+    load_into(path, ck, model, optimizer)
     return ck
 
 
-def _load_into(path: str, ck: dict, model=None, optimizer=None) -> None:
+def load_into(path: str, ck: dict, model=None, optimizer=None) -> None:
     """Load a read checkpoint into ``model``/``optimizer``: both or neither (restored on failure)."""
     if model is not None and ck["model_state"] is None:
         raise ValueError(f"{path}: the checkpoint holds no model state")

@@ -16,7 +16,8 @@ import numpy as np
 
 from . import kernels
 from ._validation import check_nonneg, check_not_masked
-from .regularizers import _data, select_params
+from ._internal.params import param_data
+from .regularizers import select_params
 
 __all__ = ["Constraint", "MaxNorm", "L2Ball", "L1Ball"]
 
@@ -35,7 +36,7 @@ class Constraint:
 
     def _checked_targets(self, model) -> list:
         """The target arrays, every one checked before any is projected (all or nothing)."""
-        ws = [_data(p) for p in self.targets(model)]
+        ws = [param_data(p) for p in self.targets(model)]
         for i, w in enumerate(ws):
             self._check_target(i, w)
         return ws
@@ -102,25 +103,33 @@ class MaxNorm(Constraint):
         return f"MaxNorm(max_value={self.max_value}, axis={self.axis})"
 
 
-class L2Ball(Constraint):
-    """Projection of each selected parameter onto the L2 ball ‖w‖₂ ≤ radius (book 7.2).
+class _Ball(Constraint):
+    """Projection of each selected parameter onto a norm ball of ``radius`` by the C kernel ``_kernel``."""
 
-    w ← w·radius/‖w‖₂ when ‖w‖₂ > radius (the Euclidean projection); otherwise untouched.
-    C kernel: :func:`pyoptim.kernels.l2_ball_project`.
-    """
+    _kernel = ""
 
     def __init__(self, radius: float, params=None):
         self.radius = check_nonneg("radius", radius)
         self.params = params
 
     def project(self, w: np.ndarray) -> None:
-        kernels.l2_ball_project(w, radius=self.radius)
+        getattr(kernels, self._kernel)(w, radius=self.radius)
 
     def __repr__(self) -> str:
-        return f"L2Ball(radius={self.radius})"
+        return f"{type(self).__name__}(radius={self.radius})"
 
 
-class L1Ball(Constraint):
+class L2Ball(_Ball):
+    """Projection of each selected parameter onto the L2 ball ‖w‖₂ ≤ radius (book 7.2).
+
+    w ← w·radius/‖w‖₂ when ‖w‖₂ > radius (the Euclidean projection); otherwise untouched.
+    C kernel: :func:`pyoptim.kernels.l2_ball_project`.
+    """
+
+    _kernel = "l2_ball_project"
+
+
+class L1Ball(_Ball):
     """Projection of each selected parameter onto the L1 ball ‖w‖₁ ≤ radius (book 7.2).
 
     The Euclidean projection of Duchi, Shalev-Shwartz, Singer & Chandra (2008): a soft threshold
@@ -129,12 +138,4 @@ class L1Ball(Constraint):
     C kernel: :func:`pyoptim.kernels.l1_ball_project`.
     """
 
-    def __init__(self, radius: float, params=None):
-        self.radius = check_nonneg("radius", radius)
-        self.params = params
-
-    def project(self, w: np.ndarray) -> None:
-        kernels.l1_ball_project(w, radius=self.radius)
-
-    def __repr__(self) -> str:
-        return f"L1Ball(radius={self.radius})"
+    _kernel = "l1_ball_project"

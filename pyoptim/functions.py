@@ -34,6 +34,7 @@ import math
 import numpy as np
 
 from . import kernels
+from ._validation import check_choice, check_finite
 
 __all__ = ["Objective", "quadratic", "rosenbrock", "beale", "saddle", "cliff", "bumpy", "Bumpy",
            "least_squares", "logistic_regression", "softmax_regression"]
@@ -145,10 +146,8 @@ def quadratic(n: int = 2, cond: float = 10.0, seed=0, spectrum: str = "geometric
     """
     if int(n) != n or n < 1:
         raise ValueError(f"Invalid n: {n!r} (expected an integer >= 1)")
-    if not (cond >= 1.0 and math.isfinite(cond)):
-        raise ValueError(f"Invalid cond: {cond!r} (expected a finite value >= 1)")
-    if spectrum not in ("geometric", "linear"):
-        raise ValueError(f"Invalid spectrum: {spectrum!r} (expected 'geometric' or 'linear')")
+    check_finite("cond", cond, 1)
+    check_choice("spectrum", spectrum, "geometric", "linear")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     n = int(n)
     if n == 1:
@@ -344,8 +343,7 @@ class Cliff(Objective):
 def cliff(a: float = 1.0, h: float = 5.0, k: float = 50.0, c: float = 1.0) -> Cliff:
     """A bowl with a cliff at x = c (see :class:`Cliff`)."""
     for name, v in (("a", a), ("h", h), ("k", k)):
-        if not (v > 0 and math.isfinite(v)):
-            raise ValueError(f"Invalid {name}: {v!r} (expected a finite value > 0)")
+        check_finite(name, v, 0, closed="neither")
     return Cliff(a, h, k, c)
 
 
@@ -378,8 +376,7 @@ class Bumpy(Objective):
 
     def smoothed(self, sigma: float) -> "Bumpy":
         """The Gaussian-smoothed objective f_σ (σ >= 0), a new :class:`Bumpy` with the same x0."""
-        if not (sigma >= 0 and math.isfinite(sigma)):
-            raise ValueError(f"Invalid sigma: {sigma!r} (expected a finite value >= 0)")
+        check_finite("sigma", sigma, 0)
         return Bumpy(self.a, self.b, self.omega, self.phi, float(self.x0[0]), math.hypot(self.sigma, sigma))
 
     def _vg(self, v):
@@ -411,14 +408,13 @@ class Bumpy(Objective):
 
 def bumpy(a: float = 1.0, b: float = 1.0, omega: float = 10.0, phi: float = 0.5, x0: float = 2.3) -> Bumpy:
     """The bumpy 1-D function a·x² + b·sin(ωx + φ) (see :class:`Bumpy`); ``.smoothed(sigma)``."""
-    if not (a > 0 and math.isfinite(a)):
-        raise ValueError(f"Invalid a: {a!r} (expected a finite value > 0)")
+    check_finite("a", a, 0, closed="neither")
     return Bumpy(a, b, omega, phi, x0)
 
 
 # ---- model objectives: least squares, logistic and softmax regression --------------------------------
 
-def _data(X, y, l2, y_kind):
+def _check_dataset(X, y, l2, y_kind):
     X = np.ascontiguousarray(X, dtype=np.float64)
     if X.ndim != 2:
         raise ValueError(f"Invalid X: shape {X.shape} (expected a 2-D array (N, D))")
@@ -427,8 +423,7 @@ def _data(X, y, l2, y_kind):
     y = np.asarray(y)
     if y.shape != (X.shape[0],):
         raise ValueError(f"Invalid y: shape {y.shape} (expected ({X.shape[0]},))")
-    if not (l2 >= 0 and math.isfinite(l2)):
-        raise ValueError(f"Invalid l2: {l2!r} (expected a finite value >= 0)")
+    check_finite("l2", l2, 0)
     if y_kind == "int":
         if not np.issubdtype(y.dtype, np.integer):
             if not np.all(y == np.round(y)):
@@ -450,7 +445,7 @@ class LeastSquares(Objective):
     name = "least_squares"
 
     def __init__(self, X, y, l2=0.0):
-        self.X, self.y, self.l2 = _data(X, y, l2, "float")
+        self.X, self.y, self.l2 = _check_dataset(X, y, l2, "float")
         N, D = self.X.shape
         A = self.X.T @ self.X / max(N, 1) + self.l2 * np.eye(D)
         rhs = self.X.T @ self.y / max(N, 1)
@@ -489,7 +484,7 @@ class LogisticRegression(Objective):
     name = "logistic_regression"
 
     def __init__(self, X, y, l2=0.0):
-        self.X, self.y, self.l2 = _data(X, y, l2, "float")
+        self.X, self.y, self.l2 = _check_dataset(X, y, l2, "float")
         if not np.all((self.y == 0) | (self.y == 1)):
             raise ValueError("Invalid y: expected labels in {0, 1}")
         super().__init__(self.X.shape[1], np.zeros(self.X.shape[1]))
@@ -526,7 +521,7 @@ class SoftmaxRegression(Objective):
     name = "softmax_regression"
 
     def __init__(self, X, y, l2=0.0, n_classes=None):
-        self.X, self.y, self.l2 = _data(X, y, l2, "int")
+        self.X, self.y, self.l2 = _check_dataset(X, y, l2, "int")
         K = int(n_classes) if n_classes is not None else (int(self.y.max()) + 1 if self.y.size else 1)
         if self.y.size and (self.y.min() < 0 or self.y.max() >= K):
             raise ValueError(f"Invalid y: labels must lie in [0, {K})")

@@ -82,4 +82,16 @@ globals().update({name: getattr(_impl, name) if _core is not None else _ieee(get
                   for name in __all__})
 _minimize = _impl._minimize
 _lbfgsb = _impl._lbfgsb   # L-BFGS-B's loop (csrc/lbfgsb.c), private like _minimize
+minimize_loop = _minimize   # the second-order loop of pyoptim.minimize (C: _core._minimize; twin: _reference._minimize)
+lbfgsb_loop = _lbfgsb       # L-BFGS-B's loop of pyoptim.minimize with bounds (C: _core._lbfgsb; twin: _reference._lbfgsb)
 PAR_GRAIN: int = _core.PAR_GRAIN if _core is not None else _reference.PAR_GRAIN
+
+
+def build_info():
+    """The C core's build facts as a dict (``path``, ``compiler``, ``flags``, ``openmp``, ``simd``), or None
+    on the NumPy backend: what :func:`pyoptim.show_config` reports, without reaching past this module."""
+    if _core is None:
+        return None
+    info = dict(_core._build_info())
+    info["path"] = _core.__file__
+    return info

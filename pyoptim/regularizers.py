@@ -1,5 +1,11 @@
 """Parameter-norm penalties and parameter tying (book 7.1, 7.9, 7.10) for :func:`pyoptim.fit`.
 
+**regularizers or regularization?** This module holds the penalty *objects* that :func:`pyoptim.fit`
+applies at every minibatch (Keras' ``regularizers``: ``L2``, ``L1``, ``Tying``, ``ActivityL1``), nothing
+else. :mod:`pyoptim.regularization` holds the rest of chapter 7 as techniques and closed forms
+(augmentation, noise, early stopping's equivalence with L2, ensembles, dropout inference, adversarial and
+tangent methods); reprojection onto a norm ball is :mod:`pyoptim.constraints`.
+
 The book regularizes by minimizing J̃(θ) = J(θ) + αΩ(θ) (eq. 7.1). A regularizer here is an object with
 the protocol ``fit`` calls once per minibatch:
 
@@ -25,13 +31,10 @@ from __future__ import annotations
 import numpy as np
 
 from . import kernels
-from ._validation import check_nonneg
+from ._internal.params import is_parameter, param_data
+from ._validation import check_choice, check_finite, check_nonneg
 
 __all__ = ["Regularizer", "L2", "L1", "Tying", "ActivityL1", "select_params"]
-
-
-def _is_param(x) -> bool:
-    return hasattr(x, "data") and hasattr(x, "grad") and isinstance(getattr(x, "data"), np.ndarray)
 
 
 def select_params(target, params="weights") -> list:
@@ -55,13 +58,13 @@ def select_params(target, params="weights") -> list:
         if params is None:
             params = "weights"
     else:
-        if _is_param(target) or isinstance(target, np.ndarray):
+        if is_parameter(target) or isinstance(target, np.ndarray):
             target = [target]
         named = [(getattr(p, "name", None) or f"param{i}", p) for i, p in enumerate(target)]
         if params is None:
             params = "all"
     if params == "weights":
-        keep = [p for _, p in named if np.ndim(_data(p)) >= 2]
+        keep = [p for _, p in named if np.ndim(param_data(p)) >= 2]
     elif params == "all":
         keep = [p for _, p in named]
     elif callable(params):
@@ -80,18 +83,11 @@ def _dedupe(items: list) -> list:
     return out
 
 
-def _data(p) -> np.ndarray:
-    return p.data if _is_param(p) else p
-
-
 def _lr_from(lr) -> float:
     if lr is None:
         raise ValueError("Invalid lr: None (L1(mode='proximal') needs the step size: an optimizer with "
                          "param_groups[0]['lr'], or after_step(model, lr) called with a number)")
-    v = float(lr)
-    if not (np.isfinite(v) and v >= 0):
-        raise ValueError(f"Invalid lr: {lr!r} (expected a finite number >= 0)")
-    return v
+    return check_finite("lr", lr, 0, coerce=True)
 
 
 class Regularizer:
@@ -107,7 +103,7 @@ class Regularizer:
 
     def grad(self, model) -> list:
         """The penalty's gradient for each selected parameter, as a list of new arrays."""
-        return [np.zeros_like(_data(p)) for p in self._targets(model)]
+        return [np.zeros_like(param_data(p)) for p in self._targets(model)]
 
     def accumulate_grad(self, model, grads=None) -> None:
         """Add the penalty's gradient into each selected Parameter's ``.grad`` (or into ``grads``, a
@@ -116,7 +112,7 @@ class Regularizer:
         gs = self.grad(model)
         if grads is None:
             for p, g in zip(targets, gs):
-                if not _is_param(p):
+                if not is_parameter(p):
                     raise TypeError("accumulate_grad: plain arrays have no .grad; pass grads=[...] or use grad()")
                 p.grad += g.astype(p.grad.dtype, copy=False)
         else:
@@ -162,12 +158,12 @@ class L2(Regularizer):
     def penalty(self, model) -> float:
         s = 0.0
         for p in self._targets(model):
-            d = _data(p)
+            d = param_data(p)
             s += float(np.vdot(d, d))
         return 0.5 * self.alpha * s
 
     def grad(self, model) -> list:
-        return [_data(p) * _data(p).dtype.type(self.alpha) for p in self._targets(model)]
+        return [param_data(p) * param_data(p).dtype.type(self.alpha) for p in self._targets(model)]
 
     def __repr__(self) -> str:
         return f"L2(alpha={self.alpha})"
@@ -199,18 +195,17 @@ class L1(Regularizer):
 
     def __init__(self, alpha: float, mode: str = "subgradient", params=None):
         self.alpha = check_nonneg("alpha", alpha)
-        if mode not in ("subgradient", "proximal"):
-            raise ValueError(f"Invalid mode: {mode!r} (expected 'subgradient' or 'proximal')")
+        check_choice("mode", mode, "subgradient", "proximal")
         self.mode = mode
         self.params = params
 
     def penalty(self, model) -> float:
-        return self.alpha * sum(float(np.abs(_data(p)).sum(dtype=np.float64)) for p in self._targets(model))
+        return self.alpha * sum(float(np.abs(param_data(p)).sum(dtype=np.float64)) for p in self._targets(model))
 
     def grad(self, model) -> list:
         if self.mode == "proximal":
-            return [np.zeros_like(_data(p)) for p in self._targets(model)]
-        return [np.sign(_data(p)) * _data(p).dtype.type(self.alpha) for p in self._targets(model)]
+            return [np.zeros_like(param_data(p)) for p in self._targets(model)]
+        return [np.sign(param_data(p)) * param_data(p).dtype.type(self.alpha) for p in self._targets(model)]
 
     def accumulate_grad(self, model, grads=None) -> None:
         if self.mode == "proximal":
@@ -222,7 +217,7 @@ class L1(Regularizer):
             return
         t = _lr_from(lr) * self.alpha
         for p in self._targets(model):
-            kernels.prox_l1(_data(p), threshold=t)
+            kernels.prox_l1(param_data(p), threshold=t)
 
     def __repr__(self) -> str:
         return f"L1(alpha={self.alpha}, mode={self.mode!r})"
@@ -239,20 +234,20 @@ class Tying(Regularizer):
 
     def __init__(self, param_a, param_b, alpha: float):
         self.alpha = check_nonneg("alpha", alpha)
-        if np.shape(_data(param_a)) != np.shape(_data(param_b)):
-            raise ValueError(f"Invalid param_b: shape {np.shape(_data(param_b))} (expected the shape of param_a, "
-                             f"{np.shape(_data(param_a))})")
+        if np.shape(param_data(param_a)) != np.shape(param_data(param_b)):
+            raise ValueError(f"Invalid param_b: shape {np.shape(param_data(param_b))} (expected the shape of param_a, "
+                             f"{np.shape(param_data(param_a))})")
         self.param_a, self.param_b = param_a, param_b
 
     def _targets(self, model) -> list:
         return [self.param_a, self.param_b]
 
     def penalty(self, model=None) -> float:
-        d = _data(self.param_a).astype(np.float64) - _data(self.param_b)
+        d = param_data(self.param_a).astype(np.float64) - param_data(self.param_b)
         return self.alpha * float(np.vdot(d, d))
 
     def grad(self, model=None) -> list:
-        d = _data(self.param_a) - _data(self.param_b)
+        d = param_data(self.param_a) - param_data(self.param_b)
         g = d * d.dtype.type(2.0 * self.alpha)
         return [g, -g]
 

@@ -18,16 +18,11 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
+from ._validation import check_choice, check_finite, check_int
 
 __all__ = ["GaussianSmoothing", "smoothed_objective", "continuation", "ContinuationResult", "CurriculumSampler",
            "greedy_layerwise_pretrain", "HintObjective", "freeze", "unfreeze", "compare_plain_vs_residual",
            "linear_schedule"]
-
-
-def _pos_int(name, v, lo=1):
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
-        raise ValueError(f"Invalid {name}: {v!r} (expected an integer >= {lo})")
-    return int(v)
 
 
 def _rng(seed):
@@ -71,12 +66,10 @@ class GaussianSmoothing:
 
     def __init__(self, f, sigma: float, n_samples: int = 128, seed=0, sampling: str = "stratified",
                  antithetic: bool = True):
-        if not (np.isfinite(sigma) and sigma >= 0):
-            raise ValueError(f"Invalid sigma: {sigma!r} (expected a finite value >= 0)")
-        if sampling not in ("stratified", "random"):
-            raise ValueError(f"Invalid sampling: {sampling!r} (expected 'stratified' or 'random')")
+        check_finite("sigma", sigma, 0)
+        check_choice("sampling", sampling, "stratified", "random")
         self.sampling = sampling
-        self.n_samples = _pos_int("n_samples", n_samples)
+        self.n_samples = check_int("n_samples", n_samples, 1)
         self.f, self.sigma, self.antithetic = f, float(sigma), bool(antithetic)
         self._seed = seed
         self._Z = None
@@ -150,8 +143,7 @@ class GaussianSmoothing:
 def smoothed_objective(obj, sigma: float, n_samples: int = 128, seed=0):
     """J_σ for ``obj``: ``obj.smoothed(sigma)`` when the objective knows it analytically, else a
     sampled :class:`GaussianSmoothing` with common random numbers (book 8.7.6)."""
-    if not (np.isfinite(sigma) and sigma >= 0):
-        raise ValueError(f"Invalid sigma: {sigma!r} (expected a finite value >= 0)")
+    check_finite("sigma", sigma, 0)
     if sigma > 0 and callable(getattr(obj, "smoothed", None)):
         return obj.smoothed(sigma)
     return GaussianSmoothing(obj, sigma, n_samples=n_samples, seed=seed)
@@ -198,9 +190,8 @@ def continuation(obj, x0=None, sigmas: Sequence[float] = (1.0, 0.5, 0.25, 0.1, 0
     sig = [float(s) for s in sigmas]
     if not sig or any(not (np.isfinite(s) and s >= 0) for s in sig):
         raise ValueError(f"Invalid sigmas: {sigmas!r} (expected a non-empty sequence of finite values >= 0)")
-    if not (np.isfinite(lr) and lr > 0):
-        raise ValueError(f"Invalid lr: {lr!r} (expected a finite value > 0)")
-    steps = _pos_int("steps", steps)
+    check_finite("lr", lr, 0, closed="neither")
+    steps = check_int("steps", steps, 1)
     if x0 is None:
         x0 = getattr(obj, "x0", None)
         if x0 is None:
@@ -215,7 +206,7 @@ def continuation(obj, x0=None, sigmas: Sequence[float] = (1.0, 0.5, 0.25, 0.1, 0
             x, traj = _gd(js, x, lr, steps, tol)
             trajs.append(traj)
         elif isinstance(inner, str):
-            from . import minimize  # lazily: pyoptim.minimize (the second-order module)
+            from ._minimize import minimize  # lazily: the function pyoptim.minimize
             vg = js.value_and_grad if hasattr(js, "value_and_grad") else (lambda z: (js.fun(z), js.grad(z)))
             x = np.asarray(minimize(lambda z: vg(z.reshape(x.shape)), x.reshape(-1), method=inner, jac=True).x,
                            dtype=np.float64).reshape(x.shape)
@@ -235,7 +226,7 @@ def linear_schedule(start: float = 0.2, epochs_to_full: int = 5) -> Callable[[in
     to 1 at ``epochs_to_full``."""
     if not (0 < start <= 1):
         raise ValueError(f"Invalid start: {start!r} (expected a value in (0, 1])")
-    epochs_to_full = _pos_int("epochs_to_full", epochs_to_full)
+    epochs_to_full = check_int("epochs_to_full", epochs_to_full, 1)
     return lambda epoch: min(1.0, start + (1.0 - start) * epoch / epochs_to_full)
 
 
@@ -281,7 +272,7 @@ class CurriculumSampler:
         n = self.order.size
         if n_samples != n:
             raise ValueError(f"Invalid n_samples: {n_samples!r} (expected {n}, the number of difficulty scores)")
-        batch_size = _pos_int("batch_size", batch_size)
+        batch_size = check_int("batch_size", batch_size, 1)
         rng = _rng(self.seed) if rng is None else rng
         pool = self.order[:self.pool_size(epoch)]
         perm = pool[rng.permutation(pool.size)]
@@ -348,8 +339,8 @@ def greedy_layerwise_pretrain(layers, X, y, loss=None, head_factory: Callable | 
     from .training import fit
 
     X = np.asarray(X)
-    epochs_per_layer = _pos_int("epochs_per_layer", epochs_per_layer)
-    fine_tune_epochs = _pos_int("fine_tune_epochs", fine_tune_epochs, 0)
+    epochs_per_layer = check_int("epochs_per_layer", epochs_per_layer, 1)
+    fine_tune_epochs = check_int("fine_tune_epochs", fine_tune_epochs, 0)
     if not len(layers):
         raise ValueError(f"Invalid layers: {layers!r} (expected a non-empty list of modules or widths)")
     dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float32
@@ -408,10 +399,9 @@ class HintObjective:
                  regressor=None):
         if not callable(teacher_layer_output_fn):
             raise ValueError(f"Invalid teacher_layer_output_fn: {teacher_layer_output_fn!r} (expected a callable)")
-        if not (np.isfinite(weight) and weight >= 0):
-            raise ValueError(f"Invalid weight: {weight!r} (expected a finite value >= 0)")
+        check_finite("weight", weight, 0)
         self.teacher = teacher_layer_output_fn
-        self.index = _pos_int("student_layer_index", student_layer_index, 0)
+        self.index = check_int("student_layer_index", student_layer_index, 0)
         self.weight = float(weight)
         self.regressor = regressor
         self.last_hint = None
@@ -493,12 +483,11 @@ def compare_plain_vs_residual(depth: int, width: int, X, y, loss=None, optimizer
     from .callbacks import Callback
     from .training import fit
 
-    depth = _pos_int("depth", depth)
-    width = _pos_int("width", width)
+    depth = check_int("depth", depth, 1)
+    width = check_int("width", width, 1)
     if branch_scale is None:
         branch_scale = 1.0 / np.sqrt(depth)
-    if not (np.isfinite(branch_scale) and branch_scale >= 0):
-        raise ValueError(f"Invalid branch_scale: {branch_scale!r} (expected a finite value >= 0)")
+    check_finite("branch_scale", branch_scale, 0)
     X = np.asarray(X)
     dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float32
     if loss is None:

@@ -29,258 +29,24 @@ from __future__ import annotations
 
 import math
 import os
-import re
-import sys
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from types import SimpleNamespace
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
+from ._internal.modes import mode
+from ._internal.steps import forward_backward
+from ._training.checks import (NONFINITE_MODES, all_finite, as_rng, batch_plan, check_X, check_batch_size, current_lr,
+                               is_classification, model_dtype, n_correct, restore, snapshot, trainable, validate)
+from ._training.guards import DivergenceWatch, DivergenceWarning, warn_if_optimizer_misses_model
+from ._training.history import History
+from ._training.progress import Progress
+from ._training.resume import check_trainer_state, parse_every
+from ._validation import check_int
 
-from ._validation import check_not_masked
+__all__ = ["fit", "minibatches", "evaluate", "predict", "History", "Trainer", "DivergenceWarning"]
 
-__all__ = ["fit", "minibatches", "evaluate", "predict", "History", "Trainer"]
-
-_SOFTMAX_LOSSES = {"SoftmaxCrossEntropy", "CrossEntropyLoss", "CrossEntropy", "NLLLoss"}
-_BINARY_LOSSES = {"BinaryCrossEntropy", "BCEWithLogitsLoss", "BCELoss"}
-_NONFINITE_MODES = ("raise", "stop", "skip_batch")
-
-
-# ------------------------------------------------------------------------------------------------------
-# small helpers
-# ------------------------------------------------------------------------------------------------------
-def _as_rng(seed) -> np.random.Generator:
-    """A numpy Generator from an int seed, a Generator (used as is) or None (fresh OS entropy)."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is not None and not isinstance(seed, (int, np.integer, np.random.SeedSequence)):
-        raise TypeError(f"Invalid seed: {seed!r} (expected an int, a numpy.random.Generator or None)")
-    return np.random.default_rng(seed)
-
-
-def _is_classification(loss) -> bool:
-    """True for losses whose targets are classes (accuracy is then reported beside the loss).
-
-    A loss says so with an ``is_classification`` attribute; otherwise pyoptim's
-    ``SoftmaxCrossEntropy`` and ``BinaryCrossEntropy`` (and torch-named look-alikes) are recognised by class.
-    """
-    flag = getattr(loss, "is_classification", None)
-    if flag is not None:
-        return bool(flag)
-    return any(c.__name__ in _SOFTMAX_LOSSES | _BINARY_LOSSES for c in type(loss).__mro__)
-
-
-def _is_binary(loss) -> bool:
-    return any(c.__name__ in _BINARY_LOSSES for c in type(loss).__mro__)
-
-
-def _n_correct(output: np.ndarray, y: np.ndarray) -> int:
-    """Number of correct predictions: argmax for (n, k>1) outputs, sign of the logit otherwise."""
-    out = np.asarray(output)
-    if out.ndim == 2 and out.shape[1] > 1:
-        pred = out.argmax(axis=1)
-        target = y if np.ndim(y) == 1 else np.asarray(y).argmax(axis=1)
-        return int(np.count_nonzero(pred == target))
-    pred = out.reshape(len(out), -1)[:, 0] > 0
-    target = np.asarray(y).reshape(len(out), -1)[:, 0] > 0.5
-    return int(np.count_nonzero(pred == target))
-
-
-def _model_dtype(model, default=None):
-    params = model.parameters() if hasattr(model, "parameters") else []
-    for p in params:
-        return p.data.dtype
-    return default
-
-
-def _trainable(model) -> list:
-    return [p for p in model.parameters() if getattr(p, "requires_grad", True)]
-
-
-def _all_finite(arrays: Sequence[np.ndarray], scratch: np.ndarray | None = None) -> bool:
-    """True when every element of every array is finite (no NaN, no ±inf).
-
-    ``scratch`` (a bool array at least as large as the largest array) avoids allocating a fresh mask
-    per call: large allocations are mmap-ed and page-faulted anew each time, which made this check
-    cost several times more than the read itself.
-    """
-    for a in arrays:
-        if not a.size:
-            continue
-        if scratch is not None and a.size <= scratch.size and a.flags.c_contiguous:
-            mask = scratch[:a.size]
-            np.isfinite(a.reshape(-1), out=mask)
-        else:
-            mask = np.isfinite(a)
-        if not mask.all():
-            return False
-    return True
-
-
-def _current_lr(optimizer) -> float | None:
-    groups = getattr(optimizer, "param_groups", None)
-    if groups is None:
-        inner = getattr(optimizer, "optimizer", None)
-        groups = getattr(inner, "param_groups", None)
-    if groups:
-        lr = groups[0].get("lr")
-        return None if lr is None else float(lr)
-    return None
-
-
-def _snapshot(buffers: list) -> list:
-    out = []
-    for m, k in buffers:
-        v = getattr(m, k)
-        out.append((m, k, v.copy() if isinstance(v, np.ndarray) else v))
-    return out
-
-
-def _restore(saved: list) -> None:
-    for m, k, v in saved:
-        cur = getattr(m, k)
-        if isinstance(cur, np.ndarray) and isinstance(v, np.ndarray) and cur.shape == v.shape \
-                and cur.dtype == v.dtype and cur.flags.writeable:
-            cur[...] = v
-        else:
-            m.register_buffer(k, v)
-
-
-class _ModeGuard:
-    """Put every module of ``model`` in eval (or train) mode and restore each one's mode afterwards."""
-
-    def __init__(self, model, training: bool = False):
-        self.model, self.training = model, training
-
-    def __enter__(self):
-        mods = list(self.model.modules()) if hasattr(self.model, "modules") else []
-        self.saved = [(m, getattr(m, "training", True)) for m in mods]
-        if hasattr(self.model, "train"):
-            self.model.train(self.training)
-        return self
-
-    def __exit__(self, *exc):
-        for m, mode in self.saved:
-            object.__setattr__(m, "training", mode)
-        return False
-
-
-# ------------------------------------------------------------------------------------------------------
-# input validation (one place, clear messages)
-# ------------------------------------------------------------------------------------------------------
-def _forward_backward(model, loss, Xb, yb):
-    """One batch's forward pass, loss and parameter gradients (accumulated into ``.grad``); returns
-    ``(batch loss, model output)``. The data needs no gradient, so a model with ``backward_params``
-    (every pyoptim Module) skips it, as torch does for inputs that do not require grad."""
-    out = model.forward(Xb)
-    value = loss.forward(out, yb)
-    getattr(model, "backward_params", model.backward)(loss.backward())
-    return value, out
-
-
-def _check_X(X, name: str = "X", dtype=None) -> np.ndarray:
-    check_not_masked(name, X)
-    X = X if isinstance(X, np.ndarray) else np.asarray(X)
-    if X.dtype not in (np.float32, np.float64):
-        raise TypeError(f"{name} must be a float array (float32 or float64), got dtype {X.dtype}: "
-                        f"convert it first, e.g. {name}.astype(np.float32)")
-    if X.ndim == 0:
-        raise ValueError(f"{name} must have one row per sample (ndim >= 1), got a 0-d array")
-    if len(X) == 0:
-        raise ValueError(f"{name} is empty (0 samples)")
-    if dtype is not None and X.dtype != dtype:
-        X = X.astype(dtype)  # the model computes in its parameters' dtype
-    return np.ascontiguousarray(X)
-
-
-def _expected_width(model) -> int | None:
-    for m in (model.modules() if hasattr(model, "modules") else ()):
-        w = getattr(m, "in_features", None)
-        if isinstance(w, (int, np.integer)):
-            return int(w)
-        if getattr(m, "_parameters", None):  # the first layer with parameters has no in_features
-            return None
-    return None
-
-
-def _check_y(y, n: int, loss, dtype, name: str = "y", classes: int | None = None, xname: str = "X"):
-    if y is None:
-        return None
-    check_not_masked(name, y)
-    y = np.asarray(y)
-    if y.dtype == object or not (np.issubdtype(y.dtype, np.number) or y.dtype == np.bool_):
-        raise TypeError(f"{name} must be a numeric array, got dtype {y.dtype}")
-    if y.ndim == 0:
-        raise ValueError(f"{name} must have one entry per sample, got a 0-d array")
-    if len(y) != n:
-        raise ValueError(f"{xname} and {name} have different lengths: {xname} has {n} samples, {name} has {len(y)}")
-    if loss is None:
-        return y
-    if _is_classification(loss) and not _is_binary(loss):
-        if np.issubdtype(y.dtype, np.integer) and y.ndim == 1:
-            if classes is not None and len(y):
-                lo, hi = int(y.min()), int(y.max())
-                if lo < 0 or hi >= classes:
-                    bad = lo if lo < 0 else hi
-                    raise ValueError(f"{name} has label {bad} outside [0, {classes}) "
-                                     f"(the model outputs {classes} classes)")
-            return y.astype(np.int64, copy=False)
-        if np.issubdtype(y.dtype, np.floating) and y.ndim == 2:  # soft targets / one-hot rows
-            return np.ascontiguousarray(y, dtype=dtype) if dtype is not None else y
-        raise TypeError(f"{name} must hold integer class labels (1-D, in [0, classes)) for "
-                        f"{type(loss).__name__}, got dtype {y.dtype} with shape {y.shape}")
-    if _is_binary(loss):
-        if np.issubdtype(y.dtype, np.integer) or y.dtype == np.bool_:
-            if len(y) and (y.min() < 0 or y.max() > 1):
-                raise ValueError(f"{name} must hold binary labels 0/1 for {type(loss).__name__}, "
-                                 f"got values in [{y.min()}, {y.max()}]")
-        elif y.size and not (y.min() >= 0 and y.max() <= 1):   # NaN fails both comparisons
-            raise ValueError(f"{name} must hold targets in [0, 1] for {type(loss).__name__} (probabilities), "
-                             f"got values in [{y.min()}, {y.max()}]")
-        return np.ascontiguousarray(y, dtype=dtype or np.float64)
-    if not np.issubdtype(y.dtype, np.floating):
-        raise TypeError(f"{name} must be a float array for {type(loss).__name__} (regression targets), "
-                        f"got dtype {y.dtype}: convert it first, e.g. {name}.astype(np.float32)")
-    return np.ascontiguousarray(y, dtype=dtype) if dtype is not None else y
-
-
-def _validate(model, loss, X, y, xname="X", yname="y", probe=True):
-    """Check X and y up front: float X of the model's width, y of the same length and a valid kind."""
-    dtype = _model_dtype(model)
-    X = _check_X(X, xname, dtype)
-    width = _expected_width(model)
-    if width is not None and (X.ndim != 2 or X.shape[1] != width):
-        got = X.shape[1] if X.ndim == 2 else f"shape {X.shape}"
-        raise ValueError(f"{xname} has {got} features per sample but the model expects {width} "
-                         f"(its first layer has in_features={width})")
-    classes = None
-    if (probe and y is not None and _is_classification(loss) and not _is_binary(loss)
-            and np.issubdtype(np.asarray(y).dtype, np.integer)):
-        with _ModeGuard(model, training=False):
-            try:
-                out = np.asarray(model.forward(X[:1]))
-            except Exception as exc:  # a wrong width in a layer without in_features
-                raise ValueError(f"the model cannot run on {xname} of shape {X.shape}: {exc}") from exc
-        if out.ndim == 2:
-            classes = out.shape[1]
-    y = _check_y(y, len(X), loss, dtype, yname, classes, xname)
-    return X, y
-
-
-def _check_batch_size(batch_size, n: int) -> int:
-    if batch_size is None:
-        return n
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"Invalid batch_size: {batch_size!r} (expected a positive int or None for the whole set)")
-    return min(int(batch_size), n)
-
-
-def _batch_plan(n: int, batch_size: int, shuffle: bool, rng, drop_last: bool = False) -> list:
-    """The epoch's minibatches as index arrays (shuffled) or slices (in order)."""
-    stop = n - n % batch_size if drop_last else n
-    if shuffle:
-        order = rng.permutation(n)
-        return [order[i:i + batch_size] for i in range(0, stop, batch_size)]
-    return [slice(i, min(i + batch_size, n)) for i in range(0, stop, batch_size)]
+_all_finite = all_finite   # the name tests/test_training_fit.py imports
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -323,8 +89,8 @@ def minibatches(X, y=None, batch_size: int | None = 32, shuffle: bool = True, se
         y = np.asarray(y)
         if y.ndim == 0 or len(y) != n:
             raise ValueError(f"X and y have different lengths: X has {n} samples, y has {np.size(y) if y.ndim == 0 else len(y)}")
-    bs = _check_batch_size(batch_size, max(n, 1))
-    plan = _batch_plan(n, bs, bool(shuffle), _as_rng(seed) if shuffle else None, drop_last)
+    bs = check_batch_size(batch_size, max(n, 1))
+    plan = batch_plan(n, bs, bool(shuffle), as_rng(seed) if shuffle else None, drop_last)
 
     def gen():
         for idx in plan:
@@ -342,10 +108,10 @@ def predict(model, X, batch_size: int | None = 1024) -> np.ndarray:
     Every module's train/eval mode is restored afterwards. Work is done ``batch_size`` rows at a time
     (``None``: all at once) to bound memory.
     """
-    X = _check_X(X, "X", _model_dtype(model))
-    bs = _check_batch_size(batch_size, len(X))
+    X = check_X(X, "X", model_dtype(model))
+    bs = check_batch_size(batch_size, len(X))
     outs = []
-    with _ModeGuard(model, training=False):
+    with mode(model, training=False):
         for i in range(0, len(X), bs):
             outs.append(np.array(model.forward(X[i:i + bs]), copy=True))
     return outs[0] if len(outs) == 1 else np.concatenate(outs, axis=0)
@@ -359,256 +125,22 @@ def evaluate(model, loss, X, y, batch_size: int | None = 1024) -> dict:
     is ``SoftmaxCrossEntropy`` / ``BinaryCrossEntropy`` or has ``is_classification = True``.
     Every module's train/eval mode is restored afterwards.
     """
-    X, y = _validate(model, loss, X, y, probe=False)
-    bs = _check_batch_size(batch_size, len(X))
+    X, y = validate(model, loss, X, y, probe=False)
+    bs = check_batch_size(batch_size, len(X))
     total, correct = 0.0, 0
-    cls = _is_classification(loss)
-    with _ModeGuard(model, training=False):
+    cls = is_classification(loss)
+    with mode(model, training=False):
         for i in range(0, len(X), bs):
             Xb, yb = X[i:i + bs], y[i:i + bs]
             out = model.forward(Xb)
             total += float(loss.forward(out, yb)) * len(Xb)
             if cls:
-                correct += _n_correct(out, yb)
+                correct += n_correct(out, yb)
     res = {"loss": total / len(X)}
     if cls:
         res["accuracy"] = correct / len(X)
     return res
 
-
-# ------------------------------------------------------------------------------------------------------
-# History
-# ------------------------------------------------------------------------------------------------------
-class History:
-    """What :func:`fit` records: per-epoch metrics, like Keras' ``History``.
-
-    Attributes
-    ----------
-    history : dict[str, list[float]]
-        One list per metric, one entry per epoch: ``loss`` (training loss incl. penalties), ``accuracy``
-        (classification), ``val_loss``, ``val_accuracy`` (with ``validation_data``), ``lr`` (the first
-        parameter group's learning rate during the epoch's last step, i.e. before epoch-end callbacks
-        such as schedulers change it), ``skipped_batches`` (with
-        ``on_nonfinite="skip_batch"``) and whatever callbacks add to the epoch logs.
-    epoch : list[int]
-        The epoch index (from 0) of each entry.
-    meta : dict
-        Run-level facts: ``skipped_batches`` (total), ``nonfinite`` (where a non-finite value stopped
-        training), ``best_epoch`` / ``stopped_epoch`` (set by early stopping), ``steps``.
-    """
-
-    def __init__(self):
-        self.history: dict[str, list[float]] = {}
-        self.epoch: list[int] = []
-        self.meta: dict[str, Any] = {}
-
-    def append(self, epoch: int, logs: dict) -> None:
-        """Record one epoch's scalar logs (missing metrics are padded with NaN to keep lists aligned)."""
-        self.epoch.append(int(epoch))
-        n = len(self.epoch)
-        for key, value in logs.items():
-            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-                continue
-            lst = self.history.setdefault(key, [])
-            lst.extend([math.nan] * (n - 1 - len(lst)))
-            lst.append(float(value))
-        for lst in self.history.values():
-            lst.extend([math.nan] * (n - len(lst)))
-
-    def _update_last(self, logs: dict) -> None:
-        """Overwrite the last epoch's entries with ``logs`` (new keys padded with NaN before)."""
-        n = len(self.epoch)
-        for key, value in logs.items():
-            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-                continue
-            lst = self.history.setdefault(key, [])
-            lst.extend([math.nan] * (n - len(lst)))
-            lst[-1] = float(value)
-
-    def __getitem__(self, key: str) -> list[float]:
-        return self.history[key]
-
-    def __contains__(self, key) -> bool:
-        return key in self.history
-
-    def __len__(self) -> int:
-        return len(self.epoch)
-
-    @property
-    def skipped_batches(self) -> int:
-        """Total number of minibatches skipped because of a non-finite loss or gradient."""
-        return int(self.meta.get("skipped_batches", 0))
-
-    @property
-    def best_epoch(self) -> int | None:
-        """The epoch early stopping chose (``meta["best_epoch"]``), or None."""
-        return self.meta.get("best_epoch")
-
-    def state_dict(self) -> dict:
-        return {"history": {k: list(v) for k, v in self.history.items()}, "epoch": list(self.epoch),
-                "meta": dict(self.meta)}
-
-    def load_state_dict(self, state: dict) -> None:
-        self.history = {str(k): [float(x) for x in v] for k, v in state["history"].items()}
-        self.epoch = [int(e) for e in state["epoch"]]
-        self.meta = dict(state.get("meta", {}))
-
-    def __repr__(self) -> str:
-        last = {k: round(v[-1], 4) for k, v in self.history.items() if v}
-        return f"History(epochs={len(self.epoch)}, last={last})"
-
-    def plot(self, metrics: Sequence[str] | None = None, figsize=None, title: str | None = None):
-        """Plot the loss and metric curves, training against validation; returns the matplotlib Figure.
-
-        One panel per metric family (``loss``, then ``accuracy`` and any other metric), the training
-        curve solid and the ``val_`` curve dashed. When early stopping recorded a best epoch
-        (``meta["best_epoch"]``) it is marked with a vertical line (book Fig. 7.3). Epochs are numbered
-        from 0 everywhere in pyoptim (``History.epoch``, ``EarlyStopping.best_epoch`` and
-        ``stopped_epoch``, :func:`pyoptim.plot.loss_curves`, the tour's tables), so the line stands at
-        ``best_epoch`` itself. matplotlib is imported here (``pip install "pyoptim-dlbook[tour]"``).
-        """
-        from . import plot as P   # raises an ImportError naming the extra when matplotlib is missing
-
-        if metrics is None:
-            skip = {"lr", "skipped_batches"}
-            metrics = [k for k in self.history if not k.startswith("val_") and k not in skip]
-            metrics += [k[4:] for k in self.history if k.startswith("val_") and k[4:] not in self.history]
-            if "loss" in metrics:
-                metrics = ["loss"] + [m for m in metrics if m != "loss"]
-        metrics = list(metrics) or ["loss"]
-        fig, axes = P.figure(figsize or (4.5 * len(metrics), 3.4), 1, len(metrics))
-        axes = np.atleast_2d(axes)
-        x = np.asarray(self.epoch)
-        best = self.best_epoch
-        for ax, name in zip(axes[0], metrics):
-            for key, style, label in ((name, "-", "train"), ("val_" + name, "--", "validation")):
-                if key in self.history:
-                    ax.plot(x, self.history[key], style, marker="o" if len(x) < 30 else None,
-                            markersize=3, label=f"{label} {name}")
-            if best is not None:
-                ax.axvline(int(best), color="gray", linestyle=":", label=f"best epoch ({int(best)})")
-            ax.set_xlabel("epoch (from 0)")
-            ax.set_ylabel(name)
-            ax.grid(alpha=0.3)
-            ax.legend(fontsize=8)
-        if title:
-            fig.suptitle(title)
-        return fig
-
-
-# ------------------------------------------------------------------------------------------------------
-# progress display
-# ------------------------------------------------------------------------------------------------------
-class _Progress:
-    """tqdm (notebook-aware through ``tqdm.auto``) when installed, else one line per epoch on stderr."""
-
-    def __init__(self, enabled: bool, total: int | None, initial: int, epochs: int):
-        self.bar = None
-        self.enabled = enabled
-        self.epochs = epochs
-        if not enabled:
-            return
-        try:
-            from tqdm.auto import tqdm
-        except ImportError:
-            return
-        self.bar = tqdm(total=total, initial=initial, unit="batch", dynamic_ncols=True, leave=True)
-
-    def set_epoch(self, epoch: int) -> None:
-        if self.bar is not None:
-            self.bar.set_description(f"epoch {epoch + 1}/{self.epochs}", refresh=False)
-
-    def update(self) -> None:
-        if self.bar is not None:
-            self.bar.update(1)
-
-    def end_epoch(self, epoch: int, logs: dict) -> None:
-        if not self.enabled:
-            return
-        shown = {k: v for k, v in logs.items() if isinstance(v, float) and k != "lr"}
-        if self.bar is not None:
-            self.bar.set_postfix({k: f"{v:.4g}" for k, v in shown.items()})
-        else:
-            text = " - ".join(f"{k}: {v:.4g}" for k, v in shown.items())
-            print(f"epoch {epoch + 1}/{self.epochs} - {text}", file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
-# ------------------------------------------------------------------------------------------------------
-# checkpoint schedule
-# ------------------------------------------------------------------------------------------------------
-def _parse_every(every) -> tuple[str, int]:
-    """``None``/"epoch" -> every epoch; int k -> every k epochs; "k epochs" / "k batches" (or "kb")."""
-    if every is None:
-        return "epoch", 1
-    if isinstance(every, (int, np.integer)) and not isinstance(every, bool):
-        if every < 1:
-            raise ValueError(f"Invalid checkpoint_every: {every!r} (expected a positive int of epochs)")
-        return "epoch", int(every)
-    if isinstance(every, str):
-        s = every.strip().lower()
-        if s in ("epoch", "batch"):
-            return s, 1
-        m = re.fullmatch(r"(\d+)\s*(e|epochs?|b|batch|batches)", s)
-        if m and int(m.group(1)) >= 1:
-            return ("epoch" if m.group(2).startswith("e") else "batch"), int(m.group(1))
-    raise ValueError(f"Invalid checkpoint_every: {every!r} (expected a positive int of epochs, 'epoch', "
-                     f"'batch', 'k epochs' or 'k batches')")
-
-
-
-def _check_trainer_state(path: str, st, n: int, bs: int, n_callbacks: int, rng):
-    """Validate fit's state in a checkpoint before anything is applied: ValueError naming the path and the
-    field. Returns (state with int counters, the RNG state, a History loaded from it)."""
-    def bad(field, what):
-        return ValueError(f"{path}: corrupt fit checkpoint (field trainer[{field!r}]: {what})")
-
-    if not isinstance(st, dict) or st.get("format") != "pyoptim.fit":
-        raise ValueError(f"{path}: not a checkpoint written by fit (no trainer state)")
-    if (st.get("n_samples"), st.get("batch_size")) != (n, bs):
-        raise ValueError(f"{path}: the checkpoint was written for {str(st.get('n_samples'))[:20]} "
-                         f"samples in batches of {str(st.get('batch_size'))[:20]}, this run has {n} in batches "
-                         f"of {bs} (resume needs the same data and batch_size)")
-    st = dict(st)
-    for key in ("epoch", "batch", "step"):
-        v = st.get(key)
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
-            raise bad(key, f"{str(v)[:40]!r} (expected an integer >= 0)")
-        st[key] = int(v)
-    gen = np.random.Generator(type(rng.bit_generator)())   # a scratch generator tries the state first
-    try:
-        gen.bit_generator.state = st.get("rng")
-    except (TypeError, ValueError, KeyError, OverflowError) as exc:
-        raise bad("rng", f"not a {type(rng.bit_generator).__name__} state ({str(exc)[:80]})") from None
-    history = History()
-    try:
-        history.load_state_dict(st.get("history"))
-    except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:
-        raise bad("history", f"not a History state ({str(exc)[:80]})") from None
-    cbs = st.get("callbacks")
-    if cbs is not None and not isinstance(cbs, list):
-        raise bad("callbacks", "expected a list of callback states")
-    if "plan_indices" in st or "plan_sizes" in st:
-        idx, sizes = st.get("plan_indices"), st.get("plan_sizes")
-        for key, a in (("plan_indices", idx), ("plan_sizes", sizes)):
-            if not (isinstance(a, np.ndarray) and a.ndim == 1 and a.dtype == np.int64):
-                raise bad(key, "expected a 1-d int64 array")
-        if sizes.size and sizes.min() < 0:
-            raise bad("plan_sizes", "batch sizes must be >= 0")
-        if int(sizes.sum()) != idx.size:
-            raise bad("plan_sizes", f"they sum to {int(sizes.sum())}, plan_indices has {idx.size}")
-        if idx.size and (idx.min() < 0 or idx.max() >= n):
-            raise bad("plan_indices", f"indices must lie in [0, {n})")
-        acc = st.get("acc")
-        if not (isinstance(acc, list) and len(acc) == 5
-                and all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-                        for v in acc)
-                and all(isinstance(v, (int, np.integer)) and v >= 0 for v in acc[1:])):
-            raise bad("acc", "expected [sum_loss, seen, correct, counted, skipped] with counts >= 0")
-    return st, gen.bit_generator.state, history
 
 # ------------------------------------------------------------------------------------------------------
 # Trainer and fit
@@ -626,8 +158,8 @@ class Trainer:
     def __init__(self, model, loss, optimizer, *, regularizers: Iterable = (), constraints: Iterable = (),
                  callbacks: Iterable = (), objective: Callable | None = None, augment: Callable | None = None,
                  sampler=None, on_nonfinite: str = "raise", progress: bool = True):
-        if on_nonfinite not in _NONFINITE_MODES:
-            raise ValueError(f"Invalid on_nonfinite: {on_nonfinite!r} (expected one of {_NONFINITE_MODES})")
+        if on_nonfinite not in NONFINITE_MODES:
+            raise ValueError(f"Invalid on_nonfinite: {on_nonfinite!r} (expected one of {NONFINITE_MODES})")
         if objective is not None and not callable(objective):
             raise TypeError(f"Invalid objective: {objective!r} (expected a callable (model, loss, Xb, yb) -> float)")
         if augment is not None and not callable(augment):
@@ -655,7 +187,7 @@ class Trainer:
 
     # -- one minibatch ----------------------------------------------------------------------------------
     def _default_objective(self, model, loss, Xb, yb) -> float:
-        value, self.output = _forward_backward(model, loss, Xb, yb)
+        value, self.output = forward_backward(model, loss, Xb, yb)
         return value
 
     def _buffers(self) -> list:
@@ -689,9 +221,30 @@ class Trainer:
     # -- the loop -----------------------------------------------------------------------------------------
     def fit(self, X, y, epochs: int = 10, batch_size: int | None = 32, validation_data=None, shuffle: bool = True,
             seed=0, checkpoint=None, checkpoint_every=None, resume=None) -> History:
-        """Run the loop; see :func:`fit` for the arguments."""
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
-            raise ValueError(f"Invalid epochs: {epochs!r} (expected an int >= 0)")
+        """Run the loop; see :func:`fit` for the arguments. The stages: :meth:`_prepare` (validate and set
+        up), :meth:`_resume` (load a saved fit state), the epoch loop (:meth:`_run_epoch`, one
+        :meth:`_train_batch` a minibatch, then :meth:`_end_epoch`), and checkpointing (:meth:`_save`)."""
+        run = self._prepare(X, y, epochs, batch_size, validation_data, shuffle, seed, checkpoint,
+                            checkpoint_every)
+        self._resume(run, resume)
+        self._begin(run)
+        bar = Progress(self.progress, run.total, run.initial, epochs)
+        try:
+            for epoch in range(run.start_epoch, epochs):
+                if self.stop_training:
+                    break
+                self._run_epoch(run, epoch, bar)
+                self._end_epoch(run, epoch, bar)
+        finally:
+            bar.close()
+        for cb in self.callbacks:
+            cb.on_train_end(run.logs)
+        self._note_early_stopping()
+        return self.history
+
+    # -- stage 1: validate the arguments and set up the run -----------------------------------------------
+    def _prepare(self, X, y, epochs, batch_size, validation_data, shuffle, seed, checkpoint, checkpoint_every):
+        check_int("epochs", epochs, 0)
         model, loss, optimizer = self.model, self.loss, self.optimizer
         for name in ("zero_grad", "parameters", "forward", "backward"):
             if not callable(getattr(model, name, None)):
@@ -700,175 +253,191 @@ class Trainer:
             raise TypeError(f"Invalid optimizer: {optimizer!r} (expected an object with step())")
         if self.objective is None and not (callable(getattr(loss, "forward", None)) and callable(getattr(loss, "backward", None))):
             raise TypeError(f"Invalid loss: {loss!r} (expected an object with forward(output, target) and backward())")
-        X, y = _validate(model, loss, X, y, probe=self.objective is None)
+        X, y = validate(model, loss, X, y, probe=self.objective is None)
         val = None
         if validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
                 raise ValueError("Invalid validation_data: expected a tuple (X_val, y_val)")
-            val = _validate(model, loss, validation_data[0], validation_data[1], "X_val", "y_val",
-                            probe=self.objective is None)
+            val = validate(model, loss, validation_data[0], validation_data[1], "X_val", "y_val",
+                           probe=self.objective is None)
         n = len(X)
-        bs = _check_batch_size(batch_size, n)
+        bs = check_batch_size(batch_size, n)
         self._n, self._bs = n, bs
-        every_kind, every_k = _parse_every(checkpoint_every)
-        self.rng = _as_rng(seed)
-        classification = _is_classification(loss)
-        objective = self.objective or self._default_objective
-        trainable = _trainable(model)
-        scratch = np.empty(max([p.grad.size for p in trainable] or [0]), dtype=bool)
-        buffers = self._buffers()
+        every_kind, every_k = parse_every(checkpoint_every)
+        self.rng = as_rng(seed)
+        params = trainable(model)
+        warn_if_optimizer_misses_model(model, optimizer)
         swap = getattr(optimizer, "swap", None)
-        swap = swap if callable(swap) else None
+        return SimpleNamespace(
+            X=X, y=y, val=val, n=n, bs=bs, epochs=epochs, shuffle=bool(shuffle), checkpoint=checkpoint,
+            every_kind=every_kind, every_k=every_k, classification=is_classification(loss),
+            objective=self.objective or self._default_objective, trainable=params,
+            scratch=np.empty(max([p.grad.size for p in params] or [0]), dtype=bool), buffers=self._buffers(),
+            swap=swap if callable(swap) else None, start_epoch=0, start_batch=0, resumed_plan=None,
+            resumed_acc=None, cb_states=None, logs={}, divergence=DivergenceWatch(optimizer))
 
-        # -- resume -----------------------------------------------------------------------------------------
-        start_epoch, start_batch, resumed_plan, resumed_acc, cb_states = 0, 0, None, None, None
-        if resume is not None:
-            from .checkpoint import remove_stale_temporaries
-            remove_stale_temporaries(resume)  # left by a save that was killed mid-write
-        if resume is not None and os.path.exists(os.fspath(resume)):
-            from .checkpoint import load, _load_into
-            rpath = os.fspath(resume)
-            ck = load(rpath)   # read and validated, not yet applied: a bad file changes nothing
-            st, rng_state, history = _check_trainer_state(rpath, ck["extra"].get("trainer"), n, bs,
-                                                          len(self.callbacks), self.rng)
-            _load_into(rpath, ck, model, optimizer)   # both or neither
-            start_epoch, start_batch, self.step = st["epoch"], st["batch"], st["step"]
-            self.rng.bit_generator.state = rng_state
-            self.history = history
-            if "plan_indices" in st:
-                cuts = np.cumsum(st["plan_sizes"])[:-1]
-                resumed_plan = np.split(st["plan_indices"], cuts) if len(st["plan_sizes"]) else []
-                resumed_acc = st["acc"]
-            cb_states = st.get("callbacks")
+    # -- stage 2: resume from a checkpoint ----------------------------------------------------------------
+    def _resume(self, run, resume) -> None:
+        if resume is None:
+            return
+        from .checkpoint import load, load_into, remove_stale_temporaries
+        remove_stale_temporaries(resume)  # left by a save that was killed mid-write
+        if not os.path.exists(os.fspath(resume)):
+            return
+        rpath = os.fspath(resume)
+        ck = load(rpath)   # read and validated, not yet applied: a bad file changes nothing
+        st, rng_state, history = check_trainer_state(rpath, ck["extra"].get("trainer"), run.n, run.bs,
+                                                     len(self.callbacks), self.rng)
+        load_into(rpath, ck, self.model, self.optimizer)   # both or neither
+        run.start_epoch, run.start_batch, self.step = st["epoch"], st["batch"], st["step"]
+        self.rng.bit_generator.state = rng_state
+        self.history = history
+        if "plan_indices" in st:
+            cuts = np.cumsum(st["plan_sizes"])[:-1]
+            run.resumed_plan = np.split(st["plan_indices"], cuts) if len(st["plan_sizes"]) else []
+            run.resumed_acc = st["acc"]
+        run.cb_states = st.get("callbacks")
 
+    def _begin(self, run) -> None:
         self.stop_training = False
-        self.epoch = start_epoch
+        self.epoch = run.start_epoch
         for cb in self.callbacks:
             cb.on_train_begin(self)
-        if cb_states is not None:
-            for cb, s in zip(self.callbacks, cb_states):
+        if run.cb_states is not None:
+            for cb, s in zip(self.callbacks, run.cb_states):
                 if s is not None and callable(getattr(cb, "load_state_dict", None)):
                     cb.load_state_dict(s)
+        per_epoch = None if self.sampler is not None else -(-run.n // run.bs)
+        run.total = None if per_epoch is None else per_epoch * run.epochs
+        run.initial = 0 if per_epoch is None else min(per_epoch * run.start_epoch + run.start_batch, run.total or 0)
+        run.skipped_total = int(self.history.meta.get("skipped_batches", 0))
 
-        per_epoch = None if self.sampler is not None else -(-n // bs)
-        total = None if per_epoch is None else per_epoch * epochs
-        initial = 0 if per_epoch is None else min(per_epoch * start_epoch + start_batch, total or 0)
-        bar = _Progress(self.progress, total, initial, epochs)
-        logs: dict = {}
-        skipped_total = int(self.history.meta.get("skipped_batches", 0))
-        try:
-            for epoch in range(start_epoch, epochs):
-                if self.stop_training:
-                    break
-                self.epoch = epoch
-                bar.set_epoch(epoch)
-                for cb in self.callbacks:
-                    cb.on_epoch_begin(epoch, {})
-                if resumed_plan is not None:
-                    plan, first = [None] * start_batch + list(resumed_plan), start_batch  # done ones: None
-                    sum_loss, seen, correct, counted, skipped = resumed_acc
-                    sum_loss, seen, correct, counted, skipped = float(sum_loss), int(seen), int(correct), int(counted), int(skipped)
-                    resumed_plan = None
-                elif self.sampler is not None:
-                    plan, first = list(self.sampler.batches(n, bs, epoch, self.rng)), 0
-                    sum_loss, seen, correct, counted, skipped = 0.0, 0, 0, 0, 0
-                else:
-                    plan, first = _batch_plan(n, bs, bool(shuffle), self.rng), 0
-                    sum_loss, seen, correct, counted, skipped = 0.0, 0, 0, 0, 0
-                for b in range(first, len(plan)):
-                    idx = plan[b]
-                    self.batch_index = b
-                    Xb, yb = X[idx], (None if y is None else y[idx])
-                    if self.augment is not None:
-                        Xb = self.augment(Xb, self.rng)
-                    self.batch = (Xb, yb)
-                    self.output = None
-                    saved = _snapshot(buffers) if buffers else None
-                    model.zero_grad()
-                    value = float(objective(model, loss, Xb, yb))
-                    for r in self.regularizers:
-                        value += float(r.penalty(model))
-                        r.accumulate_grad(model)
-                    blogs = {"loss": value, "size": len(Xb), "step": self.step, "epoch": epoch}
-                    for cb in self.callbacks:
-                        cb.on_before_step(b, blogs)
-                    if not (math.isfinite(value) and _all_finite([p.grad for p in trainable], scratch)):
-                        if saved:  # running statistics touched by the bad forward pass go back too
-                            _restore(saved)
-                        what = "loss" if not math.isfinite(value) else "gradient"
-                        where = f"epoch {epoch} (from 0), batch {b}, step {self.step}"
-                        if self.on_nonfinite == "raise":
-                            raise FloatingPointError(f"non-finite {what} at {where}; parameters and optimizer "
-                                                     f"state are left as after the last good step "
-                                                     f"(on_nonfinite='skip_batch' or 'stop' to continue)")
-                        if self.on_nonfinite == "stop":
-                            self.history.meta["nonfinite"] = {"epoch": epoch, "batch": b, "step": self.step, "what": what}
-                            self.stop_training = True
-                            break
-                        skipped += 1
-                        skipped_total += 1
-                        self.history.meta["skipped_batches"] = skipped_total
-                        continue
-                    optimizer.step()
-                    if self.regularizers:
-                        lr = _current_lr(optimizer)
-                        for r in self.regularizers:
-                            r.after_step(model, lr)
-                    for c in self.constraints:
-                        c.apply(model)
-                    self.step += 1
-                    sum_loss += value * len(Xb)
-                    seen += len(Xb)
-                    if classification and self.output is not None and yb is not None:
-                        correct += _n_correct(self.output, yb)
-                        counted += len(Xb)
-                    for cb in self.callbacks:
-                        cb.on_batch_end(b, blogs)
-                    bar.update()
-                    if checkpoint is not None and every_kind == "batch" and self.step % every_k == 0 \
-                            and b + 1 < len(plan):
-                        self._save(checkpoint, epoch, b + 1, plan[b + 1:],
-                                   (sum_loss, seen, correct, counted, skipped))
-                    if self.stop_training:
-                        break
+    # -- stage 3: the epoch loop ----------------------------------------------------------------------------
+    def _epoch_plan(self, run, epoch):
+        """The epoch's minibatches, the first one to run and the running sums
+        [sum_loss, seen, correct, counted, skipped] (restored mid-epoch after a resume)."""
+        if run.resumed_plan is not None:
+            plan, first = [None] * run.start_batch + list(run.resumed_plan), run.start_batch  # done ones: None
+            s, seen, correct, counted, skipped = run.resumed_acc
+            run.resumed_plan = None
+            return plan, first, [float(s), int(seen), int(correct), int(counted), int(skipped)]
+        if self.sampler is not None:
+            plan = list(self.sampler.batches(run.n, run.bs, epoch, self.rng))
+        else:
+            plan = batch_plan(run.n, run.bs, run.shuffle, self.rng)
+        return plan, 0, [0.0, 0, 0, 0, 0]
 
-                # -- end of epoch ---------------------------------------------------------------------------
-                logs = {}
-                if seen:
-                    logs["loss"] = sum_loss / seen
-                if counted:
-                    logs["accuracy"] = correct / counted
-                if val is not None:
-                    if swap is not None:
-                        swap()
-                    try:
-                        ev = evaluate(model, loss, val[0], val[1])
-                    finally:
-                        if swap is not None:
-                            swap()
-                    logs.update({"val_" + k: v for k, v in ev.items()})
-                lr = _current_lr(optimizer)
-                if lr is not None:
-                    logs["lr"] = lr
-                if self.on_nonfinite == "skip_batch":
-                    logs["skipped_batches"] = skipped
-                self.history.meta["skipped_batches"] = skipped_total
-                self.history.meta["steps"] = self.step
-                self.history.append(epoch, logs)
-                for cb in self.callbacks:
-                    cb.on_epoch_end(epoch, logs)
-                self.history._update_last(logs)  # metrics a callback added to (or changed in) logs
-                self._note_early_stopping()
-                bar.end_epoch(epoch, logs)
-                if checkpoint is not None and (every_kind == "batch" or (epoch + 1) % every_k == 0
-                                               or epoch + 1 == epochs or self.stop_training):
-                    self._save(checkpoint, epoch + 1, 0, None, (0.0, 0, 0, 0, 0))
-        finally:
-            bar.close()
+    def _run_epoch(self, run, epoch, bar) -> None:
+        self.epoch = epoch
+        bar.set_epoch(epoch)
         for cb in self.callbacks:
-            cb.on_train_end(logs)
+            cb.on_epoch_begin(epoch, {})
+        plan, first, acc = self._epoch_plan(run, epoch)
+        run.acc = acc
+        for b in range(first, len(plan)):
+            outcome = self._train_batch(run, epoch, b, plan[b], acc)
+            if outcome == "skip":
+                continue
+            if outcome == "stop":
+                break
+            bar.update()
+            if run.checkpoint is not None and run.every_kind == "batch" and self.step % run.every_k == 0 \
+                    and b + 1 < len(plan):
+                self._save(run.checkpoint, epoch, b + 1, plan[b + 1:], tuple(acc))
+            if self.stop_training:
+                break
+
+    def _train_batch(self, run, epoch, b, idx, acc) -> str:
+        """One minibatch, in the order of the module docstring: "ok", "skip" (a non-finite batch skipped)
+        or "stop" (on_nonfinite="stop" met one)."""
+        model = self.model
+        self.batch_index = b
+        Xb, yb = run.X[idx], (None if run.y is None else run.y[idx])
+        if self.augment is not None:
+            Xb = self.augment(Xb, self.rng)
+        self.batch = (Xb, yb)
+        self.output = None
+        saved = snapshot(run.buffers) if run.buffers else None
+        model.zero_grad()
+        value = float(run.objective(model, self.loss, Xb, yb))
+        for r in self.regularizers:
+            value += float(r.penalty(model))
+            r.accumulate_grad(model)
+        blogs = {"loss": value, "size": len(Xb), "step": self.step, "epoch": epoch}
+        for cb in self.callbacks:
+            cb.on_before_step(b, blogs)
+        if not (math.isfinite(value) and all_finite([p.grad for p in run.trainable], run.scratch)):
+            return self._nonfinite_batch(run, epoch, b, value, saved, acc)
+        run.divergence.observe(value, epoch, b, self.step)
+        self.optimizer.step()
+        if self.regularizers:
+            lr = current_lr(self.optimizer)
+            for r in self.regularizers:
+                r.after_step(model, lr)
+        for c in self.constraints:
+            c.apply(model)
+        self.step += 1
+        acc[0] += value * len(Xb)
+        acc[1] += len(Xb)
+        if run.classification and self.output is not None and yb is not None:
+            acc[2] += n_correct(self.output, yb)
+            acc[3] += len(Xb)
+        for cb in self.callbacks:
+            cb.on_batch_end(b, blogs)
+        return "ok"
+
+    def _nonfinite_batch(self, run, epoch, b, value, saved, acc) -> str:
+        if saved:  # running statistics touched by the bad forward pass go back too
+            restore(saved)
+        what = "loss" if not math.isfinite(value) else "gradient"
+        where = f"epoch {epoch} (from 0), batch {b}, step {self.step}"
+        if self.on_nonfinite == "raise":
+            raise FloatingPointError(f"non-finite {what} at {where}; parameters and optimizer "
+                                     f"state are left as after the last good step "
+                                     f"(on_nonfinite='skip_batch' or 'stop' to continue)")
+        if self.on_nonfinite == "stop":
+            self.history.meta["nonfinite"] = {"epoch": epoch, "batch": b, "step": self.step, "what": what}
+            self.stop_training = True
+            return "stop"
+        acc[4] += 1
+        run.skipped_total += 1
+        self.history.meta["skipped_batches"] = run.skipped_total
+        return "skip"
+
+    def _end_epoch(self, run, epoch, bar) -> None:
+        """The epoch's logs (training means, validation metrics, lr), the callbacks, the checkpoint."""
+        sum_loss, seen, correct, counted, skipped = run.acc
+        logs = {}
+        if seen:
+            logs["loss"] = sum_loss / seen
+        if counted:
+            logs["accuracy"] = correct / counted
+        if run.val is not None:
+            if run.swap is not None:
+                run.swap()
+            try:
+                ev = evaluate(self.model, self.loss, run.val[0], run.val[1])
+            finally:
+                if run.swap is not None:
+                    run.swap()
+            logs.update({"val_" + k: v for k, v in ev.items()})
+        lr = current_lr(self.optimizer)
+        if lr is not None:
+            logs["lr"] = lr
+        if self.on_nonfinite == "skip_batch":
+            logs["skipped_batches"] = skipped
+        self.history.meta["skipped_batches"] = run.skipped_total
+        self.history.meta["steps"] = self.step
+        self.history.append(epoch, logs)
+        for cb in self.callbacks:
+            cb.on_epoch_end(epoch, logs)
+        self.history._update_last(logs)  # metrics a callback added to (or changed in) logs
         self._note_early_stopping()
-        return self.history
+        bar.end_epoch(epoch, logs)
+        run.logs = logs
+        if run.checkpoint is not None and (run.every_kind == "batch" or (epoch + 1) % run.every_k == 0
+                                           or epoch + 1 == run.epochs or self.stop_training):
+            self._save(run.checkpoint, epoch + 1, 0, None, (0.0, 0, 0, 0, 0))
 
     def _note_early_stopping(self) -> None:
         """Copy an early-stopping callback's ``best_epoch`` / ``stopped_epoch`` into ``history.meta``
@@ -983,7 +552,7 @@ def fit(model, loss, optimizer, X, y, epochs: int = 10, batch_size: int | None =
     >>> hist.history["val_accuracy"][-1]
     """
     if distributed is not False and distributed is not None:   # --- distributed: the data-parallel loop lives in pyoptim.distributed
-        from .distributed._fit import fit_distributed
+        from .distributed import fit_distributed
         return fit_distributed(model, loss, optimizer, X, y, distributed=distributed, epochs=epochs,
                                batch_size=batch_size, validation_data=validation_data, regularizers=regularizers,
                                constraints=constraints, callbacks=callbacks, shuffle=shuffle, seed=seed,

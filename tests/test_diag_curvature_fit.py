@@ -1,6 +1,8 @@
 """Book 8.2.1 inside training: the CurvatureMonitor's prediction ½ε²gᵀHg − εgᵀg of each SGD step's
 change of the batch cost is exact when the cost is quadratic in θ (a linear model with MSELoss), and its
 "this step increases the cost" flag is right; on an MLP it logs gᵀg and gᵀHg per step."""
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -21,8 +23,11 @@ def _linear_problem(seed=0):
 def test_sgd_prediction_exact_on_quadratic_cost(lr):
     model, loss, X, y = _linear_problem()
     mon = CurvatureMonitor(every=1)
-    po.fit(model, loss, po.optim.SGD(model.parameters(), lr=lr), X, y, epochs=3, batch_size=16,
-           callbacks=[mon], progress=False, seed=0)
+    # lr = 0.03 diverges on this problem, and fit says so, naming the lr (issue 13 item 6)
+    diverges = pytest.warns(po.training.DivergenceWarning, match="lr=0.03") if lr == 0.03 else contextlib.nullcontext()
+    with diverges:
+        po.fit(model, loss, po.optim.SGD(model.parameters(), lr=lr), X, y, epochs=3, batch_size=16,
+               callbacks=[mon], progress=False, seed=0)
     h = mon.history
     assert len(h["actual"]) == 12
     pred, act = np.array(h["predicted"]), np.array(h["actual"])

@@ -46,7 +46,7 @@ def check_bounds(bounds, n, method):
                               "method='lbfgs' runs L-BFGS-B, method='gd' projected gradient descent")
 
 
-def _callback_style(callback):
+def callback_style(callback):
     """SciPy's rule: ``callback(intermediate_result=...)`` when that is its only parameter, else ``callback(xk)``."""
     try:
         return set(inspect.signature(callback).parameters) == {"intermediate_result"}
@@ -60,10 +60,10 @@ def _monitor(callback, x0, xtol, flags):
         return None
     import sys
 
-    from ..minimize import OptimizeResult
+    from ._api import OptimizeResult
     # SciPy's OptimizeResult when SciPy is loaded (SciPy's callers test isinstance), else pyoptim's
     OptimizeResult = getattr(sys.modules.get("scipy.optimize"), "OptimizeResult", OptimizeResult)  # noqa: N806
-    new_style = callback is not None and _callback_style(callback)
+    new_style = callback is not None and callback_style(callback)
     prev = [np.array(x0, copy=True)]
 
     def cb(xk, fk):
@@ -132,17 +132,17 @@ def run(fun, x, args, method, jac, hess, hessp, callback, o, box=None):
         state = np.empty((n, n))
     elif method == "lbfgs":
         state = np.empty((2 * (o["m"] or 10), n))
-    out = kernels._minimize(vg, x, hess=hess_c if method == "newton" else None,
+    out = kernels.minimize_loop(vg, x, hess=hess_c if method == "newton" else None,
                           hessp=hessp_c if method == "newton-cg" else None, callback=cb, model=model, path=path,
                           state_out=state, **c_settings(method, o))
     return out, pb, flags, path, state
 
 
 def _lbfgsb(vg, x, box, o, cb, path):
-    """L-BFGS-B (kernels._lbfgsb) with SciPy's options: maxcor, gtol (on the projected gradient), ftol,
+    """L-BFGS-B (kernels.lbfgsb_loop) with SciPy's options: maxcor, gtol (on the projected gradient), ftol,
     maxiter, maxfun, maxls. Returns (the C loop's 9-tuple, state) with state the kept pairs (2m, n)."""
     state = np.empty((2 * o["m"], x.size))
-    xs, f, g, nit, nfev, reason, nmem = kernels._lbfgsb(
+    xs, f, g, nit, nfev, reason, nmem = kernels.lbfgsb_loop(
         vg, x, box[0], box[1], callback=cb, path=path, m=o["m"], pgtol=o["gtol"], ftol=o["ftol"],
         maxiter=o["maxiter"], maxfun=o["maxfev"], maxls=o["max_ls"], state_out=state)
     return (xs, f, g, nit, nfev, nfev, 0, reason, nmem), state

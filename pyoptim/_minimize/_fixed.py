@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _problem
-from ._dispatch import _callback_style
+from ._dispatch import callback_style
 
 ALL_FIXED = "All independent variables were fixed by bounds."
 
@@ -39,7 +39,7 @@ class _ReducedFun:
 def _reduced_callback(callback, fixed, xfix):
     if callback is None:
         return None
-    if _callback_style(callback):
+    if callback_style(callback):
         def cb(intermediate_result):
             intermediate_result["x"] = _expand(intermediate_result["x"], fixed, xfix)
             return callback(intermediate_result=intermediate_result)
@@ -50,7 +50,7 @@ def _reduced_callback(callback, fixed, xfix):
 def solve_fixed(minimize, fun, x, args, jac, box, callback, tol, options, hess, hessp):
     """The result when some variable is fixed and the run needs finite differences (or all are fixed);
     None when the run proceeds as is."""
-    from ..minimize import OptimizeResult
+    from ._api import OptimizeResult
     lo, hi = box
     fixed = lo == hi
     if not fixed.any():

@@ -11,6 +11,8 @@ import warnings
 
 import numpy as np
 
+from .._validation import Interval, Real, check, check_int
+
 METHODS = {"gd": 0, "newton": 1, "newton-cg": 2, "cg": 3, "bfgs": 4, "lbfgs": 5}
 LINE_SEARCHES = {"strong-wolfe": 0, "backtracking": 1, "more-thuente": 2}
 ALIASES = {"l-bfgs": "lbfgs", "l-bfgs-b": "lbfgs", "newtoncg": "newton-cg", "steepest": "gd",
@@ -47,14 +49,7 @@ def canonical_method(method, bounds) -> str:
 
 
 def _num(o, name, lo=0.0, hi=math.inf, lo_open=False):
-    v = o[name]
-    try:
-        fv = float(v)
-    except (TypeError, ValueError):
-        fv = math.nan
-    if math.isnan(fv) or not (fv > lo if lo_open else fv >= lo) or not fv <= hi:
-        raise ValueError(f"Invalid {name}: {v!r} (expected a number in {'(' if lo_open else '['}{lo}, {hi}])")
-    return fv
+    return check(name, o[name], Interval(Real, lo, hi, closed="right" if lo_open else "both", coerce=True))
 
 
 def _int(o, name, lo=0):
@@ -62,9 +57,7 @@ def _int(o, name, lo=0):
     v = o[name]
     if isinstance(v, (float, np.floating)) and float(v).is_integer():
         v = int(v)
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
-        raise ValueError(f"Invalid {name}: {v!r} (expected an integer >= {lo})")
-    return int(v)
+    return check_int(name, v, lo)
 
 
 def _choice(o, name, allowed):
@@ -155,7 +148,7 @@ def check_positive_definite(H, n):
 
 
 def c_settings(method: str, o: dict) -> dict:
-    """The keyword arguments of the C loop (``kernels._minimize``) for the normalized options."""
+    """The keyword arguments of the C loop (``kernels.minimize_loop``) for the normalized options."""
     damping = o.get("damping", "auto")
     return dict(method=METHODS[method], gtol=o["gtol"], ftol=o["ftol"], maxiter=o["maxiter"],
                 maxfev=o["maxfev"], m=o.get("m") or 10, beta=0 if o.get("beta") == "fr" else 1,

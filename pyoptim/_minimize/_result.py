@@ -142,7 +142,7 @@ def report(res, disp: bool):
 
 def assemble(method, o, out, pb, flags, path, state):
     """The OptimizeResult SciPy's method of the same name returns (plus ``method``, ``nhev``, ``path``)."""
-    from ..minimize import OptimizeResult
+    from ._api import OptimizeResult
     xs, f, g, nit, nfev, njev, nhev, reason, nmem = out
     if flags["xtol"]:
         reason = 0   # Newton-CG's step test, run by the monitor

@@ -27,7 +27,7 @@ def scipy_method(name: str):
 
     def pyoptim_method(fun, x0, args=(), jac=None, hess=None, hessp=None, bounds=None, constraints=(),
                        callback=None, **options):
-        from ..minimize import minimize
+        from ._api import minimize
         if constraints:
             raise ValueError(f"pyoptim's {method!r} does not handle constraints")
         tol = options.pop("tol", None)

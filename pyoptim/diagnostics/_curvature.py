@@ -14,19 +14,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..callbacks import Callback
-from ._hvp import HessianOperator, _compile, _compile_loss, _Ctx, _as_input, hvp_fn
+from ..nn.rop import loss_value
+from ._hvp import HessianOperator, hvp_fn
+from .._validation import check_finite, check_int
 
 __all__ = ["CurvatureMonitor", "curvature_along_gradient", "loss_value"]
-
-
-def loss_value(model, loss, X, y, dtype=np.float64, params_data=None) -> float:
-    """J(θ): the mean loss on (X, y) by a side-effect-free forward pass (BatchNorm in train mode uses
-    batch statistics and does not update its running ones); ``params_data`` replaces θ if given."""
-    params = model.parameters()
-    datas = None if params_data is None else [np.asarray(d, dtype=dtype) for d in params_data]
-    ctx = _Ctx(params, dtype, datas)
-    out = _compile(model, ctx, need_gx=False).forward(_as_input(X, ctx.dtype))
-    return _compile_loss(loss).forward(out, y)
 
 
 def curvature_along_gradient(f, grad=None, hessp=None, x=None, lr: float = 0.1) -> dict:
@@ -38,8 +30,7 @@ def curvature_along_gradient(f, grad=None, hessp=None, x=None, lr: float = 0.1) 
     methods; ``x`` to its ``x0``). Without ``hessp``, Hg comes from central differences of ``grad``.
     On a quadratic the prediction is exact.
     """
-    if not (lr > 0 and np.isfinite(lr)):
-        raise ValueError(f"Invalid lr: {lr!r} (expected a finite value > 0)")
+    check_finite("lr", lr, 0, closed="neither")
     if grad is None:
         grad = getattr(f, "grad", None)
         if grad is None:
@@ -95,8 +86,7 @@ class CurvatureMonitor(Callback):
             "actual", "increase_actual")
 
     def __init__(self, every: int = 1, X=None, y=None):
-        if isinstance(every, bool) or not isinstance(every, (int, np.integer)) or every < 1:
-            raise ValueError(f"Invalid every: {every!r} (expected an integer >= 1)")
+        check_int("every", every, 1)
         if (X is None) != (y is None):
             raise ValueError("Invalid X, y: give both or neither")
         self.every = int(every)

@@ -8,6 +8,7 @@ time multiplies the gradient by Wᵀ at each step, so gradients vanish or explod
 from __future__ import annotations
 
 import numpy as np
+from .._validation import check_int
 
 __all__ = ["matrix_power_eig", "power_norms", "bptt_gradient_norms", "spectral_radius"]
 
@@ -17,12 +18,6 @@ def _square(W):
     if W.ndim != 2 or W.shape[0] != W.shape[1]:
         raise ValueError(f"Invalid W: shape {W.shape!r} (expected a square matrix)")
     return W
-
-
-def _steps(T):
-    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 0:
-        raise ValueError(f"Invalid T: {T!r} (expected an integer >= 0)")
-    return int(T)
 
 
 def matrix_power_eig(W, t: float) -> np.ndarray:
@@ -50,7 +45,7 @@ def spectral_radius(W) -> float:
 def power_norms(W, x, T: int) -> np.ndarray:
     """‖Wᵗ x‖ for t = 0..T (forward signal through T steps of h_t = W h_{t−1}), by repeated products."""
     W = _square(W)
-    T = _steps(T)
+    T = check_int("T", T, 0)
     h = np.asarray(x, dtype=np.result_type(W, np.float64)).reshape(W.shape[0])
     out = np.empty(T + 1)
     out[0] = np.linalg.norm(h)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Callable
 
 import numpy as np
+from .._validation import check_finite
 
 __all__ = ["NoisyOracle", "BiasedOracle", "MinibatchOracle"]
 
@@ -30,8 +31,7 @@ class NoisyOracle:
     """
 
     def __init__(self, grad_fn: Callable, sigma: float, seed=None):
-        if not (np.isfinite(sigma) and sigma >= 0):
-            raise ValueError(f"Invalid sigma: {sigma!r} (expected a finite value >= 0)")
+        check_finite("sigma", sigma, 0)
         self.grad_fn = _grad_of(grad_fn)
         self.sigma = float(sigma)
         self.rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..callbacks import Callback
 from ._hvp import HessianOperator
-from .._validation import check_int
+from .._validation import check_choice, check_int
 
 __all__ = ["lanczos", "lanczos_eigs", "power_iteration", "slq_density", "negative_fraction", "full_hessian",
            "hessian_spectrum", "condition_number", "Spectrum", "SpectrumMonitor"]
@@ -83,8 +83,7 @@ def lanczos_eigs(matvec: Callable, n: int, k: int = 1, which: str = "both", m: i
     ascending). With m = n the result is exact up to rounding.
     """
     k = check_int("k", k, 1)
-    if which not in ("LA", "SA", "both"):
-        raise ValueError(f"Invalid which: {which!r} (expected 'LA', 'SA' or 'both')")
+    check_choice("which", which, "LA", "SA", "both")
     m = min(n, max(2 * k + 20, 30)) if m is None else min(check_int("m", m, 1), n)
     alpha, beta, _ = lanczos(matvec, n, m, seed=seed)
     theta = np.linalg.eigvalsh(np.diag(alpha) + np.diag(beta, 1) + np.diag(beta, -1))
@@ -224,8 +223,7 @@ def hessian_spectrum(model, loss=None, X=None, y=None, k: int = 5, method: str =
     network Hessians have).
     """
     k = check_int("k", k, 1)
-    if method not in ("auto", "full", "lanczos", "power"):
-        raise ValueError(f"Invalid method: {method!r} (expected 'auto', 'full', 'lanczos' or 'power')")
+    check_choice("method", method, "auto", "full", "lanczos", "power")
     op = model if isinstance(model, HessianOperator) else HessianOperator(model, loss, X, y, dtype=dtype,
                                                                          compute_grad=False)
     n = op.n

@@ -10,6 +10,7 @@ function is unchanged.
 from __future__ import annotations
 
 import numpy as np
+from .._validation import check_finite
 
 __all__ = ["permute_hidden_units", "rescale_relu_unit"]
 
@@ -85,8 +86,7 @@ def rescale_relu_unit(model, layer_index: int, unit: int, a: float) -> object:
     Exact because ReLU is positively homogeneous: ReLU(a·z) = a·ReLU(z) for a > 0. Only ReLU (or
     Dropout) may sit between the two Dense layers. Returns the model.
     """
-    if not (np.isfinite(a) and a > 0):
-        raise ValueError(f"Invalid a: {a!r} (expected a finite value > 0)")
+    check_finite("a", a, 0, closed="neither")
     layers = _layers(model, layer_index)
     d = layers[layer_index]
     n = d.weight.data.shape[1]

@@ -26,6 +26,9 @@ import zlib
 import numpy as np
 
 from .. import training as _t
+from .._training import checks as _tc
+from .._training import progress as _tp
+from .._training import resume as _tr
 from ._comm import DistributedError, get_communicator
 from ._syncbn import convert_sync_batchnorm, revert_sync_batchnorm
 
@@ -59,14 +62,14 @@ def _crc(a) -> int:
     return zlib.crc32(memoryview(a).cast("B")) if a.size else 0
 
 
-def _describe(x) -> str:
+def describe(x) -> str:
     """A short, rank-independent text for a hyperparameter value (arrays by dtype, shape and CRC)."""
     if isinstance(x, np.ndarray):
         return f"array({x.dtype}, {x.shape}, crc={_crc(x)})"
     if isinstance(x, (list, tuple)):
-        return "[" + ", ".join(_describe(v) for v in x) + "]"
+        return "[" + ", ".join(describe(v) for v in x) + "]"
     if isinstance(x, dict):
-        return "{" + ", ".join(f"{k}: {_describe(v)}" for k, v in sorted(x.items(), key=lambda kv: str(kv[0]))) + "}"
+        return "{" + ", ".join(f"{k}: {describe(v)}" for k, v in sorted(x.items(), key=lambda kv: str(kv[0]))) + "}"
     if isinstance(x, (int, float, str, bool, type(None), np.integer, np.floating)):
         return repr(x)
     return type(x).__name__
@@ -106,27 +109,27 @@ class DistributedTrainer(_t.Trainer):
     def _signature(self, X, y, val, epochs, batch_size, shuffle, seed, checkpoint, checkpoint_every, resume):
         model, opt = self.model, self.optimizer
         groups = getattr(opt, "param_groups", None) or []
-        hyper = [{k: _describe(v) for k, v in g.items() if k != "params"} for g in groups]
+        hyper = [{k: describe(v) for k, v in g.items() if k != "params"} for g in groups]
         rpath = None if resume is None else os.fspath(resume)
         sig = {
             "X (dtype, shape)": f"{X.dtype} {X.shape}", "y (dtype, shape)": "None" if y is None else f"{y.dtype} {y.shape}",
             "X bytes (crc32)": _crc(X), "y bytes (crc32)": _crc(y),
             "validation data": "None" if val is None else f"{val[0].shape} crc {_crc(val[0])} {_crc(val[1])}",
-            "epochs": int(epochs), "batch_size (per rank)": _describe(batch_size), "shuffle": bool(shuffle),
-            "seed": _describe(seed) if not isinstance(seed, np.random.Generator)
-            else _describe(seed.bit_generator.state),
+            "epochs": int(epochs), "batch_size (per rank)": describe(batch_size), "shuffle": bool(shuffle),
+            "seed": describe(seed) if not isinstance(seed, np.random.Generator)
+            else describe(seed.bit_generator.state),
             "model": repr(model),
             "model parameters (crc32)": [_crc(p.data) for p in model.parameters()],
             "loss": type(self.loss).__name__,
             "optimizer": type(opt).__name__,
-            "regularizers": [f"{type(r).__name__}{_describe(vars(r)) if hasattr(r, '__dict__') else ''}"
+            "regularizers": [f"{type(r).__name__}{describe(vars(r)) if hasattr(r, '__dict__') else ''}"
                              for r in self.regularizers],
             "constraints": [type(c).__name__ for c in self.constraints],
             "callbacks": [type(c).__name__ for c in self.callbacks],
             "objective": None if self.objective is None else getattr(self.objective, "__name__", "callable"),
             "sync_batchnorm": self.sync_batchnorm,
             "checkpoint": None if checkpoint is None else os.fspath(checkpoint),
-            "checkpoint_every": _describe(checkpoint_every),
+            "checkpoint_every": describe(checkpoint_every),
             "resume": rpath,
             "resume file (crc32)": (zlib.crc32(open(rpath, "rb").read())
                                     if rpath is not None and os.path.exists(rpath) else None),
@@ -167,23 +170,23 @@ class DistributedTrainer(_t.Trainer):
         comm.check_same(self._signature(raw(X), raw(y), None if validation_data is None else
                                         (raw(validation_data[0]), raw(validation_data[1])), epochs, batch_size,
                                         shuffle, seed, checkpoint, checkpoint_every, resume), "the inputs of fit")
-        X, y = _t._validate(model, loss, X, y, probe=self.objective is None)
+        X, y = _tc.validate(model, loss, X, y, probe=self.objective is None)
         val = None
         if validation_data is not None:
-            val = _t._validate(model, loss, validation_data[0], validation_data[1], "X_val", "y_val",
+            val = _tc.validate(model, loss, validation_data[0], validation_data[1], "X_val", "y_val",
                                probe=self.objective is None)
         n = len(X)
         if batch_size is None:
             B = n
         else:
-            b = _t._check_batch_size(batch_size, n)
+            b = _tc.check_batch_size(batch_size, n)
             B = min(b * P, n)
-        every_kind, every_k = _t._parse_every(checkpoint_every)
+        every_kind, every_k = _tr.parse_every(checkpoint_every)
         self._n, self._bs = n, B
-        self.rng = _t._as_rng(seed)
-        classification = _t._is_classification(loss)
+        self.rng = _tc.as_rng(seed)
+        classification = _tc.is_classification(loss)
         objective = self.objective or self._default_objective
-        trainable = _t._trainable(model)
+        trainable = _tc.trainable(model)
         sizes = [p.grad.size for p in trainable]
         dtype = trainable[0].grad.dtype if trainable else np.float64
         if any(p.grad.dtype != dtype for p in trainable):
@@ -200,12 +203,12 @@ class DistributedTrainer(_t.Trainer):
             from ..checkpoint import remove_stale_temporaries
             remove_stale_temporaries(resume)
         if resume is not None and os.path.exists(os.fspath(resume)):
-            from ..checkpoint import _load_into, load
+            from ..checkpoint import load, load_into
             rpath = os.fspath(resume)
             ck = load(rpath)
-            st, rng_state, history = _t._check_trainer_state(rpath, ck["extra"].get("trainer"), n, B,
+            st, rng_state, history = _tr.check_trainer_state(rpath, ck["extra"].get("trainer"), n, B,
                                                              len(self.callbacks), self.rng)
-            _load_into(rpath, ck, model, optimizer)
+            load_into(rpath, ck, model, optimizer)
             start_epoch, start_batch, self.step = st["epoch"], st["batch"], st["step"]
             self.rng.bit_generator.state = rng_state
             self.history = history
@@ -228,7 +231,7 @@ class DistributedTrainer(_t.Trainer):
         per_epoch = None if self.sampler is not None else -(-n // B)
         total = None if per_epoch is None else per_epoch * epochs
         initial = 0 if per_epoch is None else min(per_epoch * start_epoch + start_batch, total or 0)
-        bar = _t._Progress(self.progress and rank == 0, total, initial, epochs)   # only rank 0 prints
+        bar = _tp.Progress(self.progress and rank == 0, total, initial, epochs)   # only rank 0 prints
         logs: dict = {}
         try:
             for epoch in range(start_epoch, epochs):
@@ -246,7 +249,7 @@ class DistributedTrainer(_t.Trainer):
                     if self.sampler is not None:
                         plan = list(self.sampler.batches(n, B, epoch, self.rng))
                     else:
-                        plan = _t._batch_plan(n, B, bool(shuffle), self.rng)
+                        plan = _tc.batch_plan(n, B, bool(shuffle), self.rng)
                     first, sum_loss, seen, correct, counted = 0, 0.0, 0, 0, 0
                 if self.sync_batchnorm:
                     short = [len(range(n)[p]) if isinstance(p, slice) else len(p) for p in plan[first:]]
@@ -272,7 +275,7 @@ class DistributedTrainer(_t.Trainer):
                         model.zero_grad()
                         if hi > lo:
                             value = float(objective(model, loss, Xb, yb))
-                            ncorrect = (_t._n_correct(self.output, yb)
+                            ncorrect = (_tc.n_correct(self.output, yb)
                                         if classification and self.output is not None and yb is not None else 0)
                         else:
                             value, ncorrect = 0.0, 0
@@ -293,13 +296,13 @@ class DistributedTrainer(_t.Trainer):
                     blogs = {"loss": value, "size": m, "step": self.step, "epoch": epoch}
                     for cb in self.callbacks:
                         cb.on_before_step(bi, blogs)
-                    if not (math.isfinite(value) and _t._all_finite([p.grad for p in trainable])):
+                    if not (math.isfinite(value) and _tc.all_finite([p.grad for p in trainable])):
                         what = "loss" if not math.isfinite(value) else "gradient"
                         raise FloatingPointError(f"non-finite {what} at epoch {epoch} (from 0), batch {bi}, step "
                                                  f"{self.step} (the same on every rank)")
                     optimizer.step()
                     if self.regularizers:
-                        lr = _t._current_lr(optimizer)
+                        lr = _tc.current_lr(optimizer)
                         for r in self.regularizers:
                             r.after_step(model, lr)
                     for c in self.constraints:
@@ -334,7 +337,7 @@ class DistributedTrainer(_t.Trainer):
                         if swap is not None:
                             swap()
                     logs.update({"val_" + k: v for k, v in ev.items()})
-                lr = _t._current_lr(optimizer)
+                lr = _tc.current_lr(optimizer)
                 if lr is not None:
                     logs["lr"] = lr
                 self.history.meta["steps"] = self.step

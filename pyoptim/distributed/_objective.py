@@ -86,14 +86,14 @@ def minimize(local_fun, x0, method: str = "lbfgs", comm=None, timeout=None, chec
     -------
     OptimizeResult, identical on every rank.
     """
-    from ..minimize import minimize as _minimize
-    from ._fit import _describe
+    from .. import minimize as _minimize
+    from ._fit import describe
 
     obj = DistributedObjective(local_fun, comm, timeout, check_x)
     x0 = np.asarray(x0)
-    sig = {"x0": _describe(np.ascontiguousarray(x0)), "method": str(method),
-           "options": _describe(kwargs.get("options")), "tol": _describe(kwargs.get("tol")),
-           "signature": _describe(signature or {})}
+    sig = {"x0": describe(np.ascontiguousarray(x0)), "method": str(method),
+           "options": describe(kwargs.get("options")), "tol": describe(kwargs.get("tol")),
+           "signature": describe(signature or {})}
     obj.comm.check_same(sig, "the inputs of minimize")
     kwargs.setdefault("jac", True)
     res = _minimize(obj, x0, method=method, **kwargs)

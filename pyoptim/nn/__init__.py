@@ -25,3 +25,4 @@ from ._noise import GaussianNoise  # noqa: E402
 
 __all__ += ["Dropout", "GaussianNoise"]
 # --- end regularize ---
+from . import rop  # noqa: E402  (the R-operator rules of the layers above)

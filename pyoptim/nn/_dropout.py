@@ -11,20 +11,21 @@ import numpy as np
 
 from .. import kernels
 from ._module import Module
+from .._validation import Interval, Real, check, check_seed
 
 __all__ = ["Dropout"]
 
 
-def _fresh_seed() -> int:
-    return int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0])
+class _DefaultP(float):
+    """The default p (0.5, torch's), a distinct object so that Dropout can tell "p not given" from p=0.5
+    when keep_prob is given; it reads and prints as 0.5."""
+
+    def __repr__(self) -> str:
+        return "0.5"
 
 
-def _check_seed(seed) -> int:
-    if seed is None:
-        return _fresh_seed()
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or not 0 <= int(seed) < 2**64:
-        raise ValueError(f"Invalid seed: {seed!r} (expected None or an integer in [0, 2**64))")
-    return int(seed)
+_DEFAULT_P = _DefaultP(0.5)
+_PROBABILITY = Interval(Real, 0, 1, closed="both", coerce=True)
 
 
 class Dropout(Module):
@@ -44,9 +45,16 @@ class Dropout(Module):
     (see :func:`pyoptim.regularization.geometric_mean_ensemble`). Monte-Carlo averaging over sampled
     masks is :func:`pyoptim.regularization.mc_predict`.
 
+    **p or keep_prob.** The book speaks of the probability of *including* a unit, the keep probability
+    (0.8 for inputs, 0.5 for hidden units in its examples); torch's ``p`` (and this class's first argument)
+    is the probability of *dropping* one: p = 1 − keep_prob. ``Dropout(keep_prob=0.8)`` is the book's
+    reading of ``Dropout(p=0.2)``; give one of the two, not both.
+
     Parameters
     ----------
-    p : float in [0, 1], the probability of *dropping* an element (torch's ``p``).
+    p : float in [0, 1], the probability of *dropping* an element (torch's ``p``; default 0.5).
+    keep_prob : float in [0, 1], keyword only: the book's probability of *keeping* an element; sets
+        p = 1 − keep_prob. ValueError when given together with p.
     seed : int in [0, 2**64) or None (fresh OS entropy). The mask of the k-th training forward call
         is the stream (seed, counter=k) of :func:`pyoptim.kernels.dropout_mask`.
     inverted : bool, see above.
@@ -56,16 +64,19 @@ class Dropout(Module):
     >>> net = po.nn.Sequential(po.nn.Dense(64, 128), po.nn.ReLU(), po.nn.Dropout(0.5, seed=0), po.nn.Dense(128, 10))
     """
 
-    def __init__(self, p: float = 0.5, seed: int | None = None, inverted: bool = True):
+    def __init__(self, p: float = _DEFAULT_P, seed: int | None = None, inverted: bool = True, *,
+                 keep_prob: float | None = None):
         super().__init__()
-        try:
-            pf = float(p)
-        except (TypeError, ValueError):
-            raise ValueError(f"Invalid p: {p!r} (expected a probability in [0, 1])") from None
-        if not 0.0 <= pf <= 1.0:
-            raise ValueError(f"Invalid p: {p!r} (expected a probability in [0, 1])")
+        if keep_prob is not None:
+            if p is not _DEFAULT_P:
+                raise ValueError(f"Invalid p, keep_prob: {p!r}, {keep_prob!r} (expected one of them, not both: "
+                                 "keep_prob = 1 − p)")
+            kp = check("keep_prob", keep_prob, _PROBABILITY, expected="a probability in [0, 1]")
+            pf = 1.0 - kp
+        else:
+            pf = check("p", p, _PROBABILITY, expected="a probability in [0, 1]")
         self.p = pf
-        self.seed = _check_seed(seed)
+        self.seed = check_seed(seed)
         self.inverted = bool(inverted)
         self.register_buffer("counter", 0)
         self._last = None   # (counter, training) of the last forward
@@ -108,6 +119,11 @@ class Dropout(Module):
         out = np.empty(shape, dtype=dtype)
         kernels.dropout_mask(out, self.p, self.seed, int(counter))
         return out
+
+    @property
+    def keep_prob(self) -> float:
+        """The book's probability of including a unit: 1 − p."""
+        return 1.0 - self.p
 
     def extra_repr(self) -> str:
         return f"p={self.p}" + ("" if self.inverted else ", inverted=False")

@@ -25,6 +25,7 @@ import numpy as np
 from .. import kernels
 from . import init as _init
 from ._module import Module, Parameter
+from .._validation import check_int
 
 __all__ = ["Sequential", "Dense", "ReLU", "Tanh", "Sigmoid", "Residual", "BatchNorm"]
 
@@ -198,8 +199,7 @@ class Dense(Module):
                  seed=None, dtype=np.float32):
         super().__init__()
         for name, v in (("in_features", in_features), ("out_features", out_features)):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-                raise ValueError(f"Invalid {name}: {v!r} (expected an integer >= 1)")
+            check_int(name, v, 1)
         if init not in self._INITS:
             raise ValueError(f"Invalid init: {init!r} (expected one of {', '.join(self._INITS)})")
         dt = _float_dtype(dtype, "Dense")
@@ -335,8 +335,7 @@ class BatchNorm(Module):
 
     def __init__(self, num_features: int, momentum: float | None = 0.1, eps: float = 1e-5, dtype=np.float32):
         super().__init__()
-        if isinstance(num_features, bool) or not isinstance(num_features, (int, np.integer)) or num_features < 1:
-            raise ValueError(f"Invalid num_features: {num_features!r} (expected an integer >= 1)")
+        check_int("num_features", num_features, 1)
         if momentum is not None and not (0.0 <= momentum <= 1.0):
             raise ValueError(f"Invalid momentum: {momentum!r} (expected a value in [0, 1] or None)")
         if not (eps > 0.0 and np.isfinite(eps)):

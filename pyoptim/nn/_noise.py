@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._dropout import _check_seed
+from .._validation import check_seed
 from ._module import Module
 
 __all__ = ["GaussianNoise"]
@@ -35,7 +35,7 @@ class GaussianNoise(Module):
         if not (np.isfinite(s) and s >= 0):
             raise ValueError(f"Invalid std: {std!r} (expected a finite number >= 0)")
         self.std = s
-        self.seed = _check_seed(seed)
+        self.seed = check_seed(seed)
         self.register_buffer("counter", 0)
 
     def forward(self, x):

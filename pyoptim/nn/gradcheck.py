@@ -17,7 +17,14 @@ What L is:
 * a :class:`~pyoptim.nn.Module`: L = sum(forward(x) * R) with a fixed random R (seeded), so that
   ``backward(R)`` is exactly dL/dx and the parameter gradients accumulate into ``.grad``;
 * a loss (anything with ``forward(output, target) -> float`` and ``backward()``): L = forward(x, target);
-* a callable ``f(x) -> (value, gradient)`` (a penalty, an objective): L = value.
+* a callable ``f(x) -> (value, gradient)`` (a penalty, an objective): L = value;
+* a Module with ``loss=`` given: L = J(θ), the mean ``loss`` of the model's output on (x, target) (the
+  training cost of chapter 8), evaluated without touching the model (:func:`pyoptim.nn.rop.loss_value`);
+  the parameter gradients come from one ``backward`` pass, and the result is the largest *elementwise*
+  relative error |a − n| / max(1e-8, |a| + |n|) over ``max_elements`` random coordinates of the flat θ
+  (all when None). ``pyoptim.diagnostics.check_gradient(model, loss, X, y, n_checks)`` is this form.
+
+This is pyoptim's one gradient checker: :func:`pyoptim.diagnostics.check_gradient` calls it.
 
 Modules with buffers (BatchNorm's running statistics) are restored after every evaluation, so the check
 leaves the model as it found it (parameter gradients excepted: they hold the analytic gradient of the
@@ -28,7 +35,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._internal.params import flatten, unflatten
 from ._module import Module
+from .._validation import check_choice
 
 __all__ = ["check_gradients", "relative_error"]
 
@@ -59,7 +68,7 @@ def _is_loss(obj) -> bool:
 
 
 def check_gradients(fn, x, target=None, *, eps: float = 1e-6, wrt: str = "all", seed=0,
-                    max_elements: int | None = None, details: bool = False):
+                    max_elements: int | None = None, details: bool = False, loss=None):
     """Largest relative error between analytic and central-difference gradients.
 
     Parameters
@@ -79,15 +88,19 @@ def check_gradients(fn, x, target=None, *, eps: float = 1e-6, wrt: str = "all", 
         Check at most this many randomly chosen elements per array (all by default).
     details : bool
         Return a dict {"input": err, "<param name>": err, ...} instead of the maximum.
+    loss : a pyoptim.nn loss, optional
+        With a Module: check the parameter gradients of the mean loss on (x, target) instead (see the
+        module docstring); ``max_elements`` then counts coordinates of the whole flat θ.
 
     Returns
     -------
     float (or dict)
     """
-    if wrt not in ("all", "input", "params"):
-        raise ValueError(f"Invalid wrt: {wrt!r} (expected 'all', 'input' or 'params')")
+    check_choice("wrt", wrt, "all", "input", "params")
     if not eps > 0:
         raise ValueError(f"Invalid eps: {eps!r} (expected a value > 0)")
+    if loss is not None:
+        return _check_loss_gradient(fn, loss, x, target, max_elements, eps, seed)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     x = np.array(x, dtype=np.float64, copy=True)
     errors: dict[str, float] = {}
@@ -146,11 +159,37 @@ def _numeric(L, arr: np.ndarray, eps: float, rng, max_elements, analytic: np.nda
     if max_elements is not None and flat.size > max_elements:
         idx = rng.choice(flat.size, size=int(max_elements), replace=False)
     for i in idx:
-        old = flat[i]
-        flat[i] = old + eps
-        fp = L()
-        flat[i] = old - eps
-        fm = L()
-        flat[i] = old
-        num[i] = (fp - fm) / (2 * eps)
+        num[i] = _central_difference(L, flat, i, eps)
     return num.reshape(analytic.shape)
+
+
+def _central_difference(L, flat: np.ndarray, i: int, eps: float) -> float:
+    """(L(θ + h e_i) − L(θ − h e_i)) / 2h, perturbing ``flat[i]`` and restoring it."""
+    old = flat[i]
+    flat[i] = old + eps
+    fp = L()
+    flat[i] = old - eps
+    fm = L()
+    flat[i] = old
+    return (fp - fm) / (2 * eps)
+
+
+def _check_loss_gradient(model, loss, X, y, n_checks, eps, seed) -> float:
+    """The ``loss=`` form: the largest elementwise relative error of ∂J/∂θ on ``n_checks`` coordinates."""
+    from .rop import loss_value   # rop imports the layers; this module is imported before them
+    params = model.parameters()
+    model.zero_grad()
+    out = model.forward(X)
+    loss.forward(out, y)
+    model.backward(loss.backward())
+    analytic = flatten([p.grad for p in params]).astype(np.float64)
+    theta = flatten(params).astype(np.float64)
+    n = theta.size
+    rng = np.random.default_rng(seed)
+    idx = np.arange(n) if n_checks is None or n_checks >= n else rng.choice(n, n_checks, replace=False)
+    worst = 0.0
+    for i in idx:
+        num = _central_difference(lambda: loss_value(model, loss, X, y, params_data=unflatten(theta, params)),
+                                  theta, i, eps)
+        worst = max(worst, abs(num - analytic[i]) / max(1e-8, abs(num) + abs(analytic[i])))
+    return worst

@@ -27,7 +27,7 @@ import math
 
 import numpy as np
 
-from .._validation import check_nonneg
+from .._validation import check_choice, check_nonneg
 
 __all__ = ["calculate_fans", "calculate_gain", "glorot_uniform_", "glorot_normal_", "he_uniform_",
            "he_normal_", "orthogonal_", "sparse_", "zeros_", "constant_", "output_bias_from_marginals",
@@ -106,8 +106,7 @@ def glorot_normal_(tensor, gain: float = 1.0, rng=None):
 
 
 def _he_std(arr, a, mode, nonlinearity):
-    if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"Invalid mode: {mode!r} (expected 'fan_in' or 'fan_out')")
+    check_choice("mode", mode, "fan_in", "fan_out")
     fi, fo = calculate_fans(arr.shape)
     fan = fi if mode == "fan_in" else fo
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)

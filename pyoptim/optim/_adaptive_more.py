@@ -15,30 +15,18 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
+from .._validation import check_betas
+from ._extra_common import check_not_captured
 from .optimizer import Optimizer, check_hyper
 
 __all__ = ["Adadelta", "Adamax", "NAdam", "RAdam"]
-
-
-def _check_torch_flags(g: dict) -> None:
-    for name in ("capturable", "differentiable"):
-        if g.get(name):
-            raise NotImplementedError(f"{name}=True is not supported: pyoptim updates NumPy arrays in place "
-                                      f"with fused C kernels (no CUDA graphs, no autograd); use {name}=False")
-
-
-def _check_betas(betas) -> None:
-    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-        raise ValueError(f"Invalid betas: {betas!r} (expected a pair (beta1, beta2))")
-    check_hyper("beta parameter at index 0", betas[0], lo=0.0, hi=1.0, hi_open=True, expected="0 <= beta1 < 1")
-    check_hyper("beta parameter at index 1", betas[1], lo=0.0, hi=1.0, hi_open=True, expected="0 <= beta2 < 1")
 
 
 def _check_common(g: dict) -> None:
     check_hyper("learning rate", g["lr"], lo=0.0, expected="lr >= 0")
     check_hyper("epsilon value", g["eps"], lo=0.0, expected="eps >= 0")
     check_hyper("weight_decay value", g["weight_decay"], lo=0.0, expected="weight_decay >= 0")
-    _check_torch_flags(g)
+    check_not_captured(g)
 
 
 class Adadelta(Optimizer):
@@ -111,7 +99,7 @@ class Adadelta(Optimizer):
         check_hyper("rho value", g["rho"], lo=0.0, hi=1.0, expected="0 <= rho <= 1")
         check_hyper("epsilon value", g["eps"], lo=0.0, expected="eps >= 0")
         check_hyper("weight_decay value", g["weight_decay"], lo=0.0, expected="weight_decay >= 0")
-        _check_torch_flags(g)
+        check_not_captured(g)
 
     def _required_state(self, group):
         return ("step", "square_avg", "acc_delta")
@@ -185,7 +173,7 @@ class Adamax(Optimizer):
 
     def _validate_group(self, g):
         _check_common(g)
-        _check_betas(g["betas"])
+        check_betas(g["betas"])
 
     def _required_state(self, group):
         return ("step", "exp_avg", "exp_inf")
@@ -282,7 +270,7 @@ class NAdam(Optimizer):
 
     def _validate_group(self, g):
         _check_common(g)
-        _check_betas(g["betas"])
+        check_betas(g["betas"])
         check_hyper("momentum_decay value", g["momentum_decay"], lo=0.0, expected="momentum_decay >= 0")
 
     def _required_state(self, group):
@@ -381,7 +369,7 @@ class RAdam(Optimizer):
 
     def _validate_group(self, g):
         _check_common(g)
-        _check_betas(g["betas"])
+        check_betas(g["betas"])
 
     def _required_state(self, group):
         return ("step", "exp_avg", "exp_avg_sq")

@@ -10,7 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
-from .optimizer import Optimizer, _flat1, _is_parameter, check_hyper, hyper_value
+from .._internal.params import flat1, is_parameter
+from .._validation import check_betas
+from .optimizer import Optimizer, check_hyper, hyper_value
 
 __all__ = ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW"]
 
@@ -163,7 +165,7 @@ class Adagrad(Optimizer):
         i = 0
         for group in self.param_groups:
             for p in group["params"]:
-                self._init_state(group, self._slots[i], _flat1(p.data if _is_parameter(p) else p))
+                self._init_state(group, self._slots[i], flat1(p.data if is_parameter(p) else p))
                 i += 1
 
     def _init_state(self, group, i, p):
@@ -357,14 +359,7 @@ class Adam(Optimizer):
     def _validate_group(self, g):
         check_hyper("learning rate", g["lr"], lo=0.0, expected="lr >= 0")
         check_hyper("epsilon value", g["eps"], lo=0.0, expected="eps >= 0")
-        betas = g["betas"]
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise ValueError(f"Invalid betas: {betas!r} (expected a pair (beta1, beta2))")
-        if isinstance(betas[0], np.ndarray) != isinstance(betas[1], np.ndarray):
-            raise ValueError(f"Invalid betas: {betas!r} (betas must be either both floats or both Tensors: "
-                             "two numbers or two 1-element arrays)")
-        check_hyper("beta parameter at index 0", betas[0], lo=0.0, hi=1.0, hi_open=True, expected="0 <= beta1 < 1")
-        check_hyper("beta parameter at index 1", betas[1], lo=0.0, hi=1.0, hi_open=True, expected="0 <= beta2 < 1")
+        check_betas(g["betas"], same_kind=True)
         check_hyper("weight_decay value", g["weight_decay"], lo=0.0, expected="weight_decay >= 0")
 
     def _required_state(self, group):

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 import numpy as np
 
 from .. import kernels
-from .optimizer import Optimizer, _is_parameter, check_hyper
+from .._internal.params import is_parameter
+from .optimizer import Optimizer, check_hyper
 
 __all__ = ["Adafactor"]
 
@@ -154,7 +155,7 @@ class Adafactor(Optimizer):
                 raise ValueError(f"load_state_dict(): state for parameter {idx}, but the optimizer has "
                                  f"{len(self._params)} parameters")
             q = self._params[idx]
-            arr = q.data if _is_parameter(q) else q
+            arr = q.data if is_parameter(q) else q
             if arr.ndim > 1:
                 want = {"row_var": arr.shape[:-1] + (1,), "col_var": arr.shape[:-2] + (1, arr.shape[-1])}
                 if "step" in st and any(n not in st for n in want):

@@ -6,7 +6,9 @@ from collections.abc import Mapping
 import numpy as np
 
 from .. import kernels
-from .optimizer import Optimizer, _flat1, _is_parameter, check_hyper
+from .._internal.params import flat1, is_parameter
+from .optimizer import Optimizer, check_hyper
+from .._validation import check_choice, check_int
 
 __all__ = ["Averaged"]
 
@@ -60,11 +62,9 @@ class Averaged:
     def __init__(self, optimizer: Optimizer, mode: str = "polyak", decay: float = 0.999, start: int = 0):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"Invalid optimizer: {type(optimizer).__name__} (expected a pyoptim.optim.Optimizer)")
-        if mode not in ("polyak", "ema"):
-            raise ValueError(f"Invalid mode: {mode!r} (expected 'polyak' or 'ema')")
+        check_choice("mode", mode, "polyak", "ema")
         check_hyper("decay", decay, lo=0.0, hi=1.0, hi_open=True, expected="0 <= decay < 1")
-        if isinstance(start, bool) or not isinstance(start, (int, np.integer)) or start < 0:
-            raise ValueError(f"Invalid start: {start!r} (expected an integer >= 0)")
+        check_int("start", start, 0)
         self.optimizer = optimizer
         self.mode = mode
         self.decay = float(decay)
@@ -91,7 +91,7 @@ class Averaged:
         self.optimizer.zero_grad(set_to_none)
 
     def _arrays(self) -> list[np.ndarray]:
-        return [p.data if _is_parameter(p) else p for p in self.optimizer._params]
+        return [p.data if is_parameter(p) else p for p in self.optimizer._params]
 
     # -- stepping ----------------------------------------------------------------------------------
     def step(self, grads=None):
@@ -115,7 +115,7 @@ class Averaged:
         if self.n_averaged == 0:
             w = 1.0
         for avg, a in zip(self._avg, arrays):
-            kernels.average_update(_flat1(avg), _flat1(a), weight=w)
+            kernels.average_update(flat1(avg), flat1(a), weight=w)
         self.n_averaged += 1
 
     def averaged(self) -> list[np.ndarray]:

@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, _is_parameter, check_hyper
+from .._internal.params import is_parameter
+from .optimizer import Optimizer, check_hyper
 
 __all__ = ["MomentumBook", "NesterovBook", "AdaGradBook", "RMSPropBook", "AdamBook"]
 
@@ -64,12 +65,12 @@ class _BookOptimizer(Optimizer):
             for group in self.param_groups:
                 for p in group["params"]:
                     self._check_state_before_step(i)   # all state checked before any parameter moves
-                    items.append((group, i, p.data if _is_parameter(p) else p, p))
+                    items.append((group, i, p.data if is_parameter(p) else p, p))
                     i += 1
             for group, i, data, p in items:
                 v = (dict.get(self.state, i) or {}).get("velocity")
                 if self._nesterov(group) and v is not None \
-                        and not (_is_parameter(p) and not getattr(p, "requires_grad", True)):
+                        and not (is_parameter(p) and not getattr(p, "requires_grad", True)):
                     saved.append((data, data.copy()))
                     data[...] = data + data.dtype.type(group["alpha"]) * v.reshape(data.shape)
             # 2. the gradient at θ~; 3. back to θ, then (all checked) the velocity and parameter updates

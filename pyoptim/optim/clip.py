@@ -14,7 +14,8 @@ import numpy as np
 
 from .. import kernels
 from .._validation import check_not_masked
-from .optimizer import _is_parameter, check_hyper
+from .._internal.params import is_parameter
+from .optimizer import check_hyper
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]
 
@@ -22,11 +23,11 @@ __all__ = ["clip_grad_norm_", "clip_grad_value_"]
 def _grads_of(params_or_grads) -> list[np.ndarray]:
     """Gradient arrays from Parameters (``.grad``, frozen ones skipped) or from arrays (themselves).
     The C calls check every array (dtype, layout, writeable) before changing any: all or nothing."""
-    if isinstance(params_or_grads, np.ndarray) or _is_parameter(params_or_grads):
+    if isinstance(params_or_grads, np.ndarray) or is_parameter(params_or_grads):
         params_or_grads = [params_or_grads]
     out = []
     for i, x in enumerate(params_or_grads):
-        if _is_parameter(x):
+        if is_parameter(x):
             if getattr(x, "requires_grad", True) and x.grad is not None:
                 check_not_masked(f"params_or_grads[{i}].grad", x.grad)
                 out.append(x.grad)

@@ -13,8 +13,9 @@ from typing import Callable
 import numpy as np
 
 from .. import kernels
-from .._validation import check_not_masked
-from .optimizer import Optimizer, _is_parameter, check_hyper, hyper_value
+from .._validation import check_int, check_not_masked
+from .._internal.params import is_parameter
+from .optimizer import Optimizer, check_hyper, hyper_value
 
 __all__ = ["LBFGS"]
 
@@ -74,18 +75,17 @@ class LBFGS(Optimizer):
         super().__init__(params, defaults)
         if len(self.param_groups) != 1:
             raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
-        dts = {(p.data if _is_parameter(p) else p).dtype for p in self._params}
+        dts = {(p.data if is_parameter(p) else p).dtype for p in self._params}
         if len(dts) != 1:
             raise TypeError(f"LBFGS: all parameters must share one dtype, got {sorted(map(str, dts))}")
         self._dtype = dts.pop()
-        self._n = sum((p.data if _is_parameter(p) else p).size for p in self._params)
+        self._n = sum((p.data if is_parameter(p) else p).size for p in self._params)
 
     def _validate_group(self, group: dict) -> None:
         check_hyper("learning rate", group["lr"], lo=0.0, lo_open=True, expected="a value > 0")
         for name in ("max_iter", "max_eval", "history_size"):
             v = group[name]
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-                raise ValueError(f"Invalid {name}: {v!r} (expected an integer >= 1)")
+            check_int(name, v, 1)
         for name in ("tolerance_grad", "tolerance_change"):
             v = group[name]
             if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not v >= 0:
@@ -95,7 +95,7 @@ class LBFGS(Optimizer):
 
     # -- flat views ------------------------------------------------------------------------------------
     def _arrays(self):
-        return [p.data if _is_parameter(p) else p for p in self._params]
+        return [p.data if is_parameter(p) else p for p in self._params]
 
     def _get_flat(self) -> np.ndarray:
         return np.concatenate([a.reshape(-1) for a in self._arrays()]).astype(self._dtype, copy=False)
@@ -109,7 +109,7 @@ class LBFGS(Optimizer):
     def _evaluate(self, closure: Callable):
         """Call the closure; return (float loss, flat gradient in the parameters' dtype)."""
         res = closure()
-        if all(_is_parameter(p) for p in self._params):
+        if all(is_parameter(p) for p in self._params):
             loss, grads = res, [p.grad for p in self._params]
         else:
             if not (isinstance(res, tuple) and len(res) == 2):

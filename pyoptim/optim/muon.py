@@ -6,7 +6,8 @@ import math
 import numpy as np
 
 from .. import kernels
-from .optimizer import Optimizer, _is_parameter, check_hyper
+from .._internal.params import is_parameter
+from .optimizer import Optimizer, check_hyper
 
 __all__ = ["Muon", "zeropower_via_newtonschulz"]
 
@@ -149,7 +150,7 @@ class Muon(Optimizer):
                         ns_coefficients=ns_coefficients, eps=eps, ns_steps=ns_steps, adjust_lr_fn=adjust_lr_fn)
         super().__init__(params, defaults)
         for p in self._params:
-            arr = p.data if _is_parameter(p) else p
+            arr = p.data if is_parameter(p) else p
             if arr.ndim != 2:
                 raise ValueError(f"Muon only supports 2D parameters whereas we found a parameter with size: "
                                  f"{tuple(arr.shape)}")

@@ -7,18 +7,17 @@ gradients from Parameters or from a ``grads`` sequence, state, serialization) li
 """
 from __future__ import annotations
 
-import functools
-import itertools
-import math
 import threading
 import warnings
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
-from .._validation import check_not_masked
+from .._internal.params import flat1, is_parameter
+from .._validation import check_hyper, check_not_masked
+from ._hooks import (RemovableHandle, hook_table, install_hooks, register, register_optimizer_step_post_hook,
+                     register_optimizer_step_pre_hook)
 
 __all__ = ["Optimizer", "check_hyper", "hyper_value", "hyper_number", "set_hyper", "RemovableHandle",
            "register_optimizer_step_pre_hook",
@@ -27,40 +26,7 @@ __all__ = ["Optimizer", "check_hyper", "hyper_value", "hyper_number", "set_hyper
 _LOCK_GUARD = threading.Lock()   # creates each optimizer's step lock exactly once
 
 
-# ---- hyperparameter validation: one message format ------------------------------------------------
-
-def check_hyper(label: str, value: Any, *, lo: float | None = None, hi: float | None = None,
-                lo_open: bool = False, hi_open: bool = False, expected: str | None = None) -> float:
-    """Validate a real hyperparameter; raise ``ValueError(f"Invalid {label}: {value!r} (expected ...)")``.
-
-    ``label`` is the name in torch's wording ("learning rate", "momentum value", ...). ``lo``/``hi``
-    bound the range (closed unless ``lo_open``/``hi_open``); NaN is never valid. A 0-d (or 1-element)
-    real array is accepted where torch accepts a tensor (e.g. ``lr=np.array(1e-3, np.float32)``, like
-    ``torch.tensor(1e-3)``) and checked by its value; an array of any other size raises ValueError (torch:
-    "Tensor lr must be 1-element").
-    """
-    if isinstance(value, np.ndarray):
-        if value.size != 1 or value.dtype.kind not in "fiu":
-            raise ValueError(f"Invalid {label}: {value!r} (expected a real number or a 1-element real array)")
-        v = float(value.reshape(()))
-    elif isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"Invalid {label}: {value!r} (expected a real number)")
-    else:
-        v = float(value)
-    ok = not math.isnan(v)
-    if ok and lo is not None:
-        ok = v > lo if lo_open else v >= lo
-    if ok and hi is not None:
-        ok = v < hi if hi_open else v <= hi
-    if not ok:
-        if expected is None:
-            left = "(" if lo_open else "["
-            right = ")" if hi_open else "]"
-            lo_s = "-inf" if lo is None else repr(lo)
-            hi_s = "inf" if hi is None else repr(hi)
-            expected = f"a value in {left}{lo_s}, {hi_s}{right}"
-        raise ValueError(f"Invalid {label}: {value!r} (expected {expected})")
-    return v
+# ---- hyperparameter values (their checks: pyoptim._validation.check_hyper) ----------------------------
 
 def hyper_value(value) -> float:
     """The value of a hyperparameter as a Python float: a number, or a 1-element array (torch's tensor
@@ -89,171 +55,16 @@ def set_hyper(group: dict, key: str, value) -> None:
         group[key] = value
 
 
-# ---- hooks (torch.optim.Optimizer's step / state_dict / load_state_dict hooks) ---------------------------
-
-_global_optimizer_pre_hooks: "OrderedDict[int, Callable]" = OrderedDict()
-_global_optimizer_post_hooks: "OrderedDict[int, Callable]" = OrderedDict()
-
-
-class RemovableHandle:
-    """A registered hook's handle: ``handle.remove()`` unregisters it (also as a context manager)."""
-
-    _next_id = itertools.count()
-
-    def __init__(self, hooks: dict):
-        self._hooks = hooks
-        self.id = next(RemovableHandle._next_id)
-
-    def remove(self) -> None:
-        self._hooks.pop(self.id, None)
-
-    def __enter__(self) -> "RemovableHandle":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.remove()
-
-
-def _register(hooks: dict, hook: Callable, prepend: bool = False) -> RemovableHandle:
-    if not callable(hook):
-        raise TypeError(f"Invalid hook: {hook!r} (expected a callable)")
-    handle = RemovableHandle(hooks)
-    hooks[handle.id] = hook
-    if prepend:
-        hooks.move_to_end(handle.id, last=False)
-    return handle
-
-
-def register_optimizer_step_pre_hook(hook: Callable) -> RemovableHandle:
-    """Register ``hook(optimizer, args, kwargs) -> None or (new_args, new_kwargs)`` called before the
-    ``step`` of every optimizer (before the optimizer's own pre-hooks); ``args`` starts with the
-    optimizer, as in torch. Returns a handle with ``.remove()``."""
-    return _register(_global_optimizer_pre_hooks, hook)
-
-
-def register_optimizer_step_post_hook(hook: Callable) -> RemovableHandle:
-    """Register ``hook(optimizer, args, kwargs) -> None`` called after the ``step`` of every optimizer
-    (after the optimizer's own post-hooks). Returns a handle with ``.remove()``."""
-    return _register(_global_optimizer_post_hooks, hook)
-
-
-def _hook_table(opt, name: str) -> "OrderedDict[int, Callable]":
-    d = opt.__dict__.get(name)
-    if d is None:
-        d = opt.__dict__[name] = OrderedDict()
-    return d
-
-
-def _entered(opt, name: str) -> set:
-    """The threads inside ``opt``'s hooked ``name`` (a subclass method calling super() runs hooks once)."""
-    d = opt.__dict__.setdefault("_hook_entered", {})
-    return d.setdefault(name, set())
-
-
-def _hooked_step(fn):
-    @functools.wraps(fn)
-    def step(self, *args, **kwargs):
-        inside, me = _entered(self, "step"), threading.get_ident()
-        if me in inside:
-            return fn(self, *args, **kwargs)
-        args = (self,) + args
-        for hook in list(_global_optimizer_pre_hooks.values()) + list(
-                _hook_table(self, "_optimizer_step_pre_hooks").values()):
-            res = hook(self, args, kwargs)
-            if res is not None:
-                if isinstance(res, tuple) and len(res) == 2:
-                    args, kwargs = res
-                else:
-                    raise RuntimeError(f"{fn.__qualname__} pre-hook must return None or a tuple of "
-                                       f"(new_args, new_kwargs), but got {res!r}")
-        inside.add(me)
-        try:
-            out = fn(*args, **kwargs)
-        finally:
-            inside.discard(me)
-        for hook in list(_hook_table(self, "_optimizer_step_post_hooks").values()) + list(
-                _global_optimizer_post_hooks.values()):
-            hook(self, args, kwargs)
-        return out
-    step._po_hooked = True
-    return step
-
-
-def _hooked_state_dict(fn):
-    @functools.wraps(fn)
-    def state_dict(self):
-        inside, me = _entered(self, "state_dict"), threading.get_ident()
-        if me in inside:
-            return fn(self)
-        for hook in list(_hook_table(self, "_optimizer_state_dict_pre_hooks").values()):
-            hook(self)
-        inside.add(me)
-        try:
-            sd = fn(self)
-        finally:
-            inside.discard(me)
-        for hook in list(_hook_table(self, "_optimizer_state_dict_post_hooks").values()):
-            res = hook(self, sd)
-            if res is not None:
-                sd = res
-        return sd
-    state_dict._po_hooked = True
-    return state_dict
-
-
-def _hooked_load_state_dict(fn):
-    @functools.wraps(fn)
-    def load_state_dict(self, state_dict):
-        inside, me = _entered(self, "load_state_dict"), threading.get_ident()
-        if me in inside:
-            return fn(self, state_dict)
-        if isinstance(state_dict, dict):
-            state_dict = state_dict.copy()   # shallow, as torch: a pre-hook may edit its copy
-        for hook in list(_hook_table(self, "_optimizer_load_state_dict_pre_hooks").values()):
-            res = hook(self, state_dict)
-            if res is not None:
-                state_dict = res
-        inside.add(me)
-        try:
-            fn(self, state_dict)
-        finally:
-            inside.discard(me)
-        for hook in list(_hook_table(self, "_optimizer_load_state_dict_post_hooks").values()):
-            hook(self)
-    load_state_dict._po_hooked = True
-    return load_state_dict
-
-
-def _install_hooks(cls) -> None:
-    """Wrap the ``step`` / ``state_dict`` / ``load_state_dict`` that ``cls`` defines itself so the hooks run
-    around them (torch patches ``step`` per class the same way); every subclass gets this at definition."""
-    for name, wrap in (("step", _hooked_step), ("state_dict", _hooked_state_dict),
-                       ("load_state_dict", _hooked_load_state_dict)):
-        fn = cls.__dict__.get(name)
-        if callable(fn) and not getattr(fn, "_po_hooked", False):
-            setattr(cls, name, wrap(fn))
-
-
 # ---- torch's implementation flags ---------------------------------------------------------------------
 
 #: torch's implementation switches: accepted (``foreach``/``fused`` any of None/True/False; pyoptim's
 #: updates are always one fused pass per parameter), ``capturable``/``differentiable`` only False
 _IMPL_FLAGS = ("foreach", "fused", "capturable", "differentiable")
 
-def _is_parameter(p) -> bool:
-    """A pyoptim.nn.Parameter (or anything shaped like one: ``.data`` array and ``.grad``)."""
-    return not isinstance(p, np.ndarray) and hasattr(p, "data") and hasattr(p, "grad")
-
-
 def _scalar_as_0d(g, arr: np.ndarray):
     """A NumPy scalar given as the gradient of a 0-d parameter (``p * 2`` of a 0-d array is one) as a
     0-d array of its own dtype; anything else unchanged (the checks then judge it)."""
     return np.asarray(g) if isinstance(g, np.generic) and arr.ndim == 0 else g
-
-
-def _flat1(a: np.ndarray) -> np.ndarray:
-    """A 0-d array as a 1-element view (the kernels take arrays of at least one dimension)."""
-    return a.reshape(1) if a.ndim == 0 else a
 
 
 class _State(dict):
@@ -358,7 +169,7 @@ class Optimizer:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        _install_hooks(cls)
+        install_hooks(cls)
 
     def __init__(self, params, defaults: dict):
         self.defaults = dict(defaults)
@@ -369,7 +180,7 @@ class Optimizer:
         self._params: list = []          # the flattened parameter list, in group order
         self._ids: dict[int, int] = {}   # id(param) -> index in _params (of its last occurrence)
         self._slots: list[int] = []      # position in _params -> state index (a repeated parameter's last)
-        if isinstance(params, (np.ndarray, Mapping)) or _is_parameter(params):
+        if isinstance(params, (np.ndarray, Mapping)) or is_parameter(params):
             raise TypeError("params argument given to the optimizer should be an iterable of Parameters, "
                             f"arrays or dicts, but got {type(params).__name__}")
         try:
@@ -393,7 +204,7 @@ class Optimizer:
             raise ValueError("Invalid param_group: no 'params' key (expected a dict with 'params')")
         group = dict(param_group)
         ps = group["params"]
-        if isinstance(ps, np.ndarray) or _is_parameter(ps):
+        if isinstance(ps, np.ndarray) or is_parameter(ps):
             ps = [ps]
         elif isinstance(ps, set):
             raise TypeError("optimizer parameters need to be organized in ordered collections, but the "
@@ -407,7 +218,7 @@ class Optimizer:
         seen = {}
         dup = False
         for i, p in enumerate(ps):
-            arr = p.data if _is_parameter(p) else p
+            arr = p.data if is_parameter(p) else p
             where = f"params[{start + i}]"
             check_not_masked(f"parameter {where}", arr)
             if not isinstance(arr, np.ndarray):
@@ -504,7 +315,7 @@ class Optimizer:
         if grads is None:
             out = []
             for i, p in enumerate(self._params):
-                if not _is_parameter(p):
+                if not is_parameter(p):
                     raise TypeError("step(): the parameters are plain arrays, so pass their gradients: "
                                     "step(grads) with one array per parameter")
                 out.append(_scalar_as_0d(p.grad, p.data) if getattr(p, "requires_grad", True) else None)
@@ -517,10 +328,10 @@ class Optimizer:
                              "(expected one gradient per parameter, in order)")
         out = []
         for i, (p, g) in enumerate(zip(self._params, grads)):
-            if g is None or (_is_parameter(p) and not getattr(p, "requires_grad", True)):
+            if g is None or (is_parameter(p) and not getattr(p, "requires_grad", True)):
                 out.append(None)
                 continue
-            arr = p.data if _is_parameter(p) else p
+            arr = p.data if is_parameter(p) else p
             g = _scalar_as_0d(g, arr)
             if not isinstance(g, np.ndarray):
                 raise TypeError(f"step(): grads[{i}] must be a numpy.ndarray, got {type(g).__name__}")
@@ -534,7 +345,7 @@ class Optimizer:
     def _run_closure(self, closure: Callable):
         """Call a closure; return (loss, grads or None)."""
         res = closure()
-        if all(_is_parameter(p) for p in self._params):
+        if all(is_parameter(p) for p in self._params):
             return res, None
         if isinstance(res, tuple) and len(res) == 2 and isinstance(res[1], Sequence):
             return res[0], res[1]
@@ -564,8 +375,8 @@ class Optimizer:
             for p in group["params"]:
                 g = gl[i]
                 if g is not None:
-                    data = p.data if _is_parameter(p) else p
-                    self._update(group, self._slots[i], _flat1(data), _flat1(g))
+                    data = p.data if is_parameter(p) else p
+                    self._update(group, self._slots[i], flat1(data), flat1(g))
                 i += 1
 
     # -- all or nothing, one step at a time ----------------------------------------------------------
@@ -592,8 +403,8 @@ class Optimizer:
         for i, (p, g) in enumerate(zip(self._params, gl)):
             if g is None:
                 continue
-            arr = p.data if _is_parameter(p) else p
-            where = f"grads[{i}]" if not _is_parameter(p) else f"params[{i}].grad"
+            arr = p.data if is_parameter(p) else p
+            where = f"grads[{i}]" if not is_parameter(p) else f"params[{i}].grad"
             check_not_masked(f"gradient {where}", g)
             if not isinstance(g, np.ndarray):
                 raise TypeError(f"step(): {where} must be a numpy.ndarray, got {type(g).__name__}")
@@ -610,7 +421,7 @@ class Optimizer:
         """The state arrays of parameter ``i`` (if any): writeable C-contiguous arrays of the parameter's
         dtype and shape, and a step count that is an integer >= 0; ValueError naming the entry otherwise."""
         p = self._params[i]
-        arr = p.data if _is_parameter(p) else p
+        arr = p.data if is_parameter(p) else p
         st = dict.get(self.state, self._slots[i])
         if st:
             for name in self._array_state:
@@ -618,7 +429,7 @@ class Optimizer:
                 if v is None:
                     continue
                 if not (isinstance(v, np.ndarray) and not isinstance(v, np.ma.MaskedArray)
-                        and v.shape in (arr.shape, _flat1(arr).shape) and v.dtype == arr.dtype
+                        and v.shape in (arr.shape, flat1(arr).shape) and v.dtype == arr.dtype
                         and v.flags.c_contiguous and v.flags.writeable):
                     what = (f"{type(v).__name__}" if not isinstance(v, np.ndarray)
                             else f"{v.dtype}{v.shape}, contiguous={v.flags.c_contiguous}, writeable={v.flags.writeable}")
@@ -644,7 +455,7 @@ class Optimizer:
         """Zero the ``.grad`` of every Parameter (plain arrays have none). ``set_to_none`` is accepted
         for torch compatibility; the gradient arrays are always kept and filled with zeros."""
         for p in self._params:
-            if _is_parameter(p) and p.grad is not None:
+            if is_parameter(p) and p.grad is not None:
                 p.grad.fill(0)
 
     # -- serialization -------------------------------------------------------------------------------
@@ -661,7 +472,7 @@ class Optimizer:
         state = {}
         for k, st in dict.items(self.state):
             p = self._params[int(k)]
-            shape = (p.data if _is_parameter(p) else p).shape
+            shape = (p.data if is_parameter(p) else p).shape
             # a 0-d parameter's state is kept as a 1-element array (the kernels' view); saved in its shape
             state[int(k)] = {name: (v.reshape(shape) if v.size == 1 and shape == () else v).copy()
                              if isinstance(v, np.ndarray) else v for name, v in st.items()}
@@ -727,7 +538,7 @@ class Optimizer:
                 raise ValueError(f"load_state_dict(): state for parameter {idx}, but the optimizer has "
                                  f"{len(self._params)} parameters")
             p = self._params[idx]
-            arr = p.data if _is_parameter(p) else p
+            arr = p.data if is_parameter(p) else p
             need = self._required_state(index_group[idx])
             missing = [n for n in need if n not in st]
             if missing:
@@ -773,34 +584,34 @@ class Optimizer:
         for name in ("_optimizer_step_pre_hooks", "_optimizer_step_post_hooks", "_optimizer_state_dict_pre_hooks",
                      "_optimizer_state_dict_post_hooks", "_optimizer_load_state_dict_pre_hooks",
                      "_optimizer_load_state_dict_post_hooks"):
-            _hook_table(self, name)
+            hook_table(self, name)
 
     def register_step_pre_hook(self, hook: Callable) -> RemovableHandle:
         """``hook(optimizer, args, kwargs) -> None or (new_args, new_kwargs)`` before each ``step``
         (``args`` starts with the optimizer, as in torch). Returns a handle with ``.remove()``."""
-        return _register(_hook_table(self, "_optimizer_step_pre_hooks"), hook)
+        return register(hook_table(self, "_optimizer_step_pre_hooks"), hook)
 
     def register_step_post_hook(self, hook: Callable) -> RemovableHandle:
         """``hook(optimizer, args, kwargs) -> None`` after each ``step``. Returns a handle."""
-        return _register(_hook_table(self, "_optimizer_step_post_hooks"), hook)
+        return register(hook_table(self, "_optimizer_step_post_hooks"), hook)
 
     def register_state_dict_pre_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
         """``hook(optimizer) -> None`` before ``state_dict()`` builds the dict (``prepend``: run first)."""
-        return _register(_hook_table(self, "_optimizer_state_dict_pre_hooks"), hook, prepend)
+        return register(hook_table(self, "_optimizer_state_dict_pre_hooks"), hook, prepend)
 
     def register_state_dict_post_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
         """``hook(optimizer, state_dict) -> state_dict or None`` after ``state_dict()``: it may edit the dict
         in place or return a new one, which ``state_dict()`` then returns."""
-        return _register(_hook_table(self, "_optimizer_state_dict_post_hooks"), hook, prepend)
+        return register(hook_table(self, "_optimizer_state_dict_post_hooks"), hook, prepend)
 
     def register_load_state_dict_pre_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
         """``hook(optimizer, state_dict) -> state_dict or None`` before ``load_state_dict`` (it gets a
         shallow copy of the dict; a returned dict is loaded instead)."""
-        return _register(_hook_table(self, "_optimizer_load_state_dict_pre_hooks"), hook, prepend)
+        return register(hook_table(self, "_optimizer_load_state_dict_pre_hooks"), hook, prepend)
 
     def register_load_state_dict_post_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
         """``hook(optimizer) -> None`` after ``load_state_dict`` has loaded the state."""
-        return _register(_hook_table(self, "_optimizer_load_state_dict_post_hooks"), hook, prepend)
+        return register(hook_table(self, "_optimizer_load_state_dict_post_hooks"), hook, prepend)
 
     # -- display -------------------------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -814,4 +625,4 @@ class Optimizer:
         return "\n".join(lines)
 
 
-_install_hooks(Optimizer)
+install_hooks(Optimizer)

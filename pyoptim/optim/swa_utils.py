@@ -31,7 +31,9 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from ..nn import BatchNorm, Module
-from .lr_scheduler._base import LRScheduler, _format_param
+from .lr_scheduler import LRScheduler, format_param
+from .._validation import check_choice
+from .._internal.modes import mode
 
 __all__ = ["AveragedModel", "update_bn", "SWALR", "get_ema_multi_avg_fn", "get_swa_multi_avg_fn",
            "get_ema_avg_fn", "get_swa_avg_fn"]
@@ -342,19 +344,17 @@ def update_bn(loader: Iterable[Any], model: Module, device=None) -> None:
             momenta[module] = module.momentum
     if not momenta:
         return
-    was_training = model.training
-    model.train()
     for module in momenta:
         module.momentum = None
     try:
-        for batch in loader:
-            if isinstance(batch, (list, tuple)):
-                batch = batch[0]
-            model(batch)
+        with mode(model, training=True):
+            for batch in loader:
+                if isinstance(batch, (list, tuple)):
+                    batch = batch[0]
+                model(batch)
     finally:
         for module, m in momenta.items():
             module.momentum = m
-        model.train(was_training)
 
 
 # ---- SWALR ------------------------------------------------------------------------------------------
@@ -387,11 +387,10 @@ class SWALR(LRScheduler):
 
     def __init__(self, optimizer, swa_lr, anneal_epochs: int = 10, anneal_strategy: str = "cos",
                  last_epoch: int = -1):
-        swa_lrs = _format_param("swa_lr", optimizer, swa_lr)
+        swa_lrs = format_param("swa_lr", optimizer, swa_lr)
         for lr, group in zip(swa_lrs, optimizer.param_groups):
             group["swa_lr"] = lr
-        if anneal_strategy not in ("cos", "linear"):
-            raise ValueError(f"Invalid anneal_strategy: {anneal_strategy!r} (expected 'cos' or 'linear')")
+        check_choice("anneal_strategy", anneal_strategy, "cos", "linear")
         self._anneal_strategy = anneal_strategy
         if not isinstance(anneal_epochs, int) or anneal_epochs < 0:
             raise ValueError(f"Invalid anneal_epochs: {anneal_epochs!r} (expected an integer >= 0)")

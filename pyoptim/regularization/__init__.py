@@ -2,6 +2,10 @@
 classes (which are :mod:`pyoptim.regularizers`, :mod:`pyoptim.constraints`, ``nn.Dropout``,
 ``nn.GaussianNoise`` and ``callbacks.EarlyStopping``).
 
+**regularization or regularizers?** Here: chapter 7's techniques and closed forms, one module a section
+group (the table). :mod:`pyoptim.regularizers`: only the penalty objects :func:`pyoptim.fit` applies at
+every minibatch (``L2``, ``L1``, ``Tying``; Keras' name for them).
+
 ===================================  ==========================================================
 book section                         here
 ===================================  ==========================================================

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..training import _forward_backward
+from .._internal.steps import forward_backward
 
 
 def default_objective(model, loss, Xb, yb) -> float:
     """fit's default: forward, loss, backward (accumulating parameter gradients); the batch loss."""
-    return float(_forward_backward(model, loss, Xb, yb)[0])
+    return float(forward_backward(model, loss, Xb, yb)[0])
 
 
 def input_gradient(model, loss, X, y) -> tuple[float, np.ndarray]:
@@ -25,20 +25,3 @@ def input_gradient(model, loss, X, y) -> tuple[float, np.ndarray]:
     for p, g in zip(params, saved):
         p.grad[...] = g
     return float(value), np.asarray(gx)
-
-
-class _Modes:
-    """Context manager: set the whole model to eval (or train) mode and restore every module's mode."""
-
-    def __init__(self, model, training: bool):
-        self.model, self.training = model, training
-
-    def __enter__(self):
-        self.saved = [(m, m.training) for m in self.model.modules()]
-        self.model.train(self.training)
-        return self.model
-
-    def __exit__(self, *exc):
-        for m, t in self.saved:
-            object.__setattr__(m, "training", t)
-        return False

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..nn._module import Module
+from ..nn import Module
+from .._validation import check_finite
 
 __all__ = ["ActivityL1"]
 
@@ -22,9 +23,7 @@ class ActivityL1(Module):
 
     def __init__(self, alpha: float):
         super().__init__()
-        a = float(alpha)
-        if not (np.isfinite(a) and a >= 0):
-            raise ValueError(f"Invalid alpha: {alpha!r} (expected a finite number >= 0)")
+        a = check_finite("alpha", alpha, 0, coerce=True)
         self.alpha = a
         self.last_penalty = 0.0
         self._h = None

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._objective import _Modes, input_gradient
+from .._internal.modes import mode
+from ._objective import input_gradient
+from .._validation import check_finite
 
 __all__ = ["fgsm", "AdversarialObjective"]
 
@@ -19,11 +21,9 @@ def fgsm(model, loss, X, y, eps: float, clip: tuple | None = None, training: boo
     The model runs in eval mode (``training=False``, dropout off) unless told otherwise; its modes and
     parameter gradients are left unchanged. ``clip=(lo, hi)`` clips the result to the input range.
     """
-    e = float(eps)
-    if not (np.isfinite(e) and e >= 0):
-        raise ValueError(f"Invalid eps: {eps!r} (expected a finite number >= 0)")
+    e = check_finite("eps", eps, 0, coerce=True)
     X = np.asarray(X)
-    with _Modes(model, training):
+    with mode(model, training):
         _, g = input_gradient(model, loss, X, y)
     out = X + X.dtype.type(e) * np.sign(g).astype(X.dtype, copy=False)
     if clip is not None:

@@ -11,6 +11,7 @@ when comparing two learning algorithms, both must use the same augmentation.
 from __future__ import annotations
 
 import numpy as np
+from .._validation import check_finite, check_int
 
 __all__ = ["shift_images", "rotate_images", "RandomShift", "RandomRotation", "PixelNoise", "Compose",
            "digits_augment"]
@@ -73,8 +74,7 @@ class RandomShift:
     """Shift each image by an integer offset drawn uniformly from [−max_shift, max_shift]² (book 7.4)."""
 
     def __init__(self, max_shift: int = 1, shape=(8, 8)):
-        if isinstance(max_shift, bool) or not isinstance(max_shift, (int, np.integer)) or max_shift < 0:
-            raise ValueError(f"Invalid max_shift: {max_shift!r} (expected an int >= 0)")
+        check_int("max_shift", max_shift, 0)
         self.max_shift, self.shape = int(max_shift), tuple(shape)
 
     def __call__(self, Xb, rng: np.random.Generator):
@@ -102,9 +102,7 @@ class PixelNoise:
     to [lo, hi]."""
 
     def __init__(self, std: float = 0.1, clip: tuple | None = None):
-        v = float(std)
-        if not (np.isfinite(v) and v >= 0):
-            raise ValueError(f"Invalid std: {std!r} (expected a finite number >= 0)")
+        v = check_finite("std", std, 0, coerce=True)
         self.std, self.clip = v, clip
 
     def __call__(self, Xb, rng: np.random.Generator):

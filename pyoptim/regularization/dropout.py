@@ -19,6 +19,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+from .._validation import check_choice, check_int
 
 __all__ = ["mc_predict", "weight_scaling_predict", "geometric_mean_ensemble", "softmax"]
 
@@ -44,10 +45,8 @@ def mc_predict(model, X, k: int, output: str = "softmax", batch_size: int | None
     probabilities (what the book averages, p(y | x, μ)); ``"raw"`` averages the raw outputs. The
     model's modes are restored afterwards.
     """
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"Invalid k: {k!r} (expected an int >= 1)")
-    if output not in ("softmax", "raw"):
-        raise ValueError(f"Invalid output: {output!r} (expected 'softmax' or 'raw')")
+    check_int("k", k, 1)
+    check_choice("output", output, "softmax", "raw")
     modes = [(m, m.training) for m in model.modules()]
     try:
         model.eval()

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Callable
 
 import numpy as np
+from .._validation import check_choice, check_int
 
 __all__ = ["ensemble_expected_error", "Bagging"]
 
@@ -50,8 +51,7 @@ class Bagging:
     """
 
     def __init__(self, make_model: Callable, k: int, seed: int = 0):
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-            raise ValueError(f"Invalid k: {k!r} (expected an int >= 1)")
+        check_int("k", k, 1)
         if not callable(make_model):
             raise ValueError(f"Invalid make_model: {make_model!r} (expected a callable returning a Module)")
         self.make_model, self.k, self.seed = make_model, int(k), seed
@@ -90,8 +90,7 @@ class Bagging:
     def predict(self, X, combine: str = "mean") -> np.ndarray:
         if not self.members:
             raise RuntimeError("Bagging.predict: call fit first")
-        if combine not in ("mean", "softmax"):
-            raise ValueError(f"Invalid combine: {combine!r} (expected 'mean' or 'softmax')")
+        check_choice("combine", combine, "mean", "softmax")
         outs = self.member_predictions(X)
         if combine == "softmax":
             outs = [_softmax(o) for o in outs]

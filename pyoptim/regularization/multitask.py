@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..nn._module import Module
+from ..nn import Module
+from .._validation import check_finite
 
 __all__ = ["MultiTask", "MultiTaskObjective", "SemiSupervisedObjective"]
 
@@ -115,9 +116,7 @@ class SemiSupervisedObjective:
     """
 
     def __init__(self, sup_loss, rec_loss, weight: float = 1.0):
-        w = float(weight)
-        if not (np.isfinite(w) and w >= 0):
-            raise ValueError(f"Invalid weight: {weight!r} (expected a finite number >= 0)")
+        w = check_finite("weight", weight, 0, coerce=True)
         self.sup_loss, self.rec_loss, self.weight = sup_loss, rec_loss, w
 
     def __call__(self, model, loss, Xb, yb) -> float:

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..regularizers import _data, select_params
+from .._internal.params import param_data
+from ..regularizers import select_params
 from ._objective import default_objective
+from .._validation import check_finite
 
 __all__ = ["WeightNoise", "smooth_targets", "book_to_torch_smoothing", "torch_to_book_smoothing"]
 
@@ -39,9 +41,7 @@ class WeightNoise:
     """
 
     def __init__(self, eta: float, seed: int = 0, params="weights", base=None):
-        v = float(eta)
-        if not (np.isfinite(v) and v >= 0):
-            raise ValueError(f"Invalid eta: {eta!r} (expected a finite number >= 0)")
+        v = check_finite("eta", eta, 0, coerce=True)
         self.eta, self.seed, self.params = v, int(seed), params
         self.base = base or default_objective
         self.calls = 0
@@ -49,7 +49,7 @@ class WeightNoise:
     def __call__(self, model, loss, Xb, yb) -> float:
         rng = np.random.default_rng([self.seed, self.calls])
         self.calls += 1
-        targets = [_data(p) for p in select_params(model, self.params)]
+        targets = [param_data(p) for p in select_params(model, self.params)]
         saved = [w.copy() for w in targets]
         sd = np.sqrt(self.eta)
         try:

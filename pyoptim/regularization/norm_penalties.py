@@ -16,15 +16,14 @@ These are the exact answers the regularizers of :mod:`pyoptim.regularizers` are 
 from __future__ import annotations
 
 import numpy as np
+from .._validation import check_finite, check_int
 
 __all__ = ["l2_quadratic_minimum", "l2_shrinkage_factors", "ridge", "l1_diagonal_minimum",
            "ridge_pseudo_inverse", "logistic_weight_path", "l2_ball_minimum", "lagrangian_descent_ascent"]
 
 
 def _alpha(alpha) -> float:
-    a = float(alpha)
-    if not (np.isfinite(a) and a >= 0):
-        raise ValueError(f"Invalid alpha: {alpha!r} (expected a finite number >= 0)")
+    a = check_finite("alpha", alpha, 0, coerce=True)
     return a
 
 
@@ -126,9 +125,7 @@ def l2_ball_minimum(H, w_star, k: float, *, tol: float = 1e-13) -> tuple[np.ndar
     """
     H = np.asarray(H, dtype=np.float64)
     w_star = np.asarray(w_star, dtype=np.float64)
-    k = float(k)
-    if not (np.isfinite(k) and k > 0):
-        raise ValueError(f"Invalid k: {k!r} (expected a finite number > 0)")
+    k = check_finite("k", k, 0, closed="neither", coerce=True)
     lam, Q = np.linalg.eigh(H)
     c = Q.T @ w_star
 
@@ -162,14 +159,10 @@ def lagrangian_descent_ascent(grad, theta0, k: float, *, lr: float, alpha_lr: fl
     The θ step is gradient descent on J + (α/2)‖θ‖²: it is stable while ε(λ_max(∇²J) + α) < 2.
     """
     for name, v in (("lr", lr), ("alpha_lr", alpha_lr)):
-        if not (np.isfinite(v) and v > 0):
-            raise ValueError(f"Invalid {name}: {v!r} (expected a finite number > 0)")
-    if not (np.isfinite(k) and k > 0):
-        raise ValueError(f"Invalid k: {k!r} (expected a finite number > 0)")
-    if not (np.isfinite(alpha0) and alpha0 >= 0):
-        raise ValueError(f"Invalid alpha0: {alpha0!r} (expected a finite number >= 0)")
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"Invalid steps: {steps!r} (expected an integer >= 0)")
+        check_finite(name, v, 0, closed="neither")
+    check_finite("k", k, 0, closed="neither")
+    check_finite("alpha0", alpha0, 0)
+    check_int("steps", steps, 0)
     theta = np.array(theta0, dtype=np.float64)
     alpha = float(alpha0)
     thetas, alphas, omegas = [theta.copy()], [alpha], [0.5 * float(theta @ theta)]

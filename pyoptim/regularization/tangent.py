@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._objective import default_objective
+from .._validation import check_finite, check_int
 
 __all__ = ["image_tangents", "tangent_distance", "TangentDistanceClassifier", "tangent_prop_penalty",
            "TangentPropObjective", "encoder_jacobian", "encoder_tangents", "ContractiveObjective"]
@@ -106,8 +107,7 @@ class TangentDistanceClassifier:
     """
 
     def __init__(self, n_neighbors: int = 1, tangents=None, ridge: float = 1e-8):
-        if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, (int, np.integer)) or n_neighbors < 1:
-            raise ValueError(f"Invalid n_neighbors: {n_neighbors!r} (expected an int >= 1)")
+        check_int("n_neighbors", n_neighbors, 1)
         self.n_neighbors, self.ridge = int(n_neighbors), float(ridge)
         self.tangents = tangents or (lambda X: image_tangents(X))
 
@@ -196,9 +196,7 @@ class TangentPropObjective:
     """
 
     def __init__(self, tangents, weight: float = 0.1, h: float = 1e-2, base=None):
-        w = float(weight)
-        if not (np.isfinite(w) and w >= 0):
-            raise ValueError(f"Invalid weight: {weight!r} (expected a finite number >= 0)")
+        w = check_finite("weight", weight, 0, coerce=True)
         if not callable(tangents):
             raise ValueError(f"Invalid tangents: {tangents!r} (expected a callable (Xb) -> (B, k, D))")
         self.tangents, self.weight, self.h = tangents, w, float(h)
@@ -260,9 +258,7 @@ class ContractiveObjective:
     """
 
     def __init__(self, dense, weight: float = 0.01, base=None):
-        w = float(weight)
-        if not (np.isfinite(w) and w >= 0):
-            raise ValueError(f"Invalid weight: {weight!r} (expected a finite number >= 0)")
+        w = check_finite("weight", weight, 0, coerce=True)
         self.dense, self.weight = dense, w
         self.base = base or default_objective
         self.last_penalty = 0.0

@@ -81,12 +81,12 @@ def extras(opt_name):
     progress and who writes checkpoints (recorded by wrapping the two places that do)."""
     import tempfile
 
-    from pyoptim import training
+    from pyoptim._training import progress   # the progress bar DistributedTrainer draws (only rank 0 may print)
     from pyoptim.distributed import DistributedTrainer
 
     Xv, yv = data(30, seed=9)
     progress_enabled, saves = [], []
-    real_progress, real_save = training._Progress, DistributedTrainer._save
+    real_progress, real_save = progress.Progress, DistributedTrainer._save
 
     class Recorder(real_progress):
         def __init__(self, enabled, *a):
@@ -105,14 +105,14 @@ def extras(opt_name):
                       augment=lambda Xb, rng: Xb + 0.05 * rng.standard_normal(Xb.shape), checkpoint=checkpoint,
                       distributed=distributed)
 
-    training._Progress, DistributedTrainer._save = Recorder, recording_save
+    progress.Progress, DistributedTrainer._save = Recorder, recording_save
     try:
         with tempfile.TemporaryDirectory() as tmp:   # the same path on every rank (one machine)
             path = comm.allgather_json(tmp + "/ck.npz", "path")[0]
             m = model()
             hist = run(m, {"comm": comm}, b, path)
     finally:
-        training._Progress, DistributedTrainer._save = real_progress, real_save
+        progress.Progress, DistributedTrainer._save = real_progress, real_save
     m1 = model()
     h1 = run(m1, False, P * b)
     theta, theta1 = flat(m), flat(m1)

@@ -25,7 +25,7 @@ composite                      ``SequentialLR, ChainedScheduler``
 averaging (SWA)                ``pyoptim.optim.swa_utils.SWALR``
 =============================  ===================================================================
 """
-from ._base import LRScheduler
+from ._base import LRScheduler, format_param  # noqa: F401  (format_param: shared with swa_utils.SWALR)
 from ._basic import (ConstantLR, CosineAnnealingLR, ExponentialLR, LambdaLR, LinearLR, MultiplicativeLR,
                      MultiStepLR, PolynomialLR, ReduceLROnPlateau, StepLR)
 from ._composite import ChainedScheduler, SequentialLR

@@ -20,7 +20,7 @@ from ..optimizer import set_hyper
 __all__ = ["LRScheduler"]
 
 
-def _check_optimizer(optimizer) -> None:
+def check_optimizer(optimizer) -> None:
     if not hasattr(optimizer, "param_groups"):
         raise TypeError(f"Invalid optimizer: {type(optimizer).__name__} (expected a pyoptim.optim optimizer)")
 
@@ -29,7 +29,7 @@ def _copy(v):
     return np.array(v, copy=True) if isinstance(v, np.ndarray) else v
 
 
-def _format_param(name: str, optimizer, param) -> list:
+def format_param(name: str, optimizer, param) -> list:
     """One value per parameter group: a scalar is repeated, a list/tuple must have one per group."""
     if isinstance(param, (list, tuple)):
         if len(param) != len(optimizer.param_groups):
@@ -40,7 +40,7 @@ def _format_param(name: str, optimizer, param) -> list:
     return [_copy(p) for p in param]
 
 
-def _param_groups_val_list(optimizer, key: str) -> list:
+def param_groups_val_list(optimizer, key: str) -> list:
     """``[group[key] for group in optimizer.param_groups]``, arrays copied (never aliased)."""
     return [_copy(group[key]) for group in optimizer.param_groups]
 
@@ -66,7 +66,7 @@ class LRScheduler:
     _is_initial: bool = False
 
     def __init__(self, optimizer, last_epoch: int = -1):
-        _check_optimizer(optimizer)
+        check_optimizer(optimizer)
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
@@ -76,7 +76,7 @@ class LRScheduler:
                 if "initial_lr" not in group:
                     raise KeyError(f"param 'initial_lr' is not specified in param_groups[{i}] when resuming "
                                    "a scheduler with last_epoch >= 0")
-        self.base_lrs = _param_groups_val_list(optimizer, "initial_lr")
+        self.base_lrs = param_groups_val_list(optimizer, "initial_lr")
         self.last_epoch = last_epoch
         self._initial_step()
 
@@ -93,7 +93,7 @@ class LRScheduler:
         raise NotImplementedError
 
     def _group_lrs(self) -> list:
-        return _param_groups_val_list(self.optimizer, "lr")
+        return param_groups_val_list(self.optimizer, "lr")
 
     def step(self, epoch: int | None = None) -> None:
         """Advance one step (or jump to ``epoch`` with the closed form) and set each group's lr."""

@@ -8,9 +8,9 @@ from bisect import bisect_right
 from collections import Counter
 from typing import Callable
 
-from ..._validation import check_int
+from ..._validation import check_choice, check_int
 from ..optimizer import check_hyper
-from ._base import LRScheduler, _check_optimizer, _param_groups_val_list, set_hyper
+from ._base import LRScheduler, check_optimizer, param_groups_val_list, set_hyper
 
 __all__ = ["LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR",
            "PolynomialLR", "CosineAnnealingLR", "ReduceLROnPlateau"]
@@ -18,7 +18,7 @@ __all__ = ["LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR"
 
 def _lambdas(optimizer, lr_lambda) -> list:
     """One callable per parameter group (a single one is shared), checked callable."""
-    _check_optimizer(optimizer)
+    check_optimizer(optimizer)
     if not isinstance(lr_lambda, (list, tuple)):
         fns = [lr_lambda] * len(optimizer.param_groups)
     else:
@@ -350,7 +350,7 @@ class ReduceLROnPlateau(LRScheduler):
 
     def __init__(self, optimizer, mode: str = "min", factor: float = 0.1, patience: int = 10,
                  threshold: float = 1e-4, threshold_mode: str = "rel", cooldown: int = 0, min_lr=0, eps: float = 1e-8):
-        _check_optimizer(optimizer)
+        check_optimizer(optimizer)
         self.factor = check_hyper("factor", factor, lo=0.0, hi=1.0, hi_open=True, expected="0 <= factor < 1")
         self.optimizer = optimizer
         if isinstance(min_lr, (list, tuple)):
@@ -366,11 +366,9 @@ class ReduceLROnPlateau(LRScheduler):
         self.cooldown = check_int("cooldown", cooldown, 0)
         self.eps = check_hyper("eps", eps, lo=0.0, expected="eps >= 0")
         self.last_epoch = 0
-        self._last_lr = _param_groups_val_list(optimizer, "lr")
-        if mode not in ("min", "max"):
-            raise ValueError(f"Invalid mode: {mode!r} (expected 'min' or 'max')")
-        if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"Invalid threshold_mode: {threshold_mode!r} (expected 'rel' or 'abs')")
+        self._last_lr = param_groups_val_list(optimizer, "lr")
+        check_choice("mode", mode, "min", "max")
+        check_choice("threshold_mode", threshold_mode, "rel", "abs")
         self.mode = mode
         self.threshold = check_hyper("threshold", threshold, lo=0.0, expected="threshold >= 0")
         self.threshold_mode = threshold_mode

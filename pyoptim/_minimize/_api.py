@@ -19,15 +19,15 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import kernels
-from ._minimize import _dispatch, _result
-from ._validation import check_real
+from .. import kernels
+from . import _dispatch, _result
+from .._validation import check_finite, check_int, check_real
 
 __all__ = ["minimize", "OptimizeResult", "OptimizeWarning", "LbfgsInvHessProduct", "linear_cg", "coordinate_descent",
            "METHODS", "MESSAGES", "LINE_SEARCHES"]
 
-from ._minimize._options import LINE_SEARCHES, METHODS, canonical_method, normalize_options
-from ._minimize._result import MESSAGES, LbfgsInvHessProduct, OptimizeWarning
+from ._options import LINE_SEARCHES, METHODS, canonical_method, normalize_options
+from ._result import MESSAGES, LbfgsInvHessProduct, OptimizeWarning
 
 class OptimizeResult(dict):
     """The result of :func:`minimize`: a dict with attribute access (as scipy.optimize.OptimizeResult).
@@ -204,7 +204,7 @@ def minimize(fun: Callable, x0, args=(), method: str | None = None, jac: Any = N
     o = normalize_options(method, x.size, tol, options)
     box = _dispatch.check_bounds(bounds, x.size, method)
     if box is not None and method == "lbfgs":   # variables fixed by lo = hi: SciPy's removal
-        from ._minimize._fixed import solve_fixed
+        from ._fixed import solve_fixed
         res = solve_fixed(minimize, fun, x, args, jac, box, callback, tol, options, hess, hessp)
         if res is not None:
             return res
@@ -285,8 +285,7 @@ def linear_cg(A, b, x0=None, tol: float = 1e-10, maxiter: int | None = None, *, 
     if not (tol >= 0):
         raise _invalid("tol", tol, "a number >= 0")
     maxiter = 10 * max(n, 1) if maxiter is None else maxiter
-    if isinstance(maxiter, bool) or not isinstance(maxiter, (int, np.integer)) or maxiter < 0:
-        raise _invalid("maxiter", maxiter, "an integer >= 0")
+    check_int("maxiter", maxiter, 0)
     r = b - matvec(x)
     p = r.copy()
     rr = float(r @ r)
@@ -353,10 +352,8 @@ def coordinate_descent(A, b, x0=None, *, l1: float = 0.0, maxiter: int = 1000, t
         raise ValueError(f"Invalid A: shape {Am.shape} (expected ({n}, {n}))")
     if not np.all(np.diag(Am) > 0):
         raise ValueError("Invalid A: the diagonal must be positive (each coordinate problem must be strictly convex)")
-    if not (l1 >= 0 and math.isfinite(l1)):
-        raise _invalid("l1", l1, "a finite number >= 0")
-    if isinstance(maxiter, bool) or not isinstance(maxiter, (int, np.integer)) or maxiter < 0:
-        raise _invalid("maxiter", maxiter, "an integer >= 0")
+    check_finite("l1", l1, 0)
+    check_int("maxiter", maxiter, 0)
     x = np.zeros(n) if x0 is None else np.array(x0, dtype=np.float64).reshape(-1)
     if x.shape != (n,) or not np.all(np.isfinite(x)):
         raise ValueError(f"Invalid x0: {x0!r} (expected {n} finite values)")
