@@ -16,6 +16,7 @@ function                               what it shows                            
 =====================================  ==================================================  ===========
 :func:`contour_paths`                  contours of a 2-D f and optimizer trajectories       Fig. 8.5, 8.6.2
 :func:`optimizer_path`                 records the iterates of a first-order optimizer      8.3, 8.5
+:func:`animate_paths`                  the trajectories drawn step by step (GIF, MP4, HTML) Fig. 8.5
 :func:`loss_curves`                    per-epoch metrics with the early-stopping point      Fig. 7.3
 :func:`curvature`                      gᵀg and gᵀHg during training                         Fig. 8.1
 :func:`sharpness`                      λ_max and gᵀHg/gᵀg against the 2/ε stability limit   8.2.1
@@ -54,7 +55,7 @@ from __future__ import annotations
 # One concern per module (none imports matplotlib at import time):
 #   _style.py      palette, rcParams, the figure class, axis-labelling helpers
 #   _language.py   set_language / get_language / language, the Hangul font, draw-time translation
-#   paths.py       optimizer_path, contour_paths
+#   paths.py       optimizer_path, contour_paths          animation.py   animate_paths
 #   lines.py       line plots against steps, epochs, layers
 #   spectra.py     Hessian spectra, histograms, bars      pictures.py    the book's pictures, image grids
 #   interactive.py the ipywidgets layer (Interactive, interactive_*)
@@ -62,6 +63,7 @@ from ._language import (_hangul_font, _restore_texts, _translate_texts, get_lang
                         language, set_language)
 from ._style import OKABE_ITO, RC, _finish, _mpl, _target, figure, style  # noqa: F401
 from .lines import activation_stats, curvature, curves, gradient_noise, loss_curves, power_norms, sharpness
+from .animation import animate_paths
 from .interactive import (Interactive, _have_widgets, _in_kernel, interactive_continuation,  # noqa: F401
                           interactive_dropout, interactive_l1, interactive_l2, interactive_trajectories)
 from .paths import contour_paths, optimizer_path
@@ -70,7 +72,8 @@ from .spectra import bars, hessian_spectrum, histograms
 
 __all__ = [
     "OKABE_ITO", "RC", "style", "figure", "set_language", "get_language", "language",
-    "optimizer_path", "contour_paths", "loss_curves", "curvature", "sharpness", "l2_picture", "l1_path",
+    "optimizer_path", "contour_paths", "animate_paths", "loss_curves", "curvature", "sharpness", "l2_picture",
+    "l1_path",
     "dropout_masks", "activation_stats", "gradient_noise", "power_norms", "hessian_spectrum",
     "curves", "histograms", "image_grid", "continuation", "bars",
     "Interactive", "interactive_trajectories", "interactive_l2", "interactive_l1",
