@@ -36,7 +36,8 @@ function                               what it shows                            
 
 The ``interactive_*`` functions add sliders (ipywidgets, the ``notebooks`` extra) for the learning
 rate, momentum and β on trajectories, α on the L1/L2 pictures, p on dropout and σ on continuation,
-redrawing in place. Without ipywidgets they draw the same figure once, statically. Each returns an
+redrawing in place; each slider's steps land on the values the notebooks and their exercises use
+(:data:`SLIDERS`). Without ipywidgets they draw the same figure once, statically. Each returns an
 :class:`Interactive` whose ``update(**values)`` is exactly the function the sliders call.
 
 Colours are the Okabe-Ito palette (distinguishable with the common colour-vision deficiencies);
@@ -62,10 +63,11 @@ from __future__ import annotations
 from ._language import (_hangul_font, _restore_texts, _translate_texts, get_language,  # noqa: F401
                         language, set_language)
 from ._style import OKABE_ITO, RC, _finish, _mpl, _target, figure, style  # noqa: F401
-from .lines import activation_stats, curvature, curves, gradient_noise, loss_curves, power_norms, sharpness
 from .animation import animate_paths
-from .interactive import (Interactive, _have_widgets, _in_kernel, interactive_continuation,  # noqa: F401
-                          interactive_dropout, interactive_l1, interactive_l2, interactive_trajectories)
+from .interactive import (SLIDERS, Choices, Interactive, _have_widgets, _in_kernel,  # noqa: F401
+                          interactive_continuation, interactive_dropout, interactive_l1, interactive_l2,
+                          interactive_trajectories)
+from .lines import activation_stats, curvature, curves, gradient_noise, loss_curves, power_norms, sharpness
 from .paths import contour_paths, optimizer_path
 from .pictures import continuation, dropout_masks, image_grid, l1_path, l2_picture
 from .spectra import bars, hessian_spectrum, histograms
@@ -76,7 +78,7 @@ __all__ = [
     "l1_path",
     "dropout_masks", "activation_stats", "gradient_noise", "power_norms", "hessian_spectrum",
     "curves", "histograms", "image_grid", "continuation", "bars",
-    "Interactive", "interactive_trajectories", "interactive_l2", "interactive_l1",
+    "Interactive", "Choices", "SLIDERS", "interactive_trajectories", "interactive_l2", "interactive_l1",
     "interactive_dropout", "interactive_continuation",
 ]
 

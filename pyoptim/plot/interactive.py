@@ -29,6 +29,47 @@ def _in_kernel() -> bool:
     return ip is not None and hasattr(ip, "kernel")
 
 
+class Choices(tuple):
+    """The values a slider offers, in order (a SelectionSlider): for parameters that span decades,
+    where a log-spaced grid would step past round values such as 0.5 or 5."""
+
+
+def _one_two_five(lo_exp: int, hi_exp: int, zero: bool = True) -> Choices:
+    """0 (optional), then 1, 2, 5 times 10^k for k in [lo_exp, hi_exp), then 10^hi_exp."""
+    vals = [round(m * 10.0 ** k, 12) for k in range(lo_exp, hi_exp) for m in (1, 2, 5)] + [10.0 ** hi_exp]
+    return Choices(([0.0] if zero else []) + vals)
+
+
+#: The slider grid of every ``interactive_*`` parameter. Each holds the value its notebook starts from
+#: and every value an exercise asks for (tests/test_plot_sliders.py reads the notebooks and checks):
+SLIDERS: dict[str, Any] = {
+    # ε: 0.02 (8.3), 2/λ_max = 0.08 and the momentum limit 2(1 + α)/λ_max = 0.152 (8.3 exercise 1: the
+    # largest ε that converges is 0.151 on this grid), 0.05 and 0.1 (8.5)
+    "lr": (0.001, 1.0, 0.001),
+    "momentum": (0.0, 0.99, 0.01),      # α: 0.8 (8.3), 0.9 (8.3 exercise 1, Adam's β₁)
+    "beta": (0.5, 0.999, 0.001),        # β: 0.99 (8.3), 0.999 (Adam), a short memory 0.5 or 0.9 (8.5 exercise 3)
+    "alpha_l2": _one_two_five(-3, 2),   # α: 0 (no penalty), 1.0 (7.1), 0.001 ... 100
+    "alpha_l1": (0.0, 10.0, 0.01),      # α: 0.5 (7.1.2); 0 and every threshold |w*ᵢ|·Hᵢᵢ to two decimals
+    "p": (0.0, 0.95, 0.05),             # p: 0.5 (7.12), 0.2 (7.12 exercise 1)
+    "sigma": (0.0, 3.0, 0.05),          # σ: 0.5 (8.7.6) and the stages 1, 0.5, 0.3, 0.2, 0.1, 0.05, 0 (8.7 ex. 2)
+}
+
+
+def _slider(w, name: str, spec, value):
+    """The ipywidgets slider of one parameter (see :class:`Interactive` for ``spec``)."""
+    if isinstance(spec, Choices):
+        options = tuple(sorted({*spec, value}))
+        return w.SelectionSlider(options=[(f"{v:g}", v) for v in options], value=value, description=name,
+                                 continuous_update=False)
+    lo, hi, step, *log = spec
+    if log and log[0]:
+        return w.FloatLogSlider(value=value, base=10, min=np.log10(lo), max=np.log10(hi), step=step,
+                                description=name, continuous_update=False)
+    hi = max(hi, lo + step * np.ceil((value - lo) / step - 1e-9))     # a start above the range widens it
+    return w.FloatSlider(value=value, min=lo, max=hi, step=step, description=name, continuous_update=False,
+                         readout_format=".3g")
+
+
 class Interactive:
     """A figure plus the sliders that redraw it.
 
@@ -41,6 +82,11 @@ class Interactive:
     sliders : dict name -> ipywidgets slider (empty without ipywidgets)
     widget : ipywidgets.VBox or None
         Sliders above the figure; what Jupyter displays.
+
+    ``ranges`` maps each parameter to its slider: ``(low, high, step)`` for a linear grid (a
+    ``(low, high, step, log)`` with ``log`` true spaces the steps in log10), or a :class:`Choices` of the
+    values offered (parameters spanning decades). :data:`SLIDERS` holds the grids the ``interactive_*``
+    functions use.
 
     ``update(**values)`` is the callback every slider is bound to: call it yourself to script the
     figure (``inter.update(lr=0.05)``). In Jupyter the object displays as the widget, or, without
@@ -58,13 +104,8 @@ class Interactive:
 
         if _have_widgets():
             import ipywidgets as w
-            for name, (lo, hi, step, log) in ranges.items():
-                if log:
-                    s = w.FloatLogSlider(value=values[name], base=10, min=np.log10(lo), max=np.log10(hi),
-                                         step=step, description=name, continuous_update=False)
-                else:
-                    s = w.FloatSlider(value=values[name], min=lo, max=hi, step=step, description=name,
-                                      continuous_update=False, readout_format=".3g")
+            for name, spec in ranges.items():
+                s = _slider(w, name, spec, values[name])
                 s.observe(self._on_change, names="value")
                 self.sliders[name] = s
             self._out = w.Output()
@@ -86,6 +127,9 @@ class Interactive:
             s = self.sliders.get(name)
             if s is not None and s.value != v:
                 s.unobserve(self._on_change, names="value")
+                offered = [o[1] for o in getattr(s, "options", ())]
+                if hasattr(s, "options") and v not in offered:       # a value between the offered ones
+                    s.options = [(f"{o:g}", o) for o in sorted({*offered, v})]
                 s.value = v
                 s.observe(self._on_change, names="value")
         self._draw(self.fig, **self.values)
@@ -161,8 +205,7 @@ def interactive_trajectories(f, x0, *, grad: Callable | None = None, lr: float =
     fig, _ = figure((5.5, 4.5))
     vals = {"lr": lr, "momentum": momentum, "beta": beta}
     draw(fig, **vals)
-    return Interactive(draw, vals, {"lr": (1e-3, 1.0, 0.05, True), "momentum": (0.0, 0.99, 0.01, False),
-                                    "beta": (0.5, 0.999, 0.001, False)}, fig)
+    return Interactive(draw, vals, {k: SLIDERS[k] for k in vals}, fig)
 
 
 def interactive_l2(H, w_star, *, alpha: float = 1.0, lim: float | None = None) -> Interactive:
@@ -172,7 +215,7 @@ def interactive_l2(H, w_star, *, alpha: float = 1.0, lim: float | None = None) -
 
     fig, _ = figure((5.0, 4.8))
     draw(fig, alpha)
-    return Interactive(draw, {"alpha": alpha}, {"alpha": (1e-3, 1e2, 0.05, True)}, fig)
+    return Interactive(draw, {"alpha": alpha}, {"alpha": SLIDERS["alpha_l2"]}, fig)
 
 
 def interactive_l1(w_star, h_diag, *, alpha: float = 0.5) -> Interactive:
@@ -200,7 +243,7 @@ def interactive_l1(w_star, h_diag, *, alpha: float = 0.5) -> Interactive:
 
     fig, _ = figure((5.5, 3.8))
     draw(fig, alpha)
-    return Interactive(draw, {"alpha": alpha}, {"alpha": (1e-3, 1e1, 0.05, True)}, fig)
+    return Interactive(draw, {"alpha": alpha}, {"alpha": SLIDERS["alpha_l1"]}, fig)
 
 
 def _dropout_masks(p: float, shape: tuple, seed: int) -> np.ndarray:
@@ -223,7 +266,7 @@ def interactive_dropout(n_units: int = 40, n_masks: int = 12, *, p: float = 0.5,
 
     fig, _ = figure((6.0, 0.35 * n_masks + 1.4))
     draw(fig, p)
-    return Interactive(draw, {"p": p}, {"p": (0.0, 0.95, 0.05, False)}, fig)
+    return Interactive(draw, {"p": p}, {"p": SLIDERS["p"]}, fig)
 
 
 def interactive_continuation(f, smoothed: Callable[[float], Callable], *, sigma: float = 1.0,
@@ -252,4 +295,4 @@ def interactive_continuation(f, smoothed: Callable[[float], Callable], *, sigma:
 
     fig, _ = figure((6.0, 4.0))
     draw(fig, sigma)
-    return Interactive(draw, {"sigma": sigma}, {"sigma": (0.01, 3.0, 0.05, False)}, fig)
+    return Interactive(draw, {"sigma": sigma}, {"sigma": SLIDERS["sigma"]}, fig)
