@@ -47,8 +47,9 @@ Language: ``set_language("ko")`` (or ``with language("ko"):``) writes every titl
 legend entry of a pyoptim figure in Korean, including the texts a notebook sets itself on a figure
 made here, from the catalogs in ``pyoptim._lang``; the text is translated while the figure is drawn
 (the figure keeps its texts as written, so code reading them back sees the same strings in every language),
-in a Hangul font (an installed NanumGothic or Noto Sans CJK KR, else the one the
-``koreanize-matplotlib`` package ships), with DejaVu Sans behind it for Greek and math symbols.
+in DejaVu Sans with a Hangul font behind it for the Hangul (an installed NanumGothic or Noto Sans CJK KR,
+else the one the ``koreanize-matplotlib`` package ships; NanumGothic's own ‖ ² ≤ are drawn small), and
+in the Hangul font first where the text holds mathtext (which has no glyph fallback).
 Without a Hangul font the figures stay in English, with one warning saying how to get one.
 """
 from __future__ import annotations

@@ -80,7 +80,7 @@ def language(lang: str):
 
 def _translate_texts(fig, lang: str) -> list:
     """Translate every title, label, legend and annotation text of ``fig`` into ``lang`` and give the
-    translated ones the Hangul font (with the current family behind it for symbols). Returns
+    translated ones the Hangul font behind DejaVu Sans (which draws the Latin letters and the symbols). Returns
     ``[(text artist, original text, original font properties), ...]`` for :func:`_restore_texts`."""
     from matplotlib.text import Text
 
@@ -113,15 +113,33 @@ def _translate_texts(fig, lang: str) -> list:
     for t in fig.findobj(Text):
         s = t.get_text()
         new = translate(s, lang)
-        hangul = font and any("\uac00" <= ch <= "\ud7a3" for ch in new) and font not in t.get_fontfamily()
-        if new == s and not hangul:
+        families = None
+        if font and any("\uac00" <= ch <= "\ud7a3" for ch in new):
+            current = list(t.get_fontfamily())
+            families = _hangul_families(new, font, [f for f in current if f not in (font, "DejaVu Sans")])
+            families = None if families == current else families
+        if new == s and families is None:
             continue
         saved.append((t, s, t.get_fontproperties().copy()))
         if new != s:
             t.set_text(new)
-        if hangul:
-            t.set_fontfamily([font, "DejaVu Sans", *t.get_fontfamily()])
+        if families is not None:
+            t.set_fontfamily(families)
     return saved
+
+
+def _hangul_families(text: str, font: str, current: list) -> list:
+    """The font families for a text with Hangul in it.
+
+    Plain text: DejaVu Sans first and the Hangul font for the glyphs it lacks (matplotlib falls back
+    glyph by glyph), because NanumGothic's own ‖ ² ≤ ½ √ ᵀ are drawn small and thin beside DejaVu's.
+    Text with mathtext in it (``$...$``): the Hangul font first, because mathtext draws the text
+    outside the dollars in the first family only, with no fallback (DejaVu first would give boxes).
+    """
+    n = text.count("$") - text.count("\\$")
+    if n >= 2 and n % 2 == 0:
+        return [font, "DejaVu Sans", *current]
+    return ["DejaVu Sans", font, *current]
 
 
 def _restore_texts(saved: list) -> None:

@@ -54,6 +54,10 @@ def _rc() -> dict:
     mpl = _mpl()
     rc = dict(RC)
     rc["axes.prop_cycle"] = mpl.cycler(color=_COLORS)
+    # DejaVu Sans first, whatever the session set behind it: `import koreanize_matplotlib` makes
+    # NanumGothic the only family, which has no U+2212 minus (boxes in every negative or log tick label)
+    families = [f for f in mpl.rcParams["font.family"] if f != "DejaVu Sans"]
+    rc["font.family"] = ["DejaVu Sans", *families]
     return rc
 
 

@@ -137,13 +137,16 @@ def dropout_masks(masks, ax=None, *, p: float | None = None, max_masks: int = 16
 
 def image_grid(images, titles: Sequence[str] | None = None, ncols: int = 8, ax=None, *, cmap: str = "gray_r",
                vmin=None, vmax=None, title: str | None = None, shape: tuple[int, int] | None = None,
-               symmetric: bool | Sequence[bool] = False):
+               symmetric: bool | Sequence[bool] = False, key: bool = True):
     """Small images in a grid: digits, augmented digits, tangent vectors, masks (book 7.4, 7.14).
 
     ``images`` is (k, h, w), or (k, h*w) with ``shape=(h, w)`` (8x8 digits are guessed).
     ``symmetric=True`` draws with a diverging colormap centred on 0, each image scaled to its own
     largest magnitude (for tangent vectors and perturbations); a sequence of k booleans chooses per
     image (e.g. digits in grey next to their tangents in red/blue).
+    ``key`` (default) puts a colour key under the grid: the colours of the lowest and highest value
+    (``vmin``/``vmax`` when given, else each image's own range), and for the red/blue images the
+    colours of negative, zero and positive values.
     Returns the Figure (``ax`` is accepted for signature symmetry but the grid needs its own figure
     when k > 1; with ``ax`` given only the first image is drawn there).
     """
@@ -179,7 +182,8 @@ def image_grid(images, titles: Sequence[str] | None = None, ncols: int = 8, ax=N
     k = len(imgs)
     ncols = max(1, min(ncols, k))
     nrows = int(np.ceil(k / ncols))
-    fig, axes = figure((1.1 * ncols + 0.3, 1.15 * nrows + (0.45 if title else 0.1)), nrows, ncols)
+    fig, axes = figure((max(1.1 * ncols + 0.3, 3.2 if key else 0.0),
+                        1.15 * nrows + (0.45 if title else 0.1) + (0.35 if key else 0.0)), nrows, ncols)
     axes = np.atleast_1d(axes).ravel()
     with style():
         for i, a in enumerate(axes):
@@ -195,7 +199,28 @@ def image_grid(images, titles: Sequence[str] | None = None, ncols: int = 8, ax=N
             a.set_xlabel(titles[i] if titles is not None else f"#{i}", fontsize=8)
         if title:
             fig.suptitle(title, fontsize=11)
+        if key:
+            _grid_key(fig, sym, cmap, vmin, vmax)
     return fig
+
+
+def _grid_key(fig, sym: list, cmap: str, vmin, vmax) -> None:
+    """A legend under an image grid saying what its colours mean (no extra Axes: fig.legend)."""
+    from matplotlib import colormaps
+    from matplotlib.patches import Patch
+
+    handles = []
+    if not all(sym):
+        c = colormaps[cmap]
+        own = vmin is None or vmax is None
+        handles += [Patch(fc=c(0.0), ec="0.5", label="lowest value" if own else f"{vmin:g}"),
+                    Patch(fc=c(1.0), ec="0.5", label="highest value" if own else f"{vmax:g}")]
+    if any(sym):
+        c = colormaps["RdBu_r"]
+        handles += [Patch(fc=c(0.0), ec="0.5", label="negative"), Patch(fc=c(0.5), ec="0.5", label="zero"),
+                    Patch(fc=c(1.0), ec="0.5", label="positive")]
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), fontsize=8, frameon=False,
+               handlelength=1.2, columnspacing=1.2)
 
 
 def continuation(f: Callable, smoothed: Mapping[float, Callable] | None = None, xlim=(-3.0, 3.0), ax=None, *,
