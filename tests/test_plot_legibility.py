@@ -120,3 +120,10 @@ def test_korean_figures_draw_every_glyph_and_symbols_in_dejavu(caplog):
     assert _hangul_families("가중치 $w_i$", "NanumGothic", [])[0] == "NanumGothic"
     assert _hangul_families("가중치 ‖w‖²", "NanumGothic", [])[0] == "DejaVu Sans"
     assert _hangul_families("비용 \\$5", "NanumGothic", [])[0] == "DejaVu Sans"   # an escaped dollar is no math
+
+
+def test_symbols_next_to_mathtext_and_hangul_go_into_the_math():
+    from pyoptim.plot._language import _symbols_to_math
+    assert _symbols_to_math("$\\tilde w$: α를 0에서 ∞까지") == "$\\tilde w$: $α$를 0에서 $∞$까지"
+    assert _symbols_to_math("가중치 $w_i$") == "가중치 $w_i$"                 # nothing outside to move
+    assert _symbols_to_math("$a$ ‖w‖² $b$") == "$a$ $‖$w$‖²$ $b$"

@@ -121,6 +121,8 @@ def _translate_texts(fig, lang: str) -> list:
         if new == s and families is None:
             continue
         saved.append((t, s, t.get_fontproperties().copy()))
+        if families is not None and families[0] == font:
+            new = _symbols_to_math(new)     # mathtext + Hangul: α, ∞, ‖, ² drawn by mathtext, not NanumGothic
         if new != s:
             t.set_text(new)
         if families is not None:
@@ -140,6 +142,18 @@ def _hangul_families(text: str, font: str, current: list) -> list:
     if n >= 2 and n % 2 == 0:
         return [font, "DejaVu Sans", *current]
     return ["DejaVu Sans", font, *current]
+
+
+def _symbols_to_math(text: str) -> str:
+    """Wrap the symbols outside ``$...$`` of a Hangul+mathtext text in dollars (``α를`` -> ``$α$를``), so
+    mathtext draws them in its DejaVu fonts: outside the dollars they would be drawn in the Hangul font,
+    whose α ∞ ‖ ² are small or thin."""
+    import re
+
+    parts = re.split(r"(?<!\\)\$", text)
+    for i in range(0, len(parts), 2):                 # the segments outside math
+        parts[i] = re.sub(r"[^\x00-\x7f\uac00-\ud7a3\u3131-\u318e\s]+", lambda m: f"${m.group(0)}$", parts[i])
+    return "$".join(parts)
 
 
 def _restore_texts(saved: list) -> None:
