@@ -85,6 +85,20 @@ def _frame_steps(n_max: int, max_frames: int, hold: int) -> list[int]:
     return steps + [n_max - 1] * int(hold)
 
 
+def _path_artists(ax, arrays: dict, palette: list) -> tuple[list, list, list, list]:
+    """One line, moving head, start ○ and (hidden) end ● per path, labelled as contour_paths labels."""
+    lines, heads, starts, ends = [], [], [], []
+    for i, (name, path) in enumerate(arrays.items()):
+        c = palette[i % len(palette)]
+        lines.append(ax.plot(path[:1, 0], path[:1, 1], "-", color=c, lw=1.6, marker=".", ms=4,
+                             label=f"{name} ({len(path) - 1} step{'' if len(path) == 2 else 's'})")[0])
+        starts.append(ax.plot(path[0, 0], path[0, 1], "o", mfc="white", mec=c, ms=7)[0])
+        heads.append(ax.plot(path[0, 0], path[0, 1], "o", color=c, ms=4, alpha=0.6)[0])
+        ends.append(ax.plot(path[-1, 0], path[-1, 1], "o", color=c, ms=7, mec="black", mew=0.6, zorder=4,
+                            visible=False)[0])
+    return lines, heads, starts, ends
+
+
 def animate_paths(f: Callable, paths: Mapping[str, np.ndarray], xlim=(-2.0, 2.0), ylim=(-2.0, 2.0),
                   levels=None, *, minimum=None, resolution: int = 100, title: str | None = None,
                   colors: Sequence[str] | None = None, interval: int = 80, max_frames: int = 120,
@@ -138,15 +152,7 @@ def animate_paths(f: Callable, paths: Mapping[str, np.ndarray], xlim=(-2.0, 2.0)
     palette = list(colors or _COLORS)
     with style():
         ax.contour(X, Y, Z, levels=_levels(Z, levels), colors="0.6", linewidths=0.7, linestyles="solid")
-        lines, heads, starts, ends = [], [], [], []
-        for i, (name, path) in enumerate(arrays.items()):
-            c = palette[i % len(palette)]
-            lines.append(ax.plot(path[:1, 0], path[:1, 1], "-", color=c, lw=1.6, marker=".", ms=4,
-                                 label=f"{name} ({len(path) - 1} step{'' if len(path) == 2 else 's'})")[0])
-            starts.append(ax.plot(path[0, 0], path[0, 1], "o", mfc="white", mec=c, ms=7)[0])
-            heads.append(ax.plot(path[0, 0], path[0, 1], "o", color=c, ms=4, alpha=0.6)[0])
-            ends.append(ax.plot(path[-1, 0], path[-1, 1], "o", color=c, ms=7, mec="black", mew=0.6, zorder=4,
-                                visible=False)[0])
+        lines, heads, starts, ends = _path_artists(ax, arrays, palette)
         if minimum is not None:
             ax.plot(minimum[0], minimum[1], "*", color="black", ms=12, label="minimum")
         counter = ax.text(0.02, 0.97, "step 0", transform=ax.transAxes, va="top", ha="left", fontsize=9,
