@@ -1,0 +1,119 @@
+"""Optimizer trajectories on the contours of a 2-D function (book 8.3, 8.5, 8.6)."""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+from ._style import _COLORS, _finish, _target, style
+
+
+def optimizer_path(opt_factory: Callable[[list], Any], f_grad: Callable, x0, steps: int) -> np.ndarray:
+    """Run a first-order optimizer on a function of a vector and record its iterates.
+
+    Parameters
+    ----------
+    opt_factory : callable
+        ``opt_factory(params) -> optimizer`` where ``params`` is a one-element list holding the
+        iterate (a float64 array, updated in place), e.g.
+        ``lambda p: po.optim.SGD(p, lr=0.1, momentum=0.9)``. The optimizer must have
+        ``step(grads)`` taking a list of gradient arrays (pyoptim's plain-array mode).
+    f_grad : callable or objective
+        ``f_grad(x)`` returning the gradient at ``x``, or ``(value, gradient)``; an object from
+        :mod:`pyoptim.functions` (it has ``.grad``) works too.
+    x0 : array_like
+        The start θ₀ (copied).
+    steps : int
+        Number of optimizer steps k.
+
+    Returns
+    -------
+    path : ndarray, shape (k + 1, n)
+        θ₀, θ₁, …, θ_k. If an iterate stops being finite (the learning rate is too large and the run
+        diverges), recording stops there, so the path may be shorter.
+    """
+    if not (isinstance(steps, (int, np.integer)) and steps >= 0):
+        raise ValueError(f"Invalid steps: {steps!r} (expected an integer >= 0)")
+    grad = f_grad.grad if hasattr(f_grad, "grad") and callable(f_grad.grad) else f_grad
+    x = np.array(x0, dtype=np.float64, copy=True).ravel()
+    opt = opt_factory([x])
+    path = [x.copy()]
+    for _ in range(int(steps)):
+        g = grad(x)
+        if isinstance(g, tuple):
+            g = g[1]
+        opt.step([np.ascontiguousarray(g, dtype=np.float64)])
+        if not np.all(np.isfinite(x)):
+            break
+        path.append(x.copy())
+    return np.array(path)
+
+
+def _grid_values(f: Callable, xlim, ylim, n: int):
+    fun = f.fun if hasattr(f, "fun") and callable(f.fun) else f
+    xs = np.linspace(xlim[0], xlim[1], n)
+    ys = np.linspace(ylim[0], ylim[1], n)
+    X, Y = np.meshgrid(xs, ys)
+    Z = np.empty_like(X)
+    p = np.empty(2)
+    for i in range(n):
+        for j in range(n):
+            p[0] = X[i, j]
+            p[1] = Y[i, j]
+            Z[i, j] = fun(p)
+    return X, Y, Z
+
+
+def _levels(Z: np.ndarray, levels):
+    if levels is not None and not isinstance(levels, (int, np.integer)):
+        return np.asarray(levels)
+    k = 20 if levels is None else int(levels)
+    z = Z[np.isfinite(Z)]
+    q = np.unique(np.quantile(z, np.linspace(0.0, 1.0, k + 2) ** 1.5)[:-1])
+    return q if q.size >= 2 else k
+
+
+def contour_paths(f: Callable, paths: Mapping[str, np.ndarray], xlim=(-2.0, 2.0), ylim=(-2.0, 2.0),
+                  levels=None, ax=None, *, minimum=None, resolution: int = 100, title: str | None = None,
+                  markers: bool = True, colors: Sequence[str] | None = None):
+    """Contours of a 2-D function with the trajectories of several optimizers (book Fig. 8.5).
+
+    Parameters
+    ----------
+    f : callable or objective
+        ``f(x) -> float`` for ``x`` of shape (2,), or an object from :mod:`pyoptim.functions`.
+    paths : dict name -> (k, 2) array
+        Iterates, e.g. ``minimize(..., options={"return_path": True}).path`` or
+        :func:`optimizer_path`. Drawn in order, start ○ and end ● marked.
+    xlim, ylim : (low, high)
+    levels : int, array or None
+        Contour levels; ``None`` spaces 20 levels by quantiles of f on the grid, denser near the
+        minimum, which suits both quadratics and Rosenbrock.
+    minimum : (2,) array, optional
+        A known minimizer, marked ★.
+    resolution : int
+        Grid points per axis (f is evaluated resolution² times).
+
+    Returns the Figure.
+    """
+    fig, ax = _target(ax, (5.5, 4.5))
+    X, Y, Z = _grid_values(f, xlim, ylim, int(resolution))
+    with style():
+        ax.contour(X, Y, Z, levels=_levels(Z, levels), colors="0.6", linewidths=0.7, linestyles="solid")
+        for i, (name, path) in enumerate(paths.items()):
+            path = np.asarray(path, dtype=float)
+            if path.ndim != 2 or path.shape[1] != 2:
+                raise ValueError(f"Invalid paths[{name!r}]: shape {path.shape} (expected (k, 2))")
+            c = (colors or _COLORS)[i % len(colors or _COLORS)]
+            ax.plot(path[:, 0], path[:, 1], "-", color=c, lw=1.6,
+                    marker="." if markers and len(path) <= 200 else None, ms=4,
+                    label=f"{name} ({len(path) - 1} step{'' if len(path) == 2 else 's'})")
+            ax.plot(path[0, 0], path[0, 1], "o", mfc="white", mec=c, ms=7)
+            ax.plot(path[-1, 0], path[-1, 1], "o", color=c, ms=6)
+        if minimum is not None:
+            ax.plot(minimum[0], minimum[1], "*", color="black", ms=12, label="minimum")
+        ax.set_xlim(xlim)
+        ax.set_ylim(ylim)
+        ax.grid(False)
+        _finish(ax, "$\\theta_1$", "$\\theta_2$", title)
+    return fig

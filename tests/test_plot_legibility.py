@@ -1,0 +1,129 @@
+"""Legibility of pyoptim's figures, where it is checkable: every panel has axis labels, image grids carry
+a colour key, bar names do not collide, and in Korean every glyph is drawn (Hangul next to mathtext
+included) with DejaVu Sans drawing the symbols NanumGothic draws small (‖ ² ≤ ½ √)."""
+import io
+import logging
+import re
+
+import numpy as np
+import pytest
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+
+import pyoptim as po  # noqa: E402
+
+P = po.plot
+H = np.diag([1.0, 10.0])
+
+
+def _every_figure():
+    rng = np.random.default_rng(0)
+    path = P.optimizer_path(lambda p: po.optim.SGD(p, lr=0.05), lambda x: H @ x, [-1.5, 1.0], 20)
+    hist = {"loss": np.linspace(1, 0.1, 10), "val_loss": np.linspace(1.2, 0.5, 10),
+            "accuracy": np.linspace(0.5, 0.9, 10), "val_accuracy": np.linspace(0.4, 0.8, 10)}
+    return {
+        "contour_paths": P.contour_paths(lambda x: 0.5 * x @ H @ x, {"gd": path}, resolution=15, minimum=[0, 0]),
+        "loss_curves": P.loss_curves(hist, metrics=list(hist), mark_epoch="best"),
+        "curvature": P.curvature(np.linspace(1, 2, 10), np.linspace(1, 30, 10), lr=0.2),
+        "sharpness": P.sharpness([0, 5, 10], [1.0, 2.0, 3.9], lr=0.5),
+        "l2_picture": P.l2_picture(np.diag([0.6, 5.0]), np.array([2.0, 1.0]), 1.0),
+        "l1_path": P.l1_path(np.geomspace(0.01, 3, 12), rng.random((12, 3))),
+        "dropout_masks": P.dropout_masks(rng.random((6, 20)) > 0.5, p=0.5),
+        "activation_stats": P.activation_stats({"Glorot": np.ones(5)}),
+        "gradient_noise": P.gradient_noise([1, 4, 16], [1.0, 0.5, 0.25]),
+        "power_norms": P.power_norms(np.arange(10), {0.9: 0.9 ** np.arange(10)}),
+        "hessian_spectrum": P.hessian_spectrum(rng.standard_normal(50)),
+        "curves": P.curves({"a": [1.0, 2.0, 3.0]}),
+        "histograms": P.histograms({"a": rng.standard_normal(100)}),
+        "continuation": P.continuation(lambda x: x ** 2, {0.5: lambda x: x ** 2 + 0.25}),
+        "bars": P.bars({"greedy pretraining\n+ fine-tuning": 0.8, "from scratch\n(same epochs)": 0.9}),
+    }
+
+
+def test_every_panel_has_axis_labels():
+    for name, fig in _every_figure().items():
+        for ax in fig.axes:
+            assert ax.get_ylabel(), f"{name}: a panel without a y label"
+            # the x axis is named by its label, by the label of the panel it shares x with (l1_path's
+            # two panels), or (bars) by a name under every bar
+            names = [t.get_text() for t in ax.get_xticklabels()] if name == "bars" else []
+            shared = any(a.get_xlabel() for a in ax.get_shared_x_axes().get_siblings(ax) if a is not ax)
+            assert ax.get_xlabel() or shared or (names and all(names)), f"{name}: a panel without an x label"
+
+
+def test_image_grids_carry_a_colour_key():
+    rng = np.random.default_rng(0)
+    fig = P.image_grid(np.concatenate([rng.random((3, 64)), rng.standard_normal((3, 64))]), ncols=3,
+                       symmetric=[False] * 3 + [True] * 3)
+    (legend,) = fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == ["lowest value", "highest value", "negative", "zero",
+                                                          "positive"]
+    # the key's swatches are the colours the images are drawn with
+    swatches = [h.get_facecolor() for h in legend.legend_handles]
+    cmap = fig.axes[3].images[0].get_cmap()
+    np.testing.assert_allclose(swatches[2], cmap(0.0))
+    np.testing.assert_allclose(swatches[4], cmap(1.0))
+    fig = P.image_grid(rng.random((2, 64)), vmin=0, vmax=1)
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["0", "1"]
+    assert P.image_grid(rng.random((2, 64)), key=False).legends == []
+    assert P.dropout_masks(rng.random((4, 5, 5)) > 0.5).legends                 # masks as images: keyed too
+
+
+def _boxes(fig, texts):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig).draw()
+    r = fig.canvas.get_renderer()
+    return [t.get_window_extent(r) for t in texts if t.get_text()]
+
+
+def test_bar_names_are_level_when_broken_into_lines_and_never_overlap():
+    for values in ({"greedy pretraining\n+ fine-tuning": 0.876, "from scratch\n(same epochs)": 0.948},
+                   {f"MC average, k = {k}": 0.9 for k in (1, 4, 32)} | {"no dropout": 0.9, "dropout p = 0.5": 0.9},
+                   {"a": 1.0, "b": 2.0}):
+        fig = P.bars(values)
+        ax = fig.axes[0]
+        ticks = ax.get_xticklabels()
+        if any("\n" in n for n in values):
+            assert all(t.get_rotation() == 0 for t in ticks)
+        boxes = _boxes(fig, ticks)
+        for i in range(len(boxes) - 1):
+            assert boxes[i].x1 <= boxes[i + 1].x0 + 1, f"bar names {i} and {i + 1} overlap: {list(values)}"
+        axis_box = ax.get_window_extent(fig.canvas.get_renderer())
+        assert all(b.y1 <= axis_box.y0 + 1 for b in boxes), "a bar name reaches into the axes"
+
+
+def _svg(fig):
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(buf, format="svg")
+    return buf.getvalue()
+
+
+def test_korean_figures_draw_every_glyph_and_symbols_in_dejavu(caplog):
+    pytest.importorskip("koreanize_matplotlib")   # (importing it makes NanumGothic the session's font: covered)
+    figs = _every_figure()
+    figs["l1_path"].axes[0].set_ylabel("weight $w_i$")             # Hangul + mathtext after translation
+    figs["curves"].axes[0].set_ylabel("‖w‖² ≤ k, loss")             # symbols in plain text
+    with caplog.at_level(logging.WARNING), P.language("ko"):
+        for name, fig in figs.items():
+            fig.savefig(io.BytesIO(), format="png")                  # warnings are errors: no missing glyph
+        svg = _svg(figs["curves"])
+    assert not [r for r in caplog.records if "glyph" in r.getMessage()], [r.getMessage() for r in caplog.records]
+    # the plain Korean text: DejaVu Sans first (it draws ‖ ² ≤), the Hangul font behind it
+    style = re.search(r'style="([^"]*)"[^>]*>단계</text>', svg).group(1)
+    fams = re.search(r"font-family: ([^;]*)", style).group(1)
+    assert fams.split(",")[0].strip(" '") == "DejaVu Sans" and P._hangul_font() in fams
+    # Hangul next to mathtext: the Hangul font first (mathtext has no per-glyph fallback)
+    from pyoptim.plot._language import _hangul_families
+    assert _hangul_families("가중치 $w_i$", "NanumGothic", [])[0] == "NanumGothic"
+    assert _hangul_families("가중치 ‖w‖²", "NanumGothic", [])[0] == "DejaVu Sans"
+    assert _hangul_families("비용 \\$5", "NanumGothic", [])[0] == "DejaVu Sans"   # an escaped dollar is no math
+
+
+def test_symbols_next_to_mathtext_and_hangul_go_into_the_math():
+    from pyoptim.plot._language import _symbols_to_math
+    assert _symbols_to_math("$\\tilde w$: α를 0에서 ∞까지") == "$\\tilde w$: $α$를 0에서 $∞$까지"
+    assert _symbols_to_math("가중치 $w_i$") == "가중치 $w_i$"                 # nothing outside to move
+    assert _symbols_to_math("$a$ ‖w‖² $b$") == "$a$ $‖$w$‖²$ $b$"
