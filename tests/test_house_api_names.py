@@ -35,6 +35,10 @@ diagnostics.hvp diagnostics.hvp_fd diagnostics.HessianOperator diagnostics.Curva
 diagnostics.condition_number diagnostics.check_gradient diagnostics.flatten diagnostics.unflatten
 diagnostics.register_rop diagnostics.register_loss_rop diagnostics.loss_value
 datasets.load_digits plot regularization strategies checkpoint.save checkpoint.load
+plot.contour_paths plot.animate_paths plot.loss_curves plot.set_language plot.get_language plot.language
+plot.image_grid plot.bars plot.SLIDERS
+distributed distributed.hogwild_sgd distributed.fit_distributed distributed.DistributedTrainer
+distributed.DistributedObjective distributed.minimize distributed.SyncBatchNorm distributed.Communicator
 """.split()
 
 

@@ -6,9 +6,11 @@ from pathlib import Path
 import pytest
 
 nbformat = pytest.importorskip("nbformat")
-nbclient = pytest.importorskip("nbclient")
+pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 pytest.importorskip("matplotlib")
+
+from pyoptim import _notebooks  # noqa: E402  (after the skips: it needs nbclient)
 
 NB_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 SOL_DIR = NB_DIR / "solutions"
@@ -58,6 +60,4 @@ def test_solution_runs(path, monkeypatch):
     monkeypatch.setenv("OMP_NUM_THREADS", os.environ.get("OMP_NUM_THREADS", "1"))
     monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     nb = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(nb, kernel_name="python3", timeout=180, startup_timeout=180,
-                                     shutdown_kernel="immediate", resources={"metadata": {"path": str(path.parent)}})
-    client.execute()   # raises CellExecutionError on any error or failed assert
+    _notebooks.execute(nb, str(path.parent), timeout=180)   # raises CellExecutionError on any error or failed assert

@@ -285,7 +285,7 @@ def test_set_language_ko_draws_titles_labels_and_legends_in_korean_with_a_hangul
         fig.savefig(io.BytesIO(), format="png")            # warnings are errors here: no missing glyph
         svg = _drawn_svg(fig)
     assert "학습 단계" in svg and "헤시안 스펙트럼" in svg and "training step" not in svg
-    assert P._hangul_font() in svg                        # the Korean texts are drawn in the Hangul font
+    assert P.hangul_font() in svg                        # the Korean texts are drawn in the Hangul font
     ax = fig.axes[0]
     assert ax.get_xlabel() == "training step" and ax.get_title() == "Hessian spectrum"   # the figure keeps its texts
     assert P.get_language() == "en"                       # the context restored English
@@ -301,7 +301,7 @@ def test_set_language_ko_draws_titles_labels_and_legends_in_korean_with_a_hangul
 def test_set_language_rejects_unknown_and_falls_back_without_a_hangul_font(monkeypatch):
     with pytest.raises(ValueError, match="Invalid lang"):
         P.set_language("fr")
-    monkeypatch.setattr(P, "_hangul_font", lambda: None)
+    monkeypatch.setattr(P, "hangul_font", lambda: None)
     with pytest.warns(UserWarning, match="koreanize-matplotlib"):
         assert P.set_language("ko") == "en"
     assert P.get_language() == "en"

@@ -82,7 +82,7 @@ def test_interactive_trajectories_sliders():
 
 
 def test_static_fallback_without_widgets(monkeypatch):
-    monkeypatch.setattr(P, "_have_widgets", lambda: False)
+    monkeypatch.setattr(P, "have_widgets", lambda: False)
     inter = P.interactive_l2(np.diag([1.0, 8.0]), np.array([2.0, 1.0]), alpha=1.0)
     assert inter.widget is None and inter.sliders == {}
     png = inter._repr_png_()

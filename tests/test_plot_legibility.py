@@ -114,7 +114,7 @@ def test_korean_figures_draw_every_glyph_and_symbols_in_dejavu(caplog):
     # the plain Korean text: DejaVu Sans first (it draws ‖ ² ≤), the Hangul font behind it
     style = re.search(r'style="([^"]*)"[^>]*>단계</text>', svg).group(1)
     fams = re.search(r"font-family: ([^;]*)", style).group(1)
-    assert fams.split(",")[0].strip(" '") == "DejaVu Sans" and P._hangul_font() in fams
+    assert fams.split(",")[0].strip(" '") == "DejaVu Sans" and P.hangul_font() in fams
     # Hangul next to mathtext: the Hangul font first (mathtext has no per-glyph fallback)
     from pyoptim.plot._language import _hangul_families
     assert _hangul_families("가중치 $w_i$", "NanumGothic", [])[0] == "NanumGothic"

@@ -61,11 +61,11 @@ from __future__ import annotations
 #   lines.py       line plots against steps, epochs, layers
 #   spectra.py     Hessian spectra, histograms, bars      pictures.py    the book's pictures, image grids
 #   interactive.py the ipywidgets layer (Interactive, interactive_*)
-from ._language import (_hangul_font, _restore_texts, _translate_texts, get_language,  # noqa: F401
+from ._language import (hangul_font, restore_texts, translate_texts, get_language,  # noqa: F401
                         language, set_language)
-from ._style import OKABE_ITO, RC, _finish, _mpl, _target, figure, style  # noqa: F401
+from ._style import OKABE_ITO, RC, finish_axes, matplotlib_module, target_axes, figure, style  # noqa: F401
 from .animation import animate_paths
-from .interactive import (SLIDERS, Choices, Interactive, _have_widgets, _in_kernel,  # noqa: F401
+from .interactive import (SLIDERS, Choices, Interactive, have_widgets, in_kernel,  # noqa: F401
                           interactive_continuation, interactive_dropout, interactive_l1, interactive_l2,
                           interactive_trajectories)
 from .lines import activation_stats, curvature, curves, gradient_noise, loss_curves, power_norms, sharpness

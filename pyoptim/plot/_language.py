@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 
-from ._style import _mpl
+from ._style import matplotlib_module
 
 _LANGUAGE = "en"
 _HANGUL_FONTS = ("NanumGothic", "Noto Sans CJK KR", "Noto Sans KR", "Source Han Sans KR", "UnDotum",
@@ -13,12 +13,12 @@ _HANGUL_FONTS = ("NanumGothic", "Noto Sans CJK KR", "Noto Sans KR", "Source Han 
 _FONT_CACHE: dict[str, str | None] = {}
 
 
-def _hangul_font() -> str | None:
+def hangul_font() -> str | None:
     """The family name of a font with Hangul glyphs, registering koreanize-matplotlib's NanumGothic
     file when no installed font has them; None when there is none."""
     if "ko" in _FONT_CACHE:
         return _FONT_CACHE["ko"]
-    _mpl()
+    matplotlib_module()
     from matplotlib import font_manager
 
     names = {f.name for f in font_manager.fontManager.ttflist}
@@ -47,11 +47,11 @@ def set_language(lang: str) -> str:
     """
     global _LANGUAGE
     from .._lang import LANGUAGES
-    from . import _hangul_font   # looked up on the package, so pyoptim.plot._hangul_font can be replaced (tests)
+    from . import hangul_font   # looked up on the package, so pyoptim.plot.hangul_font can be replaced (tests)
 
     if lang not in LANGUAGES:
         raise ValueError(f"Invalid lang: {lang!r} (expected one of {', '.join(map(repr, LANGUAGES))})")
-    if lang == "ko" and _hangul_font() is None:
+    if lang == "ko" and hangul_font() is None:
         import warnings
 
         warnings.warn("pyoptim.plot: no font with Hangul glyphs was found, so figures stay in English; "
@@ -78,15 +78,15 @@ def language(lang: str):
         set_language(before)
 
 
-def _translate_texts(fig, lang: str) -> list:
+def translate_texts(fig, lang: str) -> list:
     """Translate every title, label, legend and annotation text of ``fig`` into ``lang`` and give the
     translated ones the Hangul font behind DejaVu Sans (which draws the Latin letters and the symbols). Returns
-    ``[(text artist, original text, original font properties), ...]`` for :func:`_restore_texts`."""
+    ``[(text artist, original text, original font properties), ...]`` for :func:`restore_texts`."""
     from matplotlib.text import Text
 
     from .._lang import translate
 
-    font = _hangul_font() if lang == "ko" else None
+    font = hangul_font() if lang == "ko" else None
     saved = []
     # tick labels given as names (bars(), set_xticks(..., labels)) are rewritten from their formatter
     # at every draw (a FixedFormatter's list, or the {position: name} dict of set_ticklabels'
@@ -156,8 +156,8 @@ def _symbols_to_math(text: str) -> str:
     return "$".join(parts)
 
 
-def _restore_texts(saved: list) -> None:
-    """Put back the texts :func:`_translate_texts` replaced, without marking the figure stale (the
+def restore_texts(saved: list) -> None:
+    """Put back the texts :func:`translate_texts` replaced, without marking the figure stale (the
     figure's texts stay in the language the code wrote them in; only the drawing is translated, so
     code that reads a legend or a title back sees the same strings in every language)."""
     for entry in saved:

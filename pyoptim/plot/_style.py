@@ -18,7 +18,7 @@ OKABE_ITO: dict[str, str] = {
     "black": "#000000",
     "yellow": "#F0E442",
 }
-_COLORS = list(OKABE_ITO.values())
+COLORS = list(OKABE_ITO.values())
 
 #: The rcParams every pyoptim figure is drawn with (see :func:`style`).
 RC: dict[str, Any] = {
@@ -42,7 +42,7 @@ RC: dict[str, Any] = {
 }
 
 
-def _mpl():
+def matplotlib_module():
     try:
         import matplotlib
     except ImportError as exc:  # pragma: no cover - exercised only without matplotlib
@@ -51,9 +51,9 @@ def _mpl():
 
 
 def _rc() -> dict:
-    mpl = _mpl()
+    mpl = matplotlib_module()
     rc = dict(RC)
-    rc["axes.prop_cycle"] = mpl.cycler(color=_COLORS)
+    rc["axes.prop_cycle"] = mpl.cycler(color=COLORS)
     # DejaVu Sans first, whatever the session set behind it: `import koreanize_matplotlib` makes
     # NanumGothic the only family, which has no U+2212 minus (boxes in every negative or log tick label)
     families = [f for f in mpl.rcParams["font.family"] if f != "DejaVu Sans"]
@@ -71,17 +71,17 @@ def style():
             fig, ax = plt.subplots()
             ax.plot(x, y)          # drawn in the pyoptim style
     """
-    mpl = _mpl()
+    mpl = matplotlib_module()
     with mpl.rc_context(_rc()):
         yield
 
 
 
 def _figure_class():
-    _mpl()   # without matplotlib: the ImportError that names the extra
+    matplotlib_module()   # without matplotlib: the ImportError that names the extra
     from matplotlib.figure import Figure
 
-    from ._language import _restore_texts, _translate_texts, get_language
+    from ._language import restore_texts, translate_texts, get_language
 
     class PyoptimFigure(Figure):
         """A matplotlib Figure that shows itself as a PNG in Jupyter whatever the backend, and is
@@ -91,11 +91,11 @@ def _figure_class():
             lang = get_language()
             if lang == "en":
                 return super().draw(renderer)
-            saved = _translate_texts(self, lang)
+            saved = translate_texts(self, lang)
             try:
                 return super().draw(renderer)
             finally:
-                _restore_texts(saved)
+                restore_texts(saved)
 
         def _repr_png_(self) -> bytes:
             buf = io.BytesIO()
@@ -123,13 +123,13 @@ def figure(figsize: tuple[float, float] = (5.5, 4.0), nrows: int = 1, ncols: int
     return fig, axes
 
 
-def _target(ax, figsize):
+def target_axes(ax, figsize):
     if ax is None:
         return figure(figsize)
     return ax.figure, ax
 
 
-def _finish(ax, xlabel: str, ylabel: str, title: str | None = None, legend: bool = True):
+def finish_axes(ax, xlabel: str, ylabel: str, title: str | None = None, legend: bool = True):
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:

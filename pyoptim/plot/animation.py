@@ -8,8 +8,8 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from ._style import _COLORS, _finish, figure, style
-from .paths import _grid_values, _levels
+from ._style import COLORS, finish_axes, figure, style
+from .paths import grid_values, contour_levels
 
 _ANIMATION_CLASS = None
 
@@ -148,10 +148,10 @@ def animate_paths(f: Callable, paths: Mapping[str, np.ndarray], xlim=(-2.0, 2.0)
     n_max = max(len(p) for p in arrays.values())
     steps = _frame_steps(n_max, max_frames, hold)
     fig, ax = figure(figsize)
-    X, Y, Z = _grid_values(f, xlim, ylim, int(resolution))
-    palette = list(colors or _COLORS)
+    X, Y, Z = grid_values(f, xlim, ylim, int(resolution))
+    palette = list(colors or COLORS)
     with style():
-        ax.contour(X, Y, Z, levels=_levels(Z, levels), colors="0.6", linewidths=0.7, linestyles="solid")
+        ax.contour(X, Y, Z, levels=contour_levels(Z, levels), colors="0.6", linewidths=0.7, linestyles="solid")
         lines, heads, starts, ends = _path_artists(ax, arrays, palette)
         if minimum is not None:
             ax.plot(minimum[0], minimum[1], "*", color="black", ms=12, label="minimum")
@@ -160,7 +160,7 @@ def animate_paths(f: Callable, paths: Mapping[str, np.ndarray], xlim=(-2.0, 2.0)
         ax.set_xlim(xlim)
         ax.set_ylim(ylim)
         ax.grid(False)
-        _finish(ax, "$\\theta_1$", "$\\theta_2$", title)
+        finish_axes(ax, "$\\theta_1$", "$\\theta_2$", title)
     last = len(steps) - 1 - int(hold)
 
     def update(i: int) -> list:

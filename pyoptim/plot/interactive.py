@@ -6,12 +6,12 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ._style import OKABE_ITO, _finish, figure, style
+from ._style import OKABE_ITO, finish_axes, figure, style
 from .paths import contour_paths, optimizer_path
 from .pictures import continuation, dropout_masks, l2_picture
 
 
-def _have_widgets() -> bool:
+def have_widgets() -> bool:
     try:
         import ipywidgets  # noqa: F401
     except ImportError:
@@ -19,7 +19,7 @@ def _have_widgets() -> bool:
     return True
 
 
-def _in_kernel() -> bool:
+def in_kernel() -> bool:
     """True inside a Jupyter kernel (where widget output can be shown)."""
     import sys
     if "IPython" not in sys.modules:
@@ -100,9 +100,9 @@ class Interactive:
         self.sliders: dict = {}
         self.widget = None
         self._out = None
-        from . import _have_widgets   # looked up on the package, so pyoptim.plot._have_widgets can be replaced
+        from . import have_widgets   # looked up on the package, so pyoptim.plot.have_widgets can be replaced
 
-        if _have_widgets():
+        if have_widgets():
             import ipywidgets as w
             for name, spec in ranges.items():
                 s = _slider(w, name, spec, values[name])
@@ -137,7 +137,7 @@ class Interactive:
         self._show()
 
     def _show(self) -> None:
-        if self._out is None or not _in_kernel():
+        if self._out is None or not in_kernel():
             return
         from IPython.display import Image, display
         self._out.clear_output(wait=True)
@@ -237,7 +237,7 @@ def interactive_l1(w_star, h_diag, *, alpha: float = 0.5) -> Interactive:
             ax.bar(i + 0.2, w, width=0.4, color=OKABE_ITO["blue"], label=f"$w$, L1 with α = {alpha:.3g}")
             ax.axhline(0, color="black", lw=0.7)
             ax.set_xticks(i)
-            _finish(ax, "weight index i", "value",
+            finish_axes(ax, "weight index i", "value",
                     f"{int((w == 0).sum())} of {len(w)} weights exactly zero")
             ax.set_ylim(min(0, w_star.min()) * 1.15 - 0.05, max(0, w_star.max()) * 1.15 + 0.05)
 

@@ -6,7 +6,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from ._style import _finish, _target, figure, style
+from ._style import finish_axes, target_axes, figure, style
 
 
 def _history_dict(history) -> tuple[dict, np.ndarray | None]:
@@ -77,7 +77,7 @@ def loss_curves(history, metrics: Sequence[str] | None = None, mark_epoch=None, 
                 a.axvline(mark_epoch, color="black", ls=":", lw=1.2, label=mark_label.format(mark_epoch))
             if stopped is not None:
                 a.axvline(stopped, color="0.5", ls="-.", lw=1.0, label=f"stopped (epoch {stopped})")
-            _finish(a, "epoch (from 0)", "loss" if group is lossy else "accuracy / error", title if a is axes[0] else None)
+            finish_axes(a, "epoch (from 0)", "loss" if group is lossy else "accuracy / error", title if a is axes[0] else None)
     return fig
 
 
@@ -95,14 +95,14 @@ def curvature(gTg, gTHg, ax=None, *, lr: float | None = None, steps=None, title:
     if gTg.shape != gTHg.shape or gTg.ndim != 1:
         raise ValueError(f"Invalid gTHg: shape {gTHg.shape} (expected the shape of gTg, {gTg.shape}, 1-D)")
     x = np.arange(len(gTg)) if steps is None else np.asarray(steps)
-    fig, ax = _target(ax, (5.5, 3.8))
+    fig, ax = target_axes(ax, (5.5, 3.8))
     with style():
         ax.plot(x, gTg, label="$g^\\top g$")
         ax.plot(x, np.abs(gTHg), label="$|g^\\top H g|$")
         if lr is not None:
             ax.plot(x, 0.5 * lr * np.abs(gTHg), ls="--", label=f"$\\frac{{1}}{{2}}\\epsilon\\, g^\\top H g$ (ε={lr:g})")
         ax.set_yscale("log")
-        _finish(ax, "training step", "value", title or "Gradient norm and curvature (book Fig. 8.1)")
+        finish_axes(ax, "training step", "value", title or "Gradient norm and curvature (book Fig. 8.1)")
     return fig
 
 
@@ -125,7 +125,7 @@ def sharpness(steps, lam_max, lr: float, ax=None, *, ratio_steps=None, ratio=Non
         raise ValueError(f"Invalid lr: {lr!r} (expected a finite value > 0)")
     if (ratio is None) != (ratio_steps is None):
         raise ValueError("Invalid ratio, ratio_steps: give both or neither")
-    fig, ax = _target(ax, (5.5, 3.8))
+    fig, ax = target_axes(ax, (5.5, 3.8))
     with style():
         if ratio is not None:
             ax.plot(np.asarray(ratio_steps), np.asarray(ratio, dtype=float), ".", ms=3, alpha=0.5,
@@ -134,7 +134,7 @@ def sharpness(steps, lam_max, lr: float, ax=None, *, ratio_steps=None, ratio=Non
         ax.axhline(2.0 / lr, color="black", ls="--", lw=1.2, label=f"2/ε = {2.0 / lr:g}")
         top = max(float(np.nanmax(lam_max)), 2.0 / lr)
         ax.set_ylim(0.0, 1.25 * top)
-        _finish(ax, "training step", "curvature", title or "Sharpness and the 2/ε limit (book 8.2.1)")
+        finish_axes(ax, "training step", "curvature", title or "Sharpness and the 2/ε limit (book 8.2.1)")
     return fig
 
 
@@ -148,7 +148,7 @@ def activation_stats(stats_by_init: Mapping[str, Sequence[float]], ax=None, *, l
 
     Returns the Figure.
     """
-    fig, ax = _target(ax, (5.5, 3.8))
+    fig, ax = target_axes(ax, (5.5, 3.8))
     with style():
         for name, s in stats_by_init.items():
             s = np.asarray(s, dtype=float)
@@ -157,7 +157,7 @@ def activation_stats(stats_by_init: Mapping[str, Sequence[float]], ax=None, *, l
             ax.set_yscale("log")
         from matplotlib.ticker import MaxNLocator
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        _finish(ax, "layer", ylabel, title or "Activations through depth, per initialization")
+        finish_axes(ax, "layer", ylabel, title or "Activations through depth, per initialization")
     return fig
 
 
@@ -174,11 +174,11 @@ def gradient_noise(batch_sizes, stds, ax=None, *, title: str | None = None):
     if m.shape != s.shape or m.ndim != 1 or m.size < 2:
         raise ValueError(f"Invalid stds: shape {s.shape} (expected the shape of batch_sizes, {m.shape}, >= 2 points)")
     slope, icpt = np.polyfit(np.log(m), np.log(s), 1)
-    fig, ax = _target(ax, (5.0, 3.8))
+    fig, ax = target_axes(ax, (5.0, 3.8))
     with style():
         ax.loglog(m, s, "o-", label=f"measured (fitted slope {slope:.2f})")
         ax.loglog(m, s[0] * (m / m[0]) ** -0.5, "--", color="black", lw=1.0, label="σ/√m (slope −½)")
-        _finish(ax, "minibatch size m", "std of the gradient estimate", title or "Minibatch gradient noise")
+        finish_axes(ax, "minibatch size m", "std of the gradient estimate", title or "Minibatch gradient noise")
     return fig
 
 
@@ -192,12 +192,12 @@ def power_norms(ts, norms_by_lambda: Mapping[Any, Sequence[float]], ax=None, *, 
     Returns the Figure.
     """
     ts = np.asarray(ts)
-    fig, ax = _target(ax, (5.5, 3.8))
+    fig, ax = target_axes(ax, (5.5, 3.8))
     with style():
         for lam, v in norms_by_lambda.items():
             label = f"λ = {lam:g}" if isinstance(lam, (int, float, np.floating)) else str(lam)
             ax.semilogy(ts, np.asarray(v, dtype=float), label=label)
-        _finish(ax, "t (number of steps)", "$\\|W^t x\\|$", title or "Repeated multiplication by W")
+        finish_axes(ax, "t (number of steps)", "$\\|W^t x\\|$", title or "Repeated multiplication by W")
     return fig
 
 
@@ -210,7 +210,7 @@ def curves(series: Mapping[str, Sequence[float]], x=None, ax=None, *, xlabel: st
     ``x`` may also be a dict name -> x values. ``styles`` maps a name to a matplotlib format string
     (e.g. ``"--"``). Returns the Figure.
     """
-    fig, ax = _target(ax, (5.5, 3.8))
+    fig, ax = target_axes(ax, (5.5, 3.8))
     with style():
         few = None
         for name, y in series.items():
@@ -229,5 +229,5 @@ def curves(series: Mapping[str, Sequence[float]], x=None, ax=None, *, xlabel: st
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if logy:
             ax.set_yscale("log")
-        _finish(ax, xlabel, ylabel, title)
+        finish_axes(ax, xlabel, ylabel, title)
     return fig

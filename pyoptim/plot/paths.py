@@ -5,7 +5,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from ._style import _COLORS, _finish, _target, style
+from ._style import COLORS, finish_axes, target_axes, style
 
 
 def optimizer_path(opt_factory: Callable[[list], Any], f_grad: Callable, x0, steps: int) -> np.ndarray:
@@ -49,7 +49,7 @@ def optimizer_path(opt_factory: Callable[[list], Any], f_grad: Callable, x0, ste
     return np.array(path)
 
 
-def _grid_values(f: Callable, xlim, ylim, n: int):
+def grid_values(f: Callable, xlim, ylim, n: int):
     fun = f.fun if hasattr(f, "fun") and callable(f.fun) else f
     xs = np.linspace(xlim[0], xlim[1], n)
     ys = np.linspace(ylim[0], ylim[1], n)
@@ -64,7 +64,7 @@ def _grid_values(f: Callable, xlim, ylim, n: int):
     return X, Y, Z
 
 
-def _levels(Z: np.ndarray, levels):
+def contour_levels(Z: np.ndarray, levels):
     if levels is not None and not isinstance(levels, (int, np.integer)):
         return np.asarray(levels)
     k = 20 if levels is None else int(levels)
@@ -96,15 +96,15 @@ def contour_paths(f: Callable, paths: Mapping[str, np.ndarray], xlim=(-2.0, 2.0)
 
     Returns the Figure.
     """
-    fig, ax = _target(ax, (5.5, 4.5))
-    X, Y, Z = _grid_values(f, xlim, ylim, int(resolution))
+    fig, ax = target_axes(ax, (5.5, 4.5))
+    X, Y, Z = grid_values(f, xlim, ylim, int(resolution))
     with style():
-        ax.contour(X, Y, Z, levels=_levels(Z, levels), colors="0.6", linewidths=0.7, linestyles="solid")
+        ax.contour(X, Y, Z, levels=contour_levels(Z, levels), colors="0.6", linewidths=0.7, linestyles="solid")
         for i, (name, path) in enumerate(paths.items()):
             path = np.asarray(path, dtype=float)
             if path.ndim != 2 or path.shape[1] != 2:
                 raise ValueError(f"Invalid paths[{name!r}]: shape {path.shape} (expected (k, 2))")
-            c = (colors or _COLORS)[i % len(colors or _COLORS)]
+            c = (colors or COLORS)[i % len(colors or COLORS)]
             ax.plot(path[:, 0], path[:, 1], "-", color=c, lw=1.6,
                     marker="." if markers and len(path) <= 200 else None, ms=4,
                     label=f"{name} ({len(path) - 1} step{'' if len(path) == 2 else 's'})")
@@ -115,5 +115,5 @@ def contour_paths(f: Callable, paths: Mapping[str, np.ndarray], xlim=(-2.0, 2.0)
         ax.set_xlim(xlim)
         ax.set_ylim(ylim)
         ax.grid(False)
-        _finish(ax, "$\\theta_1$", "$\\theta_2$", title)
+        finish_axes(ax, "$\\theta_1$", "$\\theta_2$", title)
     return fig

@@ -6,7 +6,7 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from ._style import _COLORS, OKABE_ITO, _finish, _target, figure, style
+from ._style import COLORS, OKABE_ITO, finish_axes, target_axes, figure, style
 
 
 def _l2_solution(H: np.ndarray, w_star: np.ndarray, alpha: float) -> np.ndarray:
@@ -37,7 +37,7 @@ def l2_picture(H, w_star, alpha: float, ax=None, *, lim: float | None = None, ti
     D = np.stack([X - w_star[0], Y - w_star[1]])
     J = 0.5 * np.einsum("i...,ij,j...->...", D, H, D)
     R = 0.5 * (X ** 2 + Y ** 2)
-    fig, ax = _target(ax, (5.0, 4.8))
+    fig, ax = target_axes(ax, (5.0, 4.8))
     with style():
         # the contour of J and the circle of the penalty that pass through w~ touch there (thick)
         Jt = 0.5 * (w_t - w_star) @ H @ (w_t - w_star)
@@ -66,7 +66,7 @@ def l2_picture(H, w_star, alpha: float, ax=None, *, lim: float | None = None, ti
         ax.axhline(0, color="0.7", lw=0.6)
         ax.axvline(0, color="0.7", lw=0.6)
         ax.grid(False)
-        _finish(ax, "$w_1$", "$w_2$", title or "L2 regularization (book Fig. 7.1)")
+        finish_axes(ax, "$w_1$", "$w_2$", title or "L2 regularization (book Fig. 7.1)")
         ax.legend(loc="lower left", fontsize=8)
     return fig
 
@@ -93,18 +93,18 @@ def l1_path(alphas, W, ax=None, *, names: Sequence[str] | None = None, logx: boo
     with style():
         for j in range(W.shape[1]):
             ax.plot(alphas, W[:, j], label=(names[j] if names is not None else None),
-                    color=_COLORS[j % len(_COLORS)] if W.shape[1] <= len(_COLORS) else None, lw=1.4)
+                    color=COLORS[j % len(COLORS)] if W.shape[1] <= len(COLORS) else None, lw=1.4)
         ax.axhline(0, color="black", lw=0.7)
         if logx:
             ax.set_xscale("log")
-        _finish(ax, "" if ax2 is not None else "α", "weight $w_i$", title or "L1 path: weights vs α",
+        finish_axes(ax, "" if ax2 is not None else "α", "weight $w_i$", title or "L1 path: weights vs α",
                 legend=names is not None)
         if ax2 is not None:
             ax2.step(alphas, (np.abs(W) > 0).sum(axis=1), where="mid", color="black")
             ax2.set_ylim(-0.3, W.shape[1] + 0.3)
             from matplotlib.ticker import MaxNLocator
             ax2.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
-            _finish(ax2, "penalty strength α", "non-zeros", legend=False)
+            finish_axes(ax2, "penalty strength α", "non-zeros", legend=False)
     return fig
 
 
@@ -126,11 +126,11 @@ def dropout_masks(masks, ax=None, *, p: float | None = None, max_masks: int = 16
         fig = image_grid(m[:max_masks].astype(float), cmap="gray", vmin=0, vmax=1,
                          title=title or f"Dropout masks, {label}", ax=ax)
         return fig
-    fig, ax = _target(ax, (6.0, 0.35 * min(len(m), max_masks) + 1.4))
+    fig, ax = target_axes(ax, (6.0, 0.35 * min(len(m), max_masks) + 1.4))
     with style():
         ax.imshow(m[:max_masks], cmap="gray", vmin=0, vmax=1, aspect="auto", interpolation="nearest")
         ax.grid(False)
-        _finish(ax, "unit", "mask sample", title or f"Dropout masks (white = kept), {label}", legend=False)
+        finish_axes(ax, "unit", "mask sample", title or f"Dropout masks (white = kept), {label}", legend=False)
     return fig
 
 
@@ -246,7 +246,7 @@ def continuation(f: Callable, smoothed: Mapping[float, Callable] | None = None, 
             pass
         return np.array([float(np.asarray(fun(np.array([x])), dtype=float).ravel()[0]) for x in xs])
 
-    fig, ax = _target(ax, (6.0, 4.0))
+    fig, ax = target_axes(ax, (6.0, 4.0))
     with style():
         fx = ev(f)
         ax.plot(xs, fx, color="black", lw=2.0, label="f (σ = 0)")
@@ -262,6 +262,6 @@ def continuation(f: Callable, smoothed: Mapping[float, Callable] | None = None, 
             ax.plot([x], [np.interp(x, xs, fx)], marker="*s^D"[j % 4], ms=13 - 3 * (j % 4), ls="none",
                     color=("black", OKABE_ITO["orange"], OKABE_ITO["purple"], OKABE_ITO["skyblue"])[j % 4],
                     label=name, zorder=3 + j)
-        _finish(ax, "x", "objective", title or "Continuation: smoothing removes local minima")
+        finish_axes(ax, "x", "objective", title or "Continuation: smoothing removes local minima")
         ax.legend(fontsize=8)
     return fig

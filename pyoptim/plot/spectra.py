@@ -6,7 +6,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from ._style import _COLORS, _finish, _target, style
+from ._style import COLORS, finish_axes, target_axes, style
 
 
 def hessian_spectrum(eigs, ax=None, *, bins: int = 40, logy: bool = True, title: str | None = None):
@@ -22,7 +22,7 @@ def hessian_spectrum(eigs, ax=None, *, bins: int = 40, logy: bool = True, title:
     Returns the Figure.
     """
     groups = dict(eigs) if isinstance(eigs, Mapping) else {"eigenvalues": eigs}
-    fig, ax = _target(ax, (5.5, 3.8))
+    fig, ax = target_axes(ax, (5.5, 3.8))
     with style():
         allv = np.concatenate([np.asarray(v, dtype=float).ravel() for v in groups.values()])
         edges = np.histogram_bin_edges(allv, bins=bins)
@@ -36,7 +36,7 @@ def hessian_spectrum(eigs, ax=None, *, bins: int = 40, logy: bool = True, title:
         ax.axvline(0, color="black", lw=0.8)
         if logy:
             ax.set_yscale("log")
-        _finish(ax, "eigenvalue λ", "count", title or "Hessian spectrum")
+        finish_axes(ax, "eigenvalue λ", "count", title or "Hessian spectrum")
     return fig
 
 
@@ -47,7 +47,7 @@ def histograms(values: Mapping[str, Sequence[float]], ax=None, *, bins: int = 40
 
     Shared bin edges; each label reports the fraction of exact zeros. Returns the Figure.
     """
-    fig, ax = _target(ax, (5.5, 3.8))
+    fig, ax = target_axes(ax, (5.5, 3.8))
     with style():
         allv = np.concatenate([np.asarray(v, dtype=float).ravel() for v in values.values()])
         edges = np.histogram_bin_edges(allv, bins=bins)
@@ -56,7 +56,7 @@ def histograms(values: Mapping[str, Sequence[float]], ax=None, *, bins: int = 40
             ax.hist(v, bins=edges, alpha=0.55, density=density, label=f"{name} ({np.mean(v == 0):.0%} zeros)")
         if logy:
             ax.set_yscale("log")
-        _finish(ax, xlabel, "density" if density else "count", title)
+        finish_axes(ax, xlabel, "density" if density else "count", title)
     return fig
 
 
@@ -71,14 +71,14 @@ def bars(values: Mapping[str, float], ax=None, *, ylabel: str = "value", title: 
     tilt = not multiline and (longest > 12 or len(names) > 6)
     # a level name needs about 0.085 inch per character at 9 pt under its bar
     per_bar = 1.3 if tilt else max(1.3, 0.085 * longest + 0.3)
-    fig, ax = _target(ax, (max(3.5, per_bar * len(values) + 1.2), 3.6))
+    fig, ax = target_axes(ax, (max(3.5, per_bar * len(values) + 1.2), 3.6))
     with style():
         v = np.array([values[n] for n in names], dtype=float)
-        b = ax.bar(np.arange(len(v)), v, color=[_COLORS[i % len(_COLORS)] for i in range(len(v))])
+        b = ax.bar(np.arange(len(v)), v, color=[COLORS[i % len(COLORS)] for i in range(len(v))])
         ax.bar_label(b, labels=[fmt.format(x) for x in v], fontsize=8)
         ax.set_xticks(np.arange(len(v)), names, rotation=20 if tilt else 0, ha="right" if tilt else "center",
                       rotation_mode="anchor", linespacing=1.1)
         ax.margins(y=0.08)
         ax.grid(axis="x", visible=False)
-        _finish(ax, "", ylabel, title, legend=False)
+        finish_axes(ax, "", ylabel, title, legend=False)
     return fig
