@@ -178,5 +178,15 @@ class Muon(Optimizer):
         kernels.muon_momentum(g, st["momentum_buffer"], u, momentum=float(group["momentum"]),
                               nesterov=bool(group["nesterov"]))
         O = zeropower_via_newtonschulz(u, group["ns_coefficients"], group["ns_steps"], float(group["eps"]))
-        kernels.muon_apply(p, O, lr=lr, weight_decay=float(group["weight_decay"]),
-                           adjusted_lr=_adjust_lr(lr, group["adjust_lr_fn"], p.shape))
+        wd, lr_raw = float(group["weight_decay"]), group["lr"]
+        if isinstance(lr_raw, np.ndarray) and lr_raw.dtype != np.float64:
+            # torch with a Tensor lr: 1 - lr * weight_decay and lr * ratio are 0-d tensors of lr's dtype (a
+            # float32 tensor lr gives float32 factors, the Python floats cast to float32 first). The same
+            # factors here; the kernel forms 1 - lr' * wd' = factor exactly with lr' = 1, wd' = 1 - factor
+            # (both exact in float64: factor has lr's 24-bit significand).
+            T = lr_raw.dtype.type
+            factor = float(T(1.0) - T(lr_raw) * T(wd))
+            adjusted = float(T(lr_raw) * T(_adjust_lr(1.0, group["adjust_lr_fn"], p.shape)))
+            kernels.muon_apply(p, O, lr=1.0, weight_decay=1.0 - factor, adjusted_lr=adjusted)
+            return
+        kernels.muon_apply(p, O, lr=lr, weight_decay=wd, adjusted_lr=_adjust_lr(lr, group["adjust_lr_fn"], p.shape))
