@@ -83,7 +83,8 @@ static PyObject *py_set_lapack(PyObject *self, PyObject *capsules)
         return NULL;
     }
     po_lapack_fns f;
-    if (!(f.dpotrf = (po_dpotrf_fn *)la_capsule(capsules, "dpotrf", "void (char *, int *, double *, int *, int *)")))
+    if (!(f.dpotrf = (po_dpotrf_fn *)la_capsule(capsules, "dpotrf",
+            "void (char *, int *, double *, int *, int *)")))
         return NULL;
     if (!(f.dpotrs = (po_dpotrs_fn *)la_capsule(capsules, "dpotrs",
             "void (char *, int *, int *, double *, int *, double *, int *, int *)")))
@@ -91,7 +92,8 @@ static PyObject *py_set_lapack(PyObject *self, PyObject *capsules)
     if (!(f.dsyevd = (po_dsyevd_fn *)la_capsule(capsules, "dsyevd",
             "void (char *, char *, int *, double *, int *, double *, double *, int *, int *, int *, int *)")))
         return NULL;
-    if (!(f.dgetrf = (po_dgetrf_fn *)la_capsule(capsules, "dgetrf", "void (int *, int *, double *, int *, int *, int *)")))
+    if (!(f.dgetrf = (po_dgetrf_fn *)la_capsule(capsules, "dgetrf",
+            "void (int *, int *, double *, int *, int *, int *)")))
         return NULL;
     if (!(f.dgetrs = (po_dgetrs_fn *)la_capsule(capsules, "dgetrs",
             "void (char *, int *, int *, double *, int *, int *, double *, int *, int *)")))
@@ -125,7 +127,8 @@ static PyObject *la_mat(const double *A, size_t n)
  * `what` otherwise. Returns 0 or -1. */
 static int la_copy(PyObject *r, double *out, size_t n, int square, const char *what)
 {
-    PyArrayObject *a = (PyArrayObject *)PyArray_FROMANY(r, NPY_FLOAT64, 0, 0, NPY_ARRAY_CARRAY_RO | NPY_ARRAY_FORCECAST);
+    PyArrayObject *a = (PyArrayObject *)PyArray_FROMANY(r, NPY_FLOAT64, 0, 0,
+                                                        NPY_ARRAY_CARRAY_RO | NPY_ARRAY_FORCECAST);
     if (!a) return -1;
     int ok = square ? (PyArray_NDIM(a) == 2 && (size_t)PyArray_DIM(a, 0) == n && (size_t)PyArray_DIM(a, 1) == n)
                     : (PyArray_NDIM(a) == 1 && (size_t)PyArray_DIM(a, 0) == n);

@@ -102,7 +102,8 @@ static int lp_sym_eig(void *ctx, double *w, double *V, const double *A, size_t n
 {
     (void)ctx;
     size_t nn, lw, liw, bw, biw;
-    int ovf = po_size_mul(n, n, &nn) | po_size_mul(nn, 2, &lw) | po_size_add(lw, 6 * n + 1, &lw) | po_size_mul(lw, sizeof(double), &bw) |
+    int ovf = po_size_mul(n, n, &nn) | po_size_mul(nn, 2, &lw) | po_size_add(lw, 6 * n + 1, &lw) |
+              po_size_mul(lw, sizeof(double), &bw) |
               po_size_mul(n, 5, &liw) | po_size_add(liw, 3, &liw) | po_size_mul(liw, sizeof(int), &biw);
     if (ovf || lw > (size_t)INT_MAX || liw > (size_t)INT_MAX) return own_sym_eig(NULL, w, V, A, n, work);
     double *wk = malloc(bw);

@@ -105,7 +105,9 @@ class Muon(Optimizer):
     float64). The results therefore differ by bfloat16 rounding (about 3 significant digits per entry
     of O); pyoptim's float64 result equals torch's algorithm run in float64 (the tests patch torch's cast
     out and compare 100 steps to 1e-10). The momentum and the final update are fused C kernels
-    (pyoptim.kernels.muon_momentum, muon_apply); the iteration is NumPy matmul (BLAS).
+    (pyoptim.kernels.muon_momentum, muon_apply); the iteration is NumPy matmul (BLAS). A 0-d float32
+    array lr (torch's tensor lr) forms 1 − lr·weight_decay and lr' in float32, as torch's tensor
+    arithmetic does.
 
     Parameters
     ----------
@@ -182,8 +184,8 @@ class Muon(Optimizer):
         if isinstance(lr_raw, np.ndarray) and lr_raw.dtype != np.float64:
             # torch with a Tensor lr: 1 - lr * weight_decay and lr * ratio are 0-d tensors of lr's dtype (a
             # float32 tensor lr gives float32 factors, the Python floats cast to float32 first). The same
-            # factors here; the kernel forms 1 - lr' * wd' = factor exactly with lr' = 1, wd' = 1 - factor
-            # (both exact in float64: factor has lr's 24-bit significand).
+            # factors here; the kernel forms 1 - lr' * wd' = factor with lr' = 1, wd' = 1 - factor, exactly
+            # whenever |factor| >= 2^-29 (factor has a 24-bit significand, so 1 - factor fits in 53 bits).
             T = lr_raw.dtype.type
             factor = float(T(1.0) - T(lr_raw) * T(wd))
             adjusted = float(T(lr_raw) * T(_adjust_lr(1.0, group["adjust_lr_fn"], p.shape)))
