@@ -290,10 +290,11 @@ PyDoc_STRVAR(so_minimize_doc,
 "          method=5, gtol=1e-5, ftol=0.0, maxiter=1000, maxfev=10000, m=10, beta=1, restart=0,\n"
 "          damping=-1.0, saddle_free=False, cg_maxiter=0, line_search=0, c1=1e-4, c2=0.9,\n"
 "          max_ls=25, tolerance_change=1e-9, xtol=1e-14, init_step=0,\n"
-"          h0_scaled=True, norm=math.inf, xrtol=0.0, hess_inv0=None, state_out=None)\n--\n\n"
+"          h0_scaled=True, norm=math.inf, xrtol=0.0, hess_inv0=None, state_out=None, linalg=None)\n--\n\n"
 "The C iteration loop behind pyoptim.minimize (private: validate in Python first).\n\n"
 "``hess_inv0``: BFGS's initial inverse Hessian, float64 (n, n). ``state_out``: written with BFGS's final\n"
 "inverse Hessian (n, n), or L-BFGS's pairs (2m, n): s rows 0..nmem-1, y rows m..m+nmem-1, oldest first.\n"
+"``linalg``: Newton's factorizations (bind_lapack.h): None/'own', 'lapack', or (cholesky, lu_solve, eigh).\n"
 "Returns (x, f, g, nit, nfev, njev, nhev, reason, nmem) with reason a PO_STOP_* code (csrc/so.h).");
 
 static int so_shape(const char *fn, PyArrayObject *a, const char *name, int ndim, size_t d0, size_t d1);
@@ -305,18 +306,20 @@ static PyObject *py_so_minimize(PyObject *self, PyObject *args, PyObject *kw)
     static char *kwlist[] = {"fun", "x0", "jac", "hess", "hessp", "callback", "model", "path", "method", "gtol",
                              "ftol", "maxiter", "maxfev", "m", "beta", "restart", "damping", "saddle_free",
                              "cg_maxiter", "line_search", "c1", "c2", "max_ls", "tolerance_change", "xtol",
-                             "init_step", "h0_scaled", "norm", "xrtol", "hess_inv0", "state_out", NULL};
+                             "init_step", "h0_scaled", "norm", "xrtol", "hess_inv0", "state_out", "linalg", NULL};
     PyObject *ofun, *ox0, *ojac = Py_None, *ohess = Py_None, *ohessp = Py_None, *ocb = Py_None,
-             *omodel = Py_None, *opath = Py_None, *oh0 = Py_None, *ostate = Py_None;
+             *omodel = Py_None, *opath = Py_None, *oh0 = Py_None, *ostate = Py_None, *olinalg = Py_None;
     po_min_param p;
+    po_linalg np_linalg;   /* the NumPy-backed table when linalg=(cholesky, lu_solve, eigh) */
     po_min_param_init(&p);
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|$OOOOOOiddlliildpliddiddipddOO:_minimize", kwlist, &ofun, &ox0,
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|$OOOOOOiddlliildpliddiddipddOOO:_minimize", kwlist, &ofun, &ox0,
                                      &ojac, &ohess, &ohessp, &ocb, &omodel, &opath, &p.method, &p.gtol,
                                      &p.ftol, &p.maxiter, &p.maxfev, &p.m, &p.beta, &p.restart, &p.damping,
                                      &p.saddle_free, &p.cg_maxiter, &p.ls.kind, &p.ls.c1, &p.ls.c2,
                                      &p.ls.max_ls, &p.ls.tolerance_change, &p.ls.xtol, &p.init_step,
-                                     &p.h0_scaled, &p.norm, &p.xrtol, &oh0, &ostate))
+                                     &p.h0_scaled, &p.norm, &p.xrtol, &oh0, &ostate, &olinalg))
         return NULL;
+    if (la_from_py(olinalg, &np_linalg, &p.linalg) < 0) return NULL;
     PyArrayObject *x0 = po_arr("_minimize", ox0, "x0", 0);
     if (!x0) return NULL;
     if (PO_IS_F32(x0) || PyArray_NDIM(x0) != 1) {

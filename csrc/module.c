@@ -288,6 +288,7 @@ static PyObject *py_get_num_threads(PyObject *self, PyObject *noargs)
 #include "bind_optim.h"
 #include "bind_optim_more.h"   /* Adadelta, Adamax, NAdam, RAdam (optim_more.c) */
 #include "bind_nn.h"
+#include "bind_lapack.h"   /* LAPACK for Newton (lapack.c); before bind_secondorder.h */
 #include "bind_secondorder.h"
 #include "bind_regularize.h"
 #include "bind_bounds.h"
@@ -302,6 +303,7 @@ static PyMethodDef po_methods[] = {
     PO_OPTIM_MORE_METHODS
     PO_NN_METHODS
     PO_SECONDORDER_METHODS
+    PO_LAPACK_METHODS
     PO_REGULARIZE_METHODS
     PO_BOUNDS_METHODS
     PO_OPTIM_EXTRA_METHODS

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "so.h"
+#include "lapack.h"
 
 void po_min_param_init(po_min_param *p)
 {
@@ -30,6 +31,7 @@ void po_min_param_init(po_min_param *p)
     p->xrtol = 0.0;
     p->hess_inv0 = NULL;
     p->state_out = NULL;
+    p->linalg = NULL;
     po_ls_param_init(&p->ls);
 }
 
@@ -106,15 +108,20 @@ static int so_spy_eval(void *ctx, const double *x, double *g, size_t n, double *
     return st;
 }
 
-/* Newton direction from the dense Hessian H (n x n): see po_min_param.damping / saddle_free.
- * work: 4 n^2 + n doubles. Returns PO_OK, or PO_ERR_NOT_PD when no direction could be formed. */
+/* Newton direction from the dense Hessian H (n x n): see po_min_param.damping / saddle_free. The
+ * factorizations come from p->linalg (lapack.h; the own routines when NULL): every provider takes the
+ * same route (the same shifts tau, the same fallbacks), only the factorization's arithmetic differs.
+ * work: 4 n^2 + n doubles. Returns PO_OK, PO_ERR_NOT_PD when no direction could be formed, or a
+ * provider's PO_ERR_NOMEM / PO_ERR_CALLBACK. */
 static int so_newton_dir(double *d, const double *H, const double *g, size_t n, const po_min_param *p,
                          double *work)
 {
+    const po_linalg *la = p->linalg ? p->linalg : po_linalg_own();
     double *L = work, *V = work + n * n, *ew = work + 2 * n * n, *ework = work + 2 * n * n + n;
     if (p->saddle_free) {
         /* book 8.2.3, Dauphin et al. 2014: d = -V |Lambda|^-1 V' g, |lambda| floored at delta */
-        int st = po_sym_eig_f64(ew, V, H, n, ework);
+        int st = la->sym_eig(la->ctx, ew, V, H, n, ework);
+        if (st == PO_ERR_NOMEM || st == PO_ERR_CALLBACK) return st;
         if (st != PO_OK) return PO_ERR_NOT_PD;
         double lmax = 0.0;
         for (size_t i = 0; i < n; i++) lmax = fmax(lmax, fabs(ew[i]));
@@ -130,24 +137,21 @@ static int so_newton_dir(double *d, const double *H, const double *g, size_t n, 
     }
     double *b = V;   /* -g */
     for (size_t i = 0; i < n; i++) b[i] = -g[i];
+    int st;
     if (p->damping >= 0.0) {
         /* fixed lambda: (H + lambda I) d = -g, Cholesky when positive definite, else LU (plain Newton
          * on an indefinite H: the step goes to the stationary point of the quadratic model) */
-        if (po_cholesky_f64(L, H, n, p->damping) == PO_OK) {
-            po_cholesky_solve_lower_f64(d, L, b, n);
-            return PO_OK;
-        }
-        return po_lu_solve_f64(d, H, b, n, p->damping, L);
+        st = la->chol_solve(la->ctx, d, H, b, n, p->damping, L);
+        if (st != PO_ERR_NOT_PD) return st;
+        return la->lu_solve(la->ctx, d, H, b, n, p->damping, L);
     }
     /* N&W Algorithm 3.3 (Cholesky with added multiple of the identity), beta = 1e-3 */
     double mind = INFINITY;
     for (size_t i = 0; i < n; i++) mind = fmin(mind, H[i * n + i]);
     double beta = 1e-3, tau = mind > 0 ? 0.0 : -mind + beta;
     for (int k = 0; k < 200; k++) {
-        if (po_cholesky_f64(L, H, n, tau) == PO_OK) {
-            po_cholesky_solve_lower_f64(d, L, b, n);
-            return PO_OK;
-        }
+        st = la->chol_solve(la->ctx, d, H, b, n, tau, L);
+        if (st != PO_ERR_NOT_PD) return st;
         tau = fmax(2.0 * tau, beta);
     }
     return PO_ERR_NOT_PD;
@@ -220,7 +224,9 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
             res->nhev++;
             if (st != PO_OK) goto done;
             if (!so_all_finite(Hm, n * n)) { res->reason = PO_STOP_NONFINITE; goto done; }
-            if (so_newton_dir(d, Hm, g, n, p, nw) != PO_OK) { res->reason = PO_STOP_NOT_DESCENT; goto done; }
+            st = so_newton_dir(d, Hm, g, n, p, nw);
+            if (st == PO_ERR_NOT_PD) { st = PO_OK; res->reason = PO_STOP_NOT_DESCENT; goto done; }
+            if (st != PO_OK) goto done;
             break;
         case PO_M_NEWTON_CG: {
             /* N&W Algorithm 7.1: truncated CG on B p = -g, tolerance min(0.5, sqrt|g|) |g| */

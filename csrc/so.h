@@ -13,6 +13,8 @@
 
 #include "pyoptim.h"
 
+struct po_linalg;   /* lapack.h */
+
 /* ---- callbacks ----------------------------------------------------------------------------------- */
 
 /* f(x) and its gradient g (length n). Returns PO_OK, or a negative po_status (PO_ERR_CALLBACK when a
@@ -116,6 +118,8 @@ typedef struct {
     double *state_out;   /* optional output, NULL (default). BFGS: n x n, the final inverse Hessian H;
                             L-BFGS: 2 m x n, rows 0..count-1 the kept s pairs oldest first, rows m..m+count-1
                             the y pairs (count in po_min_result.nmem) */
+    const struct po_linalg *linalg;  /* Newton: the factorizations (lapack.h: own, LAPACK or a caller's table);
+                            NULL (default): the own routines of linalg.c */
     po_ls_param ls;      /* the line search */
 } po_min_param;
 

@@ -35,8 +35,9 @@ def show_config(mode: str = "stdout"):
     Reports the backend (``"c"``: the compiled ``pyoptim._core``; ``"numpy"``: the plain-NumPy twins of
     :mod:`pyoptim._reference`, chosen by ``PYOPTIM_BACKEND=numpy`` or because the C core is not built),
     the compiler and flags the C core was built with, its OpenMP version and thread count, the SIMD
-    variant the CPU selected at load time (AVX-512F, AVX2 or the baseline; csrc/compat.h), and the BLAS
-    NumPy uses (threadpoolctl where installed).
+    variant the CPU selected at load time (AVX-512F, AVX2 or the baseline; csrc/compat.h), the BLAS
+    NumPy uses (threadpoolctl where installed), and which linear algebra factors Newton's Hessian in
+    ``minimize(method="newton")`` (SciPy's LAPACK, numpy.linalg or the own routines; this looks for SciPy).
 
     Parameters
     ----------
@@ -62,6 +63,8 @@ def show_config(mode: str = "stdout"):
                else "the C core is not built: run pip install -e . (needs a C compiler)")
         info["c_core"] = None
         info["numpy_backend"] = {"reason": why, "threads": 1}
+    from ._minimize import newton_linalg   # Newton's factorizations (imports SciPy here, if installed: lazily)
+    info["newton_linalg"] = newton_linalg()
     if mode == "dicts":
         return info
     lines = [f"pyoptim {__version__} (pip install {DISTRIBUTION}) at {info['pyoptim']['path']}",
@@ -73,6 +76,7 @@ def show_config(mode: str = "stdout"):
                   f"OpenMP:    {omp}", f"SIMD:      {c['simd']}" + (" (chosen at run time)" if c["simd"] in ("avx512f", "avx2", "baseline") else "")]
     else:
         lines += [f"C core:    none ({info['numpy_backend']['reason']})"]
+    lines += [f"Newton:    {info['newton_linalg']['auto']} [{info['newton_linalg']['detail']}]"]
     lines += [f"python:    {info['python']}", f"numpy:     {info['numpy']}"]
     for lib in info["blas"] or [{"name": "none found"}]:
         extra = ", ".join(f"{k} {lib[k]}" for k in ("version", "threads", "architecture") if lib.get(k) is not None)

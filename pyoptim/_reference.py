@@ -1083,14 +1083,15 @@ def _minimize(fun, x0, *, jac=None, hess=None, hessp=None, callback=None, model=
               gtol=1e-5, ftol=0.0, maxiter=1000, maxfev=10000, m=10, beta=1, restart=0, damping=-1.0,
               saddle_free=False, cg_maxiter=0, line_search=0, c1=1e-4, c2=0.9, max_ls=25,
               tolerance_change=1e-9, xtol=1e-14, init_step=0, h0_scaled=True, norm=math.inf, xrtol=0.0,
-              hess_inv0=None, state_out=None):
+              hess_inv0=None, state_out=None, linalg=None):
     """Twin of the C iteration loop behind :func:`pyoptim.minimize` (csrc/secondorder.c po_minimize: the
     same methods, initial steps, memory updates, resets and stopping reasons, in the same order).
 
     ``norm``: the order of the gradient norm in the gtol test; ``xrtol``: stop when
     |x - x_prev|_2 <= xrtol (xrtol + |x|_2); ``hess_inv0``: BFGS's initial inverse Hessian (n, n);
     ``state_out``: written with BFGS's final inverse Hessian (n, n), or L-BFGS's pairs (2m, n): s rows
-    0..nmem-1, y rows m..m+nmem-1, oldest first.
+    0..nmem-1, y rows m..m+nmem-1, oldest first. ``linalg``: accepted for the C loop's signature; the twin
+    always factors with numpy.linalg (the C loop's "numpy" provider).
     Returns (x, f, g, nit, nfev, njev, nhev, reason, nmem) with reason a PO_STOP_* code (csrc/so.h)."""
     x0 = np.asarray(x0)
     if x0.dtype != np.float64 or x0.ndim != 1:

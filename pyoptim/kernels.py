@@ -95,3 +95,12 @@ def build_info():
     info = dict(_core._build_info())
     info["path"] = _core.__file__
     return info
+
+
+def set_lapack(capsules: dict) -> bool:
+    """Hand SciPy's ``cython_lapack`` capsules (a dict name -> PyCapsule) to the C core's Newton loop; True
+    when the table is in place. False on the NumPy backend (no C core to hand them to)."""
+    if _core is None:
+        return False
+    _core._set_lapack(capsules)
+    return bool(_core._lapack_ready())

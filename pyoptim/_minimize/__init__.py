@@ -8,6 +8,7 @@ The package is private so that ``pyoptim.minimize`` is the function, never a mod
 are re-exported by ``pyoptim`` itself."""
 from ._api import (LINE_SEARCHES, MESSAGES, METHODS, LbfgsInvHessProduct, OptimizeResult, OptimizeWarning,
                    coordinate_descent, linear_cg, minimize)
+from ._linalg import describe as newton_linalg   # which factorizations Newton uses (for show_config)
 from ._scipy import scipy_method
 
 __all__ = ["minimize", "OptimizeResult", "OptimizeWarning", "LbfgsInvHessProduct", "linear_cg",

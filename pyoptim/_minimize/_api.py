@@ -151,7 +151,9 @@ def minimize(fun: Callable, x0, args=(), method: str | None = None, jac: Any = N
         ``init_step`` ("unit": t = 1, first step of unit length; "quadratic": SciPy BFGS's
         t = min(1, 1.01·2(f_prev − f)/(−g'd))), ``h0`` (BFGS: "scaled" H₀ = (y's/y'y)I, N&W 6.20, or
         "identity"), ``damping`` (Newton: "auto", or λ ≥ 0 to solve (H + λI)d = −g as is: ``damping=0``
-        is the book's plain Newton step, attracted to saddle points), ``saddle_free`` (False),
+        is the book's plain Newton step, attracted to saddle points), ``saddle_free`` (False), ``linalg``
+        (Newton's factorizations: "auto", "lapack" SciPy's LAPACK, "numpy" numpy.linalg, "own" the C
+        core's routines; "auto" takes LAPACK when SciPy is installed; pyoptim.show_config() says which),
         ``cg_maxiter`` (Newton-CG inner iterations, 20n), ``return_path`` (``path``). Unknown options
         warn (OptimizeWarning), as SciPy.
 

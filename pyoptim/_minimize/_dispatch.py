@@ -132,9 +132,14 @@ def run(fun, x, args, method, jac, hess, hessp, callback, o, box=None):
         state = np.empty((n, n))
     elif method == "lbfgs":
         state = np.empty((2 * (o["m"] or 10), n))
+    extra = {}
+    if method == "newton":   # Newton's factorizations: LAPACK, numpy.linalg or the own routines (_linalg.py)
+        from . import _linalg
+        o["linalg_used"] = _linalg.resolve(o["linalg"], n)
+        extra["linalg"] = _linalg.argument(o["linalg_used"])
     out = kernels.minimize_loop(vg, x, hess=hess_c if method == "newton" else None,
                           hessp=hessp_c if method == "newton-cg" else None, callback=cb, model=model, path=path,
-                          state_out=state, **c_settings(method, o))
+                          state_out=state, **c_settings(method, o), **extra)
     return out, pb, flags, path, state
 
 

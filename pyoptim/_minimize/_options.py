@@ -32,7 +32,7 @@ _EXTRA = {
     "lbfgs": {"maxcor": 10, "m": None, "ftol": 2.2204460492503131e-09, "maxfun": 15000, "maxiter": 15000,
               "maxls": 20, "eps": 1e-8, "iprint": None, "init_step": "unit"},
     "gd": {"tolerance_change": 1e-12},
-    "newton": {"damping": "auto", "saddle_free": False},
+    "newton": {"damping": "auto", "saddle_free": False, "linalg": "auto"},
 }
 _SCIPY_EPS = np.finfo(float).eps ** 0.5   # SciPy's legacy absolute finite-difference step (BFGS, CG, Newton-CG)
 
@@ -128,6 +128,9 @@ def normalize_options(method: str, n: int, tol, options) -> dict:
             o[k] = _int(o, k)
     if "damping" in o and not (o["damping"] == "auto" if isinstance(o["damping"], str) else False):
         o["damping"] = _num(o, "damping") if not isinstance(o["damping"], str) else _choice(o, "damping", ("auto",))
+    if "linalg" in o:
+        from ._linalg import CHOICES
+        _choice(o, "linalg", CHOICES)
     if o.get("hess_inv0") is not None:
         o["hess_inv0"] = check_positive_definite(o["hess_inv0"], n)
     return o

@@ -60,8 +60,12 @@ class LBFGS(Optimizer):
     >>> bool(np.allclose(x, 1, atol=1e-5))
     True
 
-    Differences from torch: none in the algorithm; dot products accumulate in double, so float32
-    runs agree with torch to float32 rounding. Only one parameter group (as torch).
+    Differences from torch: none in the algorithm (the strong-Wolfe search is called as torch calls it:
+    at most ``max_eval`` minus the evaluations already spent in the step, with its own tolerance_change
+    1e-9); dot products accumulate in double, so float32 runs agree with torch to float32 rounding. The
+    bits differ: torch's dot products are MKL's ddot and its updates fused multiply-adds, so on problems
+    where L-BFGS amplifies rounding the two runs part as far as torch parts from itself when started
+    1 ulp away. Only one parameter group (as torch).
     """
 
     def __init__(self, params, lr: float = 1, max_iter: int = 20, max_eval: int | None = None,
@@ -241,9 +245,11 @@ class LBFGS(Optimizer):
                     f_, g_, _ = self._evaluate(closure)
                     return f_, g_.astype(np.float64)
 
+                # torch's call: _strong_wolfe(..., max_ls=max_eval - current_evals) -- the evaluations left in
+                # this step bound the search -- and the search's own tolerance_change (1e-9), not the group's
                 t, loss, _, g_new, ls_func_evals, _ = kernels.line_search(
                     obj_func, x_init, d64, loss, flat_grad.astype(np.float64), t=hyper_value(t),
-                    tolerance_change=tolerance_change)
+                    max_ls=max(max_eval - current_evals, 0))
                 flat_grad = g_new.astype(dt)
                 self._set_flat((x_init.astype(dt) + dt.type(t) * d) if dt == np.float32 else x_init + t * d64)
                 opt_cond = np.abs(flat_grad).max() <= tolerance_grad

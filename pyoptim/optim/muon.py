@@ -106,7 +106,9 @@ class Muon(Optimizer):
     float64). The results therefore differ by bfloat16 rounding (about 3 significant digits per entry
     of O); pyoptim's float64 result equals torch's algorithm run in float64 (the tests patch torch's cast
     out and compare 100 steps to 1e-10). The momentum and the final update are fused C kernels
-    (pyoptim.kernels.muon_momentum, muon_apply); the iteration is NumPy matmul (BLAS).
+    (pyoptim.kernels.muon_momentum, muon_apply); the iteration is NumPy matmul (BLAS). A 0-d float32
+    array lr (torch's tensor lr) forms 1 − lr·weight_decay and lr' in float32, as torch's tensor
+    arithmetic does.
 
     Parameters
     ----------
@@ -179,5 +181,15 @@ class Muon(Optimizer):
         kernels.muon_momentum(g, st["momentum_buffer"], u, momentum=float(group["momentum"]),
                               nesterov=bool(group["nesterov"]))
         O = zeropower_via_newtonschulz(u, group["ns_coefficients"], group["ns_steps"], float(group["eps"]))
-        kernels.muon_apply(p, O, lr=lr, weight_decay=float(group["weight_decay"]),
-                           adjusted_lr=_adjust_lr(lr, group["adjust_lr_fn"], p.shape))
+        wd, lr_raw = float(group["weight_decay"]), group["lr"]
+        if isinstance(lr_raw, np.ndarray) and lr_raw.dtype != np.float64:
+            # torch with a Tensor lr: 1 - lr * weight_decay and lr * ratio are 0-d tensors of lr's dtype (a
+            # float32 tensor lr gives float32 factors, the Python floats cast to float32 first). The same
+            # factors here; the kernel forms 1 - lr' * wd' = factor with lr' = 1, wd' = 1 - factor, exactly
+            # whenever |factor| >= 2^-29 (factor has a 24-bit significand, so 1 - factor fits in 53 bits).
+            T = lr_raw.dtype.type
+            factor = float(T(1.0) - T(lr_raw) * T(wd))
+            adjusted = float(T(lr_raw) * T(_adjust_lr(1.0, group["adjust_lr_fn"], p.shape)))
+            kernels.muon_apply(p, O, lr=1.0, weight_decay=1.0 - factor, adjusted_lr=adjusted)
+            return
+        kernels.muon_apply(p, O, lr=lr, weight_decay=wd, adjusted_lr=_adjust_lr(lr, group["adjust_lr_fn"], p.shape))
