@@ -20,48 +20,6 @@ static PyObject *so_vec(const double *x, size_t n)
     return a;
 }
 
-/* An int64 label array of shape (N,): TypeError naming `name` for a wrong type, dtype or byte order;
- * ValueError for the layout (unaligned, not C-contiguous) or the shape -- the same split as po_arr. Every
- * integer-array argument of this file goes through here (the kernels read it as const int64_t *). */
-static PyArrayObject *so_labels(const char *fn, PyObject *o, const char *name, size_t N)
-{
-    if (!PyArray_Check(o)) {
-        PyErr_Format(PyExc_TypeError, "%s(): argument '%s' must be a numpy.ndarray of int64 labels, got %.100s",
-                     fn, name, Py_TYPE(o)->tp_name);
-        return NULL;
-    }
-    PyArrayObject *a = (PyArrayObject *)o;
-    if (!(PyArray_ISSIGNED(a) && PyArray_ITEMSIZE(a) == 8)) {
-        PyObject *s = PyObject_Str((PyObject *)PyArray_DESCR(a));
-        PyErr_Format(PyExc_TypeError, "%s(): argument '%s' must have dtype int64 (labels), got %S", fn, name,
-                     s ? s : Py_None);
-        Py_XDECREF(s);
-        return NULL;
-    }
-    if (PyArray_ISBYTESWAPPED(a)) {
-        PyErr_Format(PyExc_TypeError, "%s(): argument '%s' must be in native byte order "
-                     "(got a byte-swapped array; use arr.astype(arr.dtype.newbyteorder('=')))", fn, name);
-        return NULL;
-    }
-    if (!PyArray_ISALIGNED(a)) {
-        PyErr_Format(PyExc_ValueError, "%s(): argument '%s' must be aligned", fn, name);
-        return NULL;
-    }
-    if (!PyArray_IS_C_CONTIGUOUS(a)) {
-        PyErr_Format(PyExc_ValueError, "%s(): argument '%s' must be C-contiguous (use np.ascontiguousarray)",
-                     fn, name);
-        return NULL;
-    }
-    if (PyArray_NDIM(a) != 1 || (size_t)PyArray_DIM(a, 0) != N) {
-        PyObject *sh = PyObject_GetAttrString((PyObject *)a, "shape");
-        PyErr_Format(PyExc_ValueError, "%s(): argument '%s' has shape %S, expected (%zu,)", fn, name,
-                     sh ? sh : Py_None, N);
-        Py_XDECREF(sh);
-        return NULL;
-    }
-    return a;
-}
-
 /* Copy `obj` (array-like of n floats, 1-D of shape (n,), or `ndim2` (n, n)) into out; ValueError
  * naming `what` on a wrong shape. */
 static int so_copy_out(PyObject *obj, double *out, size_t n, int square, const char *what)
@@ -206,9 +164,12 @@ static int so_progress(void *vctx, long k, const double *x, double f, const doub
     return 0;
 }
 
-/* Parse a functions._c_objective tuple into a po_model (arrays borrowed from the tuple). */
-static int so_parse_model(PyObject *t, po_model *md, size_t n)
+/* Parse a functions._c_objective tuple into a po_model (arrays borrowed from the tuple, except the
+ * softmax labels: *labels64 receives a new reference to them as int64, which the caller releases after
+ * the solve; it stays NULL for the other objectives). */
+static int so_parse_model(PyObject *t, po_model *md, size_t n, PyArrayObject **labels64)
 {
+    *labels64 = NULL;
     static const char *fn = "_minimize";
     memset(md, 0, sizeof(*md));
     if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) < 1 || !PyUnicode_Check(PyTuple_GET_ITEM(t, 0))) {
@@ -258,15 +219,16 @@ static int so_parse_model(PyObject *t, po_model *md, size_t n)
             if (len != 5) goto bad;
             long K = PyLong_AsLong(PyTuple_GET_ITEM(t, 4));
             if (K == -1 && PyErr_Occurred()) return -1;
-            PyArrayObject *lab = so_labels(fn, oy, "y", md->N);
+            PyArrayObject *lab = po_labels(fn, oy, "y", (npy_intp)md->N, "X");
             if (!lab) return -1;
             size_t DK;
             if (K < 1 || po_size_mul(md->D, (size_t)K, &DK) || DK != n) {
                 PyErr_SetString(PyExc_ValueError, "_minimize(): softmax model arrays do not match x0");
                 return -1;
             }
+            if (!(*labels64 = po_labels_int64(lab))) return -1;
             md->K = (size_t)K;
-            md->labels = PyArray_DATA(lab);
+            md->labels = PyArray_DATA(*labels64);
             return 0;
         }
         PyArrayObject *y = po_arr(fn, oy, "y", 0);
@@ -296,10 +258,6 @@ PyDoc_STRVAR(so_minimize_doc,
 "inverse Hessian (n, n), or L-BFGS's pairs (2m, n): s rows 0..nmem-1, y rows m..m+nmem-1, oldest first.\n"
 "Returns (x, f, g, nit, nfev, njev, nhev, reason, nmem) with reason a PO_STOP_* code (csrc/so.h).");
 
-static int so_shape(const char *fn, PyArrayObject *a, const char *name, int ndim, size_t d0, size_t d1);
-static PyArrayObject *so_arr(const char *fn, PyObject *o, const char *name, int flags, PyArrayObject *ref,
-                             const char *refname, int ndim, size_t d0, size_t d1);
-
 static PyObject *py_so_minimize(PyObject *self, PyObject *args, PyObject *kw)
 {
     static char *kwlist[] = {"fun", "x0", "jac", "hess", "hessp", "callback", "model", "path", "method", "gtol",
@@ -324,13 +282,13 @@ static PyObject *py_so_minimize(PyObject *self, PyObject *args, PyObject *kw)
         return NULL;
     }
     if (oh0 != Py_None) {
-        PyArrayObject *h0 = so_arr("_minimize", oh0, "hess_inv0", 0, x0, "x0", 2, PO_SIZE(x0), PO_SIZE(x0));
+        PyArrayObject *h0 = po_arr_shaped("_minimize", oh0, "hess_inv0", 0, x0, "x0", 2, PO_SIZE(x0), PO_SIZE(x0));
         if (!h0) return NULL;
         p.hess_inv0 = PyArray_DATA(h0);   /* borrowed from oh0: the caller holds it for the call */
     }
     if (ostate != Py_None) {
         size_t rows = p.method == PO_M_LBFGS ? 2 * (size_t)(p.m > 0 ? p.m : 1) : PO_SIZE(x0);
-        PyArrayObject *so = so_arr("_minimize", ostate, "state_out", PO_W, x0, "x0", 2, rows, PO_SIZE(x0));
+        PyArrayObject *so = po_arr_shaped("_minimize", ostate, "state_out", PO_W, x0, "x0", 2, rows, PO_SIZE(x0));
         if (!so) return NULL;
         p.state_out = PyArray_DATA(so);
     }
@@ -347,19 +305,21 @@ static PyObject *py_so_minimize(PyObject *self, PyObject *args, PyObject *kw)
      * between Python callbacks, which could otherwise free their memory with ndarray.resize(...,
      * refcheck=False): a weak reference on each makes NumPy refuse any resize until the solve ends. */
     PyObject *pins[4] = {NULL, NULL, NULL, NULL};
+    PyArrayObject *labels64 = NULL;   /* the softmax model's labels as int64 (held for the solve) */
     if (omodel != Py_None) {
-        if (so_parse_model(omodel, &md, n) < 0) return NULL;
+        if (so_parse_model(omodel, &md, n, &labels64) < 0) return NULL;
         c.model = &md;
         for (Py_ssize_t i = 1, j = 0; i < PyTuple_GET_SIZE(omodel) && j < 4; i++) {
             PyObject *it = PyTuple_GET_ITEM(omodel, i);
             if (!PyArray_Check(it)) continue;
             if (!(pins[j++] = PyWeakref_NewRef(it, NULL))) {
                 for (int k = 0; k < 4; k++) Py_XDECREF(pins[k]);
+                Py_XDECREF(labels64);
                 return NULL;
             }
         }
     }
-#define SO_UNPIN() do { for (int k_ = 0; k_ < 4; k_++) Py_XDECREF(pins[k_]); } while (0)
+#define SO_UNPIN() do { for (int k_ = 0; k_ < 4; k_++) Py_XDECREF(pins[k_]); Py_XDECREF(labels64); } while (0)
     po_problem pb = {so_evaluate, c.hess ? so_hess : NULL, c.hessp ? so_hessp : NULL,
                      (c.callback || c.path) ? so_progress : NULL, &c};
     PyObject *xo = so_vec(PyArray_DATA(x0), n);   /* the loop works on this private copy of x0 */
@@ -509,37 +469,6 @@ static PyObject *py_line_search(PyObject *self, PyObject *args, PyObject *kw)
 
 /* ---- dense kernels, float32 and float64 ----------------------------------------------------------- */
 
-/* ValueError unless `a` has ndim dims equal to (d0[, d1]). */
-static int so_shape(const char *fn, PyArrayObject *a, const char *name, int ndim, size_t d0, size_t d1)
-{
-    int ok = PyArray_NDIM(a) == ndim && (size_t)PyArray_DIM(a, 0) == d0 &&
-             (ndim == 1 || (size_t)PyArray_DIM(a, 1) == d1);
-    if (ok) return 0;
-    PyObject *sh = PyObject_GetAttrString((PyObject *)a, "shape");
-    if (ndim == 1)
-        PyErr_Format(PyExc_ValueError, "%s(): argument '%s' has shape %S, expected (%zu,)", fn, name, sh ? sh : Py_None, d0);
-    else
-        PyErr_Format(PyExc_ValueError, "%s(): argument '%s' has shape %S, expected (%zu, %zu)", fn, name,
-                     sh ? sh : Py_None, d0, d1);
-    Py_XDECREF(sh);
-    return -1;
-}
-
-/* po_arr + same dtype as ref + an explicit shape. */
-static PyArrayObject *so_arr(const char *fn, PyObject *o, const char *name, int flags, PyArrayObject *ref,
-                             const char *refname, int ndim, size_t d0, size_t d1)
-{
-    PyArrayObject *a = po_arr(fn, o, name, flags);
-    if (!a) return NULL;
-    if (ref && PyArray_TYPE(a) != PyArray_TYPE(ref)) {
-        PyErr_Format(PyExc_TypeError, "%s(): argument '%s' has dtype %s but '%s' has dtype %s (mixed dtypes)", fn,
-                     name, PO_IS_F32(a) ? "float32" : "float64", refname, PO_IS_F32(ref) ? "float32" : "float64");
-        return NULL;
-    }
-    if (so_shape(fn, a, name, ndim, d0, d1) < 0) return NULL;
-    return a;
-}
-
 PyDoc_STRVAR(lbfgs_two_loop_doc,
 "lbfgs_two_loop($module, d, g, s, y, rho, *, newest, count, gamma)\n--\n\n"
 "The L-BFGS direction d = -H g by the two-loop recursion (Nocedal & Wright Algorithm 7.4; book 8.6.3),\n"
@@ -575,15 +504,15 @@ static PyObject *py_lbfgs_two_loop(PyObject *self, PyObject *args, PyObject *kw)
     if (po_check_range(fn, "gamma", gamma, -INFINITY, INFINITY) < 0) return NULL;
     PyArrayObject *d = po_arr(fn, od, "d", PO_W);
     if (!d) return NULL;
-    if (so_shape(fn, d, "d", 1, PO_SIZE(d), 0) < 0) return NULL;
+    if (po_check_dims(fn, d, "d", 1, PO_SIZE(d), 0) < 0) return NULL;
     size_t n = PO_SIZE(d);
-    PyArrayObject *g = so_arr(fn, og, "g", 0, d, "d", 1, n, 0);
+    PyArrayObject *g = po_arr_shaped(fn, og, "g", 0, d, "d", 1, n, 0);
     PyArrayObject *s = g ? po_arr(fn, os, "s", 0) : NULL;
     if (!s) return NULL;
     size_t m = PyArray_NDIM(s) == 2 ? (size_t)PyArray_DIM(s, 0) : 0;
-    if (so_arr(fn, os, "s", 0, d, "d", 2, m, n) == NULL) return NULL;
-    PyArrayObject *y = so_arr(fn, oy, "y", 0, d, "d", 2, m, n);
-    PyArrayObject *rho = y ? so_arr(fn, orho, "rho", 0, d, "d", 1, m, 0) : NULL;
+    if (po_arr_shaped(fn, os, "s", 0, d, "d", 2, m, n) == NULL) return NULL;
+    PyArrayObject *y = po_arr_shaped(fn, oy, "y", 0, d, "d", 2, m, n);
+    PyArrayObject *rho = y ? po_arr_shaped(fn, orho, "rho", 0, d, "d", 1, m, 0) : NULL;
     if (!rho) return NULL;
     if (po_check_range(fn, "count", (double)count, 0, (double)m) < 0) return NULL;
     /* newest indexes a row of the ring buffers even when no pair is stored yet */
@@ -592,14 +521,9 @@ static PyObject *py_lbfgs_two_loop(PyObject *self, PyObject *args, PyObject *kw)
     const char *names[] = {"d", "g", "s", "y", "rho"};
     if (po_check_disjoint(fn, 5, arrs, names) < 0) return NULL;
     int st;
-    Py_BEGIN_ALLOW_THREADS
-    if (PO_IS_F32(d))
-        st = po_lbfgs_two_loop_f32(PyArray_DATA(d), PyArray_DATA(g), PyArray_DATA(s), PyArray_DATA(y),
-                                   PyArray_DATA(rho), n, m ? m : 1, (size_t)newest, (size_t)count, gamma);
-    else
-        st = po_lbfgs_two_loop_f64(PyArray_DATA(d), PyArray_DATA(g), PyArray_DATA(s), PyArray_DATA(y),
-                                   PyArray_DATA(rho), n, m ? m : 1, (size_t)newest, (size_t)count, gamma);
-    Py_END_ALLOW_THREADS
+    PO_CALL_NOGIL(st, PO_IS_F32(d), po_lbfgs_two_loop,
+                  PyArray_DATA(d), PyArray_DATA(g), PyArray_DATA(s), PyArray_DATA(y), PyArray_DATA(rho), n,
+                  m ? m : 1, (size_t)newest, (size_t)count, gamma);
     if (st != PO_OK) return po_raise(fn, st);
     Py_RETURN_NONE;
 }
@@ -627,9 +551,9 @@ static PyObject *py_bfgs_update(PyObject *self, PyObject *args, PyObject *kw)
     PyArrayObject *s = po_arr(fn, os, "s", 0);
     if (!s) return NULL;
     size_t n = PO_SIZE(s);
-    if (so_shape(fn, s, "s", 1, n, 0) < 0) return NULL;
-    PyArrayObject *H = so_arr(fn, oH, "H", PO_W, s, "s", 2, n, n);
-    PyArrayObject *y = H ? so_arr(fn, oy, "y", 0, s, "s", 1, n, 0) : NULL;
+    if (po_check_dims(fn, s, "s", 1, n, 0) < 0) return NULL;
+    PyArrayObject *H = po_arr_shaped(fn, oH, "H", PO_W, s, "s", 2, n, n);
+    PyArrayObject *y = H ? po_arr_shaped(fn, oy, "y", 0, s, "s", 1, n, 0) : NULL;
     if (!y) return NULL;
     /* only the target H must not overlap an input; s and y are read-only and may be the same array */
     PyArrayObject *arrs_s[] = {H, s}, *arrs_y[] = {H, y};
@@ -668,9 +592,9 @@ static PyObject *py_cholesky_solve(PyObject *self, PyObject *args, PyObject *kw)
     PyArrayObject *x = po_arr(fn, ox, "x", PO_W);
     if (!x) return NULL;
     size_t n = PO_SIZE(x);
-    if (so_shape(fn, x, "x", 1, n, 0) < 0) return NULL;
-    PyArrayObject *A = so_arr(fn, oA, "A", 0, x, "x", 2, n, n);
-    PyArrayObject *b = A ? so_arr(fn, ob, "b", 0, x, "x", 1, n, 0) : NULL;
+    if (po_check_dims(fn, x, "x", 1, n, 0) < 0) return NULL;
+    PyArrayObject *A = po_arr_shaped(fn, oA, "A", 0, x, "x", 2, n, n);
+    PyArrayObject *b = A ? po_arr_shaped(fn, ob, "b", 0, x, "x", 1, n, 0) : NULL;
     if (!b) return NULL;
     PyArrayObject *arrs[] = {x, A, b};
     const char *names[] = {"x", "A", "b"};
@@ -712,9 +636,9 @@ static PyObject *py_sym_eig(PyObject *self, PyObject *args, PyObject *kw)
     PyArrayObject *w = po_arr(fn, ow, "w", PO_W);
     if (!w) return NULL;
     size_t n = PO_SIZE(w);
-    if (so_shape(fn, w, "w", 1, n, 0) < 0) return NULL;
-    PyArrayObject *V = so_arr(fn, oV, "V", PO_W, w, "w", 2, n, n);
-    PyArrayObject *A = V ? so_arr(fn, oA, "A", 0, w, "w", 2, n, n) : NULL;
+    if (po_check_dims(fn, w, "w", 1, n, 0) < 0) return NULL;
+    PyArrayObject *V = po_arr_shaped(fn, oV, "V", PO_W, w, "w", 2, n, n);
+    PyArrayObject *A = V ? po_arr_shaped(fn, oA, "A", 0, w, "w", 2, n, n) : NULL;
     if (!A) return NULL;
     PyArrayObject *arrs[] = {w, V, A};
     const char *names[] = {"w", "V", "A"};
@@ -759,10 +683,10 @@ static PyObject *py_cg_step(PyObject *self, PyObject *args, PyObject *kw)
     PyArrayObject *x = po_arr(fn, ox, "x", PO_W);
     if (!x) return NULL;
     size_t n = PO_SIZE(x);
-    if (so_shape(fn, x, "x", 1, n, 0) < 0) return NULL;
-    PyArrayObject *r = so_arr(fn, or_, "r", PO_W, x, "x", 1, n, 0);
-    PyArrayObject *p = r ? so_arr(fn, op, "p", PO_W, x, "x", 1, n, 0) : NULL;
-    PyArrayObject *Ap = p ? so_arr(fn, oAp, "Ap", 0, x, "x", 1, n, 0) : NULL;
+    if (po_check_dims(fn, x, "x", 1, n, 0) < 0) return NULL;
+    PyArrayObject *r = po_arr_shaped(fn, or_, "r", PO_W, x, "x", 1, n, 0);
+    PyArrayObject *p = r ? po_arr_shaped(fn, op, "p", PO_W, x, "x", 1, n, 0) : NULL;
+    PyArrayObject *Ap = p ? po_arr_shaped(fn, oAp, "Ap", 0, x, "x", 1, n, 0) : NULL;
     if (!Ap) return NULL;
     PyArrayObject *arrs[] = {x, r, p, Ap};
     const char *names[] = {"x", "r", "p", "Ap"};
@@ -800,22 +724,18 @@ static PyObject *py_coordinate_descent_sweep(PyObject *self, PyObject *args, PyO
     PyArrayObject *x = po_arr(fn, ox, "x", PO_W);
     if (!x) return NULL;
     size_t n = PO_SIZE(x);
-    if (so_shape(fn, x, "x", 1, n, 0) < 0) return NULL;
-    PyArrayObject *A = so_arr(fn, oA, "A", 0, x, "x", 2, n, n);
-    PyArrayObject *b = A ? so_arr(fn, ob, "b", 0, x, "x", 1, n, 0) : NULL;
+    if (po_check_dims(fn, x, "x", 1, n, 0) < 0) return NULL;
+    PyArrayObject *A = po_arr_shaped(fn, oA, "A", 0, x, "x", 2, n, n);
+    PyArrayObject *b = A ? po_arr_shaped(fn, ob, "b", 0, x, "x", 1, n, 0) : NULL;
     if (!b) return NULL;
     PyArrayObject *path = NULL;
-    if (opath != Py_None && !(path = so_arr(fn, opath, "path", PO_W, x, "x", 2, n, n))) return NULL;
+    if (opath != Py_None && !(path = po_arr_shaped(fn, opath, "path", PO_W, x, "x", 2, n, n))) return NULL;
     PyArrayObject *arrs[] = {x, A, b, path};
     const char *names[] = {"x", "A", "b", "path"};
     if (po_check_disjoint(fn, 4, arrs, names) < 0) return NULL;
     double ch;
-    Py_BEGIN_ALLOW_THREADS
-    if (PO_IS_F32(x))
-        ch = po_cd_sweep_f32(PyArray_DATA(x), PyArray_DATA(A), PyArray_DATA(b), n, l1, path ? PyArray_DATA(path) : NULL);
-    else
-        ch = po_cd_sweep_f64(PyArray_DATA(x), PyArray_DATA(A), PyArray_DATA(b), n, l1, path ? PyArray_DATA(path) : NULL);
-    Py_END_ALLOW_THREADS
+    PO_CALL_NOGIL(ch, PO_IS_F32(x), po_cd_sweep,
+                  PyArray_DATA(x), PyArray_DATA(A), PyArray_DATA(b), n, l1, path ? PyArray_DATA(path) : NULL);
     return PyFloat_FromDouble(ch);
 }
 
@@ -836,8 +756,8 @@ static PyObject *py_rosenbrock_value_and_grad(PyObject *self, PyObject *args, Py
     PyArrayObject *x = po_arr(fn, ox, "x", 0);
     if (!x) return NULL;
     size_t n = PO_SIZE(x);
-    if (so_shape(fn, x, "x", 1, n, 0) < 0) return NULL;
-    PyArrayObject *g = so_arr(fn, og, "g", PO_W, x, "x", 1, n, 0);
+    if (po_check_dims(fn, x, "x", 1, n, 0) < 0) return NULL;
+    PyArrayObject *g = po_arr_shaped(fn, og, "g", PO_W, x, "x", 1, n, 0);
     if (!g) return NULL;
     PyArrayObject *arrs[] = {g, x};
     const char *names[] = {"g", "x"};
@@ -861,10 +781,10 @@ static PyObject *py_quadratic_value_and_grad(PyObject *self, PyObject *args, PyO
     PyArrayObject *x = po_arr(fn, ox, "x", 0);
     if (!x) return NULL;
     size_t n = PO_SIZE(x);
-    if (so_shape(fn, x, "x", 1, n, 0) < 0) return NULL;
-    PyArrayObject *g = so_arr(fn, og, "g", PO_W, x, "x", 1, n, 0);
-    PyArrayObject *H = g ? so_arr(fn, oH, "H", 0, x, "x", 2, n, n) : NULL;
-    PyArrayObject *b = H ? so_arr(fn, ob, "b", 0, x, "x", 1, n, 0) : NULL;
+    if (po_check_dims(fn, x, "x", 1, n, 0) < 0) return NULL;
+    PyArrayObject *g = po_arr_shaped(fn, og, "g", PO_W, x, "x", 1, n, 0);
+    PyArrayObject *H = g ? po_arr_shaped(fn, oH, "H", 0, x, "x", 2, n, n) : NULL;
+    PyArrayObject *b = H ? po_arr_shaped(fn, ob, "b", 0, x, "x", 1, n, 0) : NULL;
     if (!b) return NULL;
     PyArrayObject *arrs[] = {g, x, H, b};
     const char *names[] = {"g", "x", "H", "b"};
@@ -895,10 +815,7 @@ static PyObject *so_model_vg(const char *fn, int kind, PyObject *args, PyObject 
     }
     PyArrayObject *X = po_arr(fn, oX, "X", 0);
     if (!X) return NULL;
-    if (PyArray_NDIM(X) != 2) {
-        PyErr_Format(PyExc_ValueError, "%s(): argument 'X' must be 2-D (N, D)", fn);
-        return NULL;
-    }
+    if (po_check_ndim(fn, X, "X", 2) < 0) return NULL;
     size_t N = (size_t)PyArray_DIM(X, 0), D = (size_t)PyArray_DIM(X, 1), n, nbytes;
     /* D * K parameters (and their bytes) must fit before any shape is compared or buffer sized */
     size_t scratch;   /* the kernel's per-block scratch: D*K + 1 + K doubles */
@@ -909,20 +826,21 @@ static PyObject *so_model_vg(const char *fn, int kind, PyObject *args, PyObject 
                      "X.shape[1] * n_classes = %zu * %zd parameters fitting in memory sizes)", fn, K, D, K);
         return NULL;
     }
-    PyArrayObject *w = so_arr(fn, ow, "w", 0, X, "X", 1, n, 0);
-    PyArrayObject *g = w ? so_arr(fn, og, "g", PO_W, X, "X", 1, n, 0) : NULL;
+    PyArrayObject *w = po_arr_shaped(fn, ow, "w", 0, X, "X", 1, n, 0);
+    PyArrayObject *g = w ? po_arr_shaped(fn, og, "g", PO_W, X, "X", 1, n, 0) : NULL;
     if (!g) return NULL;
     PyArrayObject *y;
     if (kind == 2) {
-        y = so_labels(fn, oy, "y", N);
+        y = po_labels(fn, oy, "y", (npy_intp)N, "X");
         if (!y) return NULL;
     } else {
-        y = so_arr(fn, oy, "y", 0, X, "X", 1, N, 0);
+        y = po_arr_shaped(fn, oy, "y", 0, X, "X", 1, N, 0);
         if (!y) return NULL;
     }
     PyArrayObject *arrs[] = {g, w, X, y};
     const char *names[] = {"g", "w", "X", "y"};
     if (po_check_disjoint(fn, 4, arrs, names) < 0) return NULL;
+    if (kind == 2 && !(y = po_labels_int64(y))) return NULL;   /* a new reference from here on */
     double f = 0.0;
     int st;
     Py_BEGIN_ALLOW_THREADS
@@ -936,6 +854,7 @@ static PyObject *so_model_vg(const char *fn, int kind, PyObject *args, PyObject 
         else st = po_softmax_f64(PyArray_DATA(g), &f, PyArray_DATA(w), PyArray_DATA(X), PyArray_DATA(y), N, D, (size_t)K, l2);
     }
     Py_END_ALLOW_THREADS
+    if (kind == 2) Py_DECREF(y);
     if (st != PO_OK) return po_raise(fn, st);
     return PyFloat_FromDouble(f);
 }
@@ -969,7 +888,7 @@ PyDoc_STRVAR(softmax_value_and_grad_doc,
 "Softmax regression with K = n_classes, W = w.reshape(D, K), Z = XW; value returned, gradient\n"
 "written into ``g``, in one pass over the rows of X:\n\n"
 "    f = (1/N) sum_i [logsumexp(Z_i) - Z_{i, y_i}] + (l2/2) ||W||^2,    G = X'(softmax(Z) - Y)/N + l2 W\n\n"
-"y: int64 labels in [0, K) (ValueError otherwise), native byte order (TypeError otherwise), aligned\n"
+"y: int64 or int32 labels in [0, K) (ValueError otherwise), native byte order (TypeError otherwise), aligned\n"
 "and C-contiguous (ValueError otherwise). X (N, D), w and g (D*K,).");
 
 static PyObject *py_softmax_value_and_grad(PyObject *self, PyObject *args, PyObject *kw)

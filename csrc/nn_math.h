@@ -21,15 +21,10 @@
 #include <string.h>
 #include "compat.h"
 
-/* Function multiversioning for the compute-bound float32 loops (PERF.md: AVX2/AVX-512 clones picked at
- * load time, an SSE2 baseline otherwise). -std=c11 implies -ffp-contract=off, so no clone fuses a
- * multiply-add: elementwise results are the same bits on every ISA; only the vector width of the
- * in-row sums differs between machines (never between thread counts). */
-#if !defined(PO_NN_NO_CLONES)
-#define PO_NN_CLONES PO_TARGET_CLONES   /* compat.h */
-#else
-#define PO_NN_CLONES
-#endif
+/* The compute-bound float32 loops carry PO_TARGET_CLONES (compat.h; docs/performance.md: AVX2/AVX-512
+ * clones picked at load time, an SSE2 baseline otherwise). -std=c11 implies -ffp-contract=off, so no
+ * clone fuses a multiply-add: elementwise results are the same bits on every ISA; only the vector width
+ * of the in-row sums differs between machines (never between thread counts). */
 
 static inline float po_nn_pow2i(int32_t k)    /* 2^k for k in [-126, 127] */
 {
