@@ -11,7 +11,9 @@
  *   bind_optim.h        first-order updates, gradient clipping            (csrc/optim.c)
  *   bind_optim_more.h   Adadelta, Adamax, NAdam, RAdam                    (csrc/optim_more.c)
  *   bind_nn.h           activations, losses, batch normalization          (layers.c, losses.c, batchnorm.c)
- *   bind_secondorder.h  line searches, Newton, CG, BFGS, L-BFGS           (linesearch.c, secondorder.c)
+ *   bind_secondorder_*.h  line searches, Newton, CG, BFGS, L-BFGS, their dense kernels and C objectives,
+ *                       one file per concern; bind_secondorder.h holds their method table
+ *                                                                     (linesearch.c, secondorder.c, linalg.c)
  *   bind_regularize.h   RNG, dropout, proximal steps, norm constraints    (rng.c, dropout.c, regularize.c)
  *
  * When another thread writes the inputs (every kernel releases the GIL; issue 12). Audited per entry
@@ -309,7 +311,11 @@ static PyObject *py_get_num_threads(PyObject *self, PyObject *noargs)
 #include "bind_optim.h"
 #include "bind_optim_more.h"   /* Adadelta, Adamax, NAdam, RAdam (optim_more.c) */
 #include "bind_nn.h"
-#include "bind_secondorder.h"
+#include "bind_secondorder_bridge.h"       /* book 8.6: the Python callback bridge */
+#include "bind_secondorder_solver.h"       /* _minimize, line_search (secondorder.c, linesearch.c) */
+#include "bind_secondorder_dense.h"        /* quasi-Newton, Cholesky, eigen, CG, coordinate descent (linalg.c) */
+#include "bind_secondorder_objectives.h"   /* the C objectives (linalg.c) */
+#include "bind_secondorder.h"              /* their method table */
 #include "bind_regularize.h"
 #include "bind_bounds.h"
 #include "bind_optim_extra.h"   /* ASGD, Rprop, Adafactor, Muon (optim_extra.c) */
