@@ -1,6 +1,6 @@
 /* nn_math.h -- vectorizable float32 exp, tanh and sigmoid for the nn kernels (not a public header).
  *
- * glibc's expf/tanhf do not vectorize without -ffast-math (PERF.md), so the float32 softmax and
+ * glibc's expf/tanhf do not vectorize without -ffast-math (docs/performance.md), so the float32 softmax and
  * activations use these branch-free versions instead; GCC vectorizes loops that call them (selects, no
  * branches, integer exponent arithmetic). float64 kernels use libm's exp/tanh (correctly rounded-ish,
  * scalar). Accuracy, measured against double-precision libm on every 101st float32 bit pattern:

@@ -1,15 +1,16 @@
-"""Known bugs found by the reliability checks, pinned as strict xfails (issue 6).
+"""Bugs found by the reliability checks (issue 6), each kept as a regression test now that it is fixed.
 
-Each test states the contract and the exact reproducer. When the owner fixes the bug the test passes,
-strict xfail turns that into a failure, and the mark (and any matching spec restriction in
-tests/kernel_registry.py) should be removed.
+Each test states the contract and the exact reproducer; a comment above it names the fix. A bug found
+and not yet fixed is pinned here with `@pytest.mark.xfail(strict=True)` (none is open today): when the
+owner fixes it the test passes, the strict xfail turns that into a failure, and the mark (and any
+matching spec restriction in tests/kernel_registry.py) is removed.
 """
 import numpy as np
 import pytest
 
 from pyoptim import _reference, kernels
 
-pytestmark = pytest.mark.c_only   # pinned bugs of the C core (strict xfails)
+pytestmark = pytest.mark.c_only   # bugs of the C core
 
 
 # fixed (secondorder): coordinate_descent_sweep turned a NaN into 0 (the soft threshold's max() dropped it)
