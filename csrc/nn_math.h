@@ -5,7 +5,7 @@
  * branches, integer exponent arithmetic). float64 kernels use libm's exp/tanh (correctly rounded-ish,
  * scalar). Accuracy, measured against double-precision libm on every 101st float32 bit pattern:
  * po_nn_expf within 0.97 ulp on [-87, 88], po_nn_tanhf within 1.3 ulp; exp(x) is 0 below -103.9
- * (correctly rounded subnormals above), +inf above 88.73; NaN propagates. tests/test_nn_kernels.py
+ * (correctly rounded subnormals above), +inf above 88.73; NaN propagates. tests/kernels/test_nn_kernels.py
  * checks sigmoid and tanh to 3e-7 relative over [-110, 100].
  *
  * Algorithm (Cephes expf, S. Moshier): exp(x) = 2^n exp(r), n = round(x log2 e), r = x - n ln2 in

@@ -3,7 +3,7 @@ twins (float32/float64, 1 and 2 OpenMP threads), the classes against torch.optim
 and state_dict layout, state_dict round trips, and torch's validation errors.
 
 Hostile inputs (dtype, layout, aliasing, bad hyperparameters), thread-vs-serial calls and leaks are
-covered for these kernels by the generic registry tests (tests/kernel_registry.py)."""
+covered for these kernels by the generic registry tests (tests/_support/kernel_registry.py)."""
 import copy
 import inspect
 import itertools

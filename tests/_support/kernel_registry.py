@@ -3,7 +3,7 @@
 Each kernel gets a :class:`KernelSpec`: how to draw a *valid* call (shapes, dtypes, values,
 hyperparameters) with hypothesis, which array arguments it writes in place, and the tolerance
 against its plain-NumPy twin in :mod:`pyoptim._reference`. The property tests
-(tests/test_rel_properties.py) then check, for every kernel, the same contract:
+(tests/reliability/test_rel_properties.py) then check, for every kernel, the same contract:
 
 * a valid call matches the twin (to the stated tolerance, NaN where NaN, inf where inf) and touches
   nothing but its outputs (guard bytes around every array, inputs unchanged byte for byte);
@@ -403,7 +403,7 @@ def _grad_norm(draw, dtype):
     v = {"arrays": _array_list(draw, dtype, mixed=True, zero_d=True),
          "norm_type": draw(st.one_of(st.sampled_from([1.0, 2.0, math.inf, 0.5, 3.0]),
                                      st.floats(0.1, 8.0)), label="norm_type")}
-    if v["norm_type"] == math.inf:   # NaN with the inf-norm: the twin drops it (tests/test_rel_bugs.py)
+    if v["norm_type"] == math.inf:   # NaN with the inf-norm: the twin drops it (tests/reliability/test_rel_bugs.py)
         for a in v["arrays"]:
             a[np.isnan(a)] = 0.0
     return v
@@ -680,7 +680,7 @@ def _quadratic_fun(x):
 def _line_search(draw, dtype):
     n = _n(draw, 1, 10)
     # moderate finite values: a line search is control flow, and at 1e29 scale rounding differences send
-    # kernel and twin down different (equally valid) branches; NaN objectives are tests/test_rel_nonfinite.py
+    # kernel and twin down different (equally valid) branches; NaN objectives are tests/reliability/test_rel_nonfinite.py
     x = fill(draw, (n,), np.float64, finite=True, lo=-1e3, hi=1e3)
     with np.errstate(all="ignore"):
         f, g = _quadratic_fun(x)
@@ -707,8 +707,10 @@ register(KernelSpec("coordinate_descent_sweep", _cd, ("x", "path"), scale_atol=T
                     bad_hypers={"l1": [-1.0, math.nan]}))
 register(KernelSpec("bfgs_update", _bfgs, ("H",), overflow_ok=True, nonfinite="loose", scale_atol=True, tol=_la_tol))
 register(KernelSpec("cg_step", _cg, ("x", "r", "p"), overflow_ok=True, nonfinite="loose", scale_atol=True, tol=_la_tol, expect=_may_not_pd))
+# any finite shift is valid: A + shift I may be positive definite for a negative shift (a drawn A with a
+# diagonal above 1 and shift=-1 is), so only non-finite shifts must raise
 register(KernelSpec("cholesky_solve", _chol, ("x",), overflow_ok=True, nonfinite="loose", tol=_la_tol, expect=_may_not_pd,
-                    bad_hypers={"shift": [-1.0, math.nan]}))
+                    bad_hypers={"shift": [-math.inf, math.nan]}))
 register(KernelSpec("lbfgs_two_loop", _lbfgs, ("d",), overflow_ok=True, nonfinite="loose", scale_atol=True, tol=_la_tol,
                     bad_hypers={"newest": [-1, 99], "count": [-1, 99]}))
 register(KernelSpec("least_squares_value_and_grad", _glm("ls"), ("g",), overflow_ok=True, nonfinite="loose",
@@ -726,7 +728,7 @@ def _not_descent(v):
         return () if float(v["g"] @ v["d"]) < 0 else (ValueError,)
 
 
-# the accepted step is compared with the twin in tests/test_secondorder_kernels.py; here (random starts,
+# the accepted step is compared with the twin in tests/kernels/test_secondorder_kernels.py; here (random starts,
 # t on a Wolfe boundary) the two may legitimately accept different points: outputs and bounds only
 register(KernelSpec("line_search", _line_search, (), compare_return=False, overflow_ok=True, nonfinite="loose", tol=_la_tol, dtypes=(np.float64,), expect=_not_descent,
                     bad_hypers={"kind": ["nope"], "c1": [-1.0], "c2": [2.0], "max_ls": [-1], "xtol": [-1.0, math.nan]}))

@@ -1,11 +1,11 @@
-"""Race driver for tests/test_rel_races.py (issue 12): run in a subprocess, so that a crash of the C core
+"""Race driver for tests/reliability/test_rel_races.py (issue 12): run in a subprocess, so that a crash of the C core
 (a segfault, an ASan report) is a failed test and not a dead pytest.
 
-    python tests/_race_driver.py SCENARIO [options]
+    python tests/_support/_race_driver.py SCENARIO [options]
 
 Scenarios (each prints one line ``RESULT <json>`` on success and exits 0):
 
-* ``registry``: for every kernel of tests/kernel_registry.py (or --names), valid calls drawn from its spec
+* ``registry``: for every kernel of tests/_support/kernel_registry.py (or --names), valid calls drawn from its spec
   (large shapes, so the OpenMP path runs and the call lasts), each run while an attacker thread clears,
   refills and reorders every list argument, rewrites every array argument in place (NaN, inf, huge
   values; integer labels far out of range), flips array shapes and tries to resize them. Each call must

@@ -1,12 +1,12 @@
 """Races (issue 12, part 1 and 8): arguments cannot change or vanish under a running kernel.
 
-Every scenario runs tests/_race_driver.py in a subprocess: a segfault or a sanitizer abort of the C core
+Every scenario runs tests/_support/_race_driver.py in a subprocess: a segfault or a sanitizer abort of the C core
 is then this test failing (with the child's output), not pytest dying. The driver prints one
 ``RESULT <json>`` line when every call returned or raised a documented exception.
 
 The first four are the crashes of issue 12, reproduced (each segfaulted or returned a wrong result
 before the fix; see the driver's docstring); the registry scenario drives EVERY kernel of
-tests/kernel_registry.py generically while a second thread clears, refills and reorders its list
+tests/_support/kernel_registry.py generically while a second thread clears, refills and reorders its list
 arguments, rewrites its arrays (NaN, inf, huge values, labels far out of range), reshapes them and tries
 to resize them. What each kernel guarantees under such writes is written in csrc/module.c's header.
 """
@@ -24,15 +24,15 @@ import kernel_registry as kr
 pytestmark = pytest.mark.c_only   # the C core under racing threads (the twins check nothing)
 
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-DRIVER = os.path.join(HERE, "_race_driver.py")
+SUPPORT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "_support")
+DRIVER = os.path.join(SUPPORT, "_race_driver.py")
 ALLOWED = {"ok", "ValueError", "TypeError", "FloatingPointError", "LinAlgError"}
 
 
 def run_driver(*args, timeout=600):
     env = dict(os.environ)
-    root = os.path.dirname(HERE)
-    env["PYTHONPATH"] = os.pathsep.join([root, HERE] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    root = os.path.dirname(os.path.dirname(SUPPORT))
+    env["PYTHONPATH"] = os.pathsep.join([root, SUPPORT] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
     proc = subprocess.run([sys.executable, DRIVER, *args], capture_output=True, text=True, timeout=timeout,
                           env=env, cwd=root)
     tail = (proc.stdout[-3000:] + "\n" + proc.stderr[-5000:]).strip()

@@ -7,7 +7,7 @@ import pytest
 import pyoptim as po
 from pyoptim.callbacks import Callback, LambdaCallback, LRSchedulerCallback
 from pyoptim.nn import Module
-from test_training_helpers import adam, assert_params_equal, mlp, mse, params_copy, sce, sgd
+from training_helpers import adam, assert_params_equal, mlp, mse, params_copy, sce, sgd
 
 
 def blobs_problem(n=120, seed=0):
@@ -498,7 +498,7 @@ class RunningMean(Module):
 def test_nonfinite_restores_buffers_touched_by_the_bad_batch():
     X, y = blobs_problem(16)
     X[8:] = np.nan  # the second batch (in order) is poisoned
-    from test_training_helpers import dense, sequential
+    from training_helpers import dense, sequential
     model = sequential(RunningMean(4), dense(4, 3, seed=0))
     rm = model[0]
     po.fit(model, sce(), sgd(model.parameters()), X, y, epochs=1, batch_size=8, shuffle=False,
@@ -578,7 +578,7 @@ class ModeProbe(Module):
 
 
 def test_predict_and_evaluate_use_eval_mode_and_restore_modes():
-    from test_training_helpers import dense, sequential
+    from training_helpers import dense, sequential
     probe = ModeProbe()
     model = sequential(dense(4, 3, seed=0), probe)
     probe.training = False  # mixed modes must come back exactly

@@ -1,7 +1,7 @@
 """A pytest plugin for SciPy's own optimize tests: scipy.optimize.minimize with method "BFGS", "CG",
 "Newton-CG" or "L-BFGS-B" (or None, which SciPy resolves to BFGS / L-BFGS-B) runs pyoptim.minimize.
 
-Loaded by tests/test_minimize_scipy_suite.py in a subprocess (``-p tests._scipy_route``)."""
+Loaded by tests/minimize/test_minimize_scipy_suite.py in a subprocess (``-p tests._support._scipy_route``)."""
 import numpy as np
 
 ROUTED = {"bfgs", "cg", "newton-cg", "l-bfgs-b"}

@@ -1,6 +1,6 @@
 """Property-based tests over every function in pyoptim.kernels (issue 6, part 2).
 
-For each kernel (tests/kernel_registry.py describes them), hypothesis draws:
+For each kernel (tests/_support/kernel_registry.py describes them), hypothesis draws:
 
 * valid calls: float32/float64, shapes from 0-d-free empty to > 32768 elements (the OpenMP path), values
   with NaN, +-inf, denormals, huge numbers (1e300), random thread counts. The kernel must match its
@@ -208,7 +208,7 @@ def run_checked(name: str, spec: kr.KernelSpec, kvals: dict, tvals: dict, *, rul
         if k not in spec.written and not aliased:   # an input that IS an output (documented in-place use)
             assert _bytes_equal(kvals[k], v), f"{name}({desc}): input '{k}' was modified"
     if not hasattr(_reference, name):
-        return "ok-no-twin"   # tests/test_core.py fails on the missing twin; here: no crash, no stray write
+        return "ok-no-twin"   # tests/kernels/test_core.py fails on the missing twin; here: no crash, no stray write
     tret = kr.call_twin(name, tvals)
     # the tolerance of the least precise float array actually passed (a mutation may have changed it)
     dts = [a.dtype for v in kvals.values() for a in (v if isinstance(v, (list, tuple)) else [v])
@@ -364,7 +364,7 @@ def check_hostile(name: str, data, tag: str = "hostile") -> None:
             k, i = target
             new = spec.bad_hypers[k][i]
             # OverflowError: an int beyond 64 bits; TypeError: the optim bindings treat a NaN lr/step as
-            # missing (reported in tests/test_rel_bugs.py) -- either way the argument is named
+            # missing (reported in tests/reliability/test_rel_bugs.py) -- either way the argument is named
             rule, exc, argname = "raise", (ValueError, OverflowError, TypeError), k
         elif kind == "not_a_list":
             k = target

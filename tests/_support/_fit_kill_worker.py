@@ -1,4 +1,4 @@
-"""A training job for tests/test_rel_checkpoint.py: builds a fixed model, optimizer and data set, runs
+"""A training job for tests/reliability/test_rel_checkpoint.py: builds a fixed model, optimizer and data set, runs
 ``pyoptim.fit(..., checkpoint=CK, checkpoint_every=EVERY, resume=CK)`` and writes the final parameters
 to OUT (atomically). The test SIGKILLs it at random moments and starts it again until it finishes.
 

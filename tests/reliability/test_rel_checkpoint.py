@@ -2,7 +2,7 @@
 
 * ``fit(..., checkpoint=p, checkpoint_every=..., resume=p)`` is killed with SIGKILL at random moments
   (during training, during checkpoint writes) and restarted until it finishes; the final parameters,
-  buffers included, are bit-identical to an uninterrupted run. The worker is tests/_fit_kill_worker.py,
+  buffers included, are bit-identical to an uninterrupted run. The worker is tests/_support/_fit_kill_worker.py,
   started with subprocess (fork+exec: the C core uses OpenMP, whose thread pool does not survive a
   bare fork).
 * ``pyoptim.save`` is atomic: a save interrupted by a kill leaves the previous checkpoint loadable.
@@ -25,9 +25,9 @@ import pytest
 
 import pyoptim as po
 
-WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_fit_kill_worker.py")
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import _fit_kill_worker as worker  # noqa: E402
+SUPPORT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "_support")
+WORKER = os.path.join(SUPPORT, "_fit_kill_worker.py")
+import _fit_kill_worker as worker  # noqa: E402  (tests/_support, on sys.path by tests/conftest.py)
 
 KILLS: dict = {}
 

@@ -2,7 +2,7 @@
 run at the same time for real. On distinct arrays they must give exactly the results of serial calls,
 and no result may depend on pyoptim.set_num_threads (OpenMP threads inside a call).
 
-Inputs come from the kernel registry (tests/kernel_registry.py), mostly large shapes (the OpenMP path)
+Inputs come from the kernel registry (tests/_support/kernel_registry.py), mostly large shapes (the OpenMP path)
 with NaN/inf/denormals mixed in; results are compared byte for byte (NaN payloads included).
 """
 from __future__ import annotations

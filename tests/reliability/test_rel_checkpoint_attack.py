@@ -22,7 +22,7 @@ import pytest
 import pyoptim as po
 from pyoptim.checkpoint import DEFAULT_MAX_BYTES
 from test_checkpoint import assert_tree_equal, fresh, run_fit
-from test_training_helpers import params_copy
+from training_helpers import params_copy
 
 MiB = 1 << 20
 

@@ -20,7 +20,7 @@ import pytest
 import pyoptim as po
 from pyoptim import optim
 from pyoptim.nn import Parameter
-from test_training_helpers import mlp
+from training_helpers import mlp
 
 SHAPES = [(3, 4), (5,), (2, 3)]
 

@@ -3,7 +3,7 @@
 Each test states the contract and the exact reproducer; a comment above it names the fix. A bug found
 and not yet fixed is pinned here with `@pytest.mark.xfail(strict=True)` (none is open today): when the
 owner fixes it the test passes, the strict xfail turns that into a failure, and the mark (and any
-matching spec restriction in tests/kernel_registry.py) is removed.
+matching spec restriction in tests/_support/kernel_registry.py) is removed.
 """
 import numpy as np
 import pytest

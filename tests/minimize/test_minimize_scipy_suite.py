@@ -1,5 +1,5 @@
 """SciPy's own tests of BFGS, CG, Newton-CG and L-BFGS-B, run with scipy.optimize.minimize routed to
-pyoptim.minimize by method name (tests/_scipy_route.py), in a subprocess.
+pyoptim.minimize by method name (tests/_support/_scipy_route.py), in a subprocess.
 
 Every test passes except the ones below, each pinning SciPy's exact trajectory or internals; the test
 fails if any other fails, or if one of these starts passing (then the list is stale)."""
@@ -42,10 +42,10 @@ def test_scipys_unconstrained_tests_routed_to_pyoptim(tmp_path):
     files = [tests / "test_optimize.py", tests / "test_lbfgsb_hessinv.py"]
     if not all(f.exists() for f in files):
         pytest.skip("this SciPy is installed without its tests")
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     xml = tmp_path / "out.xml"
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "tests._scipy_route", "-q",
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "tests._support._scipy_route", "-q",
          f"--rootdir={tests}", *map(str, files), "-k", SELECT, f"--junitxml={xml}"],
         cwd=tmp_path, env={**__import__("os").environ, "PYTHONPATH": str(root)}, capture_output=True, text=True,
         timeout=1800)

@@ -16,7 +16,7 @@ nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 pytest.importorskip("matplotlib")
 
-NB_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+NB_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 NOTEBOOKS = sorted(NB_DIR.glob("ch*.ipynb"))
 KO_NOTEBOOKS = sorted((NB_DIR / "ko").glob("ch*.ipynb"))   # the Korean edition
 EXPECTED = [
