@@ -6,7 +6,7 @@ NumPy expression and torch.optim's fastest CPU path, side by side in one run.
 The implementations take turns step by step (interleaved), so load from other processes slows them
 alike. Prints, for Adam and SGD with momentum, the median time of each implementation, its ratio to
 pyoptim (all threads), and the effective bandwidth: the bytes each update must move (SGD-momentum
-20 B/param, Adam 28 B/param in float32: see PERF.md) divided by the time. A STREAM-style in-place
+20 B/param, Adam 28 B/param in float32: see docs/performance.md) divided by the time. A STREAM-style in-place
 triad (x <- x + s*(y - x), 12 B/element, one fused C pass) measured in the same run gives the
 machine's reachable bandwidth for comparison.
 """

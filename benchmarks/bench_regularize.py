@@ -9,7 +9,7 @@ Side by side in one run, medians of repeats:
 * prox_l1 (soft threshold) against np.sign(w) * np.maximum(np.abs(w) - t, 0) (and an in-place form);
 * max_norm on a (1000, 10000) float32 weight against the NumPy column-norm expression;
 * a STREAM-style triad (a = b + s*c) for the memory-bandwidth reference. Effective GB/s use the bytes
-  PERF.md counts (dropout: read x, write y = 8 bytes per element), from the median.
+  docs/performance.md counts (dropout: read x, write y = 8 bytes per element), from the median.
 Ratios are of medians; the fastest repeat is shown too (on a busy machine the medians are noisy).
 """
 from __future__ import annotations

@@ -6,14 +6,5 @@
 #include <stdlib.h>
 #include "nn.h"
 
-#define PO_T float
-#define PO_FN(name) name##_f32
-#include "batchnorm_tmpl.h"
-#undef PO_T
-#undef PO_FN
-
-#define PO_T double
-#define PO_FN(name) name##_f64
-#include "batchnorm_tmpl.h"
-#undef PO_T
-#undef PO_FN
+#define PO_TEMPLATE "batchnorm_tmpl.h"
+#include "instantiate.h"

@@ -1,6 +1,6 @@
-/* bind_lbfgsb.h -- the wrapper of lbfgsb.c (L-BFGS-B), included by module.c after bind_secondorder.h, whose
- * Python callback bridge (so_ctx, so_evaluate, so_progress, so_vec, so_arr) it reuses: the objective is
- * called exactly as by _minimize's loop. The GIL stays held for the whole solve (every evaluation is a
+/* bind_lbfgsb.h -- the wrapper of lbfgsb.c (L-BFGS-B), included by module.c after
+ * bind_secondorder_bridge.h, whose Python callback bridge (po_bridge_ctx, po_bridge_evaluate,
+ * po_bridge_progress, po_bridge_vec) it reuses: the objective is called exactly as by _minimize's loop. The GIL stays held for the whole solve (every evaluation is a
  * Python call). */
 #include "lbfgsb.h"
 
@@ -56,7 +56,7 @@ static PyObject *py_lbfgsb(PyObject *self, PyObject *args, PyObject *kw)
         po_check_range(fn, "ftol", p.ftol, 0.0, INFINITY) < 0)
         return NULL;
     if (ostate != Py_None) {
-        PyArrayObject *so = so_arr(fn, ostate, "state_out", PO_W, x0, "x0", 2, 2 * (size_t)p.m, n);
+        PyArrayObject *so = po_arr_shaped(fn, ostate, "state_out", PO_W, x0, "x0", 2, 2 * (size_t)p.m, n);
         if (!so) return NULL;
         p.state_out = PyArray_DATA(so);   /* borrowed: the caller holds state_out for the call */
     }
@@ -82,9 +82,9 @@ static PyObject *py_lbfgsb(PyObject *self, PyObject *args, PyObject *kw)
             PyMem_Free(box);
             return NULL;
         }
-    so_ctx c = {ofun, NULL, NULL, NULL, ocb == Py_None ? NULL : ocb, opath == Py_None ? NULL : opath, NULL};
-    po_problem pb = {so_evaluate, NULL, NULL, (c.callback || c.path) ? so_progress : NULL, &c};
-    PyObject *xo = so_vec(PyArray_DATA(x0), n);
+    po_bridge_ctx c = {ofun, NULL, NULL, NULL, ocb == Py_None ? NULL : ocb, opath == Py_None ? NULL : opath, NULL};
+    po_problem pb = {po_bridge_evaluate, NULL, NULL, (c.callback || c.path) ? po_bridge_progress : NULL, &c};
+    PyObject *xo = po_bridge_vec(PyArray_DATA(x0), n);
     npy_intp dim = (npy_intp)n;
     PyObject *go = PyArray_ZEROS(1, &dim, NPY_FLOAT64, 0);
     if (!xo || !go) {

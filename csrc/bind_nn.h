@@ -14,38 +14,6 @@ static int po_nn_kind(const char *fn, const char *kind)
     return -1;
 }
 
-/* An array of exactly `ndim` dimensions (ValueError naming it otherwise). */
-static int po_nn_ndim(const char *fn, PyArrayObject *a, const char *name, int ndim)
-{
-    if (PyArray_NDIM(a) == ndim) return 0;
-    PyObject *s = PyObject_GetAttrString((PyObject *)a, "shape");
-    PyErr_Format(PyExc_ValueError, "%s(): argument '%s' must be %d-D, got shape %S", fn, name, ndim,
-                 s ? s : Py_None);
-    Py_XDECREF(s);
-    return -1;
-}
-
-/* A 1-D float array of length n with the dtype of `ref`; NULL with an exception otherwise. */
-static PyArrayObject *po_nn_vec(const char *fn, PyObject *obj, const char *name, int flags, PyArrayObject *ref,
-                                const char *refname, npy_intp n)
-{
-    PyArrayObject *a = po_arr(fn, obj, name, flags);
-    if (!a) return NULL;
-    if (PyArray_TYPE(a) != PyArray_TYPE(ref)) {
-        PyErr_Format(PyExc_TypeError, "%s(): argument '%s' has dtype %s but '%s' has dtype %s (mixed dtypes)",
-                     fn, name, PO_IS_F32(a) ? "float32" : "float64", refname, PO_IS_F32(ref) ? "float32" : "float64");
-        return NULL;
-    }
-    if (PyArray_NDIM(a) != 1 || PyArray_DIM(a, 0) != n) {
-        PyObject *s = PyObject_GetAttrString((PyObject *)a, "shape");
-        PyErr_Format(PyExc_ValueError, "%s(): argument '%s' must have shape (%zd,) to match '%s', got %S",
-                     fn, name, (Py_ssize_t)n, refname, s ? s : Py_None);
-        Py_XDECREF(s);
-        return NULL;
-    }
-    return a;
-}
-
 /* Elementwise kernels may write in place (out is exactly the input) but not into a partly overlapping
  * buffer. Arrays of equal shape and dtype that share their first byte are the same elements. */
 static int po_nn_check_alias(const char *fn, PyArrayObject *out, const char *oname, PyArrayObject *in,
@@ -55,41 +23,6 @@ static int po_nn_check_alias(const char *fn, PyArrayObject *out, const char *ona
     PyErr_Format(PyExc_ValueError, "%s(): arguments '%s' and '%s' partly overlap in memory "
                  "(the output may be the input itself, but not a shifted view of it)", fn, oname, iname);
     return -1;
-}
-
-/* Integer class labels: int64 or int32, native, 1-D of length B, C-contiguous. */
-static PyArrayObject *po_nn_labels(const char *fn, PyObject *obj, npy_intp B)
-{
-    if (!PyArray_Check(obj)) {
-        PyErr_Format(PyExc_TypeError, "%s(): argument 'labels' must be a numpy.ndarray, got %.100s", fn,
-                     Py_TYPE(obj)->tp_name);
-        return NULL;
-    }
-    PyArrayObject *a = (PyArrayObject *)obj;
-    int sz = (int)PyArray_ITEMSIZE(a);
-    if (!PyArray_ISSIGNED(a) || (sz != 4 && sz != 8)) {
-        PyObject *s = PyObject_Str((PyObject *)PyArray_DESCR(a));
-        PyErr_Format(PyExc_TypeError, "%s(): argument 'labels' must have dtype int64 or int32 (class "
-                     "indices), got %S", fn, s ? s : Py_None);
-        Py_XDECREF(s);
-        return NULL;
-    }
-    if (PyArray_ISBYTESWAPPED(a)) {
-        PyErr_Format(PyExc_TypeError, "%s(): argument 'labels' must be in native byte order", fn);
-        return NULL;
-    }
-    if (PyArray_NDIM(a) != 1 || PyArray_DIM(a, 0) != B) {
-        PyObject *s = PyObject_GetAttrString((PyObject *)a, "shape");
-        PyErr_Format(PyExc_ValueError, "%s(): argument 'labels' must have shape (%zd,) (one label per row "
-                     "of 'logits'), got %S", fn, (Py_ssize_t)B, s ? s : Py_None);
-        Py_XDECREF(s);
-        return NULL;
-    }
-    if (!PyArray_ISALIGNED(a) || !PyArray_IS_C_CONTIGUOUS(a)) {
-        PyErr_Format(PyExc_ValueError, "%s(): argument 'labels' must be aligned and C-contiguous", fn);
-        return NULL;
-    }
-    return a;
 }
 
 /* ---- activations ------------------------------------------------------------------------------- */
@@ -131,12 +64,7 @@ static PyObject *py_activation_forward(PyObject *self, PyObject *args, PyObject 
     }
     size_t n = PO_SIZE(x);
     int st;
-    Py_BEGIN_ALLOW_THREADS
-    if (PO_IS_F32(x))
-        st = po_act_forward_f32(PyArray_DATA(out), PyArray_DATA(x), n, kind);
-    else
-        st = po_act_forward_f64(PyArray_DATA(out), PyArray_DATA(x), n, kind);
-    Py_END_ALLOW_THREADS
+    PO_CALL_NOGIL(st, PO_IS_F32(x), po_act_forward, PyArray_DATA(out), PyArray_DATA(x), n, kind);
     if (st != PO_OK) {
         Py_DECREF(out);
         return po_raise(fn, st);
@@ -184,12 +112,7 @@ static PyObject *py_activation_backward(PyObject *self, PyObject *args, PyObject
     }
     size_t n = PO_SIZE(dy);
     int st;
-    Py_BEGIN_ALLOW_THREADS
-    if (PO_IS_F32(dy))
-        st = po_act_backward_f32(PyArray_DATA(dx), PyArray_DATA(dy), PyArray_DATA(y), n, kind);
-    else
-        st = po_act_backward_f64(PyArray_DATA(dx), PyArray_DATA(dy), PyArray_DATA(y), n, kind);
-    Py_END_ALLOW_THREADS
+    PO_CALL_NOGIL(st, PO_IS_F32(dy), po_act_backward, PyArray_DATA(dx), PyArray_DATA(dy), PyArray_DATA(y), n, kind);
     if (st != PO_OK) {
         Py_DECREF(dx);
         return po_raise(fn, st);
@@ -213,20 +136,15 @@ static PyObject *py_bias_grad(PyObject *self, PyObject *args)
     PyObject *odb, *ody;
     if (!PyArg_ParseTuple(args, "OO:bias_grad", &odb, &ody)) return NULL;
     PyArrayObject *dy = po_arr(fn, ody, "grad_output", 0);
-    if (!dy || po_nn_ndim(fn, dy, "grad_output", 2) < 0) return NULL;
-    PyArrayObject *db = po_nn_vec(fn, odb, "grad_bias", PO_W, dy, "grad_output", PyArray_DIM(dy, 1));
+    if (!dy || po_check_ndim(fn, dy, "grad_output", 2) < 0) return NULL;
+    PyArrayObject *db = po_arr_shaped(fn, odb, "grad_bias", PO_W, dy, "grad_output", 1, (size_t)PyArray_DIM(dy, 1), 0);
     if (!db) return NULL;
     PyArrayObject *arrs[] = {db, dy};
     const char *names[] = {"grad_bias", "grad_output"};
     if (po_check_disjoint(fn, 2, arrs, names) < 0) return NULL;
     size_t B = (size_t)PyArray_DIM(dy, 0), D = (size_t)PyArray_DIM(dy, 1);
     int st;
-    Py_BEGIN_ALLOW_THREADS
-    if (PO_IS_F32(dy))
-        st = po_bias_grad_f32(PyArray_DATA(db), PyArray_DATA(dy), B, D);
-    else
-        st = po_bias_grad_f64(PyArray_DATA(db), PyArray_DATA(dy), B, D);
-    Py_END_ALLOW_THREADS
+    PO_CALL_NOGIL(st, PO_IS_F32(dy), po_bias_grad, PyArray_DATA(db), PyArray_DATA(dy), B, D);
     if (st != PO_OK) return po_raise(fn, st);
     Py_RETURN_NONE;
 }
@@ -264,13 +182,13 @@ static PyObject *py_softmax_cross_entropy(PyObject *self, PyObject *args, PyObje
         return NULL;
     if (po_check_range(fn, "label_smoothing", eps, 0.0, 1.0) < 0) return NULL;
     PyArrayObject *z = po_arr(fn, oz, "logits", 0);
-    if (!z || po_nn_ndim(fn, z, "logits", 2) < 0) return NULL;
+    if (!z || po_check_ndim(fn, z, "logits", 2) < 0) return NULL;
     npy_intp B = PyArray_DIM(z, 0), K = PyArray_DIM(z, 1);
-    PyArrayObject *lab = po_nn_labels(fn, oy, B);
+    PyArrayObject *lab = po_labels(fn, oy, "labels", B, "logits");
     if (!lab) return NULL;
     PyArrayObject *g, *rl = NULL;
     if (po_opt_like(fn, og, "grad", PO_W, z, "logits", &g) < 0) return NULL;
-    if (orl != Py_None && !(rl = po_nn_vec(fn, orl, "row_loss", PO_W, z, "logits", B))) return NULL;
+    if (orl != Py_None && !(rl = po_arr_shaped(fn, orl, "row_loss", PO_W, z, "logits", 1, (size_t)B, 0))) return NULL;
     PyArrayObject *arrs[] = {g, rl, z, lab};
     const char *names[] = {"grad", "row_loss", "logits", "labels"};
     if (po_check_disjoint(fn, 4, arrs, names) < 0) return NULL;
@@ -279,14 +197,9 @@ static PyObject *py_softmax_cross_entropy(PyObject *self, PyObject *args, PyObje
     double loss = NAN;
     long long bad = -1;
     int st;
-    Py_BEGIN_ALLOW_THREADS
-    if (PO_IS_F32(z))
-        st = po_softmax_xent_f32(&loss, g ? PyArray_DATA(g) : NULL, rl ? PyArray_DATA(rl) : NULL, &bad,
-                                 PyArray_DATA(z), l64, l32, (size_t)B, (size_t)K, eps);
-    else
-        st = po_softmax_xent_f64(&loss, g ? PyArray_DATA(g) : NULL, rl ? PyArray_DATA(rl) : NULL, &bad,
-                                 PyArray_DATA(z), l64, l32, (size_t)B, (size_t)K, eps);
-    Py_END_ALLOW_THREADS
+    PO_CALL_NOGIL(st, PO_IS_F32(z), po_softmax_xent,
+                  &loss, g ? PyArray_DATA(g) : NULL, rl ? PyArray_DATA(rl) : NULL, &bad, PyArray_DATA(z), l64, l32,
+                  (size_t)B, (size_t)K, eps);
     if (st == PO_ERR_INDEX) {
         long long v = l64 ? (long long)l64[bad] : (long long)l32[bad];
         if (v >= 0 && v < (long long)K)   /* in range now: another thread rewrote it during the call */
@@ -312,31 +225,41 @@ PyDoc_STRVAR(mse_loss_doc,
 "grad : ndarray or None, same shape and dtype, writeable\n\n"
 "Raises\n------\nTypeError for dtypes; ValueError for shapes, layout, read-only or overlapping outputs.");
 
-static PyObject *py_mse_loss(PyObject *self, PyObject *args)
+/* The body mse_loss and bce_with_logits share: a mean loss over two same-shape arrays (the first named
+ * `in_name`), with the gradient optionally written into `grad`. */
+typedef int (*po_nn_loss_f32)(double *, float *, const float *, const float *, size_t);
+typedef int (*po_nn_loss_f64)(double *, double *, const double *, const double *, size_t);
+
+static PyObject *po_nn_mean_loss(const char *fn, const char *format, const char *in_name, PyObject *args,
+                                 po_nn_loss_f32 k32, po_nn_loss_f64 k64)
 {
-    static const char *fn = "mse_loss";
-    PyObject *oo, *ot, *og = Py_None;
-    if (!PyArg_ParseTuple(args, "OO|O:mse_loss", &oo, &ot, &og)) return NULL;
-    PyArrayObject *o = po_arr(fn, oo, "output", PO_ALLOW0D);
-    if (!o) return NULL;
-    PyArrayObject *t = po_arr_like(fn, ot, "target", PO_ALLOW0D, o, "output");
+    PyObject *oi, *ot, *og = Py_None;
+    if (!PyArg_ParseTuple(args, format, &oi, &ot, &og)) return NULL;
+    PyArrayObject *x = po_arr(fn, oi, in_name, PO_ALLOW0D);
+    if (!x) return NULL;
+    PyArrayObject *t = po_arr_like(fn, ot, "target", PO_ALLOW0D, x, in_name);
     if (!t) return NULL;
     PyArrayObject *g;
-    if (po_opt_like(fn, og, "grad", PO_W | PO_ALLOW0D, o, "output", &g) < 0) return NULL;
-    PyArrayObject *arrs[] = {g, o, t};
-    const char *names[] = {"grad", "output", "target"};
+    if (po_opt_like(fn, og, "grad", PO_W | PO_ALLOW0D, x, in_name, &g) < 0) return NULL;
+    PyArrayObject *arrs[] = {g, x, t};
+    const char *names[] = {"grad", in_name, "target"};
     if (po_check_disjoint(fn, 3, arrs, names) < 0) return NULL;
     double loss = NAN;
-    size_t n = PO_SIZE(o);
+    size_t n = PO_SIZE(x);
     int st;
     Py_BEGIN_ALLOW_THREADS
-    if (PO_IS_F32(o))
-        st = po_mse_f32(&loss, g ? PyArray_DATA(g) : NULL, PyArray_DATA(o), PyArray_DATA(t), n);
+    if (PO_IS_F32(x))
+        st = k32(&loss, g ? PyArray_DATA(g) : NULL, PyArray_DATA(x), PyArray_DATA(t), n);
     else
-        st = po_mse_f64(&loss, g ? PyArray_DATA(g) : NULL, PyArray_DATA(o), PyArray_DATA(t), n);
+        st = k64(&loss, g ? PyArray_DATA(g) : NULL, PyArray_DATA(x), PyArray_DATA(t), n);
     Py_END_ALLOW_THREADS
     if (st != PO_OK) return po_raise(fn, st);
     return PyFloat_FromDouble(loss);
+}
+
+static PyObject *py_mse_loss(PyObject *self, PyObject *args)
+{
+    return po_nn_mean_loss("mse_loss", "OO|O:mse_loss", "output", args, po_mse_f32, po_mse_f64);
 }
 
 PyDoc_STRVAR(bce_with_logits_doc,
@@ -353,29 +276,8 @@ PyDoc_STRVAR(bce_with_logits_doc,
 
 static PyObject *py_bce_with_logits(PyObject *self, PyObject *args)
 {
-    static const char *fn = "bce_with_logits";
-    PyObject *oz, *ot, *og = Py_None;
-    if (!PyArg_ParseTuple(args, "OO|O:bce_with_logits", &oz, &ot, &og)) return NULL;
-    PyArrayObject *z = po_arr(fn, oz, "logits", PO_ALLOW0D);
-    if (!z) return NULL;
-    PyArrayObject *t = po_arr_like(fn, ot, "target", PO_ALLOW0D, z, "logits");
-    if (!t) return NULL;
-    PyArrayObject *g;
-    if (po_opt_like(fn, og, "grad", PO_W | PO_ALLOW0D, z, "logits", &g) < 0) return NULL;
-    PyArrayObject *arrs[] = {g, z, t};
-    const char *names[] = {"grad", "logits", "target"};
-    if (po_check_disjoint(fn, 3, arrs, names) < 0) return NULL;
-    double loss = NAN;
-    size_t n = PO_SIZE(z);
-    int st;
-    Py_BEGIN_ALLOW_THREADS
-    if (PO_IS_F32(z))
-        st = po_bce_logits_f32(&loss, g ? PyArray_DATA(g) : NULL, PyArray_DATA(z), PyArray_DATA(t), n);
-    else
-        st = po_bce_logits_f64(&loss, g ? PyArray_DATA(g) : NULL, PyArray_DATA(z), PyArray_DATA(t), n);
-    Py_END_ALLOW_THREADS
-    if (st != PO_OK) return po_raise(fn, st);
-    return PyFloat_FromDouble(loss);
+    return po_nn_mean_loss("bce_with_logits", "OO|O:bce_with_logits", "logits", args, po_bce_logits_f32,
+                           po_bce_logits_f64);
 }
 
 /* ---- batch normalization ----------------------------------------------------------------------- */
@@ -421,21 +323,21 @@ static PyObject *py_batchnorm_forward(PyObject *self, PyObject *args, PyObject *
         return NULL;
     }
     PyArrayObject *x = po_arr(fn, ox, "x", 0);
-    if (!x || po_nn_ndim(fn, x, "x", 2) < 0) return NULL;
+    if (!x || po_check_ndim(fn, x, "x", 2) < 0) return NULL;
     npy_intp B = PyArray_DIM(x, 0), D = PyArray_DIM(x, 1);
-    PyArrayObject *w = po_nn_vec(fn, ow, "weight", 0, x, "x", D);
+    PyArrayObject *w = po_arr_shaped(fn, ow, "weight", 0, x, "x", 1, (size_t)D, 0);
     if (!w) return NULL;
-    PyArrayObject *b = po_nn_vec(fn, ob, "bias", 0, x, "x", D);
+    PyArrayObject *b = po_arr_shaped(fn, ob, "bias", 0, x, "x", 1, (size_t)D, 0);
     if (!b) return NULL;
     PyArrayObject *y = po_arr_like(fn, oy, "out", PO_W, x, "x");
     if (!y) return NULL;
-    PyArrayObject *sm = po_nn_vec(fn, osm, "save_mean", PO_W, x, "x", D);
+    PyArrayObject *sm = po_arr_shaped(fn, osm, "save_mean", PO_W, x, "x", 1, (size_t)D, 0);
     if (!sm) return NULL;
-    PyArrayObject *si = po_nn_vec(fn, osi, "save_invstd", PO_W, x, "x", D);
+    PyArrayObject *si = po_arr_shaped(fn, osi, "save_invstd", PO_W, x, "x", 1, (size_t)D, 0);
     if (!si) return NULL;
     PyArrayObject *rm = NULL, *rv = NULL;
-    if (orm != Py_None && !(rm = po_nn_vec(fn, orm, "running_mean", PO_W, x, "x", D))) return NULL;
-    if (orv != Py_None && !(rv = po_nn_vec(fn, orv, "running_var", PO_W, x, "x", D))) return NULL;
+    if (orm != Py_None && !(rm = po_arr_shaped(fn, orm, "running_mean", PO_W, x, "x", 1, (size_t)D, 0))) return NULL;
+    if (orv != Py_None && !(rv = po_arr_shaped(fn, orv, "running_var", PO_W, x, "x", 1, (size_t)D, 0))) return NULL;
     if ((rm == NULL) != (rv == NULL)) {
         PyErr_Format(PyExc_ValueError, "%s(): running_mean and running_var must be given together", fn);
         return NULL;
@@ -455,16 +357,9 @@ static PyObject *py_batchnorm_forward(PyObject *self, PyObject *args, PyObject *
     if (po_check_disjoint(fn, 8, arrs, names) < 0) return NULL;
 #define PO_NN_D(a) ((a) ? PyArray_DATA(a) : NULL)
     int st;
-    Py_BEGIN_ALLOW_THREADS
-    if (PO_IS_F32(x))
-        st = po_bn_forward_f32(PyArray_DATA(y), PyArray_DATA(sm), PyArray_DATA(si), PO_NN_D(rm), PO_NN_D(rv),
-                               PyArray_DATA(x), PyArray_DATA(w), PyArray_DATA(b), (size_t)B, (size_t)D,
-                               training, momentum, eps);
-    else
-        st = po_bn_forward_f64(PyArray_DATA(y), PyArray_DATA(sm), PyArray_DATA(si), PO_NN_D(rm), PO_NN_D(rv),
-                               PyArray_DATA(x), PyArray_DATA(w), PyArray_DATA(b), (size_t)B, (size_t)D,
-                               training, momentum, eps);
-    Py_END_ALLOW_THREADS
+    PO_CALL_NOGIL(st, PO_IS_F32(x), po_bn_forward,
+                  PyArray_DATA(y), PyArray_DATA(sm), PyArray_DATA(si), PO_NN_D(rm), PO_NN_D(rv), PyArray_DATA(x),
+                  PyArray_DATA(w), PyArray_DATA(b), (size_t)B, (size_t)D, training, momentum, eps);
     if (st != PO_OK) return po_raise(fn, st);
     Py_RETURN_NONE;
 }
@@ -497,33 +392,28 @@ static PyObject *py_batchnorm_backward(PyObject *self, PyObject *args, PyObject 
                                      &osi, &odx, &odw, &odb, &training))
         return NULL;
     PyArrayObject *dy = po_arr(fn, ody, "grad_output", 0);
-    if (!dy || po_nn_ndim(fn, dy, "grad_output", 2) < 0) return NULL;
+    if (!dy || po_check_ndim(fn, dy, "grad_output", 2) < 0) return NULL;
     npy_intp B = PyArray_DIM(dy, 0), D = PyArray_DIM(dy, 1);
     PyArrayObject *x = po_arr_like(fn, ox, "x", 0, dy, "grad_output");
     if (!x) return NULL;
-    PyArrayObject *w = po_nn_vec(fn, ow, "weight", 0, dy, "grad_output", D);
+    PyArrayObject *w = po_arr_shaped(fn, ow, "weight", 0, dy, "grad_output", 1, (size_t)D, 0);
     if (!w) return NULL;
-    PyArrayObject *sm = po_nn_vec(fn, osm, "save_mean", 0, dy, "grad_output", D);
+    PyArrayObject *sm = po_arr_shaped(fn, osm, "save_mean", 0, dy, "grad_output", 1, (size_t)D, 0);
     if (!sm) return NULL;
-    PyArrayObject *si = po_nn_vec(fn, osi, "save_invstd", 0, dy, "grad_output", D);
+    PyArrayObject *si = po_arr_shaped(fn, osi, "save_invstd", 0, dy, "grad_output", 1, (size_t)D, 0);
     if (!si) return NULL;
     PyArrayObject *dx, *dw = NULL, *db = NULL;
     if (po_opt_like(fn, odx, "grad_input", PO_W, dy, "grad_output", &dx) < 0) return NULL;
-    if (odw != Py_None && !(dw = po_nn_vec(fn, odw, "grad_weight", PO_W, dy, "grad_output", D))) return NULL;
-    if (odb != Py_None && !(db = po_nn_vec(fn, odb, "grad_bias", PO_W, dy, "grad_output", D))) return NULL;
+    if (odw != Py_None && !(dw = po_arr_shaped(fn, odw, "grad_weight", PO_W, dy, "grad_output", 1, (size_t)D, 0))) return NULL;
+    if (odb != Py_None && !(db = po_arr_shaped(fn, odb, "grad_bias", PO_W, dy, "grad_output", 1, (size_t)D, 0))) return NULL;
     PyArrayObject *arrs[] = {dx, dw, db, dy, x, w, sm, si};
     const char *names[] = {"grad_input", "grad_weight", "grad_bias", "grad_output", "x", "weight",
                            "save_mean", "save_invstd"};
     if (po_check_disjoint(fn, 8, arrs, names) < 0) return NULL;
     int st;
-    Py_BEGIN_ALLOW_THREADS
-    if (PO_IS_F32(dy))
-        st = po_bn_backward_f32(PO_NN_D(dx), PO_NN_D(dw), PO_NN_D(db), PyArray_DATA(dy), PyArray_DATA(x),
-                                PyArray_DATA(w), PyArray_DATA(sm), PyArray_DATA(si), (size_t)B, (size_t)D, training);
-    else
-        st = po_bn_backward_f64(PO_NN_D(dx), PO_NN_D(dw), PO_NN_D(db), PyArray_DATA(dy), PyArray_DATA(x),
-                                PyArray_DATA(w), PyArray_DATA(sm), PyArray_DATA(si), (size_t)B, (size_t)D, training);
-    Py_END_ALLOW_THREADS
+    PO_CALL_NOGIL(st, PO_IS_F32(dy), po_bn_backward,
+                  PO_NN_D(dx), PO_NN_D(dw), PO_NN_D(db), PyArray_DATA(dy), PyArray_DATA(x), PyArray_DATA(w),
+                  PyArray_DATA(sm), PyArray_DATA(si), (size_t)B, (size_t)D, training);
 #undef PO_NN_D
     if (st != PO_OK) return po_raise(fn, st);
     Py_RETURN_NONE;

@@ -4,28 +4,6 @@
 #include <stdlib.h>
 #include "optim.h"
 
-/* ---- helpers (prefix po_optim_) ------------------------------------------------------------------- */
-
-/* A required keyword-only float, parsed as an object (NULL: not given), so that a NaN value is reported
- * as invalid by the range check, not as missing. */
-static int po_optim_required(const char *fn, const char *name, PyObject *obj, double *v)
-{
-    if (obj == NULL) {
-        PyErr_Format(PyExc_TypeError, "%s(): missing required keyword argument '%s'", fn, name);
-        return -1;
-    }
-    double d = PyFloat_AsDouble(obj);
-    if (d == -1.0 && PyErr_Occurred()) {
-        PyErr_Clear();
-        PyErr_Format(PyExc_TypeError, "%s(): argument '%s' must be a real number, got %.100s", fn, name,
-                     Py_TYPE(obj)->tp_name);
-        return -1;
-    }
-    *v = d;
-    return 0;
-}
-
-
 PyDoc_STRVAR(sgd_step_doc,
 "sgd_step($module, param, grad, momentum_buffer=None, *, lr, momentum=0.0, dampening=0.0,\n"
 "         weight_decay=0.0, nesterov=False, maximize=False, first_step=False)\n--\n\n"
@@ -57,7 +35,7 @@ static PyObject *py_sgd_step(PyObject *self, PyObject *args, PyObject *kw)
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|O$Odddppp:sgd_step", kwlist, &op, &og, &ob, &olr,
                                      &momentum, &dampening, &wd, &nesterov, &maximize, &first))
         return NULL;
-    if (po_optim_required(fn, "lr", olr, &lr) < 0) return NULL;
+    if (po_required_float(fn, "lr", olr, &lr) < 0) return NULL;
     if (po_check_range(fn, "lr", lr, 0.0, INFINITY) < 0 || po_check_range(fn, "momentum", momentum, 0.0, INFINITY) < 0 ||
         po_check_range(fn, "weight_decay", wd, 0.0, INFINITY) < 0 ||
         po_check_range(fn, "dampening", dampening, -INFINITY, INFINITY) < 0)
@@ -79,12 +57,7 @@ static PyObject *py_sgd_step(PyObject *self, PyObject *args, PyObject *kw)
     po_sgd_hp hp = {lr, momentum, dampening, wd, nesterov, maximize, first};
     size_t n = PO_SIZE(p);
     int st;
-    Py_BEGIN_ALLOW_THREADS
-    if (PO_IS_F32(p))
-        st = po_sgd_f32(PyArray_DATA(p), b ? PyArray_DATA(b) : NULL, PyArray_DATA(g), n, &hp);
-    else
-        st = po_sgd_f64(PyArray_DATA(p), b ? PyArray_DATA(b) : NULL, PyArray_DATA(g), n, &hp);
-    Py_END_ALLOW_THREADS
+    PO_CALL_NOGIL(st, PO_IS_F32(p), po_sgd, PyArray_DATA(p), b ? PyArray_DATA(b) : NULL, PyArray_DATA(g), n, &hp);
     if (st != PO_OK) return po_raise(fn, st);
     Py_RETURN_NONE;
 }
@@ -120,30 +93,22 @@ static PyObject *py_adagrad_step(PyObject *self, PyObject *args, PyObject *kw)
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OOO|$OdddOp:adagrad_step", kwlist, &op, &og, &os, &olr,
                                      &lr_decay, &wd, &eps, &ostep, &maximize))
         return NULL;
-    if (po_optim_required(fn, "lr", olr, &lr) < 0 || po_optim_required(fn, "step", ostep, &step) < 0) return NULL;
+    if (po_required_float(fn, "lr", olr, &lr) < 0 || po_required_float(fn, "step", ostep, &step) < 0) return NULL;
     if (po_check_range(fn, "lr", lr, 0.0, INFINITY) < 0 || po_check_range(fn, "lr_decay", lr_decay, 0.0, INFINITY) < 0 ||
         po_check_range(fn, "weight_decay", wd, 0.0, INFINITY) < 0 || po_check_range(fn, "eps", eps, 0.0, INFINITY) < 0 ||
         po_check_range(fn, "step", step, 1.0, INFINITY) < 0)
         return NULL;
-    PyArrayObject *p = po_arr(fn, op, "param", PO_W);
-    if (!p) return NULL;
-    PyArrayObject *g = po_arr_like(fn, og, "grad", 0, p, "param");
-    if (!g) return NULL;
-    PyArrayObject *s = po_arr_like(fn, os, "state_sum", PO_W, p, "param");
-    if (!s) return NULL;
-    PyArrayObject *arrs[] = {p, g, s};
-    const char *names[] = {"param", "grad", "state_sum"};
-    if (po_check_disjoint(fn, 3, arrs, names) < 0) return NULL;
+    PyObject *objs[] = {op, og, os};
+    static const char *names[] = {"param", "grad", "state_sum"};
+    static const int flags[] = {PO_W, 0, PO_W};
+    PyArrayObject *arrs[3];
+    if (po_update_arrays(fn, 3, objs, names, flags, arrs) < 0) return NULL;
+    PyArrayObject *p = arrs[0], *g = arrs[1], *s = arrs[2];
 
     po_adagrad_hp hp = {lr, lr_decay, wd, eps, step, maximize};
     size_t n = PO_SIZE(p);
     int st;
-    Py_BEGIN_ALLOW_THREADS
-    if (PO_IS_F32(p))
-        st = po_adagrad_f32(PyArray_DATA(p), PyArray_DATA(s), PyArray_DATA(g), n, &hp);
-    else
-        st = po_adagrad_f64(PyArray_DATA(p), PyArray_DATA(s), PyArray_DATA(g), n, &hp);
-    Py_END_ALLOW_THREADS
+    PO_CALL_NOGIL(st, PO_IS_F32(p), po_adagrad, PyArray_DATA(p), PyArray_DATA(s), PyArray_DATA(g), n, &hp);
     if (st != PO_OK) return po_raise(fn, st);
     Py_RETURN_NONE;
 }
@@ -184,7 +149,7 @@ static PyObject *py_rmsprop_step(PyObject *self, PyObject *args, PyObject *kw)
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OOO|OO$Oddddpp:rmsprop_step", kwlist, &op, &og, &os, &oa, &ob,
                                      &olr, &alpha, &eps, &wd, &momentum, &centered, &maximize))
         return NULL;
-    if (po_optim_required(fn, "lr", olr, &lr) < 0) return NULL;
+    if (po_required_float(fn, "lr", olr, &lr) < 0) return NULL;
     if (po_check_range(fn, "lr", lr, 0.0, INFINITY) < 0 || po_check_range(fn, "alpha", alpha, 0.0, 1.0) < 0 ||
         po_check_range(fn, "eps", eps, 0.0, INFINITY) < 0 || po_check_range(fn, "weight_decay", wd, 0.0, INFINITY) < 0 ||
         po_check_range(fn, "momentum", momentum, 0.0, INFINITY) < 0)
@@ -213,14 +178,9 @@ static PyObject *py_rmsprop_step(PyObject *self, PyObject *args, PyObject *kw)
     po_rmsprop_hp hp = {lr, alpha, eps, wd, momentum, centered, maximize};
     size_t n = PO_SIZE(p);
     int st;
-    Py_BEGIN_ALLOW_THREADS
-    if (PO_IS_F32(p))
-        st = po_rmsprop_f32(PyArray_DATA(p), PyArray_DATA(s), a ? PyArray_DATA(a) : NULL,
-                            b ? PyArray_DATA(b) : NULL, PyArray_DATA(g), n, &hp);
-    else
-        st = po_rmsprop_f64(PyArray_DATA(p), PyArray_DATA(s), a ? PyArray_DATA(a) : NULL,
-                            b ? PyArray_DATA(b) : NULL, PyArray_DATA(g), n, &hp);
-    Py_END_ALLOW_THREADS
+    PO_CALL_NOGIL(st, PO_IS_F32(p), po_rmsprop,
+                  PyArray_DATA(p), PyArray_DATA(s), a ? PyArray_DATA(a) : NULL, b ? PyArray_DATA(b) : NULL,
+                  PyArray_DATA(g), n, &hp);
     if (st != PO_OK) return po_raise(fn, st);
     Py_RETURN_NONE;
 }
@@ -263,7 +223,7 @@ static PyObject *py_adam_step(PyObject *self, PyObject *args, PyObject *kw)
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOO|O$OddddOppp:adam_step", kwlist, &op, &og, &om, &ov, &ox,
                                      &olr, &beta1, &beta2, &eps, &wd, &ostep, &amsgrad, &maximize, &decoupled))
         return NULL;
-    if (po_optim_required(fn, "lr", olr, &lr) < 0 || po_optim_required(fn, "step", ostep, &step) < 0) return NULL;
+    if (po_required_float(fn, "lr", olr, &lr) < 0 || po_required_float(fn, "step", ostep, &step) < 0) return NULL;
     if (po_check_range(fn, "lr", lr, 0.0, INFINITY) < 0 || po_check_range(fn, "eps", eps, 0.0, INFINITY) < 0 ||
         po_check_range(fn, "beta1", beta1, 0.0, nextafter(1.0, 0.0)) < 0 ||
         po_check_range(fn, "beta2", beta2, 0.0, nextafter(1.0, 0.0)) < 0 ||
@@ -290,14 +250,9 @@ static PyObject *py_adam_step(PyObject *self, PyObject *args, PyObject *kw)
     po_adam_hp hp = {lr, beta1, beta2, eps, wd, step, amsgrad, maximize, decoupled};
     size_t n = PO_SIZE(p);
     int st;
-    Py_BEGIN_ALLOW_THREADS
-    if (PO_IS_F32(p))
-        st = po_adam_f32(PyArray_DATA(p), PyArray_DATA(m), PyArray_DATA(v), amsgrad ? PyArray_DATA(x) : NULL,
-                         PyArray_DATA(g), n, &hp);
-    else
-        st = po_adam_f64(PyArray_DATA(p), PyArray_DATA(m), PyArray_DATA(v), amsgrad ? PyArray_DATA(x) : NULL,
-                         PyArray_DATA(g), n, &hp);
-    Py_END_ALLOW_THREADS
+    PO_CALL_NOGIL(st, PO_IS_F32(p), po_adam,
+                  PyArray_DATA(p), PyArray_DATA(m), PyArray_DATA(v), amsgrad ? PyArray_DATA(x) : NULL,
+                  PyArray_DATA(g), n, &hp);
     if (st != PO_OK) return po_raise(fn, st);
     Py_RETURN_NONE;
 }
@@ -441,25 +396,37 @@ PyDoc_STRVAR(scale_arrays_doc,
 "TypeError for a non-list, a non-array element or a wrong dtype; ValueError for a non-contiguous or\n"
 "read-only element or elements sharing memory.");
 
-static PyObject *py_scale_arrays(PyObject *self, PyObject *args)
+/* The body scale_arrays and clamp_arrays share: one in-place kernel with one float over every array of a
+ * list (clamp: the float is a clip value >= 0, inf allowed). */
+static PyObject *po_optim_each(const char *fn, const char *format, PyObject *args, int clamp)
 {
-    static const char *fn = "scale_arrays";
     PyObject *seq;
-    double f;
-    if (!PyArg_ParseTuple(args, "Od:scale_arrays", &seq, &f)) return NULL;
+    double v;
+    if (!PyArg_ParseTuple(args, format, &seq, &v)) return NULL;
+    if (clamp && po_check_range_inf(fn, "clip_value", v, 0.0, INFINITY) < 0) return NULL;
     po_optim_item *t;
     Py_ssize_t k;
     PyObject *hold;   /* the arrays, referenced for the whole call */
     if (po_optim_items(fn, seq, "arrays", PO_W, &t, &k, &hold) < 0) { Py_XDECREF(hold); return NULL; }
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t i = 0; i < k; i++) {
-        if (t[i].f32) po_scale_f32(t[i].data, t[i].n, f);
-        else po_scale_f64(t[i].data, t[i].n, f);
+        if (clamp) {
+            if (t[i].f32) po_clamp_f32(t[i].data, t[i].n, v);
+            else po_clamp_f64(t[i].data, t[i].n, v);
+        } else {
+            if (t[i].f32) po_scale_f32(t[i].data, t[i].n, v);
+            else po_scale_f64(t[i].data, t[i].n, v);
+        }
     }
     Py_END_ALLOW_THREADS
     PyMem_Free(t);
     Py_DECREF(hold);
     Py_RETURN_NONE;
+}
+
+static PyObject *py_scale_arrays(PyObject *self, PyObject *args)
+{
+    return po_optim_each("scale_arrays", "Od:scale_arrays", args, 0);
 }
 
 PyDoc_STRVAR(clamp_arrays_doc,
@@ -475,24 +442,7 @@ PyDoc_STRVAR(clamp_arrays_doc,
 
 static PyObject *py_clamp_arrays(PyObject *self, PyObject *args)
 {
-    static const char *fn = "clamp_arrays";
-    PyObject *seq;
-    double c;
-    if (!PyArg_ParseTuple(args, "Od:clamp_arrays", &seq, &c)) return NULL;
-    if (po_check_range_inf(fn, "clip_value", c, 0.0, INFINITY) < 0) return NULL;
-    po_optim_item *t;
-    Py_ssize_t k;
-    PyObject *hold;   /* the arrays, referenced for the whole call */
-    if (po_optim_items(fn, seq, "arrays", PO_W, &t, &k, &hold) < 0) { Py_XDECREF(hold); return NULL; }
-    Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t i = 0; i < k; i++) {
-        if (t[i].f32) po_clamp_f32(t[i].data, t[i].n, c);
-        else po_clamp_f64(t[i].data, t[i].n, c);
-    }
-    Py_END_ALLOW_THREADS
-    PyMem_Free(t);
-    Py_DECREF(hold);
-    Py_RETURN_NONE;
+    return po_optim_each("clamp_arrays", "Od:clamp_arrays", args, 1);
 }
 
 /* ---- averaging ------------------------------------------------------------------------------------ */
@@ -517,15 +467,14 @@ static PyObject *py_average_update(PyObject *self, PyObject *args, PyObject *kw)
     PyObject *oa, *op, *ow = NULL;
     double w;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|$O:average_update", kwlist, &oa, &op, &ow)) return NULL;
-    if (po_optim_required(fn, "weight", ow, &w) < 0) return NULL;
+    if (po_required_float(fn, "weight", ow, &w) < 0) return NULL;
     if (po_check_range(fn, "weight", w, 0.0, 1.0) < 0) return NULL;
-    PyArrayObject *a = po_arr(fn, oa, "avg", PO_W);
-    if (!a) return NULL;
-    PyArrayObject *p = po_arr_like(fn, op, "param", 0, a, "avg");
-    if (!p) return NULL;
-    PyArrayObject *arrs[] = {a, p};
-    const char *names[] = {"avg", "param"};
-    if (po_check_disjoint(fn, 2, arrs, names) < 0) return NULL;
+    PyObject *objs[] = {oa, op};
+    static const char *names[] = {"avg", "param"};
+    static const int flags[] = {PO_W, 0};
+    PyArrayObject *arrs[2];
+    if (po_update_arrays(fn, 2, objs, names, flags, arrs) < 0) return NULL;
+    PyArrayObject *a = arrs[0], *p = arrs[1];
     size_t n = PO_SIZE(a);
     int st;
     Py_BEGIN_ALLOW_THREADS

@@ -1,26 +1,7 @@
 /* bind_optim_extra.h -- wrappers for ASGD, Rprop, Adafactor and Muon's elementwise parts (optim_extra.c).
- * Part of module.c (included there, after bind_optim.h, whose po_optim_required it uses). */
+ * Part of module.c (included there). */
 #include <float.h>
 #include "optim_extra.h"
-
-/* ValueError unless `a` has exactly the shape dims[0..nd). */
-static int pox_check_shape(const char *fn, PyArrayObject *a, const char *name, int nd, const npy_intp *dims)
-{
-    if (PyArray_NDIM(a) == nd && PyArray_CompareLists(PyArray_DIMS(a), (npy_intp *)dims, nd)) return 0;
-    PyObject *want = PyTuple_New(nd);
-    if (!want) return -1;
-    for (int i = 0; i < nd; i++) {
-        PyObject *v = PyLong_FromSsize_t(dims[i]);
-        if (!v) { Py_DECREF(want); return -1; }
-        PyTuple_SET_ITEM(want, i, v);
-    }
-    PyObject *got = PyObject_GetAttrString((PyObject *)a, "shape");
-    PyErr_Format(PyExc_ValueError, "%s(): argument '%s' has shape %S, expected %S", fn, name,
-                 got ? got : Py_None, want);
-    Py_XDECREF(got);
-    Py_DECREF(want);
-    return -1;
-}
 
 /* ---- ASGD ----------------------------------------------------------------------------------------- */
 
@@ -52,19 +33,16 @@ static PyObject *py_asgd_step(PyObject *self, PyObject *args, PyObject *kw)
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OOO|$Odddp:asgd_step", kwlist, &op, &og, &oa, &oeta, &lambd, &mu,
                                      &wd, &maximize))
         return NULL;
-    if (po_optim_required(fn, "eta", oeta, &eta) < 0) return NULL;
+    if (po_required_float(fn, "eta", oeta, &eta) < 0) return NULL;
     if (po_check_range(fn, "eta", eta, 0.0, INFINITY) < 0 || po_check_range(fn, "lambd", lambd, -INFINITY, INFINITY) < 0 ||
         po_check_range(fn, "mu", mu, 0.0, 1.0) < 0 || po_check_range(fn, "weight_decay", wd, 0.0, INFINITY) < 0)
         return NULL;
-    PyArrayObject *p = po_arr(fn, op, "param", PO_W);
-    if (!p) return NULL;
-    PyArrayObject *g = po_arr_like(fn, og, "grad", 0, p, "param");
-    if (!g) return NULL;
-    PyArrayObject *a = po_arr_like(fn, oa, "ax", PO_W, p, "param");
-    if (!a) return NULL;
-    PyArrayObject *arrs[] = {p, g, a};
-    const char *names[] = {"param", "grad", "ax"};
-    if (po_check_disjoint(fn, 3, arrs, names) < 0) return NULL;
+    PyObject *objs[] = {op, og, oa};
+    static const char *names[] = {"param", "grad", "ax"};
+    static const int flags[] = {PO_W, 0, PO_W};
+    PyArrayObject *arrs[3];
+    if (po_update_arrays(fn, 3, objs, names, flags, arrs) < 0) return NULL;
+    PyArrayObject *p = arrs[0], *g = arrs[1], *a = arrs[2];
 
     po_asgd_hp hp = {eta, lambd, mu, wd, maximize};
     size_t n = PO_SIZE(p);
@@ -115,17 +93,12 @@ static PyObject *py_rprop_step(PyObject *self, PyObject *args, PyObject *kw)
         po_check_range(fn, "step_size_min", smin, -INFINITY, INFINITY) < 0 ||
         po_check_range(fn, "step_size_max", smax, -INFINITY, INFINITY) < 0)
         return NULL;
-    PyArrayObject *p = po_arr(fn, op, "param", PO_W);
-    if (!p) return NULL;
-    PyArrayObject *g = po_arr_like(fn, og, "grad", 0, p, "param");
-    if (!g) return NULL;
-    PyArrayObject *pv = po_arr_like(fn, opv, "prev", PO_W, p, "param");
-    if (!pv) return NULL;
-    PyArrayObject *ss = po_arr_like(fn, oss, "step_size", PO_W, p, "param");
-    if (!ss) return NULL;
-    PyArrayObject *arrs[] = {p, g, pv, ss};
-    const char *names[] = {"param", "grad", "prev", "step_size"};
-    if (po_check_disjoint(fn, 4, arrs, names) < 0) return NULL;
+    PyObject *objs[] = {op, og, opv, oss};
+    static const char *names[] = {"param", "grad", "prev", "step_size"};
+    static const int flags[] = {PO_W, 0, PO_W, PO_W};
+    PyArrayObject *arrs[4];
+    if (po_update_arrays(fn, 4, objs, names, flags, arrs) < 0) return NULL;
+    PyArrayObject *p = arrs[0], *g = arrs[1], *pv = arrs[2], *ss = arrs[3];
 
     po_rprop_hp hp = {em, ep, smin, smax, maximize};
     size_t n = PO_SIZE(p);
@@ -181,11 +154,11 @@ static PyObject *py_adafactor_step(PyObject *self, PyObject *args, PyObject *kw)
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|OOO$OdOdddOp:adafactor_step", kwlist, &op, &og, &orv, &ocv, &ov,
                                      &olr, &b2d, &oe1, &eps2, &d, &wd, &ostep, &maximize))
         return NULL;
-    if (po_optim_required(fn, "lr", olr, &lr) < 0 || po_optim_required(fn, "step", ostep, &step) < 0) return NULL;
+    if (po_required_float(fn, "lr", olr, &lr) < 0 || po_required_float(fn, "step", ostep, &step) < 0) return NULL;
     PyArrayObject *p = po_arr(fn, op, "param", PO_W);
     if (!p) return NULL;
     if (oe1 == Py_None) eps1 = PO_IS_F32(p) ? (double)FLT_EPSILON : DBL_EPSILON;
-    else if (po_optim_required(fn, "eps1", oe1, &eps1) < 0) return NULL;
+    else if (po_required_float(fn, "eps1", oe1, &eps1) < 0) return NULL;
     if (po_check_range(fn, "lr", lr, 0.0, INFINITY) < 0 || po_check_range(fn, "beta2_decay", b2d, -INFINITY, 0.0) < 0 ||
         po_check_range(fn, "eps1", eps1, 0.0, INFINITY) < 0 || po_check_range(fn, "eps2", eps2, 0.0, INFINITY) < 0 ||
         po_check_range(fn, "d", d, 1.0, INFINITY) < 0 || po_check_range(fn, "weight_decay", wd, 0.0, INFINITY) < 0 ||
@@ -214,10 +187,10 @@ static PyObject *py_adafactor_step(PyObject *self, PyObject *args, PyObject *kw)
             return NULL;
         }
         dims[nd - 1] = 1;
-        if (pox_check_shape(fn, rv, "row_var", nd, dims) < 0) return NULL;
+        if (po_check_shape(fn, rv, "row_var", nd, dims, NULL) < 0) return NULL;
         dims[nd - 1] = pd[nd - 1];
         dims[nd - 2] = 1;
-        if (pox_check_shape(fn, cv, "col_var", nd, dims) < 0) return NULL;
+        if (po_check_shape(fn, cv, "col_var", nd, dims, NULL) < 0) return NULL;
         m = (size_t)pd[nd - 2];
         c = (size_t)pd[nd - 1];
     } else {
@@ -241,14 +214,9 @@ static PyObject *py_adafactor_step(PyObject *self, PyObject *args, PyObject *kw)
 
     po_adafactor_hp hp = {lr, b2d, eps1, eps2, d, wd, step, maximize};
     int st;
-    Py_BEGIN_ALLOW_THREADS
-    if (PO_IS_F32(p))
-        st = po_adafactor_f32(PyArray_DATA(p), rv ? PyArray_DATA(rv) : NULL, cv ? PyArray_DATA(cv) : NULL,
-                              v ? PyArray_DATA(v) : NULL, PyArray_DATA(g), n, m, c, &hp);
-    else
-        st = po_adafactor_f64(PyArray_DATA(p), rv ? PyArray_DATA(rv) : NULL, cv ? PyArray_DATA(cv) : NULL,
-                              v ? PyArray_DATA(v) : NULL, PyArray_DATA(g), n, m, c, &hp);
-    Py_END_ALLOW_THREADS
+    PO_CALL_NOGIL(st, PO_IS_F32(p), po_adafactor,
+                  PyArray_DATA(p), rv ? PyArray_DATA(rv) : NULL, cv ? PyArray_DATA(cv) : NULL,
+                  v ? PyArray_DATA(v) : NULL, PyArray_DATA(g), n, m, c, &hp);
     if (st != PO_OK) return po_raise(fn, st);
     Py_RETURN_NONE;
 }
@@ -279,17 +247,14 @@ static PyObject *py_muon_momentum(PyObject *self, PyObject *args, PyObject *kw)
     int nesterov = 1;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OOO|$Op:muon_momentum", kwlist, &og, &ob, &oo, &omu, &nesterov))
         return NULL;
-    if (po_optim_required(fn, "momentum", omu, &mu) < 0) return NULL;
+    if (po_required_float(fn, "momentum", omu, &mu) < 0) return NULL;
     if (po_check_range(fn, "momentum", mu, 0.0, INFINITY) < 0) return NULL;
-    PyArrayObject *g = po_arr(fn, og, "grad", 0);
-    if (!g) return NULL;
-    PyArrayObject *b = po_arr_like(fn, ob, "momentum_buffer", PO_W, g, "grad");
-    if (!b) return NULL;
-    PyArrayObject *o = po_arr_like(fn, oo, "out", PO_W, g, "grad");
-    if (!o) return NULL;
-    PyArrayObject *arrs[] = {g, b, o};
-    const char *names[] = {"grad", "momentum_buffer", "out"};
-    if (po_check_disjoint(fn, 3, arrs, names) < 0) return NULL;
+    PyObject *objs[] = {og, ob, oo};
+    static const char *names[] = {"grad", "momentum_buffer", "out"};
+    static const int flags[] = {0, PO_W, PO_W};
+    PyArrayObject *arrs[3];
+    if (po_update_arrays(fn, 3, objs, names, flags, arrs) < 0) return NULL;
+    PyArrayObject *g = arrs[0], *b = arrs[1], *o = arrs[2];
     size_t n = PO_SIZE(g);
     int st;
     Py_BEGIN_ALLOW_THREADS
@@ -320,17 +285,16 @@ static PyObject *py_muon_apply(PyObject *self, PyObject *args, PyObject *kw)
     PyObject *op, *ou, *olr = NULL, *oalr = NULL;
     double lr, wd = 0.1, alr;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|$OdO:muon_apply", kwlist, &op, &ou, &olr, &wd, &oalr)) return NULL;
-    if (po_optim_required(fn, "lr", olr, &lr) < 0 || po_optim_required(fn, "adjusted_lr", oalr, &alr) < 0) return NULL;
+    if (po_required_float(fn, "lr", olr, &lr) < 0 || po_required_float(fn, "adjusted_lr", oalr, &alr) < 0) return NULL;
     if (po_check_range(fn, "lr", lr, 0.0, INFINITY) < 0 || po_check_range(fn, "weight_decay", wd, 0.0, INFINITY) < 0 ||
         po_check_range(fn, "adjusted_lr", alr, 0.0, INFINITY) < 0)
         return NULL;
-    PyArrayObject *p = po_arr(fn, op, "param", PO_W);
-    if (!p) return NULL;
-    PyArrayObject *u = po_arr_like(fn, ou, "update", 0, p, "param");
-    if (!u) return NULL;
-    PyArrayObject *arrs[] = {p, u};
-    const char *names[] = {"param", "update"};
-    if (po_check_disjoint(fn, 2, arrs, names) < 0) return NULL;
+    PyObject *objs[] = {op, ou};
+    static const char *names[] = {"param", "update"};
+    static const int flags[] = {PO_W, 0};
+    PyArrayObject *arrs[2];
+    if (po_update_arrays(fn, 2, objs, names, flags, arrs) < 0) return NULL;
+    PyArrayObject *p = arrs[0], *u = arrs[1];
     size_t n = PO_SIZE(p);
     double decay = 1.0 - lr * wd;
     int st;

@@ -35,31 +35,22 @@ static PyObject *py_adadelta_step(PyObject *self, PyObject *args, PyObject *kw)
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOO|$Odddp:adadelta_step", kwlist, &op, &og, &os, &oa, &olr,
                                      &rho, &eps, &wd, &maximize))
         return NULL;
-    if (po_optim_required(fn, "lr", olr, &lr) < 0) return NULL;
+    if (po_required_float(fn, "lr", olr, &lr) < 0) return NULL;
     if (po_check_range(fn, "lr", lr, 0.0, INFINITY) < 0 || po_check_range(fn, "rho", rho, 0.0, 1.0) < 0 ||
         po_check_range(fn, "eps", eps, 0.0, INFINITY) < 0 || po_check_range(fn, "weight_decay", wd, 0.0, INFINITY) < 0)
         return NULL;
-    PyArrayObject *p = po_arr(fn, op, "param", PO_W);
-    if (!p) return NULL;
-    PyArrayObject *g = po_arr_like(fn, og, "grad", 0, p, "param");
-    if (!g) return NULL;
-    PyArrayObject *s = po_arr_like(fn, os, "square_avg", PO_W, p, "param");
-    if (!s) return NULL;
-    PyArrayObject *a = po_arr_like(fn, oa, "acc_delta", PO_W, p, "param");
-    if (!a) return NULL;
-    PyArrayObject *arrs[] = {p, g, s, a};
-    const char *names[] = {"param", "grad", "square_avg", "acc_delta"};
-    if (po_check_disjoint(fn, 4, arrs, names) < 0) return NULL;
+    PyObject *objs[] = {op, og, os, oa};
+    static const char *names[] = {"param", "grad", "square_avg", "acc_delta"};
+    static const int flags[] = {PO_W, 0, PO_W, PO_W};
+    PyArrayObject *arrs[4];
+    if (po_update_arrays(fn, 4, objs, names, flags, arrs) < 0) return NULL;
+    PyArrayObject *p = arrs[0], *g = arrs[1], *s = arrs[2], *a = arrs[3];
 
     po_adadelta_hp hp = {lr, rho, eps, wd, maximize};
     size_t n = PO_SIZE(p);
     int st;
-    Py_BEGIN_ALLOW_THREADS
-    if (PO_IS_F32(p))
-        st = po_adadelta_f32(PyArray_DATA(p), PyArray_DATA(s), PyArray_DATA(a), PyArray_DATA(g), n, &hp);
-    else
-        st = po_adadelta_f64(PyArray_DATA(p), PyArray_DATA(s), PyArray_DATA(a), PyArray_DATA(g), n, &hp);
-    Py_END_ALLOW_THREADS
+    PO_CALL_NOGIL(st, PO_IS_F32(p), po_adadelta,
+                  PyArray_DATA(p), PyArray_DATA(s), PyArray_DATA(a), PyArray_DATA(g), n, &hp);
     if (st != PO_OK) return po_raise(fn, st);
     Py_RETURN_NONE;
 }
@@ -96,33 +87,24 @@ static PyObject *py_adamax_step(PyObject *self, PyObject *args, PyObject *kw)
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOO|$OddddOp:adamax_step", kwlist, &op, &og, &om, &ou, &olr,
                                      &beta1, &beta2, &eps, &wd, &ostep, &maximize))
         return NULL;
-    if (po_optim_required(fn, "lr", olr, &lr) < 0 || po_optim_required(fn, "step", ostep, &step) < 0) return NULL;
+    if (po_required_float(fn, "lr", olr, &lr) < 0 || po_required_float(fn, "step", ostep, &step) < 0) return NULL;
     if (po_check_range(fn, "lr", lr, 0.0, INFINITY) < 0 || po_check_range(fn, "eps", eps, 0.0, INFINITY) < 0 ||
         po_check_range(fn, "beta1", beta1, 0.0, nextafter(1.0, 0.0)) < 0 ||
         po_check_range(fn, "beta2", beta2, 0.0, nextafter(1.0, 0.0)) < 0 ||
         po_check_range(fn, "weight_decay", wd, 0.0, INFINITY) < 0 || po_check_range(fn, "step", step, 1.0, INFINITY) < 0)
         return NULL;
-    PyArrayObject *p = po_arr(fn, op, "param", PO_W);
-    if (!p) return NULL;
-    PyArrayObject *g = po_arr_like(fn, og, "grad", 0, p, "param");
-    if (!g) return NULL;
-    PyArrayObject *m = po_arr_like(fn, om, "exp_avg", PO_W, p, "param");
-    if (!m) return NULL;
-    PyArrayObject *u = po_arr_like(fn, ou, "exp_inf", PO_W, p, "param");
-    if (!u) return NULL;
-    PyArrayObject *arrs[] = {p, g, m, u};
-    const char *names[] = {"param", "grad", "exp_avg", "exp_inf"};
-    if (po_check_disjoint(fn, 4, arrs, names) < 0) return NULL;
+    PyObject *objs[] = {op, og, om, ou};
+    static const char *names[] = {"param", "grad", "exp_avg", "exp_inf"};
+    static const int flags[] = {PO_W, 0, PO_W, PO_W};
+    PyArrayObject *arrs[4];
+    if (po_update_arrays(fn, 4, objs, names, flags, arrs) < 0) return NULL;
+    PyArrayObject *p = arrs[0], *g = arrs[1], *m = arrs[2], *u = arrs[3];
 
     po_adamax_hp hp = {lr, beta1, beta2, eps, wd, step, maximize};
     size_t n = PO_SIZE(p);
     int st;
-    Py_BEGIN_ALLOW_THREADS
-    if (PO_IS_F32(p))
-        st = po_adamax_f32(PyArray_DATA(p), PyArray_DATA(m), PyArray_DATA(u), PyArray_DATA(g), n, &hp);
-    else
-        st = po_adamax_f64(PyArray_DATA(p), PyArray_DATA(m), PyArray_DATA(u), PyArray_DATA(g), n, &hp);
-    Py_END_ALLOW_THREADS
+    PO_CALL_NOGIL(st, PO_IS_F32(p), po_adamax,
+                  PyArray_DATA(p), PyArray_DATA(m), PyArray_DATA(u), PyArray_DATA(g), n, &hp);
     if (st != PO_OK) return po_raise(fn, st);
     Py_RETURN_NONE;
 }
@@ -166,8 +148,8 @@ static PyObject *py_nadam_step(PyObject *self, PyObject *args, PyObject *kw)
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOO|$OdddddOOpp:nadam_step", kwlist, &op, &og, &om, &ov, &olr,
                                      &beta1, &beta2, &eps, &wd, &md, &omp, &ostep, &maximize, &decoupled))
         return NULL;
-    if (po_optim_required(fn, "lr", olr, &lr) < 0 || po_optim_required(fn, "mu_product", omp, &mp) < 0 ||
-        po_optim_required(fn, "step", ostep, &step) < 0)
+    if (po_required_float(fn, "lr", olr, &lr) < 0 || po_required_float(fn, "mu_product", omp, &mp) < 0 ||
+        po_required_float(fn, "step", ostep, &step) < 0)
         return NULL;
     if (po_check_range(fn, "lr", lr, 0.0, INFINITY) < 0 || po_check_range(fn, "eps", eps, 0.0, INFINITY) < 0 ||
         po_check_range(fn, "beta1", beta1, 0.0, nextafter(1.0, 0.0)) < 0 ||
@@ -177,27 +159,18 @@ static PyObject *py_nadam_step(PyObject *self, PyObject *args, PyObject *kw)
         po_check_range(fn, "mu_product", mp, 0.0, nextafter(1.0, 0.0)) < 0 ||
         po_check_range(fn, "step", step, 1.0, INFINITY) < 0)
         return NULL;
-    PyArrayObject *p = po_arr(fn, op, "param", PO_W);
-    if (!p) return NULL;
-    PyArrayObject *g = po_arr_like(fn, og, "grad", 0, p, "param");
-    if (!g) return NULL;
-    PyArrayObject *m = po_arr_like(fn, om, "exp_avg", PO_W, p, "param");
-    if (!m) return NULL;
-    PyArrayObject *v = po_arr_like(fn, ov, "exp_avg_sq", PO_W, p, "param");
-    if (!v) return NULL;
-    PyArrayObject *arrs[] = {p, g, m, v};
-    const char *names[] = {"param", "grad", "exp_avg", "exp_avg_sq"};
-    if (po_check_disjoint(fn, 4, arrs, names) < 0) return NULL;
+    PyObject *objs[] = {op, og, om, ov};
+    static const char *names[] = {"param", "grad", "exp_avg", "exp_avg_sq"};
+    static const int flags[] = {PO_W, 0, PO_W, PO_W};
+    PyArrayObject *arrs[4];
+    if (po_update_arrays(fn, 4, objs, names, flags, arrs) < 0) return NULL;
+    PyArrayObject *p = arrs[0], *g = arrs[1], *m = arrs[2], *v = arrs[3];
 
     po_nadam_hp hp = {lr, beta1, beta2, eps, wd, md, mp, step, maximize, decoupled};
     size_t n = PO_SIZE(p);
     int st;
-    Py_BEGIN_ALLOW_THREADS
-    if (PO_IS_F32(p))
-        st = po_nadam_f32(PyArray_DATA(p), PyArray_DATA(m), PyArray_DATA(v), PyArray_DATA(g), n, &hp);
-    else
-        st = po_nadam_f64(PyArray_DATA(p), PyArray_DATA(m), PyArray_DATA(v), PyArray_DATA(g), n, &hp);
-    Py_END_ALLOW_THREADS
+    PO_CALL_NOGIL(st, PO_IS_F32(p), po_nadam,
+                  PyArray_DATA(p), PyArray_DATA(m), PyArray_DATA(v), PyArray_DATA(g), n, &hp);
     if (st != PO_OK) return po_raise(fn, st);
     Py_RETURN_NONE;
 }
@@ -240,33 +213,24 @@ static PyObject *py_radam_step(PyObject *self, PyObject *args, PyObject *kw)
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOO|$OddddOpp:radam_step", kwlist, &op, &og, &om, &ov, &olr,
                                      &beta1, &beta2, &eps, &wd, &ostep, &maximize, &decoupled))
         return NULL;
-    if (po_optim_required(fn, "lr", olr, &lr) < 0 || po_optim_required(fn, "step", ostep, &step) < 0) return NULL;
+    if (po_required_float(fn, "lr", olr, &lr) < 0 || po_required_float(fn, "step", ostep, &step) < 0) return NULL;
     if (po_check_range(fn, "lr", lr, 0.0, INFINITY) < 0 || po_check_range(fn, "eps", eps, 0.0, INFINITY) < 0 ||
         po_check_range(fn, "beta1", beta1, 0.0, nextafter(1.0, 0.0)) < 0 ||
         po_check_range(fn, "beta2", beta2, 0.0, nextafter(1.0, 0.0)) < 0 ||
         po_check_range(fn, "weight_decay", wd, 0.0, INFINITY) < 0 || po_check_range(fn, "step", step, 1.0, INFINITY) < 0)
         return NULL;
-    PyArrayObject *p = po_arr(fn, op, "param", PO_W);
-    if (!p) return NULL;
-    PyArrayObject *g = po_arr_like(fn, og, "grad", 0, p, "param");
-    if (!g) return NULL;
-    PyArrayObject *m = po_arr_like(fn, om, "exp_avg", PO_W, p, "param");
-    if (!m) return NULL;
-    PyArrayObject *v = po_arr_like(fn, ov, "exp_avg_sq", PO_W, p, "param");
-    if (!v) return NULL;
-    PyArrayObject *arrs[] = {p, g, m, v};
-    const char *names[] = {"param", "grad", "exp_avg", "exp_avg_sq"};
-    if (po_check_disjoint(fn, 4, arrs, names) < 0) return NULL;
+    PyObject *objs[] = {op, og, om, ov};
+    static const char *names[] = {"param", "grad", "exp_avg", "exp_avg_sq"};
+    static const int flags[] = {PO_W, 0, PO_W, PO_W};
+    PyArrayObject *arrs[4];
+    if (po_update_arrays(fn, 4, objs, names, flags, arrs) < 0) return NULL;
+    PyArrayObject *p = arrs[0], *g = arrs[1], *m = arrs[2], *v = arrs[3];
 
     po_radam_hp hp = {lr, beta1, beta2, eps, wd, step, maximize, decoupled};
     size_t n = PO_SIZE(p);
     int st;
-    Py_BEGIN_ALLOW_THREADS
-    if (PO_IS_F32(p))
-        st = po_radam_f32(PyArray_DATA(p), PyArray_DATA(m), PyArray_DATA(v), PyArray_DATA(g), n, &hp);
-    else
-        st = po_radam_f64(PyArray_DATA(p), PyArray_DATA(m), PyArray_DATA(v), PyArray_DATA(g), n, &hp);
-    Py_END_ALLOW_THREADS
+    PO_CALL_NOGIL(st, PO_IS_F32(p), po_radam,
+                  PyArray_DATA(p), PyArray_DATA(m), PyArray_DATA(v), PyArray_DATA(g), n, &hp);
     if (st != PO_OK) return po_raise(fn, st);
     Py_RETURN_NONE;
 }

@@ -25,20 +25,6 @@ static int po_reg_u64(const char *fn, const char *name, PyObject *obj, uint64_t 
     return 0;
 }
 
-/* A required keyword-only float given as an object (NULL: missing -> TypeError; NaN is passed on so the
- * range check reports it as invalid). */
-static int po_reg_float(const char *fn, const char *name, PyObject *obj, double *out)
-{
-    if (obj == NULL) {
-        PyErr_Format(PyExc_TypeError, "%s(): missing required keyword argument '%s'", fn, name);
-        return -1;
-    }
-    double v = PyFloat_AsDouble(obj);
-    if (v == -1.0 && PyErr_Occurred()) return -1;
-    *out = v;
-    return 0;
-}
-
 static PyObject *po_reg_dropout_common(const char *fn, const char *format, PyObject *args, PyObject *kw, char **kwlist)
 {
     PyObject *ox, *oo, *os, *oc;
@@ -61,12 +47,7 @@ static PyObject *po_reg_dropout_common(const char *fn, const char *format, PyObj
     const double scale = (inverted && p < 1.0) ? 1.0 / (1.0 - p) : 1.0;
     size_t n = PO_SIZE(x);
     int st;
-    Py_BEGIN_ALLOW_THREADS
-    if (PO_IS_F32(x))
-        st = po_dropout_f32(PyArray_DATA(o), PyArray_DATA(x), n, p, scale, seed, counter);
-    else
-        st = po_dropout_f64(PyArray_DATA(o), PyArray_DATA(x), n, p, scale, seed, counter);
-    Py_END_ALLOW_THREADS
+    PO_CALL_NOGIL(st, PO_IS_F32(x), po_dropout, PyArray_DATA(o), PyArray_DATA(x), n, p, scale, seed, counter);
     if (st != PO_OK) return po_raise(fn, st);
     Py_RETURN_NONE;
 }
@@ -202,7 +183,7 @@ static PyObject *py_prox_l1(PyObject *self, PyObject *args, PyObject *kw)
     PyObject *op, *ot = NULL;
     double t;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$O:prox_l1", kwlist, &op, &ot)) return NULL;
-    if (po_reg_float(fn, "threshold", ot, &t) < 0) return NULL;
+    if (po_required_float(fn, "threshold", ot, &t) < 0) return NULL;
     if (po_check_range_inf(fn, "threshold", t, 0.0, INFINITY) < 0) return NULL;
     PyArrayObject *p = po_arr(fn, op, "param", PO_W | PO_ALLOW0D);
     if (!p) return NULL;
@@ -239,7 +220,7 @@ static PyObject *py_max_norm(PyObject *self, PyObject *args, PyObject *kw)
     double mv;
     int axis = 0;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$Oi:max_norm", kwlist, &op, &om, &axis)) return NULL;
-    if (po_reg_float(fn, "max_value", om, &mv) < 0) return NULL;
+    if (po_required_float(fn, "max_value", om, &mv) < 0) return NULL;
     if (po_check_range_inf(fn, "max_value", mv, 0.0, INFINITY) < 0) return NULL;
     PyArrayObject *p = po_arr(fn, op, "param", PO_W);
     if (!p) return NULL;
@@ -270,7 +251,7 @@ static PyObject *po_reg_ball(const char *fn, PyObject *args, PyObject *kw, int l
     PyObject *op, *orad = NULL;
     double r;
     if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$O", kwlist, &op, &orad)) return NULL;
-    if (po_reg_float(fn, "radius", orad, &r) < 0) return NULL;
+    if (po_required_float(fn, "radius", orad, &r) < 0) return NULL;
     if (po_check_range_inf(fn, "radius", r, 0.0, INFINITY) < 0) return NULL;
     PyArrayObject *p = po_arr(fn, op, "param", PO_W | PO_ALLOW0D);
     if (!p) return NULL;

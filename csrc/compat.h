@@ -4,7 +4,9 @@
  *
  *   PO_TARGET_CLONES   GCC function multiversioning on x86: the function is compiled for AVX-512F, AVX2
  *                      and the baseline, and the CPU picks one at load time (ifunc). Empty elsewhere
- *                      (Clang, MSVC, Arm, sanitizer builds, or -DPYOPTIM_NO_CLONES): one baseline path.
+ *                      (Clang, MSVC, Arm, AddressSanitizer builds, or -DPYOPTIM_NO_CLONES): one baseline
+ *                      path. The only clone guard of csrc/: every cloned function (optim*, regularize,
+ *                      layers, losses, rng) uses this macro, and -DPYOPTIM_NO_CLONES is the one opt-out.
  *   PO_ALWAYS_INLINE   `static inline` that the compiler must inline (GCC/Clang attribute, MSVC
  *                      __forceinline; plain `static inline` otherwise: same results, maybe slower).
  *   PO_ATOMIC_LOAD_INT / PO_ATOMIC_STORE_INT   relaxed load/store of an int shared between threads.

@@ -2,14 +2,5 @@
  * source (dropout_tmpl.h). The random stream is rng.h's counter-based design. */
 #include "regularize.h"
 
-#define PO_T float
-#define PO_FN(name) name##_f32
-#include "dropout_tmpl.h"
-#undef PO_T
-#undef PO_FN
-
-#define PO_T double
-#define PO_FN(name) name##_f64
-#include "dropout_tmpl.h"
-#undef PO_T
-#undef PO_FN
+#define PO_TEMPLATE "dropout_tmpl.h"
+#include "instantiate.h"

@@ -28,7 +28,7 @@ int PO_FN(po_dropout)(PO_T *out, const PO_T *x, size_t n, double p, double scale
         const uint32_t *r = buf.h;
         const size_t lo = b * PO_RNG_BLOCK, m = n - lo < PO_RNG_BLOCK ? n - lo : PO_RNG_BLOCK;
         PO_T *ob = out + lo;
-        /* keep when u < (1 - p) 2^32: an integer compare, no float conversion (PERF.md); the x == NULL
+        /* keep when u < (1 - p) 2^32: an integer compare, no float conversion (docs/performance.md); the x == NULL
          * test is outside the loops, so each one vectorizes */
         if (x) {
             const PO_T *xb = x + lo;

@@ -3,7 +3,7 @@
  * Shapes: x, y, dx, dy (n,) flat; dy (B, D) and db (D,) for the bias gradient. */
 
 /* y = f(x) on one chunk; the kind switch is outside the loops so each loop vectorizes. */
-PO_NN_CLONES
+PO_TARGET_CLONES
 static void PO_FN(po_act_fwd_chunk)(PO_T *y, const PO_T *x, size_t n, int kind)
 {
     switch (kind) {
@@ -25,7 +25,7 @@ static void PO_FN(po_act_fwd_chunk)(PO_T *y, const PO_T *x, size_t n, int kind)
 
 /* dx = dy * f'(x) on one chunk, from the output y = f(x):
  *   relu: dy [y > 0] (0 at the kink, as torch)   tanh: dy (1 - y^2)   sigmoid: dy y (1 - y) */
-PO_NN_CLONES
+PO_TARGET_CLONES
 static void PO_FN(po_act_bwd_chunk)(PO_T *dx, const PO_T *dy, const PO_T *y, size_t n, int kind)
 {
     switch (kind) {

@@ -5,17 +5,8 @@
 #include <string.h>
 #include "so.h"
 
-#define PO_T float
-#define PO_FN(name) name##_f32
-#include "linalg_tmpl.h"
-#undef PO_T
-#undef PO_FN
-
-#define PO_T double
-#define PO_FN(name) name##_f64
-#include "linalg_tmpl.h"
-#undef PO_T
-#undef PO_FN
+#define PO_TEMPLATE "linalg_tmpl.h"
+#include "instantiate.h"
 
 /* Gaussian elimination with partial pivoting on (A + shift I) x = b. */
 int po_lu_solve_f64(double *x, const double *A, const double *b, size_t n, double shift, double *work)

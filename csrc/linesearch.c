@@ -31,7 +31,7 @@ void po_ls_param_init(po_ls_param *p)
  *   d1 = g1 + g2 - 3 (f1 - f2) / (x1 - x2),  d2 = sqrt(d1^2 - g1 g2),
  *   t  = x2 - (x2 - x1) (g2 + d2 - d1) / (g2 - g1 + 2 d2)   (x1 <= x2; symmetric otherwise).
  * No real minimizer, or any non-finite input: the midpoint of [lo, hi]. */
-static double so_cubic(double x1, double f1, double g1, double x2, double f2, double g2, int bounded,
+static double po_ls_cubic(double x1, double f1, double g1, double x2, double f2, double g2, int bounded,
                        double lo, double hi)
 {
     if (!bounded) {
@@ -52,7 +52,7 @@ static double so_cubic(double x1, double f1, double g1, double x2, double f2, do
 }
 
 /* x = x0 + t d; f, g at x; slope g'd. Non-finite f or slope -> f = +inf, slope = NaN. */
-static int so_ls_eval(const po_problem *pb, size_t n, const double *x0, const double *d, double t,
+static int po_ls_eval(const po_problem *pb, size_t n, const double *x0, const double *d, double t,
                       double *x, double *g, double *f, double *gtd)
 {
     for (size_t i = 0; i < n; i++) x[i] = x0[i] + t * d[i];
@@ -68,7 +68,7 @@ static int so_ls_eval(const po_problem *pb, size_t n, const double *x0, const do
 }
 
 /* A buffer of the pool that none of the live pointers uses. */
-static double *so_ls_free(double *const *pool, int npool, double *const *live, int nlive)
+static double *po_ls_free(double *const *pool, int npool, double *const *live, int nlive)
 {
     for (int i = 0; i < npool; i++) {
         int used = 0;
@@ -78,7 +78,7 @@ static double *so_ls_free(double *const *pool, int npool, double *const *live, i
     return pool[0];   /* unreachable: the pool has one buffer more than can be live */
 }
 
-static int so_strong_wolfe(const po_problem *pb, size_t n, const double *x0, const double *d, double f0,
+static int po_ls_strong_wolfe(const po_problem *pb, size_t n, const double *x0, const double *d, double f0,
                            const double *g0, double gtd0, double *t_io, double *x, double *f_out,
                            double *g_out, double *work, const po_ls_param *p, int *nfev, int *outcome)
 {
@@ -90,7 +90,7 @@ static int so_strong_wolfe(const po_problem *pb, size_t n, const double *x0, con
     double t = *t_io, fn, gtdn;
     int st, ls_iter = 0, done = 0;
     double *gn = pool[0];
-    st = so_ls_eval(pb, n, x0, d, t, x, gn, &fn, &gtdn);
+    st = po_ls_eval(pb, n, x0, d, t, x, gn, &fn, &gtdn);
     if (st != PO_OK) return st;
     *nfev = 1;
 
@@ -118,11 +118,11 @@ static int so_strong_wolfe(const po_problem *pb, size_t n, const double *x0, con
         }
         /* extrapolate: cubic step clipped to [t + 0.01 (t - t_prev), 10 t] */
         double lo = t + 0.01 * (t - tp), hi = t * 10.0, tmp = t;
-        t = so_cubic(tp, fp, gtdp, t, fn, gtdn, 1, lo, hi);
+        t = po_ls_cubic(tp, fp, gtdp, t, fn, gtdn, 1, lo, hi);
         tp = tmp; fp = fn; gp = gn; gtdp = gtdn;
         double *live[1] = {(double *)gp};
-        gn = so_ls_free(pool, 4, live, 1);
-        st = so_ls_eval(pb, n, x0, d, t, x, gn, &fn, &gtdn);
+        gn = po_ls_free(pool, 4, live, 1);
+        st = po_ls_eval(pb, n, x0, d, t, x, gn, &fn, &gtdn);
         if (st != PO_OK) return st;
         (*nfev)++;
         ls_iter++;
@@ -137,7 +137,7 @@ static int so_strong_wolfe(const po_problem *pb, size_t n, const double *x0, con
     int low = (nb == 1 || bf[0] <= bf[1]) ? 0 : 1, high = 1 - low;
     while (!done && ls_iter < max_ls) {
         if (fabs(b[1] - b[0]) * dnorm < p->tolerance_change) break;
-        t = so_cubic(b[0], bf[0], bgtd[0], b[1], bf[1], bgtd[1], 0, 0.0, 0.0);
+        t = po_ls_cubic(b[0], bf[0], bgtd[0], b[1], bf[1], bgtd[1], 0, 0.0, 0.0);
         double bmax = fmax(b[0], b[1]), bmin = fmin(b[0], b[1]);
         double eps = 0.1 * (bmax - bmin);
         if (fmin(bmax - t, t - bmin) < eps) {
@@ -151,8 +151,8 @@ static int so_strong_wolfe(const po_problem *pb, size_t n, const double *x0, con
             insuf = 0;
         }
         double *live[2] = {(double *)bg[0], (double *)bg[1]};
-        gn = so_ls_free(pool, 4, live, 2);
-        st = so_ls_eval(pb, n, x0, d, t, x, gn, &fn, &gtdn);
+        gn = po_ls_free(pool, 4, live, 2);
+        st = po_ls_eval(pb, n, x0, d, t, x, gn, &fn, &gtdn);
         if (st != PO_OK) return st;
         (*nfev)++;
         ls_iter++;
@@ -179,7 +179,7 @@ static int so_strong_wolfe(const po_problem *pb, size_t n, const double *x0, con
     return PO_OK;
 }
 
-static int so_backtracking(const po_problem *pb, size_t n, const double *x0, const double *d, double f0,
+static int po_ls_backtracking(const po_problem *pb, size_t n, const double *x0, const double *d, double f0,
                            const double *g0, double gtd0, double *t_io, double *x, double *f_out,
                            double *g_out, const po_ls_param *p, int *nfev, int *outcome)
 {
@@ -188,7 +188,7 @@ static int so_backtracking(const po_problem *pb, size_t n, const double *x0, con
     double t = *t_io, fn, gtdn;
     *nfev = 0;
     for (;;) {
-        int st = so_ls_eval(pb, n, x0, d, t, x, g_out, &fn, &gtdn);
+        int st = po_ls_eval(pb, n, x0, d, t, x, g_out, &fn, &gtdn);
         if (st != PO_OK) return st;
         (*nfev)++;
         /* Armijo: f(x + t d) <= f + c1 t g'd */
@@ -304,7 +304,7 @@ static double mt_step(mt_state *s, double stp, double fp, double dp, double stpm
     return stpf;
 }
 
-static int so_more_thuente(const po_problem *pb, size_t n, const double *x0, const double *d, double f0,
+static int po_ls_more_thuente(const po_problem *pb, size_t n, const double *x0, const double *d, double f0,
                            const double *g0, double gtd0, double *t_io, double *x, double *f_out,
                            double *g_out, double *work, const po_ls_param *p, int *nfev, int *outcome)
 {
@@ -321,8 +321,8 @@ static int so_more_thuente(const po_problem *pb, size_t n, const double *x0, con
     *nfev = 0;
     while (*nfev < p->max_ls + 1) {
         double *live[1] = {(double *)bg};
-        double *gn = so_ls_free(pool, 3, live, 1), fn, gtdn;
-        int st = so_ls_eval(pb, n, x0, d, stp, x, gn, &fn, &gtdn);
+        double *gn = po_ls_free(pool, 3, live, 1), fn, gtdn;
+        int st = po_ls_eval(pb, n, x0, d, stp, x, gn, &fn, &gtdn);
         if (st != PO_OK) return st;
         (*nfev)++;
         if (!isfinite(fn)) {
@@ -389,8 +389,8 @@ int po_line_search(const po_problem *pb, size_t n, const double *x0, const doubl
         return PO_ERR_VALUE;
     }
     if (p->kind == PO_LS_BACKTRACKING)
-        return so_backtracking(pb, n, x0, d, f0, g0, gtd0, t, x, f, g, p, nfev, outcome);
+        return po_ls_backtracking(pb, n, x0, d, f0, g0, gtd0, t, x, f, g, p, nfev, outcome);
     if (p->kind == PO_LS_MORE_THUENTE)
-        return so_more_thuente(pb, n, x0, d, f0, g0, gtd0, t, x, f, g, work, p, nfev, outcome);
-    return so_strong_wolfe(pb, n, x0, d, f0, g0, gtd0, t, x, f, g, work, p, nfev, outcome);
+        return po_ls_more_thuente(pb, n, x0, d, f0, g0, gtd0, t, x, f, g, work, p, nfev, outcome);
+    return po_ls_strong_wolfe(pb, n, x0, d, f0, g0, gtd0, t, x, f, g, work, p, nfev, outcome);
 }

@@ -11,7 +11,7 @@
  *   grad_k = e_k / (s B) - eps / (K B) - [k == y] (1 - eps) / B  (= (softmax(z) - t) / B)
  * Rows are independent, so they are split across threads (bit-identical for any thread count). */
 /* One row: returns the row loss, writes the row's gradient when gi != NULL. */
-PO_NN_CLONES
+PO_TARGET_CLONES
 static double PO_FN(po_xent_row)(PO_T *gi, const PO_T *zi, size_t K, size_t y, double eps, double invB)
 {
     const double on = 1.0 - eps, off = eps / (double)K;

@@ -11,7 +11,9 @@
  *   bind_optim.h        first-order updates, gradient clipping            (csrc/optim.c)
  *   bind_optim_more.h   Adadelta, Adamax, NAdam, RAdam                    (csrc/optim_more.c)
  *   bind_nn.h           activations, losses, batch normalization          (layers.c, losses.c, batchnorm.c)
- *   bind_secondorder.h  line searches, Newton, CG, BFGS, L-BFGS           (linesearch.c, secondorder.c)
+ *   bind_secondorder_*.h  line searches, Newton, CG, BFGS, L-BFGS, their dense kernels and C objectives,
+ *                       one file per concern; bind_secondorder.h holds their method table
+ *                                                                     (linesearch.c, secondorder.c, linalg.c)
  *   bind_regularize.h   RNG, dropout, proximal steps, norm constraints    (rng.c, dropout.c, regularize.c)
  *
  * When another thread writes the inputs (every kernel releases the GIL; issue 12). Audited per entry
@@ -60,49 +62,73 @@ enum {
     PO_ALLOW0D = 2,  /* a 0-d array is accepted */
 };
 
+/* TypeError naming `name` unless `obj` is a numpy.ndarray (`what` describes the expected array, e.g.
+ * " of int64 or int32 labels", or ""). */
+static int po_check_ndarray(const char *fn, PyObject *obj, const char *name, const char *what)
+{
+    if (PyArray_Check(obj)) return 0;
+    PyErr_Format(PyExc_TypeError, "%s(): argument '%s' must be a numpy.ndarray%s, got %.100s", fn, name, what,
+                 Py_TYPE(obj)->tp_name);
+    return -1;
+}
+
+/* The layout every array argument needs, whatever its dtype: native byte order (TypeError), at least one
+ * dimension unless flags has PO_ALLOW0D, aligned, C-contiguous, and writeable when flags has PO_W
+ * (ValueError), each naming `name`. */
+static int po_check_layout(const char *fn, PyArrayObject *a, const char *name, int flags)
+{
+    if (PyArray_ISBYTESWAPPED(a)) {
+        PyErr_Format(PyExc_TypeError, "%s(): argument '%s' must be in native byte order "
+                     "(got a byte-swapped array; use arr.astype(arr.dtype.newbyteorder('=')))", fn, name);
+        return -1;
+    }
+    if (!(flags & PO_ALLOW0D) && PyArray_NDIM(a) == 0) {
+        PyErr_Format(PyExc_ValueError, "%s(): argument '%s' must have at least one dimension, got a 0-d array",
+                     fn, name);
+        return -1;
+    }
+    if (!PyArray_ISALIGNED(a)) {
+        PyErr_Format(PyExc_ValueError, "%s(): argument '%s' must be aligned", fn, name);
+        return -1;
+    }
+    if (!PyArray_IS_C_CONTIGUOUS(a)) {
+        PyErr_Format(PyExc_ValueError, "%s(): argument '%s' must be C-contiguous "
+                     "(use np.ascontiguousarray; in-place targets are never copied)", fn, name);
+        return -1;
+    }
+    if ((flags & PO_W) && !PyArray_ISWRITEABLE(a)) {
+        PyErr_Format(PyExc_ValueError, "%s(): argument '%s' is read-only but is updated in place", fn, name);
+        return -1;
+    }
+    return 0;
+}
+
 /* Return `obj` as a borrowed PyArrayObject* that is float32 or float64, native byte order, aligned and
  * C-contiguous (and writeable when flags has PO_W), or NULL with TypeError/ValueError naming `name`. */
 static PyArrayObject *po_arr(const char *fn, PyObject *obj, const char *name, int flags)
 {
-    if (!PyArray_Check(obj)) {
-        PyErr_Format(PyExc_TypeError, "%s(): argument '%s' must be a numpy.ndarray, got %.100s",
-                     fn, name, Py_TYPE(obj)->tp_name);
-        return NULL;
-    }
+    if (po_check_ndarray(fn, obj, name, "") < 0) return NULL;
     PyArrayObject *a = (PyArrayObject *)obj;
-    PyArray_Descr *d = PyArray_DESCR(a);
     int t = PyArray_TYPE(a);
     if (t != NPY_FLOAT32 && t != NPY_FLOAT64) {
-        PyObject *s = PyObject_Str((PyObject *)d);
+        PyObject *s = PyObject_Str((PyObject *)PyArray_DESCR(a));
         PyErr_Format(PyExc_TypeError, "%s(): argument '%s' must have dtype float32 or float64, got %S",
                      fn, name, s ? s : Py_None);
         Py_XDECREF(s);
         return NULL;
     }
-    if (PyArray_ISBYTESWAPPED(a)) {
-        PyErr_Format(PyExc_TypeError, "%s(): argument '%s' must be in native byte order "
-                     "(got a byte-swapped array; use arr.astype(arr.dtype.newbyteorder('=')))", fn, name);
-        return NULL;
-    }
-    if (!(flags & PO_ALLOW0D) && PyArray_NDIM(a) == 0) {
-        PyErr_Format(PyExc_ValueError, "%s(): argument '%s' must have at least one dimension, got a 0-d array",
-                     fn, name);
-        return NULL;
-    }
-    if (!PyArray_ISALIGNED(a)) {
-        PyErr_Format(PyExc_ValueError, "%s(): argument '%s' must be aligned", fn, name);
-        return NULL;
-    }
-    if (!PyArray_IS_C_CONTIGUOUS(a)) {
-        PyErr_Format(PyExc_ValueError, "%s(): argument '%s' must be C-contiguous "
-                     "(use np.ascontiguousarray; in-place targets are never copied)", fn, name);
-        return NULL;
-    }
-    if ((flags & PO_W) && !PyArray_ISWRITEABLE(a)) {
-        PyErr_Format(PyExc_ValueError, "%s(): argument '%s' is read-only but is updated in place", fn, name);
-        return NULL;
-    }
-    return a;
+    return po_check_layout(fn, a, name, flags) < 0 ? NULL : a;
+}
+
+/* TypeError unless float arrays `a` and `ref` have the same dtype ("mixed dtypes"). */
+static int po_check_same_dtype(const char *fn, PyArrayObject *a, const char *name, PyArrayObject *ref,
+                               const char *refname)
+{
+    if (PyArray_TYPE(a) == PyArray_TYPE(ref)) return 0;
+    PyErr_Format(PyExc_TypeError, "%s(): argument '%s' has dtype %s but '%s' has dtype %s (mixed dtypes)",
+                 fn, name, PyArray_TYPE(a) == NPY_FLOAT32 ? "float32" : "float64", refname,
+                 PyArray_TYPE(ref) == NPY_FLOAT32 ? "float32" : "float64");
+    return -1;
 }
 
 /* Like po_arr but with a required dtype given by `ref` (same dtype and same shape). */
@@ -111,12 +137,7 @@ static PyArrayObject *po_arr_like(const char *fn, PyObject *obj, const char *nam
 {
     PyArrayObject *a = po_arr(fn, obj, name, flags);
     if (!a) return NULL;
-    if (PyArray_TYPE(a) != PyArray_TYPE(ref)) {
-        PyErr_Format(PyExc_TypeError, "%s(): argument '%s' has dtype %s but '%s' has dtype %s (mixed dtypes)",
-                     fn, name, PyArray_TYPE(a) == NPY_FLOAT32 ? "float32" : "float64", refname,
-                     PyArray_TYPE(ref) == NPY_FLOAT32 ? "float32" : "float64");
-        return NULL;
-    }
+    if (po_check_same_dtype(fn, a, name, ref, refname) < 0) return NULL;
     if (PyArray_NDIM(a) != PyArray_NDIM(ref) ||
         !PyArray_CompareLists(PyArray_DIMS(a), PyArray_DIMS(ref), PyArray_NDIM(a))) {
         PyObject *sa = PyObject_GetAttrString((PyObject *)a, "shape");
@@ -235,6 +256,8 @@ static PyObject *po_raise(const char *fn, int status)
 #define PO_IS_F32(a) (PyArray_TYPE(a) == NPY_FLOAT32)
 #define PO_SIZE(a) ((size_t)PyArray_SIZE(a))
 
+#include "bind_args.h"   /* the shape, label and float-argument checkers every bind_*.h shares */
+
 /* ---- threads ------------------------------------------------------------------------------------ */
 
 PyDoc_STRVAR(set_num_threads_doc,
@@ -288,13 +311,17 @@ static PyObject *py_get_num_threads(PyObject *self, PyObject *noargs)
 #include "bind_optim.h"
 #include "bind_optim_more.h"   /* Adadelta, Adamax, NAdam, RAdam (optim_more.c) */
 #include "bind_nn.h"
-#include "bind_lapack.h"   /* LAPACK for Newton (lapack.c); before bind_secondorder.h */
-#include "bind_secondorder.h"
+#include "bind_lapack.h"   /* LAPACK for Newton (lapack.c); before the second-order bindings */
+#include "bind_secondorder_bridge.h"       /* book 8.6: the Python callback bridge */
+#include "bind_secondorder_solver.h"       /* _minimize, line_search (secondorder.c, linesearch.c) */
+#include "bind_secondorder_dense.h"        /* quasi-Newton, Cholesky, eigen, CG, coordinate descent (linalg.c) */
+#include "bind_secondorder_objectives.h"   /* the C objectives (linalg.c) */
+#include "bind_secondorder.h"              /* their method table */
 #include "bind_regularize.h"
 #include "bind_bounds.h"
 #include "bind_optim_extra.h"   /* ASGD, Rprop, Adafactor, Muon (optim_extra.c) */
 #include "bind_config.h"
-#include "bind_lbfgsb.h"      /* L-BFGS-B (lbfgsb.c); reuses bind_secondorder.h's callback bridge */
+#include "bind_lbfgsb.h"      /* L-BFGS-B (lbfgsb.c); reuses bind_secondorder_bridge.h */
 
 static PyMethodDef po_methods[] = {
     {"set_num_threads", (PyCFunction)py_set_num_threads, METH_O, set_num_threads_doc},

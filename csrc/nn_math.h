@@ -1,11 +1,11 @@
 /* nn_math.h -- vectorizable float32 exp, tanh and sigmoid for the nn kernels (not a public header).
  *
- * glibc's expf/tanhf do not vectorize without -ffast-math (PERF.md), so the float32 softmax and
+ * glibc's expf/tanhf do not vectorize without -ffast-math (docs/performance.md), so the float32 softmax and
  * activations use these branch-free versions instead; GCC vectorizes loops that call them (selects, no
  * branches, integer exponent arithmetic). float64 kernels use libm's exp/tanh (correctly rounded-ish,
  * scalar). Accuracy, measured against double-precision libm on every 101st float32 bit pattern:
  * po_nn_expf within 0.97 ulp on [-87, 88], po_nn_tanhf within 1.3 ulp; exp(x) is 0 below -103.9
- * (correctly rounded subnormals above), +inf above 88.73; NaN propagates. tests/test_nn_kernels.py
+ * (correctly rounded subnormals above), +inf above 88.73; NaN propagates. tests/kernels/test_nn_kernels.py
  * checks sigmoid and tanh to 3e-7 relative over [-110, 100].
  *
  * Algorithm (Cephes expf, S. Moshier): exp(x) = 2^n exp(r), n = round(x log2 e), r = x - n ln2 in
@@ -21,15 +21,10 @@
 #include <string.h>
 #include "compat.h"
 
-/* Function multiversioning for the compute-bound float32 loops (PERF.md: AVX2/AVX-512 clones picked at
- * load time, an SSE2 baseline otherwise). -std=c11 implies -ffp-contract=off, so no clone fuses a
- * multiply-add: elementwise results are the same bits on every ISA; only the vector width of the
- * in-row sums differs between machines (never between thread counts). */
-#if !defined(PO_NN_NO_CLONES)
-#define PO_NN_CLONES PO_TARGET_CLONES   /* compat.h */
-#else
-#define PO_NN_CLONES
-#endif
+/* The compute-bound float32 loops carry PO_TARGET_CLONES (compat.h; docs/performance.md: AVX2/AVX-512
+ * clones picked at load time, an SSE2 baseline otherwise). -std=c11 implies -ffp-contract=off, so no
+ * clone fuses a multiply-add: elementwise results are the same bits on every ISA; only the vector width
+ * of the in-row sums differs between machines (never between thread counts). */
 
 static inline float po_nn_pow2i(int32_t k)    /* 2^k for k in [-126, 127] */
 {

@@ -6,16 +6,15 @@
  * float32 as in torch. The order of the floating-point operations in each block is torch's.
  */
 
-#define POX_INLINE static inline __attribute__((always_inline))
 
 /* torch's lerp (aten/src/ATen/native/Lerp.h): a + w (b - a) if |w| < 0.5, else b - (b - a)(1 - w). */
-POX_INLINE PO_T PO_FN(pox_lerp)(PO_T a, PO_T b, PO_T w, PO_T omw)
+PO_ALWAYS_INLINE PO_T PO_FN(pox_lerp)(PO_T a, PO_T b, PO_T w, PO_T omw)
 {
-    return POX_FABS(w) < (PO_T)0.5 ? a + w * (b - a) : b - (b - a) * omw;
+    return PO_FABS(w) < (PO_T)0.5 ? a + w * (b - a) : b - (b - a) * omw;
 }
 
 /* torch.sign: (0 < x) - (x < 0); 0 for NaN. */
-POX_INLINE PO_T PO_FN(pox_sign)(PO_T x)
+PO_ALWAYS_INLINE PO_T PO_FN(pox_sign)(PO_T x)
 {
     return (PO_T)((x > (PO_T)0) - (x < (PO_T)0));
 }
@@ -29,7 +28,7 @@ POX_INLINE PO_T PO_FN(pox_sign)(PO_T x)
  * Shapes: p, ax, g all (n,). */
 typedef struct { PO_T dec, neta, mu, wd, sgn; } PO_FN(pox_asgd_c);
 
-POX_INLINE void PO_FN(pox_asgd_body)(PO_T *restrict p, PO_T *restrict ax, const PO_T *restrict g, size_t n,
+PO_ALWAYS_INLINE void PO_FN(pox_asgd_body)(PO_T *restrict p, PO_T *restrict ax, const PO_T *restrict g, size_t n,
                                      const PO_FN(pox_asgd_c) *c, const int wdc, const int avg)
 {
     const PO_T dec = c->dec, neta = c->neta, mu = c->mu, wd = c->wd, sgn = c->sgn;
@@ -42,7 +41,7 @@ POX_INLINE void PO_FN(pox_asgd_body)(PO_T *restrict p, PO_T *restrict ax, const 
     }
 }
 
-static POX_CLONES void PO_FN(pox_asgd_chunk)(PO_T *restrict p, PO_T *restrict ax, const PO_T *restrict g, size_t n,
+static PO_TARGET_CLONES void PO_FN(pox_asgd_chunk)(PO_T *restrict p, PO_T *restrict ax, const PO_T *restrict g, size_t n,
                                              const PO_FN(pox_asgd_c) *c, int wdc, int avg)
 {
     if (wdc && avg) PO_FN(pox_asgd_body)(p, ax, g, n, c, 1, 1);
@@ -56,7 +55,7 @@ int PO_FN(po_asgd)(PO_T *restrict p, PO_T *restrict ax, const PO_T *restrict g, 
     PO_FN(pox_asgd_c) c = {(PO_T)(1.0 - hp->lambd * hp->eta), (PO_T)(-hp->eta), (PO_T)hp->mu,
                            (PO_T)hp->weight_decay, hp->maximize ? (PO_T)-1 : (PO_T)1};
     int wdc = hp->weight_decay != 0.0, avg = hp->mu != 1.0;
-    POX_SPLIT(n, PO_FN(pox_asgd_chunk)(p + lo, ax + lo, g + lo, len, &c, wdc, avg));
+    PO_SPLIT(n, PO_FN(pox_asgd_chunk)(p + lo, ax + lo, g + lo, len, &c, wdc, avg));
     return PO_OK;
 }
 
@@ -70,7 +69,7 @@ int PO_FN(po_asgd)(PO_T *restrict p, PO_T *restrict ax, const PO_T *restrict g, 
  * Shapes: p, prev, step_size, g all (n,). */
 typedef struct { PO_T em, ep, smin, smax, sgn; } PO_FN(pox_rprop_c);
 
-static POX_CLONES void PO_FN(pox_rprop_chunk)(PO_T *restrict p, PO_T *restrict prev, PO_T *restrict ss,
+static PO_TARGET_CLONES void PO_FN(pox_rprop_chunk)(PO_T *restrict p, PO_T *restrict prev, PO_T *restrict ss,
                                               const PO_T *restrict g, size_t n, const PO_FN(pox_rprop_c) *c)
 {
     const PO_T em = c->em, ep = c->ep, smin = c->smin, smax = c->smax, sgn = c->sgn;
@@ -93,7 +92,7 @@ int PO_FN(po_rprop)(PO_T *restrict p, PO_T *restrict prev, PO_T *restrict step_s
 {
     PO_FN(pox_rprop_c) c = {(PO_T)hp->etaminus, (PO_T)hp->etaplus, (PO_T)hp->step_size_min,
                             (PO_T)hp->step_size_max, hp->maximize ? (PO_T)-1 : (PO_T)1};
-    POX_SPLIT(n, PO_FN(pox_rprop_chunk)(p + lo, prev + lo, step_size + lo, g + lo, len, &c));
+    PO_SPLIT(n, PO_FN(pox_rprop_chunk)(p + lo, prev + lo, step_size + lo, g + lo, len, &c));
     return PO_OK;
 }
 
@@ -112,7 +111,7 @@ int PO_FN(po_rprop)(PO_T *restrict p, PO_T *restrict prev, PO_T *restrict step_s
  * Shapes: p, g (n,) = (B, m, c) when factored, row_var (B m), col_var (B c); else variance (n,). */
 
 /* sum of x*x in double over 8 lanes (lane j mod 8), lanes combined in a fixed tree */
-POX_INLINE double PO_FN(pox_sumsq8)(const PO_T *restrict x, size_t n)
+PO_ALWAYS_INLINE double PO_FN(pox_sumsq8)(const PO_T *restrict x, size_t n)
 {
     double a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     size_t j = 0;
@@ -123,7 +122,7 @@ POX_INLINE double PO_FN(pox_sumsq8)(const PO_T *restrict x, size_t n)
 }
 
 /* factored: rows [r0, r0 + k) of length c: rp <- sum p^2, rg <- sum g^2 */
-static POX_CLONES void PO_FN(pox_af_rows)(double *restrict rp, double *restrict rg, const PO_T *restrict p,
+static PO_TARGET_CLONES void PO_FN(pox_af_rows)(double *restrict rp, double *restrict rg, const PO_T *restrict p,
                                           const PO_T *restrict g, size_t r0, size_t k, size_t c)
 {
     for (size_t r = r0; r < r0 + k; r++) {
@@ -135,7 +134,7 @@ static POX_CLONES void PO_FN(pox_af_rows)(double *restrict rp, double *restrict 
 #define POX_COLBLK 256
 /* factored: column blocks [u0, u0 + k) (unit = matrix b, columns [j0, j0 + 256)): cg <- sum over rows of g^2,
  * each column summed in row order */
-static POX_CLONES void PO_FN(pox_af_cols)(double *restrict cg, const PO_T *restrict g, size_t u0, size_t k,
+static PO_TARGET_CLONES void PO_FN(pox_af_cols)(double *restrict cg, const PO_T *restrict g, size_t u0, size_t k,
                                           size_t m, size_t c)
 {
     size_t nbc = (c + POX_COLBLK - 1) / POX_COLBLK;
@@ -151,16 +150,16 @@ static POX_CLONES void PO_FN(pox_af_cols)(double *restrict cg, const PO_T *restr
 }
 
 /* u_ij = (1 / sqrt(max((r_i * c_j) / rm, eps1^2))) * g'_ij */
-POX_INLINE PO_T PO_FN(pox_af_u)(PO_T r, PO_T cj, PO_T rm, PO_T e1sq, PO_T gi)
+PO_ALWAYS_INLINE PO_T PO_FN(pox_af_u)(PO_T r, PO_T cj, PO_T rm, PO_T e1sq, PO_T gi)
 {
     PO_T t = r * cj;
     t = t / rm;
     t = t < e1sq ? e1sq : t;
-    return ((PO_T)1 / POX_SQRT(t)) * gi;
+    return ((PO_T)1 / PO_SQRT(t)) * gi;
 }
 
 /* factored: rows [r0, r0 + k): ru <- sum of u^2 (8 lanes), or (apply) p <- p * dec + coef * u */
-static POX_CLONES void PO_FN(pox_af_urows)(double *restrict ru, PO_T *restrict p, const PO_T *restrict g,
+static PO_TARGET_CLONES void PO_FN(pox_af_urows)(double *restrict ru, PO_T *restrict p, const PO_T *restrict g,
                                            const PO_T *restrict rv, const PO_T *restrict cv,
                                            const double *restrict rmean, size_t r0, size_t k, size_t m, size_t c,
                                            PO_T e1sq, PO_T sgn, int apply, int wdc, PO_T dec, PO_T coef)
@@ -201,7 +200,7 @@ static POX_CLONES void PO_FN(pox_af_urows)(double *restrict ru, PO_T *restrict p
 
 /* unfactored: blocks [b0, b0 + k) of PO_RED_BLOCK elements: variance <- lerp(variance, g'*g', w) and the
  * block sums of p^2 and u^2 (pass 1), or (apply) p <- p * dec + coef * u (pass 2) */
-static POX_CLONES void PO_FN(pox_af_vec)(double *restrict bp, double *restrict bu, PO_T *restrict p,
+static PO_TARGET_CLONES void PO_FN(pox_af_vec)(double *restrict bp, double *restrict bu, PO_T *restrict p,
                                          PO_T *restrict v, const PO_T *restrict g, size_t b0, size_t k, size_t n,
                                          PO_T w, PO_T omw, PO_T e1sq, PO_T sgn, int apply, int wdc, PO_T dec,
                                          PO_T coef)
@@ -212,7 +211,7 @@ static POX_CLONES void PO_FN(pox_af_vec)(double *restrict bp, double *restrict b
             for (size_t i = lo; i < hi; i++) {
                 PO_T vi = v[i];
                 vi = vi < e1sq ? e1sq : vi;
-                PO_T u = ((PO_T)1 / POX_SQRT(vi)) * (sgn * g[i]);
+                PO_T u = ((PO_T)1 / PO_SQRT(vi)) * (sgn * g[i]);
                 p[i] = wdc ? p[i] * dec + coef * u : p[i] + coef * u;
             }
             continue;
@@ -225,7 +224,7 @@ static POX_CLONES void PO_FN(pox_af_vec)(double *restrict bp, double *restrict b
             PO_T vi = PO_FN(pox_lerp)(v[I], gi * gi, w, omw);                                      \
             v[I] = vi;                                                                             \
             vi = vi < e1sq ? e1sq : vi;                                                            \
-            PO_T u = ((PO_T)1 / POX_SQRT(vi)) * gi;                                                \
+            PO_T u = ((PO_T)1 / PO_SQRT(vi)) * gi;                                                \
             ap[L] += (double)p[I] * (double)p[I];                                                  \
             au[L] += (double)u * (double)u;                                                        \
         } while (0)
@@ -265,7 +264,7 @@ int PO_FN(po_adafactor)(PO_T *restrict p, PO_T *restrict row_var, PO_T *restrict
         s1 = malloc(2 * nb * sizeof(double));
         if (!s1) return PO_ERR_NOMEM;
         double *bp = s1, *bu = s1 + nb;
-        POX_UNIT_SPLIT(nb, n, PO_FN(pox_af_vec)(bp, bu, p, variance, g, lo, len, n, w, omw, e1sq, sgn, 0, 0,
+        PO_UNIT_SPLIT(nb, n, PO_FN(pox_af_vec)(bp, bu, p, variance, g, lo, len, n, w, omw, e1sq, sgn, 0, 0,
                                                 (PO_T)0, (PO_T)0));
         for (size_t b = 0; b < nb; b++) {
             psum += bp[b];
@@ -275,16 +274,16 @@ int PO_FN(po_adafactor)(PO_T *restrict p, PO_T *restrict row_var, PO_T *restrict
         double a0 = pn / sqn, alpha = (a0 > hp->eps2 ? a0 : hp->eps2) * rho;
         double q = un / (sqn * hp->d), denom = q > 1.0 ? q : 1.0;
         const PO_T coef = (PO_T)(-alpha / denom);
-        POX_UNIT_SPLIT(nb, n, PO_FN(pox_af_vec)(bp, bu, p, variance, g, lo, len, n, w, omw, e1sq, sgn, 1, wdc,
+        PO_UNIT_SPLIT(nb, n, PO_FN(pox_af_vec)(bp, bu, p, variance, g, lo, len, n, w, omw, e1sq, sgn, 1, wdc,
                                                 dec, coef));
         free(s1);
         return PO_OK;
     }
 
     size_t mc, rows = n / c, B = rows / m, bc;
-    if (pox_mul_size(m, c, &mc) < 0 || pox_mul_size(B, c, &bc) < 0) return PO_ERR_VALUE;
+    if (po_size_mul(m, c, &mc) | po_size_mul(B, c, &bc)) return PO_ERR_VALUE;
     size_t nbc = (c + POX_COLBLK - 1) / POX_COLBLK, units;
-    if (pox_mul_size(B, nbc, &units) < 0) return PO_ERR_VALUE;
+    if (po_size_mul(B, nbc, &units)) return PO_ERR_VALUE;
     s1 = malloc(rows * sizeof(double));
     s2 = malloc(rows * sizeof(double));
     s3 = malloc(bc * sizeof(double));
@@ -292,10 +291,10 @@ int PO_FN(po_adafactor)(PO_T *restrict p, PO_T *restrict row_var, PO_T *restrict
     {
         double *rp = s1, *rg = s2, *cg = s3;
         /* pass 1 (rows): ||p||^2 per row, ||g_row||^2 */
-        POX_UNIT_SPLIT(rows, n, PO_FN(pox_af_rows)(rp, rg, p, g, lo, len, c));
+        PO_UNIT_SPLIT(rows, n, PO_FN(pox_af_rows)(rp, rg, p, g, lo, len, c));
         for (size_t r = 0; r < rows; r++) psum += rp[r];
         /* pass 2 (column blocks): ||g_col||^2 */
-        POX_UNIT_SPLIT(units, n, PO_FN(pox_af_cols)(cg, g, lo, len, m, c));
+        PO_UNIT_SPLIT(units, n, PO_FN(pox_af_cols)(cg, g, lo, len, m, c));
         /* the factors (small): torch's norm(...).square_().div_(size) then lerp_ */
         const PO_T tc = (PO_T)c, tm = (PO_T)m;
         for (size_t r = 0; r < rows; r++) {
@@ -316,7 +315,7 @@ int PO_FN(po_adafactor)(PO_T *restrict p, PO_T *restrict row_var, PO_T *restrict
         }
         /* pass 3 (rows): ||u||^2 */
         double *ru = rg;
-        POX_UNIT_SPLIT(rows, n, PO_FN(pox_af_urows)(ru, p, g, row_var, col_var, rmean, lo, len, m, c, e1sq, sgn,
+        PO_UNIT_SPLIT(rows, n, PO_FN(pox_af_urows)(ru, p, g, row_var, col_var, rmean, lo, len, m, c, e1sq, sgn,
                                                     0, 0, (PO_T)0, (PO_T)0));
         for (size_t r = 0; r < rows; r++) usum += ru[r];
         double pn = (double)(PO_T)sqrt(psum), un = (double)(PO_T)sqrt(usum);
@@ -324,7 +323,7 @@ int PO_FN(po_adafactor)(PO_T *restrict p, PO_T *restrict row_var, PO_T *restrict
         double q = un / (sqn * hp->d), denom = q > 1.0 ? q : 1.0;
         const PO_T coef = (PO_T)(-alpha / denom);
         /* pass 4 (rows): the update */
-        POX_UNIT_SPLIT(rows, n, PO_FN(pox_af_urows)(ru, p, g, row_var, col_var, rmean, lo, len, m, c, e1sq, sgn,
+        PO_UNIT_SPLIT(rows, n, PO_FN(pox_af_urows)(ru, p, g, row_var, col_var, rmean, lo, len, m, c, e1sq, sgn,
                                                     1, wdc, dec, coef));
     }
 done:
@@ -340,7 +339,7 @@ done:
  * and, after the Newton-Schulz orthogonalization of out (NumPy/BLAS, in Python):
  *   p <- p * (1 - lr * weight_decay);  p <- p + (-adjusted_lr) * u
  * Shapes: out, buf, g (n,); p, u (n,). */
-static POX_CLONES void PO_FN(pox_muon_mom_chunk)(PO_T *restrict out, PO_T *restrict buf, const PO_T *restrict g,
+static PO_TARGET_CLONES void PO_FN(pox_muon_mom_chunk)(PO_T *restrict out, PO_T *restrict buf, const PO_T *restrict g,
                                                  size_t n, PO_T w, PO_T omw, PO_T mu, PO_T ommu, int nesterov)
 {
     if (nesterov) {
@@ -362,11 +361,11 @@ int PO_FN(po_muon_momentum)(PO_T *restrict out, PO_T *restrict buf, const PO_T *
                             double momentum, int nesterov)
 {
     const PO_T w = (PO_T)(1.0 - momentum), omw = (PO_T)1 - w, mu = (PO_T)momentum, ommu = (PO_T)1 - mu;
-    POX_SPLIT(n, PO_FN(pox_muon_mom_chunk)(out + lo, buf + lo, g + lo, len, w, omw, mu, ommu, nesterov != 0));
+    PO_SPLIT(n, PO_FN(pox_muon_mom_chunk)(out + lo, buf + lo, g + lo, len, w, omw, mu, ommu, nesterov != 0));
     return PO_OK;
 }
 
-static POX_CLONES void PO_FN(pox_muon_apply_chunk)(PO_T *restrict p, const PO_T *restrict u, size_t n, PO_T dec,
+static PO_TARGET_CLONES void PO_FN(pox_muon_apply_chunk)(PO_T *restrict p, const PO_T *restrict u, size_t n, PO_T dec,
                                                    PO_T nalr)
 {
     for (size_t i = 0; i < n; i++) {
@@ -378,9 +377,8 @@ static POX_CLONES void PO_FN(pox_muon_apply_chunk)(PO_T *restrict p, const PO_T 
 int PO_FN(po_muon_apply)(PO_T *restrict p, const PO_T *restrict u, size_t n, double decay, double adjusted_lr)
 {
     const PO_T dec = (PO_T)decay, nalr = (PO_T)(-adjusted_lr);
-    POX_SPLIT(n, PO_FN(pox_muon_apply_chunk)(p + lo, u + lo, len, dec, nalr));
+    PO_SPLIT(n, PO_FN(pox_muon_apply_chunk)(p + lo, u + lo, len, dec, nalr));
     return PO_OK;
 }
 
-#undef POX_INLINE
 #undef POX_COLBLK

@@ -10,7 +10,7 @@
  * follow torch's tensor ops (lerp_, addcmul_, addcdiv_, maximum, reciprocal), written out in each block.
  *
  * Each kernel = a public entry that prepares the constants and splits [0, n) across threads
- * (PO_OPTM_SPLIT), and a PO_CLONES chunk function with the loop. Flags are passed as literal constants
+ * (PO_SPLIT), and a PO_TARGET_CLONES chunk function with the loop. Flags are passed as literal constants
  * to always-inline bodies, so each option combination gets its own vectorized loop.
  */
 
@@ -49,7 +49,7 @@ PO_INLINE void PO_FN(po_adadelta_body)(PO_T *restrict p, PO_T *restrict r, PO_T 
     }
 }
 
-static PO_CLONES void PO_FN(po_adadelta_chunk)(PO_T *restrict p, PO_T *restrict r, PO_T *restrict u,
+static PO_TARGET_CLONES void PO_FN(po_adadelta_chunk)(PO_T *restrict p, PO_T *restrict r, PO_T *restrict u,
                                                const PO_T *restrict g, size_t n,
                                                const PO_FN(po_adadelta_c) *c, int wdc)
 {
@@ -63,7 +63,7 @@ int PO_FN(po_adadelta)(PO_T *restrict p, PO_T *restrict square_avg, PO_T *restri
     PO_FN(po_adadelta_c) c = {(PO_T)(-hp->lr), (PO_T)hp->rho, (PO_T)(1.0 - hp->rho), (PO_T)hp->eps,
                               (PO_T)hp->weight_decay, hp->maximize ? (PO_T)-1 : (PO_T)1};
     int wdc = hp->weight_decay != 0.0;
-    PO_OPTM_SPLIT(n, PO_FN(po_adadelta_chunk)(p + lo, square_avg + lo, acc_delta + lo, g + lo, len, &c, wdc));
+    PO_SPLIT(n, PO_FN(po_adadelta_chunk)(p + lo, square_avg + lo, acc_delta + lo, g + lo, len, &c, wdc));
     return PO_OK;
 }
 
@@ -93,7 +93,7 @@ PO_INLINE void PO_FN(po_adamax_body)(PO_T *restrict p, PO_T *restrict m, PO_T *r
     }
 }
 
-static PO_CLONES void PO_FN(po_adamax_chunk)(PO_T *restrict p, PO_T *restrict m, PO_T *restrict u,
+static PO_TARGET_CLONES void PO_FN(po_adamax_chunk)(PO_T *restrict p, PO_T *restrict m, PO_T *restrict u,
                                              const PO_T *restrict g, size_t n, const PO_FN(po_adamax_c) *c,
                                              int wdc)
 {
@@ -111,7 +111,7 @@ int PO_FN(po_adamax)(PO_T *restrict p, PO_T *restrict exp_avg, PO_T *restrict ex
     PO_FN(po_adamax_c) c = {(PO_T)(-clr), (PO_T)w1, (PO_T)1 - (PO_T)w1, (PO_T)hp->beta2, (PO_T)hp->eps,
                             (PO_T)hp->weight_decay, hp->maximize ? (PO_T)-1 : (PO_T)1};
     int wdc = hp->weight_decay != 0.0;
-    PO_OPTM_SPLIT(n, PO_FN(po_adamax_chunk)(p + lo, exp_avg + lo, exp_inf + lo, g + lo, len, &c, wdc));
+    PO_SPLIT(n, PO_FN(po_adamax_chunk)(p + lo, exp_avg + lo, exp_inf + lo, g + lo, len, &c, wdc));
     return PO_OK;
 }
 
@@ -145,7 +145,7 @@ PO_INLINE void PO_FN(po_nadam_body)(PO_T *restrict p, PO_T *restrict m, PO_T *re
     }
 }
 
-static PO_CLONES void PO_FN(po_nadam_chunk)(PO_T *restrict p, PO_T *restrict m, PO_T *restrict v,
+static PO_TARGET_CLONES void PO_FN(po_nadam_chunk)(PO_T *restrict p, PO_T *restrict m, PO_T *restrict v,
                                             const PO_T *restrict g, size_t n, const PO_FN(po_nadam_c) *c,
                                             int wdc, int dec)
 {
@@ -173,7 +173,7 @@ int PO_FN(po_nadam)(PO_T *restrict p, PO_T *restrict exp_avg, PO_T *restrict exp
                            (PO_T)hp->beta2, (PO_T)(1.0 - hp->beta2), (PO_T)hp->weight_decay,
                            dec ? (PO_T)(1.0 - lr * hp->weight_decay) : (PO_T)1,
                            hp->maximize ? (PO_T)-1 : (PO_T)1};
-    PO_OPTM_SPLIT(n, PO_FN(po_nadam_chunk)(p + lo, exp_avg + lo, exp_avg_sq + lo, g + lo, len, &c, wdc, dec));
+    PO_SPLIT(n, PO_FN(po_nadam_chunk)(p + lo, exp_avg + lo, exp_avg_sq + lo, g + lo, len, &c, wdc, dec));
     return PO_OK;
 }
 
@@ -211,7 +211,7 @@ PO_INLINE void PO_FN(po_radam_body)(PO_T *restrict p, PO_T *restrict m, PO_T *re
     }
 }
 
-static PO_CLONES void PO_FN(po_radam_chunk)(PO_T *restrict p, PO_T *restrict m, PO_T *restrict v,
+static PO_TARGET_CLONES void PO_FN(po_radam_chunk)(PO_T *restrict p, PO_T *restrict m, PO_T *restrict v,
                                             const PO_T *restrict g, size_t n, const PO_FN(po_radam_c) *c,
                                             int wdc, int dec, int rect)
 {
@@ -245,7 +245,7 @@ int PO_FN(po_radam)(PO_T *restrict p, PO_T *restrict exp_avg, PO_T *restrict exp
                            (PO_T)1 - (PO_T)w1, (PO_T)b2, (PO_T)(1.0 - b2), (PO_T)hp->weight_decay,
                            dec ? (PO_T)(1.0 - lr * hp->weight_decay) : (PO_T)1,
                            hp->maximize ? (PO_T)-1 : (PO_T)1};
-    PO_OPTM_SPLIT(n, PO_FN(po_radam_chunk)(p + lo, exp_avg + lo, exp_avg_sq + lo, g + lo, len, &c, wdc, dec,
+    PO_SPLIT(n, PO_FN(po_radam_chunk)(p + lo, exp_avg + lo, exp_avg_sq + lo, g + lo, len, &c, wdc, dec,
                                            rect));
     return PO_OK;
 }

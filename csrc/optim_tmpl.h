@@ -11,7 +11,7 @@
  * out in each block, so float64 results agree with torch.optim to rounding.
  *
  * Each kernel = a public entry that prepares the constants and splits [0, n) across threads
- * (PO_OPT_SPLIT), and a PO_CLONES chunk function with the loop. Flags are passed as literal constants
+ * (PO_SPLIT), and a PO_TARGET_CLONES chunk function with the loop. Flags are passed as literal constants
  * to always-inline bodies, so each option combination gets its own vectorized loop.
  */
 
@@ -51,7 +51,7 @@ PO_INLINE void PO_FN(po_sgd_body)(PO_T *restrict p, PO_T *restrict buf, const PO
     }
 }
 
-static PO_CLONES void PO_FN(po_sgd_chunk)(PO_T *restrict p, PO_T *restrict buf, const PO_T *restrict g, size_t n,
+static PO_TARGET_CLONES void PO_FN(po_sgd_chunk)(PO_T *restrict p, PO_T *restrict buf, const PO_T *restrict g, size_t n,
                                           const PO_FN(po_sgd_c) *c, int mode, int nesterov, int wdc)
 {
 #define PO_SGD_DISPATCH(W)                                                                         \
@@ -74,7 +74,7 @@ int PO_FN(po_sgd)(PO_T *restrict p, PO_T *restrict buf, const PO_T *restrict g, 
                          (PO_T)hp->weight_decay, hp->maximize ? (PO_T)-1 : (PO_T)1};
     int mode = (hp->momentum == 0.0 || buf == NULL) ? 0 : (hp->first_step ? 1 : 2);
     int nesterov = hp->nesterov != 0, wdc = hp->weight_decay != 0.0;
-    PO_OPT_SPLIT(n, PO_FN(po_sgd_chunk)(p + lo, mode ? buf + lo : NULL, g + lo, len, &c, mode, nesterov, wdc));
+    PO_SPLIT(n, PO_FN(po_sgd_chunk)(p + lo, mode ? buf + lo : NULL, g + lo, len, &c, mode, nesterov, wdc));
     return PO_OK;
 }
 
@@ -98,7 +98,7 @@ PO_INLINE void PO_FN(po_adagrad_body)(PO_T *restrict p, PO_T *restrict s, const 
     }
 }
 
-static PO_CLONES void PO_FN(po_adagrad_chunk)(PO_T *restrict p, PO_T *restrict s, const PO_T *restrict g,
+static PO_TARGET_CLONES void PO_FN(po_adagrad_chunk)(PO_T *restrict p, PO_T *restrict s, const PO_T *restrict g,
                                               size_t n, const PO_FN(po_adagrad_c) *c, int wdc)
 {
     if (wdc) PO_FN(po_adagrad_body)(p, s, g, n, c, 1);
@@ -113,7 +113,7 @@ int PO_FN(po_adagrad)(PO_T *restrict p, PO_T *restrict sum, const PO_T *restrict
     PO_FN(po_adagrad_c) c = {(PO_T)(-clr), (PO_T)hp->eps, (PO_T)hp->weight_decay,
                              hp->maximize ? (PO_T)-1 : (PO_T)1};
     int wdc = hp->weight_decay != 0.0;
-    PO_OPT_SPLIT(n, PO_FN(po_adagrad_chunk)(p + lo, sum + lo, g + lo, len, &c, wdc));
+    PO_SPLIT(n, PO_FN(po_adagrad_chunk)(p + lo, sum + lo, g + lo, len, &c, wdc));
     return PO_OK;
 }
 
@@ -155,7 +155,7 @@ PO_INLINE void PO_FN(po_rmsprop_body)(PO_T *restrict p, PO_T *restrict sq, PO_T 
     }
 }
 
-static PO_CLONES void PO_FN(po_rmsprop_chunk)(PO_T *restrict p, PO_T *restrict sq, PO_T *restrict ga,
+static PO_TARGET_CLONES void PO_FN(po_rmsprop_chunk)(PO_T *restrict p, PO_T *restrict sq, PO_T *restrict ga,
                                               PO_T *restrict buf, const PO_T *restrict g, size_t n,
                                               const PO_FN(po_rmsprop_c) *c, int centered, int mom, int wdc)
 {
@@ -178,7 +178,7 @@ int PO_FN(po_rmsprop)(PO_T *restrict p, PO_T *restrict sq, PO_T *restrict gavg, 
     if ((centered && !gavg) || (mom && !buf)) return PO_ERR_VALUE;
     PO_FN(po_rmsprop_c) c = {(PO_T)(-hp->lr), (PO_T)hp->alpha, (PO_T)(1.0 - hp->alpha), (PO_T)hp->eps,
                              (PO_T)hp->weight_decay, (PO_T)hp->momentum, hp->maximize ? (PO_T)-1 : (PO_T)1};
-    PO_OPT_SPLIT(n, PO_FN(po_rmsprop_chunk)(p + lo, sq + lo, centered ? gavg + lo : NULL,
+    PO_SPLIT(n, PO_FN(po_rmsprop_chunk)(p + lo, sq + lo, centered ? gavg + lo : NULL,
                                             mom ? buf + lo : NULL, g + lo, len, &c, centered, mom, wdc));
     return PO_OK;
 }
@@ -219,7 +219,7 @@ PO_INLINE void PO_FN(po_adam_body)(PO_T *restrict p, PO_T *restrict m, PO_T *res
     }
 }
 
-static PO_CLONES void PO_FN(po_adam_chunk)(PO_T *restrict p, PO_T *restrict m, PO_T *restrict v, PO_T *restrict vm,
+static PO_TARGET_CLONES void PO_FN(po_adam_chunk)(PO_T *restrict p, PO_T *restrict m, PO_T *restrict v, PO_T *restrict vm,
                                            const PO_T *restrict g, size_t n, const PO_FN(po_adam_c) *c, int ams,
                                            int wdc)
 {
@@ -245,7 +245,7 @@ int PO_FN(po_adam)(PO_T *restrict p, PO_T *restrict m, PO_T *restrict v, PO_T *r
                           dec ? (PO_T)(1.0 - hp->lr * hp->weight_decay) : (PO_T)1,
                           hp->maximize ? (PO_T)-1 : (PO_T)1};
     int ams = hp->amsgrad != 0, wdc = !dec && hp->weight_decay != 0.0;
-    PO_OPT_SPLIT(n, PO_FN(po_adam_chunk)(p + lo, m + lo, v + lo, ams ? vmax + lo : NULL, g + lo, len, &c, ams,
+    PO_SPLIT(n, PO_FN(po_adam_chunk)(p + lo, m + lo, v + lo, ams ? vmax + lo : NULL, g + lo, len, &c, ams,
                                          wdc));
     return PO_OK;
 }
@@ -253,7 +253,7 @@ int PO_FN(po_adam)(PO_T *restrict p, PO_T *restrict m, PO_T *restrict v, PO_T *r
 /* ---- clipping and averaging -------------------------------------------------------------------------
  * scale: x <- x * factor (torch: g.mul_(clip_coef_clamped)); clamp: x <- min(max(x, -c), c), NaN kept
  * (torch: clamp_); average: avg <- avg + w * (p - avg), w == 1 copies (book 8.7.3). */
-static PO_CLONES void PO_FN(po_scale_chunk)(PO_T *restrict x, size_t n, PO_T f)
+static PO_TARGET_CLONES void PO_FN(po_scale_chunk)(PO_T *restrict x, size_t n, PO_T f)
 {
     for (size_t i = 0; i < n; i++) x[i] = x[i] * f;
 }
@@ -261,11 +261,11 @@ static PO_CLONES void PO_FN(po_scale_chunk)(PO_T *restrict x, size_t n, PO_T f)
 int PO_FN(po_scale)(PO_T *restrict x, size_t n, double factor)
 {
     PO_T f = (PO_T)factor;
-    PO_OPT_SPLIT(n, PO_FN(po_scale_chunk)(x + lo, len, f));
+    PO_SPLIT(n, PO_FN(po_scale_chunk)(x + lo, len, f));
     return PO_OK;
 }
 
-static PO_CLONES void PO_FN(po_clamp_chunk)(PO_T *restrict x, size_t n, PO_T c)
+static PO_TARGET_CLONES void PO_FN(po_clamp_chunk)(PO_T *restrict x, size_t n, PO_T c)
 {
     for (size_t i = 0; i < n; i++) {
         PO_T a = x[i];
@@ -279,11 +279,11 @@ int PO_FN(po_clamp)(PO_T *restrict x, size_t n, double c)
 {
     if (!(c >= 0.0)) return PO_ERR_VALUE;
     PO_T cc = (PO_T)c;
-    PO_OPT_SPLIT(n, PO_FN(po_clamp_chunk)(x + lo, len, cc));
+    PO_SPLIT(n, PO_FN(po_clamp_chunk)(x + lo, len, cc));
     return PO_OK;
 }
 
-static PO_CLONES void PO_FN(po_average_chunk)(PO_T *restrict avg, const PO_T *restrict p, size_t n, PO_T w)
+static PO_TARGET_CLONES void PO_FN(po_average_chunk)(PO_T *restrict avg, const PO_T *restrict p, size_t n, PO_T w)
 {
     for (size_t i = 0; i < n; i++) avg[i] = avg[i] + w * (p[i] - avg[i]);
 }
@@ -296,7 +296,7 @@ int PO_FN(po_average)(PO_T *restrict avg, const PO_T *restrict p, size_t n, doub
         return PO_OK;
     }
     PO_T ww = (PO_T)w;
-    PO_OPT_SPLIT(n, PO_FN(po_average_chunk)(avg + lo, p + lo, len, ww));
+    PO_SPLIT(n, PO_FN(po_average_chunk)(avg + lo, p + lo, len, ww));
     return PO_OK;
 }
 

@@ -66,7 +66,8 @@ static inline int po_size_mul3(size_t a, size_t b, size_t c, size_t *out)
  * Loops over at least PO_PAR_GRAIN elements are split across po_get_num_threads() OpenMP threads with
  * schedule(static). Elementwise kernels are bit-identical for any thread count by construction;
  * reductions sum fixed blocks of PO_RED_BLOCK elements serially, then the block sums in order, so they
- * are bit-identical too. Written as `if(parallel: ...)` so the serial branch keeps SIMD (PERF.md). */
+ * are bit-identical too. Written as `if(parallel: ...)` so the serial branch keeps SIMD (docs/performance.md,
+ * "Compiler flags"). */
 /* 2^18 elements (1 MiB of float32 per array): below it the wake-up of a second thread costs more than it
  * saves, and under load a split that small makes OpenMP's threads compete with OpenBLAS's (measured:
  * a 128x256 activation split across 2 threads made a training epoch 6x slower). */
@@ -79,7 +80,9 @@ static inline int po_size_mul3(size_t a, size_t b, size_t c, size_t *out)
 #define PO_MAX_THREADS 4096
 int po_max_threads(void);
 int po_get_num_threads(void);
-void po_set_num_threads(int n);   /* 1 <= n <= po_max_threads() (module.c checks; clamped here too) */
+/* n in [1, po_max_threads()]: module.c rejects anything else. With OpenMP a value outside is clamped to
+ * that range here too; without OpenMP n is ignored (every call runs on the calling thread). */
+void po_set_num_threads(int n);
 
 #ifdef _OPENMP
 #define PO_PRAGMA(x) _Pragma(#x)

@@ -25,7 +25,7 @@ int PO_FN(po_prox_l1)(PO_T *restrict w, size_t n, double t)
 /* The column norms of rows [0, B) x columns [c0, c0 + m) of a (B, C) block: acc[j] = ||w[:, c0 + j]||².
  * A separate function so the SIMD width can be chosen at run time (target clones; same bits: integer-free
  * float loops with no contraction under -std=c11). part: scratch of m elements. */
-static PO_REG_CLONES void PO_FN(po_mn_sumsq)(const PO_T *restrict wa, size_t B, size_t C, size_t c0, size_t m,
+static PO_TARGET_CLONES void PO_FN(po_mn_sumsq)(const PO_T *restrict wa, size_t B, size_t C, size_t c0, size_t m,
                                              double *restrict acc, PO_T *restrict part)
 {
     enum { RB = 32 };

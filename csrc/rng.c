@@ -18,7 +18,7 @@ void po_rng_seed(po_rng *r, uint64_t key, uint64_t lane)
 #if defined(__GNUC__) && PO_RNG_LANES == 8
 typedef uint64_t po_rng_v4 __attribute__((vector_size(32)));
 
-/* Function multiversioning (PERF.md): AVX-512 runs the 8 lanes in one register, AVX2 in two; the
+/* Function multiversioning (docs/performance.md, "Compiler flags"): AVX-512 runs the 8 lanes in one register, AVX2 in two; the
  * default clone in four SSE2 pairs. Same numbers either way (integer arithmetic). */
 PO_TARGET_CLONES   /* compat.h */
 void po_rng_fill_block(po_rng_buf *buf, uint64_t seed, uint64_t counter, uint64_t block)

@@ -1,6 +1,6 @@
 /* rng.h -- pyoptim's counter-based random streams (book 7.12 dropout, 7.5 noise).
  *
- * Design (PERF.md "Random numbers for dropout"): no global state. A stream is named by three integers,
+ * Design (docs/performance.md, "Random numbers for dropout"): no global state. A stream is named by three integers,
  * (seed, counter, block): `seed` is the user's seed, `counter` numbers the calls (a Dropout layer
  * increments it on every forward pass), `block` numbers fixed chunks of PO_RNG_BLOCK elements of the
  * output. Each (seed, counter, block) is hashed through the SplitMix64 finalizer into PO_RNG_LANES

@@ -35,7 +35,7 @@ void po_min_param_init(po_min_param *p)
     po_ls_param_init(&p->ls);
 }
 
-static double so_maxabs(const double *x, size_t n)
+static double po_min_maxabs(const double *x, size_t n)
 {
     double m = 0.0;
     for (size_t i = 0; i < n; i++) {
@@ -46,9 +46,9 @@ static double so_maxabs(const double *x, size_t n)
 }
 
 /* The gradient norm of the gtol test, |g|_ord (see po_min_param.norm); NaN propagates. */
-static double so_gnorm(const double *g, size_t n, double ord)
+static double po_min_gnorm(const double *g, size_t n, double ord)
 {
-    if (ord == INFINITY) return so_maxabs(g, n);
+    if (ord == INFINITY) return po_min_maxabs(g, n);
     if (ord == -INFINITY) {
         double m = INFINITY;
         for (size_t i = 0; i < n; i++) {
@@ -58,13 +58,13 @@ static double so_gnorm(const double *g, size_t n, double ord)
         return m;
     }
     /* (sum |g_i|^ord)^(1/ord), scaled by max|g_i| so that neither overflows nor underflows */
-    double mx = so_maxabs(g, n), s = 0.0;
+    double mx = po_min_maxabs(g, n), s = 0.0;
     if (!(mx > 0.0) || !isfinite(mx)) return ord > 0 ? mx : 0.0;
     for (size_t i = 0; i < n; i++) s += pow(fabs(g[i]) / mx, ord);
     return mx * pow(s, 1.0 / ord);
 }
 
-static int so_all_finite(const double *x, size_t n)
+static int po_min_all_finite(const double *x, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (!isfinite(x[i])) return 0;
@@ -73,7 +73,7 @@ static int so_all_finite(const double *x, size_t n)
 
 /* The rounding floor. Near a minimizer f(x + t d) - f(x) falls below the rounding error of f, and a line
  * search that asks for a decrease fails even at trial points whose gradient already meets gtol (scipy's
- * "precision loss"). Every trial of a search passes through so_spy_eval, which keeps the one with the
+ * "precision loss"). Every trial of a search passes through po_min_spy_eval, which keeps the one with the
  * smallest max|g| among those whose value equals f(x) to within 16 ulps; when the search then fails and
  * that trial meets gtol, it is taken as the converged point. Costs one comparison per evaluation away
  * from the floor. */
@@ -82,11 +82,11 @@ typedef struct {
     double f0, tol, gbest, fbest, ord;
     double *xb, *gb;     /* n each */
     int active, have, unbounded;
-} so_spy;
+} po_min_spy;
 
-static int so_spy_eval(void *ctx, const double *x, double *g, size_t n, double *f)
+static int po_min_spy_eval(void *ctx, const double *x, double *g, size_t n, double *f)
 {
-    so_spy *s = ctx;
+    po_min_spy *s = ctx;
     int st = s->pb->evaluate(s->pb->ctx, x, g, n, f);
     if (st == PO_OK && *f == -INFINITY && !s->unbounded) {
         /* f = -inf: the objective is unbounded below; the line search would take it for a step too long */
@@ -96,7 +96,7 @@ static int so_spy_eval(void *ctx, const double *x, double *g, size_t n, double *
         return st;
     }
     if (st == PO_OK && !s->unbounded && s->active && fabs(*f - s->f0) <= s->tol) {
-        double m = so_gnorm(g, n, s->ord);
+        double m = po_min_gnorm(g, n, s->ord);
         if (m < s->gbest) {
             memcpy(s->xb, x, n * sizeof(double));
             memcpy(s->gb, g, n * sizeof(double));
@@ -113,7 +113,7 @@ static int so_spy_eval(void *ctx, const double *x, double *g, size_t n, double *
  * same route (the same shifts tau, the same fallbacks), only the factorization's arithmetic differs.
  * work: 4 n^2 + n doubles. Returns PO_OK, PO_ERR_NOT_PD when no direction could be formed, or a
  * provider's PO_ERR_NOMEM / PO_ERR_CALLBACK. */
-static int so_newton_dir(double *d, const double *H, const double *g, size_t n, const po_min_param *p,
+static int po_min_newton_dir(double *d, const double *H, const double *g, size_t n, const po_min_param *p,
                          double *work)
 {
     const po_linalg *la = p->linalg ? p->linalg : po_linalg_own();
@@ -179,9 +179,9 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
     double *buf = malloc(mn);
     if (!buf) return PO_ERR_NOMEM;
     double *xp = buf, *gp = buf + n, *d = buf + 2 * n, *lsw = buf + 3 * n, *extra = buf + 8 * n;
-    so_spy spy = {pb, 0.0, 0.0, INFINITY, 0.0, p->norm, buf + 6 * n, buf + 7 * n, 0, 0, 0};
+    po_min_spy spy = {pb, 0.0, 0.0, INFINITY, 0.0, p->norm, buf + 6 * n, buf + 7 * n, 0, 0, 0};
     po_problem spb = *pb;   /* the problem as the line search sees it */
-    spb.evaluate = so_spy_eval;
+    spb.evaluate = po_min_spy_eval;
     spb.ctx = &spy;
     double *S = NULL, *Y = NULL, *rho = NULL, *Hm = NULL, *nw = NULL, *z = NULL, *r = NULL, *pp = NULL, *Bp = NULL;
     if (meth == PO_M_LBFGS) { S = extra; Y = extra + m * n; rho = extra + 2 * m * n; }
@@ -199,7 +199,7 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
     res->nfev = 1;
     if (st != PO_OK) goto done;
     res->f = f;
-    if (!isfinite(f) || !so_all_finite(g, n)) { res->reason = PO_STOP_NONFINITE; goto done; }
+    if (!isfinite(f) || !po_min_all_finite(g, n)) { res->reason = PO_STOP_NONFINITE; goto done; }
 
     long since_restart = 0;         /* CG */
     double gg_prev = 0.0, f_old = f + 0.5 * sqrt(po_so_dot_f64(g, g, n)), t_prev = 1.0;
@@ -209,7 +209,7 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
     (void)t_prev;
 
     for (;;) {
-        if (so_gnorm(g, n, p->norm) <= p->gtol) { res->reason = PO_STOP_CONVERGED; break; }
+        if (po_min_gnorm(g, n, p->norm) <= p->gtol) { res->reason = PO_STOP_CONVERGED; break; }
         if (res->nit >= p->maxiter) { res->reason = PO_STOP_MAXITER; break; }
         if (res->nfev >= p->maxfev) { res->reason = PO_STOP_MAXFEV; break; }
 
@@ -223,8 +223,8 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
             st = pb->hess(pb->ctx, x, Hm, n);
             res->nhev++;
             if (st != PO_OK) goto done;
-            if (!so_all_finite(Hm, n * n)) { res->reason = PO_STOP_NONFINITE; goto done; }
-            st = so_newton_dir(d, Hm, g, n, p, nw);
+            if (!po_min_all_finite(Hm, n * n)) { res->reason = PO_STOP_NONFINITE; goto done; }
+            st = po_min_newton_dir(d, Hm, g, n, p, nw);
             if (st == PO_ERR_NOT_PD) { st = PO_OK; res->reason = PO_STOP_NOT_DESCENT; goto done; }
             if (st != PO_OK) goto done;
             break;
@@ -307,14 +307,14 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
             } else if (!(t > 0.0) || !isfinite(t)) {
                 /* gd and CG: no cap at t = 1 (scipy's), which is not invariant to scaling f: an objective
                  * scaled by 1e-50 would start with steps of length 1e-50; fall back to |t d|_2 = 1 */
-                double dm = so_maxabs(d, n), q = 0.0;
+                double dm = po_min_maxabs(d, n), q = 0.0;
                 for (size_t i = 0; i < n; i++) q += (d[i] / dm) * (d[i] / dm);
                 t = 1.0 / (dm * sqrt(q));
             }
         } else if (quasi_newton && fresh && !(meth == PO_M_BFGS && p->hess_inv0)) {
             /* a quasi-Newton method with no memory yet: |t d|_2 = 1; |g|_2 scaled by max|g_i| so that a
              * huge gradient (an objective unbounded below) gives a tiny step, not 1/inf = 0 */
-            double gm = so_maxabs(g, n), q = 0.0;
+            double gm = po_min_maxabs(g, n), q = 0.0;
             for (size_t i = 0; i < n; i++) q += (g[i] / gm) * (g[i] / gm);
             t = 1.0 / (gm * sqrt(q));
         } else {
@@ -427,7 +427,7 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
             if (sqrt(ss) <= p->xrtol * (p->xrtol + sqrt(xx))) { res->reason = PO_STOP_CONVERGED; break; }
         }
         if (p->ftol > 0 && (fprev - f) <= p->ftol * fmax(fmax(fabs(fprev), fabs(f)), 1.0)) {
-            res->reason = so_gnorm(g, n, p->norm) <= p->gtol ? PO_STOP_CONVERGED : PO_STOP_FTOL;
+            res->reason = po_min_gnorm(g, n, p->norm) <= p->gtol ? PO_STOP_CONVERGED : PO_STOP_FTOL;
             break;
         }
     }

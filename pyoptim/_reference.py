@@ -1042,7 +1042,7 @@ def get_num_threads():
 
 
 def _so_copy_out(obj, n, square, what):
-    """A user function's result as float64 of shape (n,) or (n, n); bind_secondorder.h's so_copy_out."""
+    """A user function's result as float64 of shape (n,) or (n, n); bind_secondorder_bridge.h's po_bridge_copy_out."""
     try:
         a = np.array(obj, dtype=np.float64)
     except (TypeError, ValueError):

@@ -206,7 +206,7 @@ def continuation(obj, x0=None, sigmas: Sequence[float] = (1.0, 0.5, 0.25, 0.1, 0
             x, traj = _gd(js, x, lr, steps, tol)
             trajs.append(traj)
         elif isinstance(inner, str):
-            from ._minimize import minimize  # lazily: the function pyoptim.minimize
+            from . import minimize  # lazily: pyoptim.minimize, the function (the second-order solvers)
             vg = js.value_and_grad if hasattr(js, "value_and_grad") else (lambda z: (js.fun(z), js.grad(z)))
             x = np.asarray(minimize(lambda z: vg(z.reshape(x.shape)), x.reshape(-1), method=inner, jac=True).x,
                            dtype=np.float64).reshape(x.shape)

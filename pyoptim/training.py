@@ -46,7 +46,7 @@ from ._validation import check_int
 
 __all__ = ["fit", "minibatches", "evaluate", "predict", "History", "Trainer", "DivergenceWarning"]
 
-_all_finite = all_finite   # the name tests/test_training_fit.py imports
+_all_finite = all_finite   # the name tests/training/test_training_fit.py imports
 
 
 # ------------------------------------------------------------------------------------------------------

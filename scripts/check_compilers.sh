@@ -19,8 +19,8 @@ PY=${PYTHON:-python}
 WORK=$(mktemp -d /tmp/pyoptim-compilers.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 T0=$(date +%s)
-TESTS=(tests/test_core.py tests/test_optim_kernels.py tests/test_nn_kernels.py tests/test_reg_kernels.py
-       tests/test_secondorder_kernels.py)
+TESTS=(tests/kernels/test_core.py tests/kernels/test_optim_kernels.py tests/kernels/test_nn_kernels.py tests/kernels/test_reg_kernels.py
+       tests/kernels/test_secondorder_kernels.py)
 
 # a clang whose OpenMP is missing (what Debian's clang is without libomp-dev)
 mkdir -p "$WORK/bin"

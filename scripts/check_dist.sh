@@ -27,8 +27,8 @@ stamp() { echo "== [$(( $(date +%s) - T0 )) s] $*"; }
 
 TESTS=(tests)
 if [ "${PYOPTIM_DIST_QUICK:-0}" = 1 ]; then
-  TESTS=(tests/test_core.py tests/test_optim_kernels.py tests/test_optim_classes.py tests/test_nn_kernels.py
-         tests/test_nn_layers.py tests/test_secondorder_minimize.py tests/test_training_fit.py)
+  TESTS=(tests/kernels/test_core.py tests/kernels/test_optim_kernels.py tests/optim/test_optim_classes.py tests/kernels/test_nn_kernels.py
+         tests/nn/test_nn_layers.py tests/minimize/test_secondorder_minimize.py tests/training/test_training_fit.py)
 fi
 PYTEST_ARGS=(-p no:cacheprovider -q -m "not slow and not notebook")
 
@@ -94,8 +94,8 @@ $PY -m venv "$V2"
 (cd "$WORK" && "$V2/bin/python" -c "import pyoptim, sys; print(pyoptim.kernels.BACKEND, pyoptim.__file__); \
 sys.exit(pyoptim.kernels.BACKEND != 'c' or not pyoptim.__file__.startswith('$V2/'))")
 (cd "$WORK" && "$V2/bin/pytest" -c "$SRC/pyproject.toml" --rootdir "$SRC" "${PYTEST_ARGS[@]}" \
-   "$SRC/tests/test_core.py" "$SRC/tests/test_optim_kernels.py" "$SRC/tests/test_nn_kernels.py" \
-   "$SRC/tests/test_secondorder_kernels.py" "$SRC/tests/test_notebooks.py")
+   "$SRC/tests/kernels/test_core.py" "$SRC/tests/kernels/test_optim_kernels.py" "$SRC/tests/kernels/test_nn_kernels.py" \
+   "$SRC/tests/kernels/test_secondorder_kernels.py" "$SRC/tests/notebooks/test_notebooks.py")
 
 stamp "5. CC=false: installs without the C core, warns once, behaviour tests on the NumPy backend"
 mkdir -p "$WORK/unpack-nocc"   # a second fresh unpack: step 4 left compiled objects in build/

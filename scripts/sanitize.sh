@@ -11,7 +11,7 @@
 #      PYTHONPATH pointing at the copy. The editable install of the venv registers its finder AFTER
 #      sys.path's PathFinder, so PYTHONPATH wins; the script checks `pyoptim._core.__file__` and that
 #      the module really links libasan before running anything, and the test
-#      tests/test_rel_properties.py::test_sanitized_core_is_the_one_imported checks it again inside pytest;
+#      tests/reliability/test_rel_properties.py::test_sanitized_core_is_the_one_imported checks it again inside pytest;
 #   4. sanitizer reports go to log files (ASAN_OPTIONS/UBSAN_OPTIONS log_path), so a report from a
 #      subprocess (the kill-and-resume worker, a DataLoader-like helper) is caught as well as one from
 #      pytest itself. Any report, or a non-zero pytest exit, fails the script.

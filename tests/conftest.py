@@ -4,10 +4,18 @@ Backends: ``PYOPTIM_BACKEND=numpy python -m pytest`` runs the behaviour tests on
 marked ``c_only`` (bad-input tables, sanitizers, thread bit-identity, refcounts, races: properties of the
 C core itself) are then skipped, each with the reason in the summary.
 """
+import os
+import sys
 import warnings
 
 import numpy as np
 import pytest
+
+# The tree mirrors the package (tests/optim/ beside pyoptim/optim/, ...); the helpers every part shares
+# (kernel_registry, the subprocess drivers) live in tests/_support/ and import as top-level modules.
+SUPPORT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_support")
+if SUPPORT not in sys.path:
+    sys.path.insert(0, SUPPORT)
 
 # Without a built C core, `import pyoptim` warns once (PerformanceWarning) and runs on the twins; the
 # suite then runs on that backend, and the warning goes to the report header instead of failing the

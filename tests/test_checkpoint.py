@@ -8,7 +8,7 @@ import pytest
 
 import pyoptim as po
 from pyoptim.callbacks import Callback, LambdaCallback
-from test_training_helpers import adam, assert_params_equal, mlp, params_copy, sce, sgd
+from training_helpers import adam, assert_params_equal, mlp, params_copy, sce, sgd
 
 
 def problem(n=96, seed=0):

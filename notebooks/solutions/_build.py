@@ -2,7 +2,7 @@
 ``notebooks/solutions/_src/<name>.py``, with the teaching notebooks' builder (``notebooks/_build.py``).
 
 The solutions are kept apart from the student notebooks (a student opens them on purpose); each is
-executed by ``tests/test_notebook_solutions.py``.
+executed by ``tests/notebooks/test_notebook_solutions.py``.
 
 Usage::
 

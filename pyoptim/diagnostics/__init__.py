@@ -12,7 +12,7 @@
   :func:`rescale_relu_unit`.
 * Cliffs (8.2.4): clip with :func:`pyoptim.optim.clip_grad_norm_`, which bounds the step and keeps
   its direction exactly; :func:`pyoptim.optim.clip_grad_value_` bounds each coordinate but bends the
-  direction (tests/test_diag_cliff.py shows both on :func:`pyoptim.functions.cliff`).
+  direction (tests/diagnostics/test_diag_cliff.py shows both on :func:`pyoptim.functions.cliff`).
 * Long-term dependencies (8.2.5): :func:`matrix_power_eig`, :func:`power_norms`,
   :func:`bptt_gradient_norms`.
 * Inexact gradients (8.2.6): :class:`NoisyOracle`, :class:`BiasedOracle`, :class:`MinibatchOracle`.

@@ -15,7 +15,7 @@ class GaussianNoise(Module):
         y = x + std·z,   z ~ N(0, I)    (training);      y = x    (eval)
 
     On the inputs of a linear regression, noise of variance σ² equals, in expectation, an L2 penalty
-    σ²‖w‖² on the weights (Bishop 1995; book 7.5; tested in tests/test_reg_noise.py). Applied to hidden
+    σ²‖w‖² on the weights (Bishop 1995; book 7.5; tested in tests/regularization/test_reg_noise.py). Applied to hidden
     units it is a form of the noise robustness that dropout generalizes. The gradient is the identity
     (the noise does not depend on x).
 

@@ -41,7 +41,7 @@ def _one_two_five(lo_exp: int, hi_exp: int, zero: bool = True) -> Choices:
 
 
 #: The slider grid of every ``interactive_*`` parameter. Each holds the value its notebook starts from
-#: and every value an exercise asks for (tests/test_plot_sliders.py reads the notebooks and checks):
+#: and every value an exercise asks for (tests/plot/test_plot_sliders.py reads the notebooks and checks):
 SLIDERS: dict[str, Any] = {
     # ε: 0.02 (8.3), 2/λ_max = 0.08 and the momentum limit 2(1 + α)/λ_max = 0.152 (8.3 exercise 1: the
     # largest ε that converges is 0.151 on this grid), 0.05 and 0.1 (8.5)
