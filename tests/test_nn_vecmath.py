@@ -1,8 +1,16 @@
-"""The vectorized activations of csrc/vecmath.h: float64 tanh and sigmoid within their documented ulp bound
-of a high-precision reference (80-bit long double on a wide sweep, 40-digit mpmath on a smaller one) over
-tails, +-0, subnormals, +-inf, NaN and the saturation points; the float32 sigmoid bit-identical to the
-Cephes-exp form it replaces; and every activation bit-identical at 1 and 2 threads on arrays of at least
-kernels.PAR_GRAIN elements."""
+"""The vectorized activations of csrc/vecmath.h, on both of its paths: the fused multiply-add path (taken
+in this process when the CPU has AVX2 and FMA) and the portable path (PYOPTIM_NO_FMA=1, run in a
+subprocess, since the switch is read once per process).
+
+float64 tanh and sigmoid within their documented ulp bound of a high-precision reference (80-bit long
+double on a wide sweep, 40-digit mpmath on a smaller one) over tails, +-0, subnormals, +-inf, NaN and the
+saturation points; the float32 sigmoid bit-identical on the portable path to the Cephes-exp form it
+replaces; every activation bit-identical at 1 and 2 threads on arrays of at least kernels.PAR_GRAIN
+elements on both paths; the C kernels against their NumPy twins within the bound."""
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -15,75 +23,168 @@ pytestmark = pytest.mark.c_only
 ULP_BOUND = 3.0          # csrc/vecmath.h: po_vm_tanh, po_vm_sigmoid <= 3 ulp
 LD = np.longdouble
 HAVE_LD = np.finfo(LD).nmant >= 63   # x86 80-bit long double (a 64-bit mantissa)
+PATHS = ["default", "portable"]
 
 
-def _ulp64(r):
-    """The float64 ulp at the exact value r (a long double or mpmath number's float): 2^(e - 53) for
-    |r| in [2^(e-1), 2^e), never below the subnormal spacing 2^-1074."""
-    r = np.abs(np.asarray(r, LD))
-    _, e = np.frexp(r)
-    u = np.ldexp(LD(1), e.astype(np.int64) - 53)
-    return np.maximum(u, LD(2.0) ** -1074)
-
+# ---- inputs (deterministic, shared with the subprocess) --------------------------------------------------
 
 def _sweep():
-    """Finite float64 inputs over the whole range of both functions, with the special points."""
+    """Finite and special float64 inputs over the whole range of both functions."""
     rng = np.random.default_rng(7)
     mag = 10.0 ** rng.uniform(-320, 3, 60000)              # subnormal ... 1000
-    x = np.concatenate([
+    return np.concatenate([
         mag * rng.choice([-1.0, 1.0], mag.size),
         np.linspace(-40, 40, 80001),
         np.linspace(-760, -700, 20001),                    # sigmoid: subnormal outputs and underflow
+        np.linspace(17.5, 21.0, 35001),                    # tanh: where it reaches 1
         [0.625, -0.625, 19.06, 19.07, 20.0, -20.0, 36.7, 36.8, -36.8, 37.5, 708.39, -708.39, -708.4, -709.0,
          -744.4, -745.13, -745.14, -746.0, -750.0, 5e-324, -5e-324, 2.2250738585072014e-308, 1e-300,
-         np.nextafter(0.0, 1.0), 0.5 * np.log(3.0), np.log(2.0) / 2],
+         0.5 * np.log(3.0), np.log(2.0) / 2],
     ])
-    return x
+
+
+def _mp_points():
+    rng = np.random.default_rng(11)
+    return np.concatenate([rng.uniform(-1, 1, 1500) * 10.0 ** rng.uniform(-12, 2.9, 1500),
+                           [0.3, -0.3, 0.6, 1.1, -1.1, 2.5, -7.0, 18.0, 19.5, -720.0, -745.0]])
+
+
+def _specials(dt):
+    tiny = np.finfo(dt).smallest_subnormal
+    return np.array([0.0, -0.0, tiny, -tiny, np.inf, -np.inf, np.nan, 1e4, -1e4], dt)
+
+
+def _f32_patterns():
+    rng = np.random.default_rng(5)
+    bits = rng.integers(0, 2 ** 32, 2 ** 20, dtype=np.uint64).astype(np.uint32)
+    x = np.concatenate([bits.view(np.float32), np.linspace(-110, 110, 200001, dtype=np.float32),
+                        np.float32([0.0, -0.0, 1e-45, -1e-45, 87.0, -87.0, 103.9, -103.9, -104.0, -104.1,
+                                    np.inf, -np.inf])])
+    return x[~np.isnan(x)]
+
+
+def _big(dt):
+    rng = np.random.default_rng(3)
+    return (rng.standard_normal(2 * K.PAR_GRAIN + 12345) * 6).astype(dt)
+
+
+def _inputs():
+    """name -> (x, kind): every array the tests evaluate on both paths."""
+    out = {"sweep_tanh": (_sweep(), "tanh"), "sweep_sigmoid": (_sweep(), "sigmoid"),
+           "mp_tanh": (_mp_points(), "tanh"), "mp_sigmoid": (_mp_points(), "sigmoid"),
+           "f32_sigmoid": (_f32_patterns(), "sigmoid")}
+    for dt in (np.float32, np.float64):
+        for kind in ("relu", "tanh", "sigmoid"):
+            out[f"special_{kind}_{np.dtype(dt).name}"] = (_specials(dt), kind)
+            out[f"big_{kind}_{np.dtype(dt).name}"] = (_big(dt), kind)
+    return out
+
+
+_CHILD = r"""
+import sys, numpy as np, pyoptim
+from pyoptim import kernels as K
+d = np.load(sys.argv[1])
+res = {}
+for name in d.files:
+    if name.endswith("__kind"):
+        continue
+    kind = str(d[name + "__kind"])
+    for nt in (1, 2):
+        pyoptim.set_num_threads(nt)
+        y = K.activation_forward(d[name], kind=kind)
+        res[f"{name}__{nt}"] = y
+        res[f"{name}__bwd{nt}"] = K.activation_backward(np.ones_like(y), y, kind=kind)
+np.savez(sys.argv[2], **res)
+"""
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory):
+    """path -> name -> (forward at 1 thread, at 2 threads, backward at 1, at 2)."""
+    inputs = _inputs()
+    tmp = tmp_path_factory.mktemp("vecmath")
+    np.savez(tmp / "in.npz", **{k: v[0] for k, v in inputs.items()},
+             **{k + "__kind": np.array(v[1]) for k, v in inputs.items()})
+    env = dict(os.environ, PYOPTIM_NO_FMA="1", OMP_NUM_THREADS="2")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(pyoptim.__file__)))
+    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+    subprocess.run([sys.executable, "-c", _CHILD, str(tmp / "in.npz"), str(tmp / "out.npz")], env=env,
+                   check=True, timeout=600)
+    child = np.load(tmp / "out.npz")
+    res = {"portable": {}, "default": {}}
+    old = pyoptim.get_num_threads()
+    try:
+        for name, (x, kind) in inputs.items():
+            res["portable"][name] = tuple(child[f"{name}__{s}"] for s in ("1", "2", "bwd1", "bwd2"))
+            got = []
+            for nt in (1, 2):
+                pyoptim.set_num_threads(nt)
+                y = K.activation_forward(x, kind=kind)
+                got.append(y)
+                got.append(K.activation_backward(np.ones_like(y), y, kind=kind))
+            res["default"][name] = (got[0], got[2], got[1], got[3])
+    finally:
+        pyoptim.set_num_threads(old)
+    return res
+
+
+# ---- accuracy ------------------------------------------------------------------------------------------
+
+def _ulp64(r):
+    """The float64 ulp at the exact value r: 2^(e - 53) for |r| in [2^(e-1), 2^e), at least 2^-1074."""
+    r = np.abs(np.asarray(r, LD))
+    _, e = np.frexp(r)
+    return np.maximum(np.ldexp(LD(1), e.astype(np.int64) - 53), LD(2.0) ** -1074)
+
+
+def _ld_ref(x, kind):
+    xl = x.astype(LD)
+    with np.errstate(over="ignore", under="ignore"):
+        return np.tanh(xl) if kind == "tanh" else LD(1) / (LD(1) + np.exp(-xl))
 
 
 @pytest.mark.skipif(not HAVE_LD, reason="needs an 80-bit long double reference")
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("kind", ["tanh", "sigmoid"])
-def test_float64_within_ulp_bound_of_long_double(kind):
-    x = _sweep()
-    got = K.activation_forward(x, kind=kind)
-    xl = x.astype(LD)
-    with np.errstate(over="ignore", under="ignore"):
-        r = np.tanh(xl) if kind == "tanh" else LD(1) / (LD(1) + np.exp(-xl))
+def test_float64_within_ulp_bound_of_long_double(outputs, path, kind):
+    x, _ = _inputs()[f"sweep_{kind}"]
+    got = outputs[path][f"sweep_{kind}"][0]
+    r = _ld_ref(x, kind)
     err = np.abs(got.astype(LD) - r) / _ulp64(r)
     worst = int(np.argmax(err))
     assert err[worst] <= ULP_BOUND, (kind, x[worst], got[worst], r[worst], err[worst])
-    # and the twin (np.tanh / np.exp, glibc) sits inside the same bound of the reference, so comparing the
-    # kernel with its twin within 2 * ULP_BOUND is the right C-vs-twin test
+    # the twin (np.tanh / np.exp, glibc) sits inside the same bound, so the C-vs-twin comparison within
+    # 2 * ULP_BOUND ulp is the right one
     twin = ref.activation_forward(x, kind=kind)
-    errt = np.abs(twin.astype(LD) - r) / _ulp64(r)
-    assert errt.max() <= ULP_BOUND
+    assert (np.abs(twin.astype(LD) - r) / _ulp64(r)).max() <= ULP_BOUND
     assert (np.abs(got.astype(LD) - twin.astype(LD)) / _ulp64(r)).max() <= 2 * ULP_BOUND
 
 
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("kind", ["tanh", "sigmoid"])
-def test_float64_within_ulp_bound_of_mpmath(kind):
+def test_float64_within_ulp_bound_of_mpmath(outputs, path, kind):
     mpmath = pytest.importorskip("mpmath")
-    rng = np.random.default_rng(11)
-    x = np.concatenate([rng.uniform(-1, 1, 1500) * 10.0 ** rng.uniform(-12, 2.9, 1500),
-                        [0.3, -0.3, 0.6, 1.1, -1.1, 2.5, -7.0, 18.0, 19.5, -720.0, -745.0]])
-    got = K.activation_forward(x, kind=kind)
+    x = _mp_points()
+    got = outputs[path][f"mp_{kind}"][0]
     with mpmath.workdps(40):
         f = mpmath.tanh if kind == "tanh" else (lambda v: 1 / (1 + mpmath.exp(-v)))
         for xi, gi in zip(x, got):
             r = f(mpmath.mpf(float(xi)))
-            m, e = mpmath.frexp(r)
+            _, e = mpmath.frexp(r)
             ulp = max(mpmath.ldexp(1, int(e) - 53), mpmath.ldexp(1, -1074))
             assert abs(mpmath.mpf(float(gi)) - r) / ulp <= ULP_BOUND, (kind, xi, gi)
 
 
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("dt", [np.float32, np.float64])
-def test_special_values(dt):
+def test_special_values(outputs, path, dt):
+    name = np.dtype(dt).name
     tiny = np.finfo(dt).smallest_subnormal
-    x = np.array([0.0, -0.0, tiny, -tiny, np.inf, -np.inf, np.nan, 1e4, -1e4], dt)
-    th = K.activation_forward(x, kind="tanh")
-    sg = K.activation_forward(x, kind="sigmoid")
+    th = outputs[path][f"special_tanh_{name}"][0]
+    sg = outputs[path][f"special_sigmoid_{name}"][0]
+    # inputs: 0, -0, tiny, -tiny, inf, -inf, nan, 1e4, -1e4
     # tanh: odd, keeps the sign of zero, tanh(x) = x for subnormal x, +-1 at +-inf and far out
-    assert np.signbit(th[0]) == 0 and th[0] == 0 and np.signbit(th[1]) == 1 and th[1] == 0
+    assert th[0] == 0 and not np.signbit(th[0]) and th[1] == 0 and np.signbit(th[1])
     assert th[2] == tiny and th[3] == -tiny
     np.testing.assert_array_equal(th[[4, 5, 7, 8]], dt([1, -1, 1, -1]))
     assert np.isnan(th[6])
@@ -93,34 +194,37 @@ def test_special_values(dt):
     assert np.isnan(sg[6])
 
 
-def test_float64_saturation_points():
-    """tanh reaches 1 exactly where the correctly rounded value does (near 19.06; the kernel caps 2|x| at
-    40, beyond which tanh is 1 anyway) and sigmoid's tail goes through the subnormals to 0 at -745.14."""
-    x = np.linspace(17.5, 21.0, 35001)
-    got = K.activation_forward(x, kind="tanh")
-    with np.errstate(all="ignore"):
-        expect = np.tanh(x.astype(LD)).astype(np.float64)
-    # monotone, within the bound of the reference there, and exactly 1 from where the reference is 1 (19.06;
-    # the kernel may reach 1 a little earlier, where 1 is within the bound: 1 - tanh(18.5) = 1.7e-16)
-    assert (np.diff(got) >= 0).all()
-    assert (np.abs(got - expect) <= ULP_BOUND * 2.0 ** -53).all()
-    assert (got[expect == 1.0] == 1.0).all() and expect[-1] == 1.0
-    assert (got[x < 18.0] < 1.0).all() if (x < 18.0).any() else True
-    assert K.activation_forward(np.array([18.0, 19.1, 20.0, 40.0, 1e300]), kind="tanh").tolist() == [
-        float(np.tanh(LD(18.0))), 1.0, 1.0, 1.0, 1.0]
-    xs = np.linspace(-746.0, -700.0, 46001)
-    s = K.activation_forward(xs, kind="sigmoid")
-    assert (np.diff(s) >= 0).all()
-    assert s[0] == 0.0 and s[-1] > 0
-    sub = (s > 0) & (s < np.finfo(np.float64).tiny)
-    assert sub.any()                                 # gradual underflow: subnormal outputs exist
-    assert K.activation_forward(np.array([-745.2, -745.0]), kind="sigmoid").tolist()[0] == 0.0
+@pytest.mark.parametrize("path", PATHS)
+def test_float64_saturation_points(outputs, path):
+    """tanh is exactly 1 wherever the correctly rounded value is (from 19.06 on; the kernel caps 2|x| at 40)
+    and may reach 1 a little earlier, within the bound; sigmoid's tail goes through the subnormals to 0."""
+    x, _ = _inputs()["sweep_tanh"]
+    got = outputs[path]["sweep_tanh"][0]
+    sel = (x >= 17.5) & (x <= 21.0)
+    xs, gs = x[sel], got[sel]
+    order = np.argsort(xs)
+    xs, gs = xs[order], gs[order]
+    expect = _ld_ref(xs, "tanh").astype(np.float64)
+    assert (np.diff(gs) >= 0).all()                  # monotone
+    assert (gs[expect == 1.0] == 1.0).all() and expect[-1] == 1.0
+    assert (gs[xs < 18.0] < 1.0).all()
+    x, _ = _inputs()["sweep_sigmoid"]
+    s = outputs[path]["sweep_sigmoid"][0]
+    sel = (x >= -760) & (x <= -700)
+    xs, ss = x[sel], s[sel]
+    order = np.argsort(xs)
+    xs, ss = xs[order], ss[order]
+    assert (np.diff(ss) >= 0).all()
+    assert (ss[xs <= -745.14] == 0).all() and (ss[xs >= -745.13] > 0).all()
+    assert ((ss > 0) & (ss < np.finfo(np.float64).tiny)).any()   # gradual underflow: subnormal outputs
 
+
+# ---- float32 sigmoid -------------------------------------------------------------------------------------
 
 def _cephes_sigmoidf(x):
     """csrc/nn_math.h's po_nn_sigmoidf in NumPy float32 arithmetic (each operation rounded to float32,
     no fused multiply-add): the Cephes exp of -|x| clamped at -104, 2^n in two halves, 1/(1+e) or
-    e/(1+e). The kernel now uses vecmath.h's po_vm_sigmoidf, which should give the same bits."""
+    e/(1+e). vecmath.h's po_vm_sigmoidf gives the same bits on its portable path."""
     f = np.float32
     with np.errstate(all="ignore"):
         y = -np.abs(x)
@@ -144,43 +248,65 @@ def _cephes_sigmoidf(x):
         return np.where(np.isnan(x), x, s).astype(np.float32)
 
 
-def test_float32_sigmoid_bits_unchanged(rng):
-    bits = rng.integers(0, 2 ** 32, 2 ** 20, dtype=np.uint64).astype(np.uint32)
-    x = np.concatenate([bits.view(np.float32), np.linspace(-110, 110, 200001, dtype=np.float32),
-                        np.float32([0.0, -0.0, 1e-45, -1e-45, 87.0, -87.0, 103.9, -103.9, -104.0, -104.1,
-                                    np.inf, -np.inf])])
-    x = x[~np.isnan(x)]
-    got = K.activation_forward(x, kind="sigmoid")
+def test_float32_sigmoid_portable_bits_unchanged(outputs):
+    x = _f32_patterns()
+    got = outputs["portable"]["f32_sigmoid"][0]
     np.testing.assert_array_equal(got.view(np.uint32), _cephes_sigmoidf(x).view(np.uint32))
 
 
+def test_float32_sigmoid_fused_path_within_bound(outputs):
+    """Either path: within 3e-7 relative of the float64 value of the float32 input (1e-45 absolute for
+    the subnormal outputs), and within 2 float32 ulp of the portable path."""
+    x = _f32_patterns()
+    got = outputs["default"]["f32_sigmoid"][0]
+    x64 = x.astype(np.float64)
+    with np.errstate(over="ignore"):
+        expect = 1 / (1 + np.exp(-x64))
+    np.testing.assert_allclose(got.astype(np.float64), expect, rtol=3e-7, atol=1e-45)
+    port = outputs["portable"]["f32_sigmoid"][0]
+    assert (np.abs(got.view(np.int32).astype(np.int64) - port.view(np.int32).astype(np.int64)) <= 2).all()
+
+
+# ---- the switch, threads, twins ----------------------------------------------------------------------------
+
+def _cpu_has_fma():
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((ln for ln in f if ln.startswith("flags")), "").split()
+    except OSError:
+        return None
+    return "avx2" in flags and "fma" in flags
+
+
+def test_the_switch_selects_a_different_path_on_fma_hardware(outputs):
+    has = _cpu_has_fma()
+    if has is None:
+        pytest.skip("no /proc/cpuinfo")
+    d = outputs["default"]["sweep_sigmoid"][0]
+    p = outputs["portable"]["sweep_sigmoid"][0]
+    assert (d.view(np.uint64) != p.view(np.uint64)).any() == has
+
+
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("dt", [np.float32, np.float64])
 @pytest.mark.parametrize("kind", ["relu", "tanh", "sigmoid"])
-def test_activations_bit_identical_at_1_and_2_threads(dt, kind, rng):
-    n = 2 * K.PAR_GRAIN + 12345
-    x = (rng.standard_normal(n) * 6).astype(dt)
-    dy = rng.standard_normal(n).astype(dt)
-    old = pyoptim.get_num_threads()
-    runs = []
-    try:
-        for nt in (1, 2):
-            pyoptim.set_num_threads(nt)
-            y = K.activation_forward(x, kind=kind)
-            runs.append((y, K.activation_backward(dy, y, kind=kind)))
-    finally:
-        pyoptim.set_num_threads(old)
-    for a, b in zip(*runs):
-        np.testing.assert_array_equal(a.view(np.uint8), b.view(np.uint8))
-    # the large array also agrees with the twin within the bound
+def test_bit_identical_at_1_and_2_threads(outputs, path, dt, kind):
+    y1, y2, b1, b2 = outputs[path][f"big_{kind}_{np.dtype(dt).name}"]
+    assert y1.size >= K.PAR_GRAIN
+    np.testing.assert_array_equal(y1.view(np.uint8), y2.view(np.uint8))
+    np.testing.assert_array_equal(b1.view(np.uint8), b2.view(np.uint8))
+    # and the large array agrees with the NumPy twin within the bound
+    x = _big(dt)
     twin = ref.activation_forward(x, kind=kind)
     if dt == np.float64:
-        np.testing.assert_allclose(runs[0][0], twin, rtol=2 * ULP_BOUND * 2.0 ** -52, atol=0)
+        np.testing.assert_allclose(y1, twin, rtol=2 * ULP_BOUND * 2.0 ** -52, atol=0)
     else:
-        np.testing.assert_allclose(runs[0][0], twin, rtol=3e-7, atol=1e-38)
+        np.testing.assert_allclose(y1, twin, rtol=3e-7, atol=1e-38)
+    np.testing.assert_array_equal(b1, ref.activation_backward(np.ones_like(y1), y1, kind=kind))
 
 
-def test_float64_backward_uses_the_saved_output(rng):
-    """The backward formulas against the forward's exact derivative (long double), through the saved output."""
+def test_float64_backward_from_the_saved_output(rng):
+    """The backward formulas against the exact derivative (long double), through the saved output."""
     x = rng.uniform(-6, 6, 5000)
     dy = rng.standard_normal(5000)
     xl = x.astype(LD)
