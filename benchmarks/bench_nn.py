@@ -17,7 +17,8 @@ For each dtype and thread count (pyoptim.set_num_threads and torch.set_num_threa
 value), the repeats of pyoptim, torch and NumPy are interleaved (one of each per round, so a burst of load
 from elsewhere hits all three) and each time is the median over rounds. Ratios are torch (or NumPy) time
 / pyoptim time: >= 1.0 means pyoptim is at least as fast. NumPy runs single-threaded whatever the setting.
-Machines are noisy: compare ratios, not absolutes.
+Machines are noisy: compare ratios, not absolutes. On a loaded machine, ``--threads 1 --clock thread``
+times CPU time of the calling thread (preemption excluded), the steadiest comparison available there.
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ import pyoptim
 from pyoptim import kernels as K
 
 
-def interleaved_medians(fns, repeats: int):
+def interleaved_medians(fns, repeats: int, clock=time.perf_counter):
     """Median time of each callable (None entries skipped), one call of each per round, order rotated."""
     live = [i for i, f in enumerate(fns) if f is not None]
     for i in live:
@@ -39,9 +40,9 @@ def interleaved_medians(fns, repeats: int):
     for r in range(repeats):
         order = live[r % len(live):] + live[:r % len(live)]
         for i in order:
-            t0 = time.perf_counter()
+            t0 = clock()
             fns[i]()
-            ts[i].append(time.perf_counter() - t0)
+            ts[i].append(clock() - t0)
     return [float(np.median(ts[i])) if i in ts else None for i in range(len(fns))]
 
 
@@ -200,7 +201,14 @@ def main() -> None:
     ap.add_argument("--dtypes", nargs="+", default=["float32", "float64"])
     ap.add_argument("--rows", nargs="*", default=None, help="only rows whose name contains one of these")
     ap.add_argument("--no-numpy", action="store_true", help="skip the NumPy column (faster)")
+    ap.add_argument("--clock", choices=["wall", "thread"], default="wall",
+                    help="wall: perf_counter (default); thread: CPU time of the calling thread "
+                         "(time.thread_time), which a loaded machine's preemption does not inflate; "
+                         "meaningful at 1 thread only, where both libraries run in the calling thread")
     args = ap.parse_args()
+    if args.clock == "thread" and args.threads != [1]:
+        ap.error("--clock thread measures the calling thread only: use it with --threads 1")
+    clock = time.thread_time if args.clock == "thread" else time.perf_counter
     B, C, R = args.B, args.K, args.repeats
     try:
         import torch
@@ -208,7 +216,7 @@ def main() -> None:
         torch = None
     nt0 = pyoptim.get_num_threads()
     print(f"pyoptim nn kernels vs torch {torch.__version__ if torch else '(not installed)'}, {B} x {C}, "
-          f"median of {R} interleaved repeats")
+          f"median of {R} interleaved repeats, {args.clock}-clock time")
     results = {}                                  # (name, dt, nt) -> (t_po, t_torch, t_np)
     names = []
     try:
@@ -224,7 +232,7 @@ def main() -> None:
                         continue
                     if name not in names:
                         names.append(name)
-                    results[name, dts, nt] = tuple(interleaved_medians([fpo, ft, fn], R))
+                    results[name, dts, nt] = tuple(interleaved_medians([fpo, ft, fn], R, clock))
     finally:
         pyoptim.set_num_threads(nt0)
 
