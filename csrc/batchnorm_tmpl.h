@@ -145,6 +145,17 @@ int PO_FN(po_bn_forward)(PO_T *y, PO_T *save_mean, PO_T *save_invstd, PO_T *runn
                 m2[j] += m2b[j] + delta * delta * wab;
             }
         }
+        /* a column with inf or NaN: Welford's updates turn inf into NaN (inf - inf), where the sum gives
+         * inf; redo such a column as sum, then centred squares (the twin's two passes), in row order */
+        for (size_t j = 0; j < D; j++) {
+            if (isfinite(mean[j]) && isfinite(m2[j])) continue;
+            double sum = 0.0, sq = 0.0;
+            for (size_t i = 0; i < B; i++) sum += (double)x[i * D + j];
+            double mu = sum / (double)B;
+            for (size_t i = 0; i < B; i++) sq += ((double)x[i * D + j] - mu) * ((double)x[i * D + j] - mu);
+            mean[j] = mu;
+            m2[j] = sq;
+        }
         for (size_t j = 0; j < D; j++) {
             double v = m2[j] / (double)B;                         /* biased: used to normalize */
             if (running_mean) {

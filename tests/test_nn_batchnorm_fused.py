@@ -146,3 +146,25 @@ def test_backward_gradient_by_central_differences(rng):
         e = np.eye(D)[j] * h
         np.testing.assert_allclose(gw[j], (loss(x, w + e, b)[0] - loss(x, w - e, b)[0]) / (2 * h), rtol=1e-6)
         np.testing.assert_allclose(gb[j], (loss(x, w, b + e)[0] - loss(x, w, b - e)[0]) / (2 * h), rtol=1e-6)
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+@pytest.mark.parametrize("B", [2, 5, 9])
+def test_nonfinite_columns_match_the_twin(dt, B, rng):
+    """inf and NaN in a column give the two-pass (sum, centred squares) results of the twin: inf + finite has
+    mean inf (Welford's running update alone would make it NaN through inf - inf)."""
+    D = 6
+    x = rng.standard_normal((B, D)).astype(dt)
+    x[0, 0] = np.inf
+    x[B - 1, 1] = -np.inf
+    x[1, 2] = np.nan
+    x[0, 3], x[1, 3] = np.inf, -np.inf
+    got = [np.empty_like(x), np.empty(D, dt), np.empty(D, dt)]
+    exp = [np.empty_like(x), np.empty(D, dt), np.empty(D, dt)]
+    w, b = np.ones(D, dt), np.zeros(D, dt)
+    with np.errstate(all="ignore"):
+        K.batchnorm_forward(x, w, b, *got)
+        ref.batchnorm_forward(x, w, b, *exp)
+    assert got[1][0] == np.inf and got[1][1] == -np.inf and np.isnan(got[1][2]) and np.isnan(got[1][3])
+    for a, r in zip(got, exp):
+        np.testing.assert_allclose(a, r, rtol=1e-5 if dt == np.float32 else 1e-12, atol=1e-6)
