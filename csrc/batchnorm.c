@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include "nn.h"
+#include "nn_math.h"   /* PO_NN_CLONES */
 
 #define PO_TEMPLATE "batchnorm_tmpl.h"
 #include "instantiate.h"

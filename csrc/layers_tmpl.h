@@ -49,9 +49,18 @@ int PO_FN(po_act_forward)(PO_T *y, const PO_T *x, size_t n, int kind)
 {
     if (kind != PO_ACT_RELU && kind != PO_ACT_TANH && kind != PO_ACT_SIGMOID) return PO_ERR_VALUE;
     size_t nc = (n + PO_NN_CHUNK - 1) / PO_NN_CHUNK;
+#ifdef PO_ACT_FAST_OK
+    int fast = PO_ACT_FAST_OK(kind);   /* the fused multiply-add path (float64 tanh/sigmoid, layers.c) */
+#endif
     PO_PARALLEL_FOR(n)
     for (size_t c = 0; c < nc; c++) {
         size_t lo = c * PO_NN_CHUNK, len = lo + PO_NN_CHUNK < n ? PO_NN_CHUNK : n - lo;
+#ifdef PO_ACT_FAST_OK
+        if (fast) {
+            PO_ACT_FAST_CHUNK(y + lo, x + lo, len, kind);
+            continue;
+        }
+#endif
         PO_FN(po_act_fwd_chunk)(y + lo, x + lo, len, kind);
     }
     return PO_OK;

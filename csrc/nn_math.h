@@ -2,8 +2,9 @@
  *
  * glibc's expf/tanhf do not vectorize without -ffast-math (docs/performance.md), so the float32 softmax and
  * activations use these branch-free versions instead; GCC vectorizes loops that call them (selects, no
- * branches, integer exponent arithmetic). float64 kernels use libm's exp/tanh (correctly rounded-ish,
- * scalar). Accuracy, measured against double-precision libm on every 101st float32 bit pattern:
+ * branches, integer exponent arithmetic). The float64 losses use libm's exp (scalar); the float64
+ * activations use vecmath.h. Accuracy, measured against double-precision libm on every 101st float32
+ * bit pattern:
  * po_nn_expf within 0.97 ulp on [-87, 88], po_nn_tanhf within 1.3 ulp; exp(x) is 0 below -103.9
  * (correctly rounded subnormals above), +inf above 88.73; NaN propagates. tests/kernels/test_nn_kernels.py
  * checks sigmoid and tanh to 3e-7 relative over [-110, 100].
@@ -96,6 +97,7 @@ static inline float po_nn_tanhf(float x)
     q = q * z - 3.33332819422e-1f;
     float small = q * z * x + x;
     float r = ax < 0.625f ? small : big;
+    r = copysignf(r, x);                             /* tanh(-0) = -0 (x + x^3 Q rounds -0 to +0) */
     return x == x ? r : x;
 }
 
@@ -107,13 +109,6 @@ static inline float po_nn_sigmoidf(float x)
     float e = po_nn_expf(-fabsf(x));
     float r = 1.0f / (1.0f + e);
     return x >= 0.0f ? r : e * r;                    /* NaN: e * r is NaN */
-}
-
-static inline double po_nn_sigmoid(double x)
-{
-    double e = exp(-fabs(x));
-    double r = 1.0 / (1.0 + e);
-    return x >= 0.0 ? r : e * r;
 }
 
 #endif /* PYOPTIM_NN_MATH_H */

@@ -97,7 +97,7 @@ def _cephes_tanhf(x):
         for c in (2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1, -3.33332819422e-1):
             q = q * z + f(c)
         small = q * z * x + x
-        return np.where(ax < f(0.625), small, big)
+        return np.copysign(np.where(ax < f(0.625), small, big), x)
 
 
 @pytest.mark.c_only
