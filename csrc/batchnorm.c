@@ -5,7 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include "nn.h"
-#include "nn_math.h"   /* PO_NN_CLONES */
+#include "nn_math.h"   /* (compat.h: PO_TARGET_CLONES) */
 
 #define PO_TEMPLATE "batchnorm_tmpl.h"
 #include "instantiate.h"

@@ -9,7 +9,7 @@
  * affine, dx) are split over the same chunks. Forward reads x twice; backward reads dy and x twice. */
 
 /* Chunk kernels: rows [i0, i1) of the (B, D) matrices, vectorized over the D columns, each column's
- * terms in row order; PO_NN_CLONES gives them the AVX2/AVX-512 clones (nn_math.h). Vector width changes
+ * terms in row order; PO_TARGET_CLONES gives them the AVX2/AVX-512 clones (compat.h). Vector width changes
  * nothing: every column is its own scalar sequence, so the bits are the same on every ISA too. */
 
 /* Mean and sum of squared deviations of one chunk of rows, in double, one pass (book 8.7.1 eq. 8.35-8.36):
@@ -19,7 +19,7 @@
  * Leftover rows are merged one at a time (nb = 1, m2b = 0). No cancellation (unlike sum x^2 - (sum x)^2
  * / B); 4-row blocks cut the loads and stores of the accumulators 4-fold (3x faster than per-row Welford
  * here). */
-PO_NN_CLONES
+PO_TARGET_CLONES
 static void PO_FN(po_bn_welford_chunk)(double *restrict mean, double *restrict m2, const PO_T *restrict x,
                                        size_t i0, size_t i1, size_t D)
 {
@@ -52,7 +52,7 @@ static void PO_FN(po_bn_welford_chunk)(double *restrict mean, double *restrict m
 }
 
 /* y = gamma (x - mu) invstd + beta   (book eq. 8.35, then gamma H' + beta), torch's order */
-PO_NN_CLONES
+PO_TARGET_CLONES
 static void PO_FN(po_bn_affine_chunk)(PO_T *restrict y, const PO_T *restrict x, const PO_T *restrict mt,
                                       const PO_T *restrict st, const PO_T *restrict gamma,
                                       const PO_T *restrict beta, size_t i0, size_t i1, size_t D)
@@ -66,7 +66,7 @@ static void PO_FN(po_bn_affine_chunk)(PO_T *restrict y, const PO_T *restrict x, 
 
 /* The backward's two reductions in one pass: s1[j] = sum_i dy, s2[j] = sum_i dy xhat, in double, with
  * xhat = (x - mu) invstd rounded to PO_T (as the dx pass computes it). */
-PO_NN_CLONES
+PO_TARGET_CLONES
 static void PO_FN(po_bn_bwd_sums_chunk)(double *restrict s1, double *restrict s2, const PO_T *restrict dy,
                                         const PO_T *restrict x, const PO_T *restrict mt,
                                         const PO_T *restrict st, size_t i0, size_t i1, size_t D)
@@ -87,7 +87,7 @@ static void PO_FN(po_bn_bwd_sums_chunk)(double *restrict s1, double *restrict s2
 
 /* training: dx = gamma invstd (dy - mean(dy) - xhat mean(dy xhat)) (through mu and var; book 8.7.1);
  * eval (m1 == NULL): the statistics are constants, dx = gamma invstd dy */
-PO_NN_CLONES
+PO_TARGET_CLONES
 static void PO_FN(po_bn_dx_chunk)(PO_T *restrict dx, const PO_T *restrict dy, const PO_T *restrict x,
                                   const PO_T *restrict mt, const PO_T *restrict st, const PO_T *restrict at,
                                   const PO_T *restrict m1, const PO_T *restrict m2, size_t i0, size_t i1,

@@ -24,8 +24,10 @@
 
 /* The compute-bound float32 loops carry PO_TARGET_CLONES (compat.h; docs/performance.md: AVX2/AVX-512
  * clones picked at load time, an SSE2 baseline otherwise). -std=c11 implies -ffp-contract=off, so no
- * clone fuses a multiply-add: elementwise results are the same bits on every ISA; only the vector width
- * of the in-row sums differs between machines (never between thread counts). */
+ * clone fuses a multiply-add by itself: these loops give the same bits on every ISA; only the vector
+ * width of the in-row sums differs between machines (never between thread counts). The float64
+ * tanh/sigmoid of vecmath.h are the exception by design: explicit fma() on CPUs that have it (within
+ * 3 ulp of the portable path's result; PYOPTIM_NO_FMA=1 forces the portable path). */
 
 static inline float po_nn_pow2i(int32_t k)    /* 2^k for k in [-126, 127] */
 {
