@@ -90,8 +90,17 @@ def test_threads_converge_on_logistic_regression():
     nll = lambda w: np.mean(np.logaddexp(0, X @ w) - y * (X @ w))   # noqa: E731
     w1 = hogwild_sgd(X, y, lr=0.05, epochs=10, n_threads=1, seed=0, loss="logistic")
     w3 = hogwild_sgd(X, y, lr=0.05, epochs=10, n_threads=3, seed=0, loss="logistic")
-    assert nll(w3) < 0.8 * np.log(2)                      # learned something (start: log 2)
-    assert abs(nll(w3) - nll(w1)) < 0.02                  # as well as serial SGD
+    # the optimum by an independent solver: Newton's method on the mean log-loss, in NumPy
+    w_opt = np.zeros(X.shape[1])
+    for _ in range(30):
+        p = 1.0 / (1.0 + np.exp(-(X @ w_opt)))
+        w_opt -= np.linalg.solve((X.T * (p * (1 - p))) @ X / len(y) + 1e-12 * np.eye(len(w_opt)),
+                                 X.T @ (p - y) / len(y))
+    assert nll(w1) - nll(w_opt) < 0.01                    # serial SGD: within its noise of the optimum
+    # Hogwild's result depends on how the threads interleave. The bound must hold for every interleaving,
+    # including the worst, the threads running one after another (each shard's 10 epochs in turn), which
+    # measured 0.029 above the optimum here (a run interleaved by a loaded machine: 0.027; start: 0.23)
+    assert nll(w3) - nll(w_opt) < 0.05
 
 
 def test_every_thread_is_used(monkeypatch):
