@@ -17,7 +17,6 @@ import gc
 import json
 import os
 import resource
-import sys
 import tempfile
 
 import numpy as np
@@ -26,6 +25,7 @@ import pytest
 from pyoptim import kernels
 
 import kernel_registry as kr
+from refcount import refcount_map, refcounts_unchanged
 
 pytestmark = pytest.mark.c_only   # reference counts and RSS of the C extension
 
@@ -51,23 +51,6 @@ def _fresh(values: dict) -> dict:
             return type(v)(one(x) for x in v)
         return v
     return {k: one(v) for k, v in values.items()}
-
-
-def _measured(v) -> bool:
-    return not (v is None or isinstance(v, bool) or (isinstance(v, int) and -5 <= v <= 256))
-
-
-def _refs(values: dict) -> dict:
-    out = {}
-    for k, v in values.items():
-        if not _measured(v):
-            continue
-        out[k] = sys.getrefcount(v)
-        if isinstance(v, (list, tuple)):
-            for i, x in enumerate(v):
-                if _measured(x):
-                    out[f"{k}[{i}]"] = sys.getrefcount(x)
-    return out
 
 
 def _small_call(name):
@@ -115,10 +98,10 @@ def _measure(fn, values: dict, calls: int) -> tuple[dict, int]:
     values = _fresh(values)
     _loop(fn, values, 2000)                  # warm up: caches, first-touch pages, interned objects
     gc.collect()
-    r0, m0 = _refs(values), _rss()
+    r0, m0 = refcount_map(values), _rss()
     _loop(fn, values, calls)
     gc.collect()
-    r1, m1 = _refs(values), _rss()
+    r1, m1 = refcount_map(values), _rss()
     return {k: r1[k] - r0[k] for k in r0}, m1 - m0
 
 
@@ -171,6 +154,21 @@ def test_the_leak_check_detects_injected_leaks():
     assert flagged["leaks_memory"] and "RSS" in flagged["leaks_memory"][-1], flagged
     assert flagged["clean"] == [], flagged
     kept.clear()
+
+
+def test_refcounts_unchanged_detects_a_kept_and_a_dropped_reference():
+    """The shared block check (tests/_support/refcount.py) flags a reference kept (a missing Py_DECREF)
+    and one given back (an extra Py_DECREF, seen here as a holder released), and passes a clean block."""
+    x, kept = np.ones(4), []
+    with pytest.raises(AssertionError, match="reference counts changed"):
+        with refcounts_unchanged(x):
+            kept.append(x)
+    holder = [x]
+    with pytest.raises(AssertionError, match="reference counts changed"):
+        with refcounts_unchanged(x):
+            holder.clear()
+    with refcounts_unchanged(x, collect=True):
+        float(np.sum(x))
 
 
 @pytest.fixture(scope="module", autouse=True)
