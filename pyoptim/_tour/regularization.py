@@ -270,11 +270,11 @@ def _figures(po, results: dict, args, figures) -> None:
 def _input_masks_figure(masks, digits):
     """Row 1: the input dropout masks of 8 training digits (white kept, black dropped); row 2: the digits
     as the network sees them at that step (masked, scaled by 1/(1 - p))."""
-    import matplotlib.pyplot as plt
+    import pyoptim as po
     from matplotlib.patches import Patch
 
     k = len(masks)
-    fig, axes = plt.subplots(2, k, figsize=(1.25 * k, 3.3))
+    fig, axes = po.plot.figure((1.25 * k, 3.3), 2, k)     # translated when drawn (--lang ko)
     for j in range(k):
         axes[0, j].imshow(masks[j], cmap="gray", vmin=0, vmax=1, interpolation="nearest")
         axes[1, j].imshow(digits[j] * masks[j] / (1.0 - P_IN), cmap="gray_r", vmin=0, vmax=1.0 / (1.0 - P_IN),
@@ -291,8 +291,7 @@ def _input_masks_figure(masks, digits):
     rate = 1.0 - float(np.mean(masks))
     fig.legend(handles=[Patch(facecolor="white", edgecolor="0.4", label="kept pixel (mask row)"),
                         Patch(facecolor="black", label="dropped pixel (mask row)")],
-               loc="lower center", ncol=2, fontsize=8, frameon=False, bbox_to_anchor=(0.5, -0.04))
+               loc="outside lower center", ncol=2, fontsize=8, frameon=False)
     fig.suptitle(f"Input dropout at the first training step (drop p = {P_IN:g}, dropped here: {rate:.2f})",
                  fontsize=10)
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig
