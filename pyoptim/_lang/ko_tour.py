@@ -31,6 +31,8 @@ STRINGS = {
     "masked input\n(ink dark)": "마스크 적용 입력\n(진할수록 잉크)",
     "kept pixel (mask row)": "유지된 픽셀 (마스크 행)",
     "dropped pixel (mask row)": "드롭된 픽셀 (마스크 행)",
+    "kept unit": "유지된 유닛",
+    "dropped unit": "드롭된 유닛",
     # diagnostics fallback
     "‖Wᵗx‖: vanishing and exploding (8.2.5)": "‖Wᵗx‖: 소멸과 폭발 (8.2.5)",
 }
@@ -49,6 +51,6 @@ PATTERNS = [
     (r"^example (\d+)$", r"예제 \1"),
     (r"^Input dropout at the first training step \(drop p = ([\d.]+), dropped here: ([\d.]+)\)$",
      r"첫 학습 단계의 입력 드롭아웃(dropout) (드롭 확률 p = \1, 실제 드롭 비율: \2)"),
-    (r"^Hidden dropout masks \(white = kept unit, p = ([\d.]+)\): (\d+) examples x (\d+) of (\d+) units$",
-     r"은닉층 드롭아웃(dropout) 마스크 (흰색 = 유지된 유닛, p = \1): 예제 \2개 x 유닛 \4개 중 \3개"),
+    (r"^Hidden dropout masks \(p = ([\d.]+)\)$", r"은닉층 드롭아웃(dropout) 마스크 (p = \1)"),
+    (r"^(\d+) examples x (\d+) of (\d+) units$", r"예제 \1개 × 유닛 \3개 중 \2개"),
 ]
