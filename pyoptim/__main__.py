@@ -1,4 +1,4 @@
-"""``python -m pyoptim tour [--quick] [--out DIR]``: the tour of chapters 7 and 8."""
+"""``python -m pyoptim tour [--quick] [--out DIR] [--lang ko]``: the tour of chapters 7 and 8."""
 import sys
 
 from ._tour import main

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import time
 
 PARTS = [
@@ -25,7 +26,19 @@ def main(argv=None) -> int:
     tour.add_argument("--quick", action="store_true", help="a short version (about 30 seconds)")
     tour.add_argument("--out", default="pyoptim-tour", help="folder for the figures (default ./pyoptim-tour)")
     tour.add_argument("--only", default=None, help="comma-separated part names to run")
+    tour.add_argument("--lang", default=os.environ.get("PYOPTIM_LANG", "en"), choices=("en", "ko"),
+                      help="language of the figures' texts: en or ko (default $PYOPTIM_LANG, else en)")
     args = parser.parse_args(argv)
+    import pyoptim as po
+    before = po.plot.get_language()
+    args.lang = po.plot.set_language(args.lang)   # "en" (with a warning) when no Hangul font is found
+    try:
+        return _run(args)
+    finally:
+        po.plot.set_language(before)
+
+
+def _run(args) -> int:
     only = set(args.only.split(",")) if args.only else None
     from . import figures
     figures.reset()

@@ -56,14 +56,14 @@ def run(args) -> None:
     if not getattr(args, "out", None):
         return
     try:
-        from matplotlib.figure import Figure
+        import pyoptim as po
+        po.plot.matplotlib_module()
     except ImportError:
         print('  (matplotlib not installed: no figure; pip install "pyoptim-dlbook[tour]")')
         return
-    fig = Figure(figsize=(10, 3.6))
-    ax1, ax2 = fig.subplots(1, 2)
+    fig, (ax1, ax2) = po.plot.figure((10, 3.6), 1, 2)     # translated when drawn (--lang ko)
     x = np.arange(1, epochs + 1)
-    for (name, h), color in zip(histories.items(), ("C0", "C1", "C2")):
+    for (name, h), color in zip(histories.items(), list(po.plot.OKABE_ITO.values())):
         ax1.plot(x, h["loss"], "-", color=color, label=f"{name} train")
         ax1.plot(x, h["val_loss"], "--", color=color, label=f"{name} test")
         ax2.plot(x, h["val_accuracy"], "-", color=color, label=name)
@@ -74,7 +74,6 @@ def run(args) -> None:
     ax2.legend(fontsize=8)
     ax1.grid(alpha=0.3)
     ax2.grid(alpha=0.3)
-    fig.tight_layout()
     if figures is not None:
         figures.save(fig, args, "digits_loss")
     else:  # pragma: no cover

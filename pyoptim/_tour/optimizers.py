@@ -111,29 +111,58 @@ def run(args) -> None:
         _figure(paths, out)
 
 
-def _figure(paths, out) -> None:
+def _figure(paths, out, steps: int = 80) -> None:
+    """Small multiples: one panel per optimizer (seven paths overlap in one panel), the same contours,
+    axes and start; each path in its own Okabe-Ito colour and marker, a filled start circle, an end
+    square and the minimum's star, a key in every panel and one shared key for the markers."""
     try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        import pyoptim as po
+        P = po.plot
+        P.matplotlib_module()
     except ImportError:
         print('  (no figure: matplotlib is not installed; pip install "pyoptim-dlbook[tour]")')
         return
+    from matplotlib.lines import Line2D
+
     os.makedirs(out, exist_ok=True)
-    allp = np.concatenate([p for p, _ in paths.values()])
+    allp = np.concatenate([p[:steps] for p, _ in paths.values()])
     lo, hi = allp.min(0), allp.max(0)
-    pad = 0.15 * (hi - lo + 1e-9)
-    xs = np.linspace(lo[0] - pad[0], hi[0] + pad[0], 200)
-    ys = np.linspace(lo[1] - pad[1], hi[1] + pad[1], 200)
+    pad = 0.08 * (hi - lo + 1e-9)
+    xs = np.linspace(lo[0] - pad[0], hi[0] + pad[0], 160)
+    ys = np.linspace(lo[1] - pad[1], hi[1] + pad[1], 160)
     f = next(iter(paths.values()))[1]
     Z = np.array([[f(np.array([a, b])) for a in xs] for b in ys])
-    fig, ax = plt.subplots(figsize=(7, 5.5))
-    ax.contour(xs, ys, Z, levels=np.quantile(Z, np.linspace(0.01, 0.9, 18)), colors="0.75", linewidths=0.7)
-    for name, (p, _) in paths.items():
-        ax.plot(p[:80, 0], p[:80, 1], ".-", ms=2.5, lw=1, label=name)
-    ax.set_title("First 80 steps on an ill-conditioned quadratic (κ = 50), book 8.3 and 8.5")
-    ax.legend(fontsize=8)
+    levels = np.quantile(Z, np.linspace(0.01, 0.9, 14))
+    xmin = xs[np.argmin(Z.min(0))], ys[np.argmin(Z.min(1))]
+    n = len(paths)
+    ncols = 4
+    nrows = -(-n // ncols)
+    colors = list(P.OKABE_ITO.values())
+    markers = ["o", "s", "^", "D", "v", "P", "X", "*"]
+    with P.style():
+        fig, axes = P.figure((3.2 * ncols, 3.0 * nrows + 0.6), nrows, ncols, sharex=True, sharey=True)
+        axes = np.atleast_1d(axes).ravel()
+        for k, (ax, (name, (p, _))) in enumerate(zip(axes, paths.items())):
+            c = colors[k % len(colors)] if colors[k % len(colors)] != P.OKABE_ITO["yellow"] else "#999999"
+            ax.contour(xs, ys, Z, levels=levels, colors="0.8", linewidths=0.6)
+            q = p[:steps + 1]
+            ax.plot(q[:, 0], q[:, 1], "-", marker=markers[k % len(markers)], ms=2.5, lw=1.1, color=c,
+                    markevery=max(1, len(q) // 20), label=name)
+            ax.plot(*q[0], "o", ms=7, mfc="white", mec="black", mew=1.2, zorder=5)
+            ax.plot(*q[-1], "s", ms=7, mfc=c, mec="black", mew=1.0, zorder=5)
+            ax.plot(*xmin, "*", ms=10, color="black", zorder=4)
+            ax.set_title(name)
+            ax.set_xlabel("θ₁")
+            ax.set_ylabel("θ₂")
+            ax.legend(loc="upper left", fontsize=8)
+        for ax in axes[n:]:
+            ax.set_visible(False)
+        fig.legend(handles=[Line2D([], [], ls="", marker="o", ms=7, mfc="white", mec="black", label="start"),
+                            Line2D([], [], ls="", marker="s", ms=7, mfc="0.6", mec="black",
+                                   label=f"after {steps} steps"),
+                            Line2D([], [], ls="", marker="*", ms=10, color="black", label="minimum")],
+                   loc="outside lower center", ncol=3, frameon=False)
+        fig.suptitle(f"First {steps} steps on an ill-conditioned quadratic (κ = 50), book 8.3 and 8.5")
     path = os.path.join(out, "optimizers_quadratic.png")
-    fig.savefig(path, dpi=120, bbox_inches="tight")
-    plt.close(fig)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     print(f"  figure: {path}")

@@ -262,19 +262,28 @@ def _figures(po, results: dict, args, figures) -> None:
     digits = results[name]["dropout"][0]["data"][0][:8].reshape(8, 8, 8)
     figures.save(_input_masks_figure(inp, digits), args, "tour_regularization_dropout_masks")
     hid = layers[1].mask((N_TRAIN, WIDTH), counter=0)[:12, :96]
-    figures.save(po.plot.dropout_masks(hid, p=P_HIDDEN, title=f"Hidden dropout masks (white = kept unit, "
-                                       f"p = {P_HIDDEN:g}): 12 examples x 96 of {WIDTH} units"),
-                 args, "tour_regularization_dropout_hidden_masks")
+    fig = po.plot.dropout_masks(hid, p=P_HIDDEN, title=f"Hidden dropout masks (p = {P_HIDDEN:g})\n"
+                                f"12 examples x 96 of {WIDTH} units")
+    _mask_key(fig, "kept unit", "dropped unit")
+    figures.save(fig, args, "tour_regularization_dropout_hidden_masks")
+
+
+def _mask_key(fig, kept: str, dropped: str) -> None:
+    """A key under a grid of masks: a white patch for the kept entries, a black one for the dropped."""
+    from matplotlib.patches import Patch
+
+    fig.legend(handles=[Patch(facecolor="white", edgecolor="0.4", label=kept),
+                        Patch(facecolor="black", label=dropped)],
+               loc="outside lower center", ncol=2, fontsize=8, frameon=False)
 
 
 def _input_masks_figure(masks, digits):
     """Row 1: the input dropout masks of 8 training digits (white kept, black dropped); row 2: the digits
     as the network sees them at that step (masked, scaled by 1/(1 - p))."""
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Patch
+    import pyoptim as po
 
     k = len(masks)
-    fig, axes = plt.subplots(2, k, figsize=(1.25 * k, 3.3))
+    fig, axes = po.plot.figure((1.25 * k, 3.3), 2, k)     # translated when drawn (--lang ko)
     for j in range(k):
         axes[0, j].imshow(masks[j], cmap="gray", vmin=0, vmax=1, interpolation="nearest")
         axes[1, j].imshow(digits[j] * masks[j] / (1.0 - P_IN), cmap="gray_r", vmin=0, vmax=1.0 / (1.0 - P_IN),
@@ -289,10 +298,7 @@ def _input_masks_figure(masks, digits):
     axes[0, 0].set_ylabel("mask", fontsize=9)
     axes[1, 0].set_ylabel("masked input\n(ink dark)", fontsize=9)
     rate = 1.0 - float(np.mean(masks))
-    fig.legend(handles=[Patch(facecolor="white", edgecolor="0.4", label="kept pixel (mask row)"),
-                        Patch(facecolor="black", label="dropped pixel (mask row)")],
-               loc="lower center", ncol=2, fontsize=8, frameon=False, bbox_to_anchor=(0.5, -0.04))
+    _mask_key(fig, "kept pixel (mask row)", "dropped pixel (mask row)")
     fig.suptitle(f"Input dropout at the first training step (drop p = {P_IN:g}, dropped here: {rate:.2f})",
                  fontsize=10)
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig

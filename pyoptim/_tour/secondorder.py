@@ -74,15 +74,13 @@ def run(args) -> None:
     if not out:
         return
     try:
-        from matplotlib.figure import Figure
+        from pyoptim import plot as P
+        P.matplotlib_module()
     except ImportError:
         print('(matplotlib not installed: no figure; pip install "pyoptim-dlbook[tour]")')
         return
-    from pyoptim import plot as P
-
     from . import figures
-    fig = Figure(figsize=(11, 4.5), layout="constrained")
-    axes = fig.subplots(1, 2)
+    fig, axes = P.figure((11, 4.5), 1, 2)     # translated when drawn (--lang ko)
     quad, rosen = problems[0][1], problems[1][1]
     lo, hi = np.minimum(quad.x0, quad.xmin) - 0.5, np.maximum(quad.x0, quad.xmin) + 0.5
     for ax, (pname, f), xlim, ylim, levels in (
