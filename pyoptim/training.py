@@ -36,11 +36,11 @@ import numpy as np
 
 from ._internal.modes import mode
 from ._internal.steps import forward_backward
+from ._training import progress as progress_bars
 from ._training.checks import (NONFINITE_MODES, all_finite, as_rng, batch_plan, check_X, check_batch_size, current_lr,
                                is_classification, model_dtype, n_correct, restore, snapshot, trainable, validate)
 from ._training.guards import DivergenceWatch, DivergenceWarning, warn_if_optimizer_misses_model
 from ._training.history import History
-from ._training.progress import Progress
 from ._training.resume import check_trainer_state, parse_every
 from ._validation import check_int
 
@@ -223,12 +223,14 @@ class Trainer:
             seed=0, checkpoint=None, checkpoint_every=None, resume=None) -> History:
         """Run the loop; see :func:`fit` for the arguments. The stages: :meth:`_prepare` (validate and set
         up), :meth:`_resume` (load a saved fit state), the epoch loop (:meth:`_run_epoch`, one
-        :meth:`_train_batch` a minibatch, then :meth:`_end_epoch`), and checkpointing (:meth:`_save`)."""
+        :meth:`_train_batch` a minibatch, then :meth:`_end_epoch`), and checkpointing (:meth:`_save`).
+        A minibatch is :meth:`_batch_gradient`, :meth:`_update` and :meth:`_count_batch`: the hooks a
+        subclass such as ``pyoptim.distributed.DistributedTrainer`` overrides."""
         run = self._prepare(X, y, epochs, batch_size, validation_data, shuffle, seed, checkpoint,
-                            checkpoint_every)
+                            checkpoint_every, resume)
         self._resume(run, resume)
         self._begin(run)
-        bar = Progress(self.progress, run.total, run.initial, epochs)
+        bar = progress_bars.Progress(run.progress, run.total, run.initial, epochs)
         try:
             for epoch in range(run.start_epoch, epochs):
                 if self.stop_training:
@@ -237,13 +239,15 @@ class Trainer:
                 self._end_epoch(run, epoch, bar)
         finally:
             bar.close()
+            self._after_loop(run)
         for cb in self.callbacks:
             cb.on_train_end(run.logs)
         self._note_early_stopping()
         return self.history
 
     # -- stage 1: validate the arguments and set up the run -----------------------------------------------
-    def _prepare(self, X, y, epochs, batch_size, validation_data, shuffle, seed, checkpoint, checkpoint_every):
+    def _check_objects(self, epochs) -> None:
+        """``epochs``, the model, the optimizer and the loss have the right kind (before any data is read)."""
         check_int("epochs", epochs, 0)
         model, loss, optimizer = self.model, self.loss, self.optimizer
         for name in ("zero_grad", "parameters", "forward", "backward"):
@@ -253,6 +257,12 @@ class Trainer:
             raise TypeError(f"Invalid optimizer: {optimizer!r} (expected an object with step())")
         if self.objective is None and not (callable(getattr(loss, "forward", None)) and callable(getattr(loss, "backward", None))):
             raise TypeError(f"Invalid loss: {loss!r} (expected an object with forward(output, target) and backward())")
+
+    def _prepare(self, X, y, epochs, batch_size, validation_data, shuffle, seed, checkpoint, checkpoint_every,
+                 resume=None):
+        """Check the arguments and return the run's state (``resume`` is read later, by :meth:`_resume`)."""
+        self._check_objects(epochs)
+        model, loss, optimizer = self.model, self.loss, self.optimizer
         X, y = validate(model, loss, X, y, probe=self.objective is None)
         val = None
         if validation_data is not None:
@@ -274,14 +284,14 @@ class Trainer:
             objective=self.objective or self._default_objective, trainable=params,
             scratch=np.empty(max([p.grad.size for p in params] or [0]), dtype=bool), buffers=self._buffers(),
             swap=swap if callable(swap) else None, start_epoch=0, start_batch=0, resumed_plan=None,
-            resumed_acc=None, cb_states=None, logs={}, divergence=DivergenceWatch(optimizer))
+            resumed_acc=None, cb_states=None, logs={}, divergence=DivergenceWatch(optimizer), progress=self.progress)
 
     # -- stage 2: resume from a checkpoint ----------------------------------------------------------------
     def _resume(self, run, resume) -> None:
         if resume is None:
             return
-        from .checkpoint import load, load_into, remove_stale_temporaries
-        remove_stale_temporaries(resume)  # left by a save that was killed mid-write
+        from .checkpoint import load, load_into
+        self._remove_stale_temporaries(resume)  # left by a save that was killed mid-write
         if not os.path.exists(os.fspath(resume)):
             return
         rpath = os.fspath(resume)
@@ -297,6 +307,10 @@ class Trainer:
             run.resumed_plan = np.split(st["plan_indices"], cuts) if len(st["plan_sizes"]) else []
             run.resumed_acc = st["acc"]
         run.cb_states = st.get("callbacks")
+
+    def _remove_stale_temporaries(self, path) -> None:
+        from .checkpoint import remove_stale_temporaries
+        remove_stale_temporaries(path)
 
     def _begin(self, run) -> None:
         self.stop_training = False
@@ -351,40 +365,53 @@ class Trainer:
         """One minibatch, in the order of the module docstring: "ok", "skip" (a non-finite batch skipped)
         or "stop" (on_nonfinite="stop" met one)."""
         model = self.model
+        saved = snapshot(run.buffers) if run.buffers else None
+        value, size, yb = self._batch_gradient(run, b, idx)
+        for r in self.regularizers:
+            value += float(r.penalty(model))
+            r.accumulate_grad(model)
+        blogs = {"loss": value, "size": size, "step": self.step, "epoch": epoch}
+        for cb in self.callbacks:
+            cb.on_before_step(b, blogs)
+        if not (math.isfinite(value) and all_finite([p.grad for p in run.trainable], run.scratch)):
+            return self._nonfinite_batch(run, epoch, b, value, saved, acc)
+        run.divergence.observe(value, epoch, b, self.step)
+        self._update(run)
+        self.step += 1
+        self._count_batch(run, acc, value, size, yb)
+        for cb in self.callbacks:
+            cb.on_batch_end(b, blogs)
+        return "ok"
+
+    def _batch_gradient(self, run, b, idx):
+        """Minibatch ``b`` (rows ``idx``): set ``batch``, ``output`` and every ``.grad`` to the gradient of
+        the minibatch's mean loss; returns (that loss, the number of examples, the minibatch's targets)."""
         self.batch_index = b
         Xb, yb = run.X[idx], (None if run.y is None else run.y[idx])
         if self.augment is not None:
             Xb = self.augment(Xb, self.rng)
         self.batch = (Xb, yb)
         self.output = None
-        saved = snapshot(run.buffers) if run.buffers else None
-        model.zero_grad()
-        value = float(run.objective(model, self.loss, Xb, yb))
-        for r in self.regularizers:
-            value += float(r.penalty(model))
-            r.accumulate_grad(model)
-        blogs = {"loss": value, "size": len(Xb), "step": self.step, "epoch": epoch}
-        for cb in self.callbacks:
-            cb.on_before_step(b, blogs)
-        if not (math.isfinite(value) and all_finite([p.grad for p in run.trainable], run.scratch)):
-            return self._nonfinite_batch(run, epoch, b, value, saved, acc)
-        run.divergence.observe(value, epoch, b, self.step)
+        self.model.zero_grad()
+        return float(run.objective(self.model, self.loss, Xb, yb)), len(Xb), yb
+
+    def _update(self, run) -> None:
+        """The step: ``optimizer.step()``, the regularizers' proximal steps, the constraints."""
         self.optimizer.step()
         if self.regularizers:
             lr = current_lr(self.optimizer)
             for r in self.regularizers:
-                r.after_step(model, lr)
+                r.after_step(self.model, lr)
         for c in self.constraints:
-            c.apply(model)
-        self.step += 1
-        acc[0] += value * len(Xb)
-        acc[1] += len(Xb)
+            c.apply(self.model)
+
+    def _count_batch(self, run, acc, value, size, yb) -> None:
+        """Add a stepped minibatch to the epoch's running sums [sum_loss, seen, correct, counted, skipped]."""
+        acc[0] += value * size
+        acc[1] += size
         if run.classification and self.output is not None and yb is not None:
             acc[2] += n_correct(self.output, yb)
-            acc[3] += len(Xb)
-        for cb in self.callbacks:
-            cb.on_batch_end(b, blogs)
-        return "ok"
+            acc[3] += size
 
     def _nonfinite_batch(self, run, epoch, b, value, saved, acc) -> str:
         if saved:  # running statistics touched by the bad forward pass go back too
@@ -438,6 +465,9 @@ class Trainer:
         if run.checkpoint is not None and (run.every_kind == "batch" or (epoch + 1) % run.every_k == 0
                                            or epoch + 1 == run.epochs or self.stop_training):
             self._save(run.checkpoint, epoch + 1, 0, None, (0.0, 0, 0, 0, 0))
+
+    def _after_loop(self, run) -> None:
+        """Called when the epoch loop ends, normally or by an exception (after the progress bar closes)."""
 
     def _note_early_stopping(self) -> None:
         """Copy an early-stopping callback's ``best_epoch`` / ``stopped_epoch`` into ``history.meta``

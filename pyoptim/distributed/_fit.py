@@ -17,7 +17,6 @@ the backward pass)::
 """
 from __future__ import annotations
 
-import math
 import os
 import sys
 import traceback
@@ -27,8 +26,6 @@ import numpy as np
 
 from .. import training as _t
 from .._training import checks as _tc
-from .._training import progress as _tp
-from .._training import resume as _tr
 from ._comm import DistributedError, get_communicator
 from ._syncbn import convert_sync_batchnorm, revert_sync_batchnorm
 
@@ -91,7 +88,10 @@ class DistributedTrainer(_t.Trainer):
     """The loop behind ``pyoptim.fit(..., distributed=...)``; callbacks receive it as the trainer.
 
     Attributes as :class:`pyoptim.Trainer` (``batch`` and ``output`` are this rank's shard), plus
-    ``comm`` (the :class:`Communicator`), ``rank`` and ``size``.
+    ``comm`` (the :class:`Communicator`), ``rank`` and ``size``. The loop is Trainer's; this class
+    overrides only what differs: the start-up checks (:meth:`_prepare`, :meth:`_begin`), one shard and
+    one all-reduce per minibatch (:meth:`_batch_gradient`, :meth:`_count_batch`), the identical-parameters
+    check (:meth:`_update`), sync batch norm, and rank 0 alone printing and writing checkpoints.
     """
 
     def __init__(self, model, loss, optimizer, *, comm=None, timeout=None, sync_batchnorm: bool = False,
@@ -147,219 +147,122 @@ class DistributedTrainer(_t.Trainer):
         traceback.print_exc(file=sys.stderr)
         self.comm.abort(f"{type(exc).__name__} in {where}: {exc}")
 
-    # -- the loop -----------------------------------------------------------------------------------------
+    # -- the loop: Trainer's stages, with the distributed differences below ----------------------------
     def fit(self, X, y, epochs: int = 10, batch_size: int | None = 32, validation_data=None, shuffle: bool = True,
             seed=0, checkpoint=None, checkpoint_every=None, resume=None) -> _t.History:
         """Run the data-parallel loop; see :func:`pyoptim.fit`. ``batch_size`` is the per-rank batch b;
         the global minibatch has B = P·b examples (``None``: the whole set, split over the ranks)."""
-        comm, P, rank = self.comm, self.size, self.rank
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
-            raise ValueError(f"Invalid epochs: {epochs!r} (expected an int >= 0)")
-        model, loss, optimizer = self.model, self.loss, self.optimizer
-        for name in ("zero_grad", "parameters", "forward", "backward"):
-            if not callable(getattr(model, name, None)):
-                raise TypeError(f"Invalid model: {type(model).__name__} has no {name}() (expected a pyoptim.nn.Module)")
-        if not callable(getattr(optimizer, "step", None)):
-            raise TypeError(f"Invalid optimizer: {optimizer!r} (expected an object with step())")
+        history = super().fit(X, y, epochs=epochs, batch_size=batch_size, validation_data=validation_data,
+                              shuffle=shuffle, seed=seed, checkpoint=checkpoint, checkpoint_every=checkpoint_every,
+                              resume=resume)
+        if checkpoint is not None:
+            self.comm.barrier("checkpoint written")   # rank 0's file is complete when fit returns anywhere
+        return history
+
+    def _prepare(self, X, y, epochs, batch_size, validation_data, shuffle, seed, checkpoint, checkpoint_every,
+                 resume=None):
+        """Every rank checks its inputs against every other rank's before anything else (no deadlock: all
+        ranks call the same collective and raise the same error; validation then fails alike everywhere);
+        then Trainer's set-up with the global batch B = min(P·b, n), the flat gradient buffer, rank 0 alone
+        printing and writing checkpoints."""
+        self._check_objects(epochs)
         if validation_data is not None and (not isinstance(validation_data, (tuple, list))
                                             or len(validation_data) != 2):
             raise ValueError("Invalid validation_data: expected a tuple (X_val, y_val)")
-        # every rank checks its inputs against every other rank's before anything else (no deadlock: all
-        # ranks call the same collective and raise the same error; validation then fails alike everywhere)
         raw = lambda a: None if a is None else np.asarray(a)   # noqa: E731
-        comm.check_same(self._signature(raw(X), raw(y), None if validation_data is None else
-                                        (raw(validation_data[0]), raw(validation_data[1])), epochs, batch_size,
-                                        shuffle, seed, checkpoint, checkpoint_every, resume), "the inputs of fit")
-        X, y = _tc.validate(model, loss, X, y, probe=self.objective is None)
-        val = None
-        if validation_data is not None:
-            val = _tc.validate(model, loss, validation_data[0], validation_data[1], "X_val", "y_val",
-                               probe=self.objective is None)
-        n = len(X)
-        if batch_size is None:
-            B = n
-        else:
-            b = _tc.check_batch_size(batch_size, n)
-            B = min(b * P, n)
-        every_kind, every_k = _tr.parse_every(checkpoint_every)
-        self._n, self._bs = n, B
-        self.rng = _tc.as_rng(seed)
-        classification = _tc.is_classification(loss)
-        objective = self.objective or self._default_objective
-        trainable = _tc.trainable(model)
-        sizes = [p.grad.size for p in trainable]
-        dtype = trainable[0].grad.dtype if trainable else np.float64
-        if any(p.grad.dtype != dtype for p in trainable):
+        self.comm.check_same(self._signature(raw(X), raw(y), None if validation_data is None else
+                                             (raw(validation_data[0]), raw(validation_data[1])), epochs,
+                                             batch_size, shuffle, seed, checkpoint, checkpoint_every, resume),
+                             "the inputs of fit")
+        run = super()._prepare(X, y, epochs, batch_size, validation_data, shuffle, seed, checkpoint,
+                               checkpoint_every, resume)
+        run.bs = self._bs = min(run.bs * self.size, run.n)   # b (or n for None) per rank -> B
+        run.checkpoint = checkpoint if self.rank == 0 else None
+        run.progress = self.progress and self.rank == 0
+        dtype = run.trainable[0].grad.dtype if run.trainable else np.float64
+        if any(p.grad.dtype != dtype for p in run.trainable):
             raise TypeError("distributed fit needs every trainable parameter in one dtype "
-                            f"(got {sorted({str(p.grad.dtype) for p in trainable})})")
-        flat = np.empty(sum(sizes), dtype=dtype)
-        offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
-        swap = getattr(optimizer, "swap", None)
-        swap = swap if callable(swap) else None
+                            f"(got {sorted({str(p.grad.dtype) for p in run.trainable})})")
+        sizes = [p.grad.size for p in run.trainable]
+        run.dtype, run.flat = dtype, np.empty(sum(sizes), dtype=dtype)
+        run.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+        return run
 
-        # -- resume: every rank reads the same file (its CRC was in the signature) ---------------------
-        start_epoch, start_batch, resumed_plan, resumed_acc, cb_states = 0, 0, None, None, None
-        if resume is not None and rank == 0:
-            from ..checkpoint import remove_stale_temporaries
-            remove_stale_temporaries(resume)
-        if resume is not None and os.path.exists(os.fspath(resume)):
-            from ..checkpoint import load, load_into
-            rpath = os.fspath(resume)
-            ck = load(rpath)
-            st, rng_state, history = _tr.check_trainer_state(rpath, ck["extra"].get("trainer"), n, B,
-                                                             len(self.callbacks), self.rng)
-            load_into(rpath, ck, model, optimizer)
-            start_epoch, start_batch, self.step = st["epoch"], st["batch"], st["step"]
-            self.rng.bit_generator.state = rng_state
-            self.history = history
-            if "plan_indices" in st:
-                cuts = np.cumsum(st["plan_sizes"])[:-1]
-                resumed_plan = np.split(st["plan_indices"], cuts) if len(st["plan_sizes"]) else []
-                resumed_acc = st["acc"]
-            cb_states = st.get("callbacks")
-        comm.assert_identical([p.data for p in model.parameters()], "the parameters at the start")
+    def _remove_stale_temporaries(self, path) -> None:
+        if self.rank == 0:   # every rank then reads the same file (its CRC was in the signature)
+            super()._remove_stale_temporaries(path)
 
-        converted = convert_sync_batchnorm(model, comm) if self.sync_batchnorm else []
-        self.stop_training = False
-        self.epoch = start_epoch
-        for cb in self.callbacks:
-            cb.on_train_begin(self)
-        if cb_states is not None:
-            for cb, s in zip(self.callbacks, cb_states):
-                if s is not None and callable(getattr(cb, "load_state_dict", None)):
-                    cb.load_state_dict(s)
-        per_epoch = None if self.sampler is not None else -(-n // B)
-        total = None if per_epoch is None else per_epoch * epochs
-        initial = 0 if per_epoch is None else min(per_epoch * start_epoch + start_batch, total or 0)
-        bar = _tp.Progress(self.progress and rank == 0, total, initial, epochs)   # only rank 0 prints
-        logs: dict = {}
+    def _begin(self, run) -> None:
+        self.comm.assert_identical([p.data for p in self.model.parameters()], "the parameters at the start")
+        run.converted = convert_sync_batchnorm(self.model, self.comm) if self.sync_batchnorm else []
+        super()._begin(run)
+
+    def _after_loop(self, run) -> None:
+        revert_sync_batchnorm(run.converted)
+
+    def _epoch_plan(self, run, epoch):
+        plan, first, acc = super()._epoch_plan(run, epoch)
+        if self.sync_batchnorm:
+            short = [len(range(run.n)[p]) if isinstance(p, slice) else len(p) for p in plan[first:]]
+            if short and min(short) < self.size:
+                raise DistributedError(f"sync_batchnorm: a minibatch of {min(short)} examples cannot be "
+                                       f"split over {self.size} ranks (every rank needs a row); use a batch size "
+                                       f"or a number of samples that leaves no such batch")
+        return plan, first, acc
+
+    def _batch_gradient(self, run, b, idx):
+        """This rank's shard of global minibatch ``idx``, then one all-reduce of the weighted gradients,
+        loss and accuracy counts (the module docstring's step); returns (L, B, this shard's targets)."""
+        m = len(range(run.n)[idx]) if isinstance(idx, slice) else len(idx)
+        lo, hi = shard_bounds(m, self.size, self.rank)
+        w = (hi - lo) / m
+        self.batch_index = b
+        self.output = None
         try:
-            for epoch in range(start_epoch, epochs):
-                if self.stop_training:
-                    break
-                self.epoch = epoch
-                bar.set_epoch(epoch)
-                for cb in self.callbacks:
-                    cb.on_epoch_begin(epoch, {})
-                if resumed_plan is not None:
-                    plan, first = [None] * start_batch + list(resumed_plan), start_batch
-                    sum_loss, seen, correct, counted = float(resumed_acc[0]), *(int(v) for v in resumed_acc[1:4])
-                    resumed_plan = None
-                else:
-                    if self.sampler is not None:
-                        plan = list(self.sampler.batches(n, B, epoch, self.rng))
-                    else:
-                        plan = _tc.batch_plan(n, B, bool(shuffle), self.rng)
-                    first, sum_loss, seen, correct, counted = 0, 0.0, 0, 0, 0
-                if self.sync_batchnorm:
-                    short = [len(range(n)[p]) if isinstance(p, slice) else len(p) for p in plan[first:]]
-                    if short and min(short) < P:
-                        raise DistributedError(f"sync_batchnorm: a minibatch of {min(short)} examples cannot be "
-                                               f"split over {P} ranks (every rank needs a row); use a batch size "
-                                               f"or a number of samples that leaves no such batch")
-                for bi in range(first, len(plan)):
-                    gidx = plan[bi]
-                    m = len(range(n)[gidx]) if isinstance(gidx, slice) else len(gidx)
-                    lo, hi = shard_bounds(m, P, rank)
-                    w = (hi - lo) / m
-                    self.batch_index = bi
-                    self.output = None
-                    try:
-                        if self.augment is not None:   # augment the global batch (one RNG on all ranks)
-                            Xg = self.augment(X[gidx], self.rng)
-                            Xb = Xg[lo:hi]
-                        else:
-                            Xb = X[_take(gidx, lo, hi)]
-                        yb = None if y is None else y[_take(gidx, lo, hi)]
-                        self.batch = (Xb, yb)
-                        model.zero_grad()
-                        if hi > lo:
-                            value = float(objective(model, loss, Xb, yb))
-                            ncorrect = (_tc.n_correct(self.output, yb)
-                                        if classification and self.output is not None and yb is not None else 0)
-                        else:
-                            value, ncorrect = 0.0, 0
-                        for i, p in enumerate(trainable):   # g_r <- (b_r / B) grad of the shard's mean loss
-                            seg = flat[offsets[i]:offsets[i + 1]]
-                            np.multiply(p.grad.reshape(-1), dtype.type(w), out=seg)
-                        nseen = hi - lo if classification and self.output is not None and yb is not None else 0
-                        scal = np.array([w * value, ncorrect, nseen], dtype=np.float64)
-                    except Exception as exc:   # noqa: BLE001: any local failure ends the whole job
-                        self._local_failure(exc, f"the forward/backward pass of epoch {epoch} batch {bi}")
-                    gsum, ssum = comm.sum_fixed_order_many([flat, scal], "gradient all-reduce")
-                    for i, p in enumerate(trainable):
-                        p.grad.reshape(-1)[...] = gsum[offsets[i]:offsets[i + 1]]
-                    value = float(ssum[0])
-                    for r in self.regularizers:
-                        value += float(r.penalty(model))
-                        r.accumulate_grad(model)
-                    blogs = {"loss": value, "size": m, "step": self.step, "epoch": epoch}
-                    for cb in self.callbacks:
-                        cb.on_before_step(bi, blogs)
-                    if not (math.isfinite(value) and _tc.all_finite([p.grad for p in trainable])):
-                        what = "loss" if not math.isfinite(value) else "gradient"
-                        raise FloatingPointError(f"non-finite {what} at epoch {epoch} (from 0), batch {bi}, step "
-                                                 f"{self.step} (the same on every rank)")
-                    optimizer.step()
-                    if self.regularizers:
-                        lr = _tc.current_lr(optimizer)
-                        for r in self.regularizers:
-                            r.after_step(model, lr)
-                    for c in self.constraints:
-                        c.apply(model)
-                    if self.check_identical:
-                        comm.assert_identical([p.data for p in model.parameters()],
-                                              f"the parameters after step {self.step}")
-                    self.step += 1
-                    sum_loss += value * m
-                    seen += m
-                    correct += int(ssum[1])
-                    counted += int(ssum[2])
-                    for cb in self.callbacks:
-                        cb.on_batch_end(bi, blogs)
-                    bar.update()
-                    if checkpoint is not None and every_kind == "batch" and self.step % every_k == 0 \
-                            and bi + 1 < len(plan) and rank == 0:
-                        self._save(checkpoint, epoch, bi + 1, plan[bi + 1:], (sum_loss, seen, correct, counted, 0))
-                    if self.stop_training:
-                        break
-                logs = {}
-                if seen:
-                    logs["loss"] = sum_loss / seen
-                if counted:
-                    logs["accuracy"] = correct / counted
-                if val is not None:
-                    if swap is not None:
-                        swap()
-                    try:
-                        ev = _t.evaluate(model, loss, val[0], val[1])
-                    finally:
-                        if swap is not None:
-                            swap()
-                    logs.update({"val_" + k: v for k, v in ev.items()})
-                lr = _tc.current_lr(optimizer)
-                if lr is not None:
-                    logs["lr"] = lr
-                self.history.meta["steps"] = self.step
-                self.history.meta["ranks"] = P
-                self.history.append(epoch, logs)
-                for cb in self.callbacks:
-                    cb.on_epoch_end(epoch, logs)
-                self.history._update_last(logs)
-                self._note_early_stopping()
-                bar.end_epoch(epoch, logs)
-                if checkpoint is not None and rank == 0 and (every_kind == "batch" or (epoch + 1) % every_k == 0
-                                                             or epoch + 1 == epochs or self.stop_training):
-                    self._save(checkpoint, epoch + 1, 0, None, (0.0, 0, 0, 0, 0))
-        finally:
-            bar.close()
-            revert_sync_batchnorm(converted)
-        for cb in self.callbacks:
-            cb.on_train_end(logs)
-        self._note_early_stopping()
-        if checkpoint is not None:
-            comm.barrier("checkpoint written")   # rank 0's file is complete when fit returns anywhere
-        return self.history
+            if self.augment is not None:   # augment the global batch (one RNG on all ranks)
+                Xb = self.augment(run.X[idx], self.rng)[lo:hi]
+            else:
+                Xb = run.X[_take(idx, lo, hi)]
+            yb = None if run.y is None else run.y[_take(idx, lo, hi)]
+            self.batch = (Xb, yb)
+            self.model.zero_grad()
+            value, ncorrect, nseen = 0.0, 0, 0
+            if hi > lo:
+                value = float(run.objective(self.model, self.loss, Xb, yb))
+                if run.classification and self.output is not None and yb is not None:
+                    ncorrect, nseen = _tc.n_correct(self.output, yb), hi - lo
+            for i, p in enumerate(run.trainable):   # g_r <- (b_r / B) grad of the shard's mean loss
+                np.multiply(p.grad.reshape(-1), run.dtype.type(w), out=run.flat[run.offsets[i]:run.offsets[i + 1]])
+            scal = np.array([w * value, ncorrect, nseen], dtype=np.float64)
+        except Exception as exc:   # noqa: BLE001: any local failure ends the whole job
+            self._local_failure(exc, f"the forward/backward pass of epoch {self.epoch} batch {b}")
+        gsum, ssum = self.comm.sum_fixed_order_many([run.flat, scal], "gradient all-reduce")
+        for i, p in enumerate(run.trainable):
+            p.grad.reshape(-1)[...] = gsum[run.offsets[i]:run.offsets[i + 1]]
+        run.counts = (int(ssum[1]), int(ssum[2]))
+        return float(ssum[0]), m, yb
+
+    def _nonfinite_batch(self, run, epoch, b, value, saved, acc) -> str:
+        try:   # on_nonfinite is "raise" in a distributed run
+            return super()._nonfinite_batch(run, epoch, b, value, saved, acc)
+        except FloatingPointError as exc:
+            raise FloatingPointError(f"{exc} (the same on every rank)") from None
+
+    def _update(self, run) -> None:
+        super()._update(run)
+        if self.check_identical:
+            self.comm.assert_identical([p.data for p in self.model.parameters()],
+                                       f"the parameters after step {self.step}")
+
+    def _count_batch(self, run, acc, value, size, yb) -> None:
+        acc[0] += value * size   # the global minibatch's loss and size, the all-reduced counts
+        acc[1] += size
+        acc[2] += run.counts[0]
+        acc[3] += run.counts[1]
+
+    def _end_epoch(self, run, epoch, bar) -> None:
+        self.history.meta["ranks"] = self.size
+        super()._end_epoch(run, epoch, bar)
 
 
 def fit_distributed(model, loss, optimizer, X, y, *, distributed=True, epochs=10, batch_size=32,
