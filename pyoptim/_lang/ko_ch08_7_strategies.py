@@ -5,7 +5,7 @@ STRINGS = {
     "plain": "기본 신경망",
     "batch norm": "배치 정규화",
     "training loss": "학습 손실",
-    "5 sigmoid layers, SGD ε = 0.5": "시그모이드 5층, SGD ε = 0.5",
+    "3 sigmoid layers, each at its best SGD rate": "시그모이드 3층, 각자 가장 좋은 SGD 학습률",
     # 8.7.2 coordinate descent
     "α = 0.02: a slow staircase (20 sweeps)": "α = 0.02: 느린 계단 (20회 순회)",
     "α = 1: converged after a few sweeps": "α = 1: 몇 번의 순회로 수렴",
@@ -35,6 +35,8 @@ STRINGS = {
 }
 
 PATTERNS = [
+    (r"^plain, ε = (.+)$", r"기본 신경망, ε = \1"),
+    (r"^batch norm, ε = (.+)$", r"배치 정규화, ε = \1"),
     # contour_paths writes "<name> (<n> steps)"
     (r"^coordinate descent \((\d+) steps?\)$", r"좌표 하강법 (\1단계)"),
     (r"^Gaussian smoothing, σ = (.+)$", r"가우스 평활화, σ = \1"),
