@@ -204,27 +204,51 @@ fig
 # output head, before fine-tuning everything:
 
 # %%
-pre_model, stages = S.greedy_layerwise_pretrain([64, 64, 64], Xtr, ytr, epochs_per_layer=3, fine_tune_epochs=2,
-                                                progress=False, seed=SEED)
-acc_pre = po.evaluate(pre_model, loss, Xte, yte)["accuracy"]
+# a deep sigmoid network (3 hidden layers of 64) and few labels (400 training digits)
+Xl, yl = Xtr[:400], ytr[:400]
+EPL, FT, PRE_SEEDS = 10, 10, (0, 1, 2)
 
-# the same architecture (64-64-64-64-10) trained from scratch for the same number of epochs (3 x 3 + 2)
-scratch = nn.Sequential(nn.Dense(64, 64, seed=SEED), nn.ReLU(), nn.Dense(64, 64, seed=SEED + 1), nn.ReLU(),
-                        nn.Dense(64, 64, seed=SEED + 2), nn.ReLU(), nn.Dense(64, 10, seed=SEED + 3))
-po.fit(scratch, loss, po.optim.SGD(scratch.parameters(), lr=0.1, momentum=0.9), Xtr, ytr, epochs=11,
-       batch_size=32, progress=False, seed=SEED)
-acc_scratch = po.evaluate(scratch, loss, Xte, yte)["accuracy"]
-print(f"test accuracy: greedy pretraining + fine-tuning {acc_pre:.4f}, from scratch {acc_scratch:.4f}")
-fig = P.bars({"greedy pretraining\n+ fine-tuning": acc_pre, "from scratch\n(same epochs)": acc_scratch},
-             ylabel="test accuracy", title="Supervised pretraining on the digits (8.7.4)")
+
+def sigmoid_blocks(seed):
+    return [nn.Sequential(nn.Dense(64, 64, seed=seed + i), nn.Sigmoid()) for i in range(3)]
+
+
+acc_pre, acc_scratch = [], {lr: [] for lr in (0.1, 0.3, 1.0)}
+for s in PRE_SEEDS:
+    pre_model, stages = S.greedy_layerwise_pretrain(sigmoid_blocks(10 * s), Xl, yl, epochs_per_layer=EPL,
+                                                    fine_tune_epochs=FT, progress=False, seed=s)
+    acc_pre.append(po.evaluate(pre_model, loss, Xte, yte)["accuracy"])
+    # the same blocks, the same initial weights, trained end to end for the same number of epochs (3 x 10 + 10),
+    # with the same optimizer (SGD with momentum 0.9) at each rate of a small grid
+    for lr in acc_scratch:
+        scratch = nn.Sequential(*sigmoid_blocks(10 * s), nn.Dense(64, 10, seed=10 * s + 9))
+        po.fit(scratch, loss, po.optim.SGD(scratch.parameters(), lr=lr, momentum=0.9), Xl, yl, epochs=3 * EPL + FT,
+               batch_size=32, progress=False, seed=s)
+        acc_scratch[lr].append(po.evaluate(scratch, loss, Xte, yte)["accuracy"])
+acc_pre = np.array(acc_pre)
+lr_scratch = max(acc_scratch, key=lambda lr: np.mean(acc_scratch[lr]))   # scratch's best rate, picked on the test set
+acc_best = np.array(acc_scratch[lr_scratch])
+print(f"test accuracy per seed: greedy pretraining + fine-tuning {np.round(acc_pre, 3)}; "
+      f"from scratch at its best ε = {lr_scratch}: {np.round(acc_best, 3)}")
+fig = P.bars({"greedy pretraining\n+ fine-tuning": acc_pre.mean(), "from scratch\n(same epochs)": acc_best.mean()},
+             ylabel="test accuracy (mean of 3 seeds)", title="Supervised pretraining, 3 sigmoid layers, 400 labels (8.7.4)")
 fig
 
+# %%
+assert np.all(acc_pre > acc_best + 0.03)                  # pretraining wins on every seed
+assert acc_pre.mean() > acc_best.mean() + 0.05            # and by 5 points on average
+
 # %% [markdown]
-# On a problem this small, end-to-end training from scratch does at least as well: each greedy stage
-# only ever trains one new block (the earlier ones are frozen), and two epochs of joint fine-tuning do
-# not catch up. The book presents pretraining as a way to make very deep networks trainable at all;
-# with ReLUs, good initialization (8.4) and skip connections (8.7.5) that motive is weaker today.
-# *Exercise*: pretrain with `freeze=False`, or fine-tune longer, and compare again.
+# In this regime, a deep stack of sigmoids and few labels, the book's effect is real: greedy
+# pretraining reaches a higher test accuracy on every seed than the same network, from the same
+# initial weights, trained end to end for as many epochs, even with the end-to-end run's rate chosen on
+# the test set (which favours it). Each greedy stage trains one sigmoid layer next to its own output
+# head, where the gradient is large; end to end, the gradient reaching the first layer passes through
+# three saturating sigmoids and learning is slow. The advantage shrinks, and can reverse, with ReLUs,
+# with more data, or with good initialization (8.4) and skip connections (8.7.5): with ReLU blocks on
+# the full training set, training from scratch does at least as well, which is why pretraining's
+# original motive is weaker today.
+# *Exercise*: pretrain with `freeze=False`, or use `[64, 64, 64]` (ReLU blocks) and all of `Xtr`, and compare again.
 
 # %% [markdown]
 # ## 8.7.6 Continuation methods and curriculum learning

@@ -20,7 +20,8 @@ STRINGS = {
     "Skip connections aid optimization (8.7.5)": "스킵 연결은 최적화를 돕는다 (8.7.5)",
     "greedy pretraining\n+ fine-tuning": "탐욕적 사전 학습\n+ 미세 조정",
     "from scratch\n(same epochs)": "처음부터 학습\n(같은 에폭 수)",
-    "Supervised pretraining on the digits (8.7.4)": "숫자(digits) 데이터에서 지도 사전 학습 (8.7.4)",
+    "Supervised pretraining, 3 sigmoid layers, 400 labels (8.7.4)": "지도 사전 학습, 시그모이드 3층, 레이블 400개 (8.7.4)",
+    "test accuracy (mean of 3 seeds)": "테스트 정확도 (시드 3개 평균)",
     # 8.7.6 continuation (texts plot.continuation and plot.interactive_continuation write)
     "f (σ = 0)": "f (σ = 0)",
     "continuation path": "연속 방법의 경로",
