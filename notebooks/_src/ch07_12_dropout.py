@@ -128,6 +128,41 @@ assert gaps[32] < gaps[1]                       # the MC ensemble approaches the
 assert acc["dropout p = 0.5"] > 0.85
 
 # %% [markdown]
+# Does dropout *beat* no dropout on held-out data? Over three seeds, with an even smaller training set
+# (100 digits) and a wider net (1024 hidden units), dropout with p = 0.5 is ahead on every seed, but
+# only by a fraction of a point (under one point in the runs we made), too little to assert. The
+# benefit Srivastava et al. (2014) report needs large networks trained long on larger data (MNIST with
+# thousands of units, hundreds of epochs, max-norm constraints). Here the 64-pixel digits are easy and
+# a one-hidden-layer net trained by SGD already generalizes about as well as 100 examples allow: once
+# the training examples are fitted the cross-entropy gradient vanishes and the weights stop growing,
+# so there is little overfitting left for dropout to remove. What does hold, and is asserted: p = 0.5
+# costs nothing (within one point on every seed), while p = 0.8 drops so many units that the net
+# underfits: p is a hyperparameter with a sweet spot, not "the more the better".
+
+# %%
+# a smaller training set and a wider net, three seeds, p ∈ {0 (none), 0.5, 0.8}
+Xs, ys = Xtr[:100], ytr[:100]          # the first 100 of the 300 training digits
+seed_acc = {p: [] for p in (0.0, 0.5, 0.8)}
+for p in seed_acc:
+    for s in (1, 2, 3):
+        layers = [nn.Dense(64, 1024, seed=10 * s), nn.ReLU()] + ([nn.Dropout(p, seed=10 * s + 1)] if p else [])
+        m = nn.Sequential(*layers, nn.Dense(1024, 10, seed=10 * s + 2))
+        po.fit(m, loss, po.optim.SGD(m.parameters(), lr=0.1, momentum=0.9), Xs, ys, epochs=80, batch_size=20,
+               progress=False, seed=s)
+        seed_acc[p].append(po.evaluate(m, loss, Xte, yte)["accuracy"])
+seed_acc = {p: np.array(a) for p, a in seed_acc.items()}
+for p, a in seed_acc.items():
+    print(f"p = {p}: test accuracy per seed {np.round(a, 4)}, mean {a.mean():.4f}")
+fig = P.bars({("no dropout" if p == 0 else f"dropout p = {p}"): a.mean() for p, a in seed_acc.items()},
+             ylabel="test accuracy", title="100 digits, 1024 hidden units (mean of 3 seeds)", fmt="{:.3f}")
+fig.axes[0].set_ylim(0.6, 1.0)
+fig
+
+# %%
+assert np.all(seed_acc[0.5] > seed_acc[0.0] - 0.01)              # p = 0.5 never costs more than a point
+assert seed_acc[0.8].mean() < seed_acc[0.0].mean() - 0.03        # p = 0.8: too much noise, the net underfits
+
+# %% [markdown]
 # ## Exercises
 #
 # 1. Repeat the geometric-mean check with p = 0.2 (use `geometric_mean_ensemble(W, b, X, p=0.2)`; the

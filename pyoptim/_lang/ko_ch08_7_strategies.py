@@ -5,7 +5,7 @@ STRINGS = {
     "plain": "기본 신경망",
     "batch norm": "배치 정규화",
     "training loss": "학습 손실",
-    "5 sigmoid layers, SGD ε = 0.5": "시그모이드 5층, SGD ε = 0.5",
+    "3 sigmoid layers, each at its best SGD rate": "시그모이드 3층, 각자 가장 좋은 SGD 학습률",
     # 8.7.2 coordinate descent
     "α = 0.02: a slow staircase (20 sweeps)": "α = 0.02: 느린 계단 (20회 순회)",
     "α = 1: converged after a few sweeps": "α = 1: 몇 번의 순회로 수렴",
@@ -20,7 +20,8 @@ STRINGS = {
     "Skip connections aid optimization (8.7.5)": "스킵 연결은 최적화를 돕는다 (8.7.5)",
     "greedy pretraining\n+ fine-tuning": "탐욕적 사전 학습\n+ 미세 조정",
     "from scratch\n(same epochs)": "처음부터 학습\n(같은 에폭 수)",
-    "Supervised pretraining on the digits (8.7.4)": "숫자(digits) 데이터에서 지도 사전 학습 (8.7.4)",
+    "Supervised pretraining, 3 sigmoid layers, 400 labels (8.7.4)": "지도 사전 학습, 시그모이드 3층, 레이블 400개 (8.7.4)",
+    "test accuracy (mean of 3 seeds)": "테스트 정확도 (시드 3개 평균)",
     # 8.7.6 continuation (texts plot.continuation and plot.interactive_continuation write)
     "f (σ = 0)": "f (σ = 0)",
     "continuation path": "연속 방법의 경로",
@@ -35,6 +36,8 @@ STRINGS = {
 }
 
 PATTERNS = [
+    (r"^plain, ε = (.+)$", r"기본 신경망, ε = \1"),
+    (r"^batch norm, ε = (.+)$", r"배치 정규화, ε = \1"),
     # contour_paths writes "<name> (<n> steps)"
     (r"^coordinate descent \((\d+) steps?\)$", r"좌표 하강법 (\1단계)"),
     (r"^Gaussian smoothing, σ = (.+)$", r"가우스 평활화, σ = \1"),
