@@ -1,6 +1,7 @@
 """pyoptim.distributed without MPI: the package imports without mpi4py (lazily), the shard rule, and
 the clear ImportError of fit(distributed=True) when the extra is missing. (The MPI runs themselves are
 in test_distributed_mpi.py, marked ``mpi``.)"""
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,9 +16,14 @@ _NO_MPI = "import sys; sys.modules['mpi4py'] = None\n"
 
 
 def _child(code):
+    env = {"PYTHONPATH": str(ROOT), "OPENBLAS_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"}
+    # keep what a sanitizer run (scripts/sanitize.sh) needs to load its runtime and the instrumented core
+    keep = ("LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS", "PYTHONMALLOC", "PYOPTIM_EXPECT_CORE")
+    env.update({k: os.environ[k] for k in keep if k in os.environ})
+    if "PYOPTIM_EXPECT_CORE" in os.environ:
+        env["PYTHONPATH"] = os.environ.get("PYTHONPATH", str(ROOT))
     return subprocess.run([sys.executable, "-c", _NO_MPI + code], capture_output=True, text=True, timeout=120,
-                          cwd=str(ROOT), env={"PYTHONPATH": str(ROOT), "OPENBLAS_NUM_THREADS": "1",
-                                              "PATH": "/usr/bin:/bin"})
+                          cwd=str(ROOT), env=env)
 
 
 def test_package_imports_without_mpi4py_and_fit_names_the_extra():
