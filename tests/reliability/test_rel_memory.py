@@ -34,6 +34,9 @@ CALLS = int(os.environ.get("PYOPTIM_REL_LEAK_CALLS", "100000"))
 RSS_TOL = 4 * 2**20       # bytes: a leak of 40 bytes per call over 100,000 calls would be 4 MB
 REF_TOL = 50              # a reference leaked per call would show as ~100,000
 RESULTS: dict = {}
+# AddressSanitizer (scripts/sanitize.sh) holds freed memory in its quarantine and maps shadow pages, so RSS
+# grows for clean code and need not grow for a leak: only the reference counts mean anything there.
+UNDER_ASAN = "ASAN_OPTIONS" in os.environ
 
 
 def _rss() -> int:
@@ -151,6 +154,9 @@ def test_the_leak_check_detects_injected_leaks():
     gc.collect()
     flagged["clean"] = _verdict(*_measure(clean, values, n))
     assert flagged["leaks_a_reference"] and "lr" in flagged["leaks_a_reference"][0], flagged
+    if UNDER_ASAN:
+        assert not any("reference" in m for m in flagged["leaks_memory"] + flagged["clean"]), flagged
+        pytest.skip("RSS is no measure under AddressSanitizer (quarantine); the reference-count half passed")
     assert flagged["leaks_memory"] and "RSS" in flagged["leaks_memory"][-1], flagged
     assert flagged["clean"] == [], flagged
     kept.clear()
