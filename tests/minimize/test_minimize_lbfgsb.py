@@ -311,6 +311,36 @@ def test_kernel_refuses_bad_arguments():
         kernels._lbfgsb(lambda x: 1 / 0, x0, lo, hi)
 
 
+@pytest.mark.c_only
+def test_kernel_survives_hostile_callbacks():
+    """The objective's answers are checked (shape, type, arity) and the caller's arrays may change under the
+    solve: the bounds are copied at entry, so a callback rewriting them, or emptying the path list, leaves
+    the iterates of an undisturbed solve unchanged."""
+    A = np.array([[3.0, 1.0, 0.0], [1.0, 2.0, 0.5], [0.0, 0.5, 1.0]])
+    vg = quad(A, [4.0, -3.0, 2.0])
+    x0 = np.array([0.5, 0.2, 0.1])
+    lo, hi = np.full(3, -1.0), np.full(3, 1.0)
+    ref = kernels._lbfgsb(vg, x0, lo, hi)
+    assert ref[5] == 0 and np.any(ref[0] == 1.0)     # converged, one bound active: the bounds matter
+    path = []
+
+    def rewrite(x, f):
+        lo[:], hi[:] = -9.0, 9.0
+        path.clear()
+
+    got = kernels._lbfgsb(vg, x0, lo.copy(), hi.copy(), callback=rewrite, path=path)
+    np.testing.assert_array_equal(got[0], ref[0])
+    assert got[3:5] == ref[3:5]
+    g_bad = {"shape": (lambda x: (1.0, np.ones(2)), ValueError, "shape"),
+             "2-D": (lambda x: (1.0, np.ones((3, 1))), ValueError, "shape"),
+             "value": (lambda x: ("a", np.ones(3)), TypeError, "real number"),
+             "None": (lambda x: None, TypeError, r"\(value, gradient\)"),
+             "arity": (lambda x: (1.0, np.ones(3), 0), TypeError, r"\(value, gradient\)")}
+    for name, (fun, exc, match) in g_bad.items():
+        with pytest.raises(exc, match=match):
+            kernels._lbfgsb(fun, x0, lo, hi)
+
+
 # ---- C against its NumPy twin ----------------------------------------------------------------------------------
 
 @pytest.mark.c_only
