@@ -33,6 +33,7 @@ STRINGS = {
     "random order": "무작위 순서",
     "curriculum": "커리큘럼",
     "Curriculum learning": "커리큘럼 학습",
+    "SGD steps (the same for both)": "SGD 단계 수 (두 순서가 같음)",
 }
 
 PATTERNS = [
@@ -41,5 +42,7 @@ PATTERNS = [
     # contour_paths writes "<name> (<n> steps)"
     (r"^coordinate descent \((\d+) steps?\)$", r"좌표 하강법 (\1단계)"),
     (r"^Gaussian smoothing, σ = (.+)$", r"가우스 평활화, σ = \1"),
+    (r"^clean labels: mean of (\d+) seeds, best ε each$", r"깨끗한 레이블: 시드 \1개 평균, 각자 가장 좋은 ε"),
+    (r"^(\d+)% wrong labels: mean of (\d+) seeds, best ε each$", r"틀린 레이블 \1%: 시드 \2개 평균, 각자 가장 좋은 ε"),
     (r"^descent on \$f_\\sigma\$ from (.+)$", r"$f_\\sigma$에서 \1부터 경사 하강"),
 ]
