@@ -272,6 +272,29 @@ void PO_FN(po_quadratic)(PO_T *g, double *f, const PO_T *x, const PO_T *H, const
 #define PO_SO_ROWBLK 256
 #endif
 
+/* The serial end of po_so_glm and po_softmax: block blk's partial gradient sums are
+ * part[blk*stride + 0..n) and its loss sum is part[blk*stride + n]; the blocks are added in block order
+ * (the same bits for any thread count), then
+ *     g = (sum of partial gradients) / N + l2 w,   f = (sum of block losses) / N + sum_j ((l2/2) w_j) w_j
+ * with the penalty in the twin's order ((0.5*l2*w) @ w): l2 = 0 adds exactly 0 even when ||w||^2
+ * overflows ((l2/2) ||w||^2 would be 0 * inf = NaN). Frees `part`. */
+static int PO_FN(po_so_blocks_finish)(PO_T *g, double *f, const PO_T *w, double *part, size_t nb, size_t stride,
+                                      size_t n, size_t N, double l2)
+{
+    double inv = 1.0 / (double)(N > 0 ? N : 1);
+    double fs = 0.0, pen = 0.0, hl2 = 0.5 * l2;
+    for (size_t j = 0; j < n; j++) pen += (hl2 * (double)w[j]) * (double)w[j];
+    for (size_t j = 0; j < n; j++) {
+        double s = 0.0;
+        for (size_t blk = 0; blk < nb; blk++) s += part[blk * stride + j];
+        g[j] = (PO_T)(s * inv + l2 * (double)w[j]);
+    }
+    for (size_t blk = 0; blk < nb; blk++) fs += part[blk * stride + n];
+    *f = fs * inv + pen;
+    free(part);
+    return PO_OK;
+}
+
 /* kind 0: least squares, loss_i = (z_i - y_i)^2 / 2, r_i = z_i - y_i;
  * kind 1: logistic,      loss_i = log(1 + e^{z_i}) - y_i z_i, r_i = sigma(z_i) - y_i. z = X w. */
 static int PO_FN(po_so_glm)(int kind, PO_T *g, double *f, const PO_T *w, const PO_T *X, const PO_T *y,
@@ -310,20 +333,7 @@ static int PO_FN(po_so_glm)(int kind, PO_T *g, double *f, const PO_T *w, const P
         }
         pg[D] = fs;
     }
-    double inv = 1.0 / (double)(N > 0 ? N : 1);
-    /* the penalty as sum_j ((l2/2) w_j) w_j, in the twin's order ((0.5*l2*w) @ w): l2 = 0 adds exactly 0
-     * even when ||w||^2 overflows ((l2/2) ||w||^2 would be 0 * inf = NaN) */
-    double fs = 0.0, pen = 0.0, hl2 = 0.5 * l2;
-    for (size_t j = 0; j < D; j++) pen += (hl2 * (double)w[j]) * (double)w[j];
-    for (size_t j = 0; j < D; j++) {
-        double s = 0.0;
-        for (size_t blk = 0; blk < nb; blk++) s += part[blk * stride + j];
-        g[j] = (PO_T)(s * inv + l2 * (double)w[j]);
-    }
-    for (size_t blk = 0; blk < nb; blk++) fs += part[blk * stride + D];
-    *f = fs * inv + pen;
-    free(part);
-    return PO_OK;
+    return PO_FN(po_so_blocks_finish)(g, f, w, part, nb, stride, D, N, l2);
 }
 
 int PO_FN(po_least_squares)(PO_T *g, double *f, const PO_T *w, const PO_T *X, const PO_T *y, size_t N,
@@ -399,16 +409,5 @@ int PO_FN(po_softmax)(PO_T *g, double *f, const PO_T *w, const PO_T *X, const in
         free(part);
         return PO_ERR_INDEX;
     }
-    double inv = 1.0 / (double)(N > 0 ? N : 1);
-    double fs = 0.0, pen = 0.0, hl2 = 0.5 * l2;   /* penalty order: see po_so_glm */
-    for (size_t j = 0; j < DK; j++) pen += (hl2 * (double)w[j]) * (double)w[j];
-    for (size_t j = 0; j < DK; j++) {
-        double s = 0.0;
-        for (size_t blk = 0; blk < nb; blk++) s += part[blk * stride + j];
-        g[j] = (PO_T)(s * inv + l2 * (double)w[j]);
-    }
-    for (size_t blk = 0; blk < nb; blk++) fs += part[blk * stride + DK];
-    *f = fs * inv + pen;
-    free(part);
-    return PO_OK;
+    return PO_FN(po_so_blocks_finish)(g, f, w, part, nb, stride, DK, N, l2);
 }
