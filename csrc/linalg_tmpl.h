@@ -129,6 +129,17 @@ void PO_FN(po_cholesky_solve_lower)(PO_T *x, const PO_T *L, const PO_T *b, size_
     }
 }
 
+/* One Jacobi rotation of two strided vectors x, y (n elements, `stride` apart):
+ *     x_k <- c x_k - s y_k,   y_k <- s x_k + c y_k   (both from the old values) */
+static void PO_FN(po_so_rotate)(double *x, double *y, size_t stride, size_t n, double c, double s)
+{
+    for (size_t k = 0; k < n; k++) {
+        double xk = x[k * stride], yk = y[k * stride];
+        x[k * stride] = c * xk - s * yk;
+        y[k * stride] = s * xk + c * yk;
+    }
+}
+
 /* Cyclic Jacobi (Golub & Van Loan Alg. 8.5.3): rotations P with theta = (a_qq - a_pp) / (2 a_pq),
  * t = sign(theta) / (|theta| + sqrt(theta^2 + 1)), c = 1/sqrt(t^2 + 1), s = t c; A <- P'AP, V <- VP,
  * until the off-diagonal mass is below eps^2 ||A||_F^2. work: 2 n^2 doubles. */
@@ -155,21 +166,9 @@ int PO_FN(po_sym_eig)(PO_T *w, PO_T *V, const PO_T *A, size_t n, double *work)
                 double t = (theta >= 0 ? 1.0 : -1.0) / (fabs(theta) + sqrt(theta * theta + 1.0));
                 if (!isfinite(theta)) t = 0.5 / theta;
                 double c = 1.0 / sqrt(t * t + 1.0), s = t * c;
-                for (size_t k = 0; k < n; k++) {
-                    double akp = a[k * n + p], akq = a[k * n + q];
-                    a[k * n + p] = c * akp - s * akq;
-                    a[k * n + q] = s * akp + c * akq;
-                }
-                for (size_t k = 0; k < n; k++) {
-                    double apk = a[p * n + k], aqk = a[q * n + k];
-                    a[p * n + k] = c * apk - s * aqk;
-                    a[q * n + k] = s * apk + c * aqk;
-                }
-                for (size_t k = 0; k < n; k++) {
-                    double vkp = v[k * n + p], vkq = v[k * n + q];
-                    v[k * n + p] = c * vkp - s * vkq;
-                    v[k * n + q] = s * vkp + c * vkq;
-                }
+                PO_FN(po_so_rotate)(a + p, a + q, n, n, c, s);       /* columns p, q of A: A <- AP */
+                PO_FN(po_so_rotate)(a + p * n, a + q * n, 1, n, c, s);   /* rows p, q: A <- P'A */
+                PO_FN(po_so_rotate)(v + p, v + q, n, n, c, s);       /* columns p, q of V: V <- VP */
             }
     }
     /* sort ascending (selection sort, moving the eigenvector columns along) */
