@@ -7,6 +7,8 @@
  *   po_labels                        integer class labels: int64 or int32, native, aligned, C-contiguous,
  *                                    shape (N,); po_labels_int64 for kernels that read int64 only
  *   po_required_float                a required keyword-only float given as an object
+ *   po_check_adam_hp                 the hyperparameter ranges the Adam family shares
+ *   PO_CALL_NOGIL / PO_CALL_RETURN_NONE   the kernel call without the GIL (and a wrapper's last lines)
  */
 
 /* ValueError naming `name` unless `a` has exactly the shape dims[0..nd); `why` (or NULL) is appended
@@ -116,6 +118,19 @@ static int po_required_float(const char *fn, const char *name, PyObject *obj, do
     return 0;
 }
 
+/* The ranges the Adam family (adam, adamax, nadam, radam) shares, checked in this order: lr >= 0,
+ * eps >= 0, beta1 and beta2 in [0, 1), weight_decay >= 0 (po_check_range's ValueError naming the first
+ * one out of range). */
+static int po_check_adam_hp(const char *fn, double lr, double eps, double beta1, double beta2, double wd)
+{
+    if (po_check_range(fn, "lr", lr, 0.0, INFINITY) < 0 || po_check_range(fn, "eps", eps, 0.0, INFINITY) < 0 ||
+        po_check_range(fn, "beta1", beta1, 0.0, nextafter(1.0, 0.0)) < 0 ||
+        po_check_range(fn, "beta2", beta2, 0.0, nextafter(1.0, 0.0)) < 0 ||
+        po_check_range(fn, "weight_decay", wd, 0.0, INFINITY) < 0)
+        return -1;
+    return 0;
+}
+
 /* The arrays of a fused in-place update, in one call: objs[0] is the parameter (any float dtype, flags[0]),
  * objs[1..k) must have its dtype and shape (po_arr_like, flags[i]); then no two may share memory. On
  * success out[0..k) are borrowed arrays; -1 with the exception naming the argument otherwise. */
@@ -138,4 +153,14 @@ static int po_update_arrays(const char *fn, int k, PyObject **objs, const char *
         else                                                                                       \
             (st) = NAME##_f64(__VA_ARGS__);                                                        \
         Py_END_ALLOW_THREADS                                                                       \
+    } while (0)
+
+/* The last lines of every wrapper that returns None: PO_CALL_NOGIL, then a status other than PO_OK
+ * raised by po_raise (module.c's status -> exception map), else None. Returns from the wrapper. */
+#define PO_CALL_RETURN_NONE(fn, is_f32, NAME, ...)                                                 \
+    do {                                                                                           \
+        int st_;                                                                                   \
+        PO_CALL_NOGIL(st_, is_f32, NAME, __VA_ARGS__);                                             \
+        if (st_ != PO_OK) return po_raise(fn, st_);                                                \
+        Py_RETURN_NONE;                                                                            \
     } while (0)

@@ -30,13 +30,7 @@ static PyObject *py_project_box(PyObject *self, PyObject *args, PyObject *kw)
     const char *n1[2] = {"x", "lo"}, *n2[2] = {"x", "hi"};
     if (po_check_disjoint(fn, 2, a1, n1) < 0 || po_check_disjoint(fn, 2, a2, n2) < 0) return NULL;
     size_t n = PO_SIZE(x);
-    int st;
-    Py_BEGIN_ALLOW_THREADS
-    if (PO_IS_F32(x)) st = po_project_box_f32(PyArray_DATA(x), PyArray_DATA(lo), PyArray_DATA(hi), n);
-    else st = po_project_box_f64(PyArray_DATA(x), PyArray_DATA(lo), PyArray_DATA(hi), n);
-    Py_END_ALLOW_THREADS
-    if (st != PO_OK) return po_raise(fn, st);
-    Py_RETURN_NONE;
+    PO_CALL_RETURN_NONE(fn, PO_IS_F32(x), po_project_box, PyArray_DATA(x), PyArray_DATA(lo), PyArray_DATA(hi), n);
 }
 
 #define PO_BOUNDS_METHODS \

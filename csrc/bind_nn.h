@@ -143,10 +143,7 @@ static PyObject *py_bias_grad(PyObject *self, PyObject *args)
     const char *names[] = {"grad_bias", "grad_output"};
     if (po_check_disjoint(fn, 2, arrs, names) < 0) return NULL;
     size_t B = (size_t)PyArray_DIM(dy, 0), D = (size_t)PyArray_DIM(dy, 1);
-    int st;
-    PO_CALL_NOGIL(st, PO_IS_F32(dy), po_bias_grad, PyArray_DATA(db), PyArray_DATA(dy), B, D);
-    if (st != PO_OK) return po_raise(fn, st);
-    Py_RETURN_NONE;
+    PO_CALL_RETURN_NONE(fn, PO_IS_F32(dy), po_bias_grad, PyArray_DATA(db), PyArray_DATA(dy), B, D);
 }
 
 /* ---- losses ------------------------------------------------------------------------------------ */
@@ -356,12 +353,9 @@ static PyObject *py_batchnorm_forward(PyObject *self, PyObject *args, PyObject *
     const char *names[] = {"out", "save_mean", "save_invstd", "running_mean", "running_var", "x", "weight", "bias"};
     if (po_check_disjoint(fn, 8, arrs, names) < 0) return NULL;
 #define PO_NN_D(a) ((a) ? PyArray_DATA(a) : NULL)
-    int st;
-    PO_CALL_NOGIL(st, PO_IS_F32(x), po_bn_forward,
-                  PyArray_DATA(y), PyArray_DATA(sm), PyArray_DATA(si), PO_NN_D(rm), PO_NN_D(rv), PyArray_DATA(x),
-                  PyArray_DATA(w), PyArray_DATA(b), (size_t)B, (size_t)D, training, momentum, eps);
-    if (st != PO_OK) return po_raise(fn, st);
-    Py_RETURN_NONE;
+    PO_CALL_RETURN_NONE(fn, PO_IS_F32(x), po_bn_forward,
+                        PyArray_DATA(y), PyArray_DATA(sm), PyArray_DATA(si), PO_NN_D(rm), PO_NN_D(rv), PyArray_DATA(x),
+                        PyArray_DATA(w), PyArray_DATA(b), (size_t)B, (size_t)D, training, momentum, eps);
 }
 
 PyDoc_STRVAR(batchnorm_backward_doc,

@@ -56,10 +56,7 @@ static PyObject *py_sgd_step(PyObject *self, PyObject *args, PyObject *kw)
 
     po_sgd_hp hp = {lr, momentum, dampening, wd, nesterov, maximize, first};
     size_t n = PO_SIZE(p);
-    int st;
-    PO_CALL_NOGIL(st, PO_IS_F32(p), po_sgd, PyArray_DATA(p), b ? PyArray_DATA(b) : NULL, PyArray_DATA(g), n, &hp);
-    if (st != PO_OK) return po_raise(fn, st);
-    Py_RETURN_NONE;
+    PO_CALL_RETURN_NONE(fn, PO_IS_F32(p), po_sgd, PyArray_DATA(p), b ? PyArray_DATA(b) : NULL, PyArray_DATA(g), n, &hp);
 }
 
 /* ---- Adagrad -------------------------------------------------------------------------------------- */
@@ -107,10 +104,7 @@ static PyObject *py_adagrad_step(PyObject *self, PyObject *args, PyObject *kw)
 
     po_adagrad_hp hp = {lr, lr_decay, wd, eps, step, maximize};
     size_t n = PO_SIZE(p);
-    int st;
-    PO_CALL_NOGIL(st, PO_IS_F32(p), po_adagrad, PyArray_DATA(p), PyArray_DATA(s), PyArray_DATA(g), n, &hp);
-    if (st != PO_OK) return po_raise(fn, st);
-    Py_RETURN_NONE;
+    PO_CALL_RETURN_NONE(fn, PO_IS_F32(p), po_adagrad, PyArray_DATA(p), PyArray_DATA(s), PyArray_DATA(g), n, &hp);
 }
 
 /* ---- RMSprop -------------------------------------------------------------------------------------- */
@@ -177,12 +171,9 @@ static PyObject *py_rmsprop_step(PyObject *self, PyObject *args, PyObject *kw)
 
     po_rmsprop_hp hp = {lr, alpha, eps, wd, momentum, centered, maximize};
     size_t n = PO_SIZE(p);
-    int st;
-    PO_CALL_NOGIL(st, PO_IS_F32(p), po_rmsprop,
-                  PyArray_DATA(p), PyArray_DATA(s), a ? PyArray_DATA(a) : NULL, b ? PyArray_DATA(b) : NULL,
-                  PyArray_DATA(g), n, &hp);
-    if (st != PO_OK) return po_raise(fn, st);
-    Py_RETURN_NONE;
+    PO_CALL_RETURN_NONE(fn, PO_IS_F32(p), po_rmsprop,
+                        PyArray_DATA(p), PyArray_DATA(s), a ? PyArray_DATA(a) : NULL, b ? PyArray_DATA(b) : NULL,
+                        PyArray_DATA(g), n, &hp);
 }
 
 /* ---- Adam / AdamW --------------------------------------------------------------------------------- */
@@ -224,10 +215,7 @@ static PyObject *py_adam_step(PyObject *self, PyObject *args, PyObject *kw)
                                      &olr, &beta1, &beta2, &eps, &wd, &ostep, &amsgrad, &maximize, &decoupled))
         return NULL;
     if (po_required_float(fn, "lr", olr, &lr) < 0 || po_required_float(fn, "step", ostep, &step) < 0) return NULL;
-    if (po_check_range(fn, "lr", lr, 0.0, INFINITY) < 0 || po_check_range(fn, "eps", eps, 0.0, INFINITY) < 0 ||
-        po_check_range(fn, "beta1", beta1, 0.0, nextafter(1.0, 0.0)) < 0 ||
-        po_check_range(fn, "beta2", beta2, 0.0, nextafter(1.0, 0.0)) < 0 ||
-        po_check_range(fn, "weight_decay", wd, 0.0, INFINITY) < 0 || po_check_range(fn, "step", step, 1.0, INFINITY) < 0)
+    if (po_check_adam_hp(fn, lr, eps, beta1, beta2, wd) < 0 || po_check_range(fn, "step", step, 1.0, INFINITY) < 0)
         return NULL;
     PyArrayObject *p = po_arr(fn, op, "param", PO_W);
     if (!p) return NULL;
@@ -249,12 +237,9 @@ static PyObject *py_adam_step(PyObject *self, PyObject *args, PyObject *kw)
 
     po_adam_hp hp = {lr, beta1, beta2, eps, wd, step, amsgrad, maximize, decoupled};
     size_t n = PO_SIZE(p);
-    int st;
-    PO_CALL_NOGIL(st, PO_IS_F32(p), po_adam,
-                  PyArray_DATA(p), PyArray_DATA(m), PyArray_DATA(v), amsgrad ? PyArray_DATA(x) : NULL,
-                  PyArray_DATA(g), n, &hp);
-    if (st != PO_OK) return po_raise(fn, st);
-    Py_RETURN_NONE;
+    PO_CALL_RETURN_NONE(fn, PO_IS_F32(p), po_adam,
+                        PyArray_DATA(p), PyArray_DATA(m), PyArray_DATA(v), amsgrad ? PyArray_DATA(x) : NULL,
+                        PyArray_DATA(g), n, &hp);
 }
 
 /* ---- lists of arrays: gradient norm, scaling, clamping --------------------------------------------- */
@@ -476,13 +461,7 @@ static PyObject *py_average_update(PyObject *self, PyObject *args, PyObject *kw)
     if (po_update_arrays(fn, 2, objs, names, flags, arrs) < 0) return NULL;
     PyArrayObject *a = arrs[0], *p = arrs[1];
     size_t n = PO_SIZE(a);
-    int st;
-    Py_BEGIN_ALLOW_THREADS
-    if (PO_IS_F32(a)) st = po_average_f32(PyArray_DATA(a), PyArray_DATA(p), n, w);
-    else st = po_average_f64(PyArray_DATA(a), PyArray_DATA(p), n, w);
-    Py_END_ALLOW_THREADS
-    if (st != PO_OK) return po_raise(fn, st);
-    Py_RETURN_NONE;
+    PO_CALL_RETURN_NONE(fn, PO_IS_F32(a), po_average, PyArray_DATA(a), PyArray_DATA(p), n, w);
 }
 
 #define PO_OPTIM_METHODS \

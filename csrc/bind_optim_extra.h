@@ -46,13 +46,7 @@ static PyObject *py_asgd_step(PyObject *self, PyObject *args, PyObject *kw)
 
     po_asgd_hp hp = {eta, lambd, mu, wd, maximize};
     size_t n = PO_SIZE(p);
-    int st;
-    Py_BEGIN_ALLOW_THREADS
-    if (PO_IS_F32(p)) st = po_asgd_f32(PyArray_DATA(p), PyArray_DATA(a), PyArray_DATA(g), n, &hp);
-    else st = po_asgd_f64(PyArray_DATA(p), PyArray_DATA(a), PyArray_DATA(g), n, &hp);
-    Py_END_ALLOW_THREADS
-    if (st != PO_OK) return po_raise(fn, st);
-    Py_RETURN_NONE;
+    PO_CALL_RETURN_NONE(fn, PO_IS_F32(p), po_asgd, PyArray_DATA(p), PyArray_DATA(a), PyArray_DATA(g), n, &hp);
 }
 
 /* ---- Rprop ---------------------------------------------------------------------------------------- */
@@ -102,13 +96,8 @@ static PyObject *py_rprop_step(PyObject *self, PyObject *args, PyObject *kw)
 
     po_rprop_hp hp = {em, ep, smin, smax, maximize};
     size_t n = PO_SIZE(p);
-    int st;
-    Py_BEGIN_ALLOW_THREADS
-    if (PO_IS_F32(p)) st = po_rprop_f32(PyArray_DATA(p), PyArray_DATA(pv), PyArray_DATA(ss), PyArray_DATA(g), n, &hp);
-    else st = po_rprop_f64(PyArray_DATA(p), PyArray_DATA(pv), PyArray_DATA(ss), PyArray_DATA(g), n, &hp);
-    Py_END_ALLOW_THREADS
-    if (st != PO_OK) return po_raise(fn, st);
-    Py_RETURN_NONE;
+    PO_CALL_RETURN_NONE(fn, PO_IS_F32(p), po_rprop,
+                        PyArray_DATA(p), PyArray_DATA(pv), PyArray_DATA(ss), PyArray_DATA(g), n, &hp);
 }
 
 /* ---- Adafactor ------------------------------------------------------------------------------------ */
@@ -213,12 +202,9 @@ static PyObject *py_adafactor_step(PyObject *self, PyObject *args, PyObject *kw)
     }
 
     po_adafactor_hp hp = {lr, b2d, eps1, eps2, d, wd, step, maximize};
-    int st;
-    PO_CALL_NOGIL(st, PO_IS_F32(p), po_adafactor,
-                  PyArray_DATA(p), rv ? PyArray_DATA(rv) : NULL, cv ? PyArray_DATA(cv) : NULL,
-                  v ? PyArray_DATA(v) : NULL, PyArray_DATA(g), n, m, c, &hp);
-    if (st != PO_OK) return po_raise(fn, st);
-    Py_RETURN_NONE;
+    PO_CALL_RETURN_NONE(fn, PO_IS_F32(p), po_adafactor,
+                        PyArray_DATA(p), rv ? PyArray_DATA(rv) : NULL, cv ? PyArray_DATA(cv) : NULL,
+                        v ? PyArray_DATA(v) : NULL, PyArray_DATA(g), n, m, c, &hp);
 }
 
 /* ---- Muon (elementwise parts) --------------------------------------------------------------------- */
@@ -256,13 +242,8 @@ static PyObject *py_muon_momentum(PyObject *self, PyObject *args, PyObject *kw)
     if (po_update_arrays(fn, 3, objs, names, flags, arrs) < 0) return NULL;
     PyArrayObject *g = arrs[0], *b = arrs[1], *o = arrs[2];
     size_t n = PO_SIZE(g);
-    int st;
-    Py_BEGIN_ALLOW_THREADS
-    if (PO_IS_F32(g)) st = po_muon_momentum_f32(PyArray_DATA(o), PyArray_DATA(b), PyArray_DATA(g), n, mu, nesterov);
-    else st = po_muon_momentum_f64(PyArray_DATA(o), PyArray_DATA(b), PyArray_DATA(g), n, mu, nesterov);
-    Py_END_ALLOW_THREADS
-    if (st != PO_OK) return po_raise(fn, st);
-    Py_RETURN_NONE;
+    PO_CALL_RETURN_NONE(fn, PO_IS_F32(g), po_muon_momentum,
+                        PyArray_DATA(o), PyArray_DATA(b), PyArray_DATA(g), n, mu, nesterov);
 }
 
 PyDoc_STRVAR(muon_apply_doc,
@@ -297,13 +278,7 @@ static PyObject *py_muon_apply(PyObject *self, PyObject *args, PyObject *kw)
     PyArrayObject *p = arrs[0], *u = arrs[1];
     size_t n = PO_SIZE(p);
     double decay = 1.0 - lr * wd;
-    int st;
-    Py_BEGIN_ALLOW_THREADS
-    if (PO_IS_F32(p)) st = po_muon_apply_f32(PyArray_DATA(p), PyArray_DATA(u), n, decay, alr);
-    else st = po_muon_apply_f64(PyArray_DATA(p), PyArray_DATA(u), n, decay, alr);
-    Py_END_ALLOW_THREADS
-    if (st != PO_OK) return po_raise(fn, st);
-    Py_RETURN_NONE;
+    PO_CALL_RETURN_NONE(fn, PO_IS_F32(p), po_muon_apply, PyArray_DATA(p), PyArray_DATA(u), n, decay, alr);
 }
 
 #define PO_OPTIM_EXTRA_METHODS \

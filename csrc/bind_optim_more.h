@@ -1,5 +1,5 @@
 /* bind_optim_more.h -- wrappers for Adadelta, Adamax, NAdam and RAdam (optim_more.c).
- * Part of module.c (included there, after bind_optim.h, whose po_optim_required it uses). */
+ * Part of module.c (included there after bind_args.h, whose checkers and PO_CALL_RETURN_NONE it uses). */
 #include "optim_more.h"
 
 /* ---- Adadelta ------------------------------------------------------------------------------------- */
@@ -48,11 +48,8 @@ static PyObject *py_adadelta_step(PyObject *self, PyObject *args, PyObject *kw)
 
     po_adadelta_hp hp = {lr, rho, eps, wd, maximize};
     size_t n = PO_SIZE(p);
-    int st;
-    PO_CALL_NOGIL(st, PO_IS_F32(p), po_adadelta,
-                  PyArray_DATA(p), PyArray_DATA(s), PyArray_DATA(a), PyArray_DATA(g), n, &hp);
-    if (st != PO_OK) return po_raise(fn, st);
-    Py_RETURN_NONE;
+    PO_CALL_RETURN_NONE(fn, PO_IS_F32(p), po_adadelta,
+                        PyArray_DATA(p), PyArray_DATA(s), PyArray_DATA(a), PyArray_DATA(g), n, &hp);
 }
 
 /* ---- Adamax --------------------------------------------------------------------------------------- */
@@ -88,10 +85,7 @@ static PyObject *py_adamax_step(PyObject *self, PyObject *args, PyObject *kw)
                                      &beta1, &beta2, &eps, &wd, &ostep, &maximize))
         return NULL;
     if (po_required_float(fn, "lr", olr, &lr) < 0 || po_required_float(fn, "step", ostep, &step) < 0) return NULL;
-    if (po_check_range(fn, "lr", lr, 0.0, INFINITY) < 0 || po_check_range(fn, "eps", eps, 0.0, INFINITY) < 0 ||
-        po_check_range(fn, "beta1", beta1, 0.0, nextafter(1.0, 0.0)) < 0 ||
-        po_check_range(fn, "beta2", beta2, 0.0, nextafter(1.0, 0.0)) < 0 ||
-        po_check_range(fn, "weight_decay", wd, 0.0, INFINITY) < 0 || po_check_range(fn, "step", step, 1.0, INFINITY) < 0)
+    if (po_check_adam_hp(fn, lr, eps, beta1, beta2, wd) < 0 || po_check_range(fn, "step", step, 1.0, INFINITY) < 0)
         return NULL;
     PyObject *objs[] = {op, og, om, ou};
     static const char *names[] = {"param", "grad", "exp_avg", "exp_inf"};
@@ -102,11 +96,8 @@ static PyObject *py_adamax_step(PyObject *self, PyObject *args, PyObject *kw)
 
     po_adamax_hp hp = {lr, beta1, beta2, eps, wd, step, maximize};
     size_t n = PO_SIZE(p);
-    int st;
-    PO_CALL_NOGIL(st, PO_IS_F32(p), po_adamax,
-                  PyArray_DATA(p), PyArray_DATA(m), PyArray_DATA(u), PyArray_DATA(g), n, &hp);
-    if (st != PO_OK) return po_raise(fn, st);
-    Py_RETURN_NONE;
+    PO_CALL_RETURN_NONE(fn, PO_IS_F32(p), po_adamax,
+                        PyArray_DATA(p), PyArray_DATA(m), PyArray_DATA(u), PyArray_DATA(g), n, &hp);
 }
 
 /* ---- NAdam ---------------------------------------------------------------------------------------- */
@@ -151,10 +142,7 @@ static PyObject *py_nadam_step(PyObject *self, PyObject *args, PyObject *kw)
     if (po_required_float(fn, "lr", olr, &lr) < 0 || po_required_float(fn, "mu_product", omp, &mp) < 0 ||
         po_required_float(fn, "step", ostep, &step) < 0)
         return NULL;
-    if (po_check_range(fn, "lr", lr, 0.0, INFINITY) < 0 || po_check_range(fn, "eps", eps, 0.0, INFINITY) < 0 ||
-        po_check_range(fn, "beta1", beta1, 0.0, nextafter(1.0, 0.0)) < 0 ||
-        po_check_range(fn, "beta2", beta2, 0.0, nextafter(1.0, 0.0)) < 0 ||
-        po_check_range(fn, "weight_decay", wd, 0.0, INFINITY) < 0 ||
+    if (po_check_adam_hp(fn, lr, eps, beta1, beta2, wd) < 0 ||
         po_check_range(fn, "momentum_decay", md, 0.0, INFINITY) < 0 ||
         po_check_range(fn, "mu_product", mp, 0.0, nextafter(1.0, 0.0)) < 0 ||
         po_check_range(fn, "step", step, 1.0, INFINITY) < 0)
@@ -168,11 +156,8 @@ static PyObject *py_nadam_step(PyObject *self, PyObject *args, PyObject *kw)
 
     po_nadam_hp hp = {lr, beta1, beta2, eps, wd, md, mp, step, maximize, decoupled};
     size_t n = PO_SIZE(p);
-    int st;
-    PO_CALL_NOGIL(st, PO_IS_F32(p), po_nadam,
-                  PyArray_DATA(p), PyArray_DATA(m), PyArray_DATA(v), PyArray_DATA(g), n, &hp);
-    if (st != PO_OK) return po_raise(fn, st);
-    Py_RETURN_NONE;
+    PO_CALL_RETURN_NONE(fn, PO_IS_F32(p), po_nadam,
+                        PyArray_DATA(p), PyArray_DATA(m), PyArray_DATA(v), PyArray_DATA(g), n, &hp);
 }
 
 /* ---- RAdam ---------------------------------------------------------------------------------------- */
@@ -214,10 +199,7 @@ static PyObject *py_radam_step(PyObject *self, PyObject *args, PyObject *kw)
                                      &beta1, &beta2, &eps, &wd, &ostep, &maximize, &decoupled))
         return NULL;
     if (po_required_float(fn, "lr", olr, &lr) < 0 || po_required_float(fn, "step", ostep, &step) < 0) return NULL;
-    if (po_check_range(fn, "lr", lr, 0.0, INFINITY) < 0 || po_check_range(fn, "eps", eps, 0.0, INFINITY) < 0 ||
-        po_check_range(fn, "beta1", beta1, 0.0, nextafter(1.0, 0.0)) < 0 ||
-        po_check_range(fn, "beta2", beta2, 0.0, nextafter(1.0, 0.0)) < 0 ||
-        po_check_range(fn, "weight_decay", wd, 0.0, INFINITY) < 0 || po_check_range(fn, "step", step, 1.0, INFINITY) < 0)
+    if (po_check_adam_hp(fn, lr, eps, beta1, beta2, wd) < 0 || po_check_range(fn, "step", step, 1.0, INFINITY) < 0)
         return NULL;
     PyObject *objs[] = {op, og, om, ov};
     static const char *names[] = {"param", "grad", "exp_avg", "exp_avg_sq"};
@@ -228,11 +210,8 @@ static PyObject *py_radam_step(PyObject *self, PyObject *args, PyObject *kw)
 
     po_radam_hp hp = {lr, beta1, beta2, eps, wd, step, maximize, decoupled};
     size_t n = PO_SIZE(p);
-    int st;
-    PO_CALL_NOGIL(st, PO_IS_F32(p), po_radam,
-                  PyArray_DATA(p), PyArray_DATA(m), PyArray_DATA(v), PyArray_DATA(g), n, &hp);
-    if (st != PO_OK) return po_raise(fn, st);
-    Py_RETURN_NONE;
+    PO_CALL_RETURN_NONE(fn, PO_IS_F32(p), po_radam,
+                        PyArray_DATA(p), PyArray_DATA(m), PyArray_DATA(v), PyArray_DATA(g), n, &hp);
 }
 
 #define PO_OPTIM_MORE_METHODS \

@@ -46,10 +46,7 @@ static PyObject *po_reg_dropout_common(const char *fn, const char *format, PyObj
      * (the weight-scaling rule multiplies by 1-p at test time instead). p == 1 drops everything. */
     const double scale = (inverted && p < 1.0) ? 1.0 / (1.0 - p) : 1.0;
     size_t n = PO_SIZE(x);
-    int st;
-    PO_CALL_NOGIL(st, PO_IS_F32(x), po_dropout, PyArray_DATA(o), PyArray_DATA(x), n, p, scale, seed, counter);
-    if (st != PO_OK) return po_raise(fn, st);
-    Py_RETURN_NONE;
+    PO_CALL_RETURN_NONE(fn, PO_IS_F32(x), po_dropout, PyArray_DATA(o), PyArray_DATA(x), n, p, scale, seed, counter);
 }
 
 PyDoc_STRVAR(dropout_forward_doc,
@@ -122,13 +119,7 @@ static PyObject *py_dropout_mask(PyObject *self, PyObject *args, PyObject *kw)
     PyArrayObject *o = po_arr(fn, oo, "out", PO_W | PO_ALLOW0D);
     if (!o) return NULL;
     size_t n = PO_SIZE(o);
-    int st;
-    Py_BEGIN_ALLOW_THREADS
-    if (PO_IS_F32(o)) st = po_dropout_mask_f32(PyArray_DATA(o), n, p, seed, counter);
-    else st = po_dropout_mask_f64(PyArray_DATA(o), n, p, seed, counter);
-    Py_END_ALLOW_THREADS
-    if (st != PO_OK) return po_raise(fn, st);
-    Py_RETURN_NONE;
+    PO_CALL_RETURN_NONE(fn, PO_IS_F32(o), po_dropout_mask, PyArray_DATA(o), n, p, seed, counter);
 }
 
 PyDoc_STRVAR(rng_uniform_doc,
@@ -155,13 +146,7 @@ static PyObject *py_rng_uniform(PyObject *self, PyObject *args, PyObject *kw)
     PyArrayObject *o = po_arr(fn, oo, "out", PO_W | PO_ALLOW0D);
     if (!o) return NULL;
     size_t n = PO_SIZE(o);
-    int st;
-    Py_BEGIN_ALLOW_THREADS
-    if (PO_IS_F32(o)) st = po_rng_uniform_f32(PyArray_DATA(o), n, seed, counter);
-    else st = po_rng_uniform_f64(PyArray_DATA(o), n, seed, counter);
-    Py_END_ALLOW_THREADS
-    if (st != PO_OK) return po_raise(fn, st);
-    Py_RETURN_NONE;
+    PO_CALL_RETURN_NONE(fn, PO_IS_F32(o), po_rng_uniform, PyArray_DATA(o), n, seed, counter);
 }
 
 PyDoc_STRVAR(prox_l1_doc,
@@ -188,13 +173,7 @@ static PyObject *py_prox_l1(PyObject *self, PyObject *args, PyObject *kw)
     PyArrayObject *p = po_arr(fn, op, "param", PO_W | PO_ALLOW0D);
     if (!p) return NULL;
     size_t n = PO_SIZE(p);
-    int st;
-    Py_BEGIN_ALLOW_THREADS
-    if (PO_IS_F32(p)) st = po_prox_l1_f32(PyArray_DATA(p), n, t);
-    else st = po_prox_l1_f64(PyArray_DATA(p), n, t);
-    Py_END_ALLOW_THREADS
-    if (st != PO_OK) return po_raise(fn, st);
-    Py_RETURN_NONE;
+    PO_CALL_RETURN_NONE(fn, PO_IS_F32(p), po_prox_l1, PyArray_DATA(p), n, t);
 }
 
 PyDoc_STRVAR(max_norm_doc,
@@ -237,10 +216,7 @@ static PyObject *py_max_norm(PyObject *self, PyObject *args, PyObject *kw)
     for (int d = axis + 1; d < nd; d++) (void)po_size_mul(C, (size_t)PyArray_DIM(p, d), &C);
     size_t count = 0;
     int st;
-    Py_BEGIN_ALLOW_THREADS
-    if (PO_IS_F32(p)) st = po_max_norm_f32(PyArray_DATA(p), A, B, C, mv, &count);
-    else st = po_max_norm_f64(PyArray_DATA(p), A, B, C, mv, &count);
-    Py_END_ALLOW_THREADS
+    PO_CALL_NOGIL(st, PO_IS_F32(p), po_max_norm, PyArray_DATA(p), A, B, C, mv, &count);
     if (st != PO_OK) return po_raise(fn, st);
     return PyLong_FromSize_t(count);
 }

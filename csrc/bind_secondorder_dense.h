@@ -56,12 +56,9 @@ static PyObject *py_lbfgs_two_loop(PyObject *self, PyObject *args, PyObject *kw)
     PyArrayObject *arrs[] = {d, g, s, y, rho};
     const char *names[] = {"d", "g", "s", "y", "rho"};
     if (po_check_disjoint(fn, 5, arrs, names) < 0) return NULL;
-    int st;
-    PO_CALL_NOGIL(st, PO_IS_F32(d), po_lbfgs_two_loop,
-                  PyArray_DATA(d), PyArray_DATA(g), PyArray_DATA(s), PyArray_DATA(y), PyArray_DATA(rho), n,
-                  m ? m : 1, (size_t)newest, (size_t)count, gamma);
-    if (st != PO_OK) return po_raise(fn, st);
-    Py_RETURN_NONE;
+    PO_CALL_RETURN_NONE(fn, PO_IS_F32(d), po_lbfgs_two_loop,
+                        PyArray_DATA(d), PyArray_DATA(g), PyArray_DATA(s), PyArray_DATA(y), PyArray_DATA(rho), n,
+                        m ? m : 1, (size_t)newest, (size_t)count, gamma);
 }
 
 PyDoc_STRVAR(bfgs_update_doc,
@@ -101,10 +98,7 @@ static PyObject *py_bfgs_update(PyObject *self, PyObject *args, PyObject *kw)
     double *work = PyMem_Malloc(nbytes);
     if (!work) return PyErr_NoMemory();
     int st;
-    Py_BEGIN_ALLOW_THREADS
-    if (PO_IS_F32(s)) st = po_bfgs_update_f32(PyArray_DATA(H), PyArray_DATA(s), PyArray_DATA(y), n, work);
-    else st = po_bfgs_update_f64(PyArray_DATA(H), PyArray_DATA(s), PyArray_DATA(y), n, work);
-    Py_END_ALLOW_THREADS
+    PO_CALL_NOGIL(st, PO_IS_F32(s), po_bfgs_update, PyArray_DATA(H), PyArray_DATA(s), PyArray_DATA(y), n, work);
     PyMem_Free(work);
     return PyBool_FromLong(st == PO_OK);
 }
@@ -184,10 +178,7 @@ static PyObject *py_sym_eig(PyObject *self, PyObject *args, PyObject *kw)
     double *work = PyMem_Malloc(nbytes);
     if (!work) return PyErr_NoMemory();
     int st;
-    Py_BEGIN_ALLOW_THREADS
-    if (PO_IS_F32(w)) st = po_sym_eig_f32(PyArray_DATA(w), PyArray_DATA(V), PyArray_DATA(A), n, work);
-    else st = po_sym_eig_f64(PyArray_DATA(w), PyArray_DATA(V), PyArray_DATA(A), n, work);
-    Py_END_ALLOW_THREADS
+    PO_CALL_NOGIL(st, PO_IS_F32(w), po_sym_eig, PyArray_DATA(w), PyArray_DATA(V), PyArray_DATA(A), n, work);
     PyMem_Free(work);
     if (st != PO_OK) return po_raise(fn, st);
     Py_RETURN_NONE;
@@ -229,10 +220,8 @@ static PyObject *py_cg_step(PyObject *self, PyObject *args, PyObject *kw)
     if (po_check_disjoint(fn, 4, arrs, names) < 0) return NULL;
     double rn = 0.0;
     int st;
-    Py_BEGIN_ALLOW_THREADS
-    if (PO_IS_F32(x)) st = po_cg_step_f32(PyArray_DATA(x), PyArray_DATA(r), PyArray_DATA(p), PyArray_DATA(Ap), n, rr, &rn);
-    else st = po_cg_step_f64(PyArray_DATA(x), PyArray_DATA(r), PyArray_DATA(p), PyArray_DATA(Ap), n, rr, &rn);
-    Py_END_ALLOW_THREADS
+    PO_CALL_NOGIL(st, PO_IS_F32(x), po_cg_step,
+                  PyArray_DATA(x), PyArray_DATA(r), PyArray_DATA(p), PyArray_DATA(Ap), n, rr, &rn);
     if (st != PO_OK) return po_raise(fn, st);
     return PyFloat_FromDouble(rn);
 }

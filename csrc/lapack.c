@@ -54,6 +54,15 @@ static int lp_state;                      /* 0 unset, 1 being written, 2 ready (
 /* LAPACK's dimensions are 32-bit int: an n beyond INT_MAX falls back to the own routine. */
 static int lp_fits(size_t n) { return n <= (size_t)INT_MAX; }
 
+/* The system LAPACK solves in place: work <- A + shift I (n x n, row-major), d <- b (the right-hand side,
+ * overwritten by the solution). */
+static void lp_shifted_system(double *work, double *d, const double *A, const double *b, size_t n, double shift)
+{
+    memcpy(work, A, n * n * sizeof(double));
+    for (size_t i = 0; i < n; i++) work[i * n + i] += shift;
+    memcpy(d, b, n * sizeof(double));
+}
+
 /* dpotrf('U') on the column-major view of A + shift I (= the row-major lower triangle), then dpotrs.
  * LAPACK's dpotrf reports info > 0 when a leading minor is not positive definite (a pivot <= 0 or NaN):
  * the own routine's PO_ERR_NOT_PD condition. */
@@ -62,9 +71,7 @@ static int lp_chol_solve(void *ctx, double *d, const double *A, const double *b,
 {
     (void)ctx;
     if (!lp_fits(n)) return own_chol_solve(NULL, d, A, b, n, shift, work);
-    memcpy(work, A, n * n * sizeof(double));
-    for (size_t i = 0; i < n; i++) work[i * n + i] += shift;
-    memcpy(d, b, n * sizeof(double));
+    lp_shifted_system(work, d, A, b, n, shift);
     char uplo = 'U';
     int in = (int)n, nrhs = 1, info = 0;
     lp_fns.dpotrf(&uplo, &in, work, &in, &info);
@@ -84,9 +91,7 @@ static int lp_lu_solve(void *ctx, double *d, const double *A, const double *b, s
     if (po_size_mul(n, sizeof(int), &nb)) return PO_ERR_NOMEM;
     int *ipiv = malloc(nb ? nb : 1);
     if (!ipiv) return PO_ERR_NOMEM;
-    memcpy(work, A, n * n * sizeof(double));
-    for (size_t i = 0; i < n; i++) work[i * n + i] += shift;
-    memcpy(d, b, n * sizeof(double));
+    lp_shifted_system(work, d, A, b, n, shift);
     char trans = 'T';
     int in = (int)n, nrhs = 1, info = 0;
     lp_fns.dgetrf(&in, &in, work, &in, ipiv, &info);

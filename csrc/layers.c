@@ -57,13 +57,7 @@ int po_vm_have_fma(void) { return 0; }
 #define PO_FN(name) name##_f32
 #define PO_TANH(v) po_nn_tanhf(v)
 #define PO_SIGMOID(v) po_vm_sigmoidf(v)
-#include "layers_tmpl.h"
-#undef PO_T
-#undef PO_FN
-#undef PO_TANH
-#undef PO_SIGMOID
-#undef PO_ACT_FAST_OK
-#undef PO_ACT_FAST_CHUNK
+#include "layers_tmpl.h"   /* undefines PO_T ... PO_ACT_FAST_CHUNK at its end */
 
 #if PO_VM_HAVE_FMA
 #define PO_ACT_FAST_OK(kind) ((kind) != PO_ACT_RELU && po_vm_have_fma())
@@ -74,10 +68,4 @@ int po_vm_have_fma(void) { return 0; }
 #define PO_FN(name) name##_f64
 #define PO_TANH(v) po_vm_tanh(v)
 #define PO_SIGMOID(v) po_vm_sigmoid(v)
-#include "layers_tmpl.h"
-#undef PO_T
-#undef PO_FN
-#undef PO_TANH
-#undef PO_SIGMOID
-#undef PO_ACT_FAST_OK
-#undef PO_ACT_FAST_CHUNK
+#include "layers_tmpl.h"   /* undefines PO_T ... PO_ACT_FAST_CHUNK at its end */

@@ -1,5 +1,7 @@
 /* layers_tmpl.h -- activation and bias-gradient kernels, written once for PO_T in {float, double}.
- * Included twice by layers.c (PO_T, PO_FN, PO_TANH, PO_SIGMOID set there). See nn.h for the contract.
+ * Included twice by layers.c (PO_T, PO_FN, PO_TANH, PO_SIGMOID and optionally PO_ACT_FAST_OK /
+ * PO_ACT_FAST_CHUNK set there; this file undefines all six at its end, ready for the next instance).
+ * See nn.h for the contract.
  * Shapes: x, y, dx, dy (n,) flat; dy (B, D) and db (D,) for the bias gradient. */
 
 /* y = f(x) on one chunk; the kind switch is outside the loops so each loop vectorizes. */
@@ -107,3 +109,11 @@ int PO_FN(po_bias_grad)(PO_T *restrict db, const PO_T *restrict dy, size_t B, si
     free(part);
     return PO_OK;
 }
+
+/* this instance's parameters (set by layers.c), undefined for the next one */
+#undef PO_T
+#undef PO_FN
+#undef PO_TANH
+#undef PO_SIGMOID
+#undef PO_ACT_FAST_OK
+#undef PO_ACT_FAST_CHUNK

@@ -129,6 +129,17 @@ void PO_FN(po_cholesky_solve_lower)(PO_T *x, const PO_T *L, const PO_T *b, size_
     }
 }
 
+/* One Jacobi rotation of two strided vectors x, y (n elements, `stride` apart):
+ *     x_k <- c x_k - s y_k,   y_k <- s x_k + c y_k   (both from the old values) */
+static void PO_FN(po_so_rotate)(double *x, double *y, size_t stride, size_t n, double c, double s)
+{
+    for (size_t k = 0; k < n; k++) {
+        double xk = x[k * stride], yk = y[k * stride];
+        x[k * stride] = c * xk - s * yk;
+        y[k * stride] = s * xk + c * yk;
+    }
+}
+
 /* Cyclic Jacobi (Golub & Van Loan Alg. 8.5.3): rotations P with theta = (a_qq - a_pp) / (2 a_pq),
  * t = sign(theta) / (|theta| + sqrt(theta^2 + 1)), c = 1/sqrt(t^2 + 1), s = t c; A <- P'AP, V <- VP,
  * until the off-diagonal mass is below eps^2 ||A||_F^2. work: 2 n^2 doubles. */
@@ -155,21 +166,9 @@ int PO_FN(po_sym_eig)(PO_T *w, PO_T *V, const PO_T *A, size_t n, double *work)
                 double t = (theta >= 0 ? 1.0 : -1.0) / (fabs(theta) + sqrt(theta * theta + 1.0));
                 if (!isfinite(theta)) t = 0.5 / theta;
                 double c = 1.0 / sqrt(t * t + 1.0), s = t * c;
-                for (size_t k = 0; k < n; k++) {
-                    double akp = a[k * n + p], akq = a[k * n + q];
-                    a[k * n + p] = c * akp - s * akq;
-                    a[k * n + q] = s * akp + c * akq;
-                }
-                for (size_t k = 0; k < n; k++) {
-                    double apk = a[p * n + k], aqk = a[q * n + k];
-                    a[p * n + k] = c * apk - s * aqk;
-                    a[q * n + k] = s * apk + c * aqk;
-                }
-                for (size_t k = 0; k < n; k++) {
-                    double vkp = v[k * n + p], vkq = v[k * n + q];
-                    v[k * n + p] = c * vkp - s * vkq;
-                    v[k * n + q] = s * vkp + c * vkq;
-                }
+                PO_FN(po_so_rotate)(a + p, a + q, n, n, c, s);       /* columns p, q of A: A <- AP */
+                PO_FN(po_so_rotate)(a + p * n, a + q * n, 1, n, c, s);   /* rows p, q: A <- P'A */
+                PO_FN(po_so_rotate)(v + p, v + q, n, n, c, s);       /* columns p, q of V: V <- VP */
             }
     }
     /* sort ascending (selection sort, moving the eigenvector columns along) */
@@ -272,6 +271,29 @@ void PO_FN(po_quadratic)(PO_T *g, double *f, const PO_T *x, const PO_T *H, const
 #define PO_SO_ROWBLK 256
 #endif
 
+/* The serial end of po_so_glm and po_softmax: block blk's partial gradient sums are
+ * part[blk*stride + 0..n) and its loss sum is part[blk*stride + n]; the blocks are added in block order
+ * (the same bits for any thread count), then
+ *     g = (sum of partial gradients) / N + l2 w,   f = (sum of block losses) / N + sum_j ((l2/2) w_j) w_j
+ * with the penalty in the twin's order ((0.5*l2*w) @ w): l2 = 0 adds exactly 0 even when ||w||^2
+ * overflows ((l2/2) ||w||^2 would be 0 * inf = NaN). Frees `part`. */
+static int PO_FN(po_so_blocks_finish)(PO_T *g, double *f, const PO_T *w, double *part, size_t nb, size_t stride,
+                                      size_t n, size_t N, double l2)
+{
+    double inv = 1.0 / (double)(N > 0 ? N : 1);
+    double fs = 0.0, pen = 0.0, hl2 = 0.5 * l2;
+    for (size_t j = 0; j < n; j++) pen += (hl2 * (double)w[j]) * (double)w[j];
+    for (size_t j = 0; j < n; j++) {
+        double s = 0.0;
+        for (size_t blk = 0; blk < nb; blk++) s += part[blk * stride + j];
+        g[j] = (PO_T)(s * inv + l2 * (double)w[j]);
+    }
+    for (size_t blk = 0; blk < nb; blk++) fs += part[blk * stride + n];
+    *f = fs * inv + pen;
+    free(part);
+    return PO_OK;
+}
+
 /* kind 0: least squares, loss_i = (z_i - y_i)^2 / 2, r_i = z_i - y_i;
  * kind 1: logistic,      loss_i = log(1 + e^{z_i}) - y_i z_i, r_i = sigma(z_i) - y_i. z = X w. */
 static int PO_FN(po_so_glm)(int kind, PO_T *g, double *f, const PO_T *w, const PO_T *X, const PO_T *y,
@@ -310,20 +332,7 @@ static int PO_FN(po_so_glm)(int kind, PO_T *g, double *f, const PO_T *w, const P
         }
         pg[D] = fs;
     }
-    double inv = 1.0 / (double)(N > 0 ? N : 1);
-    /* the penalty as sum_j ((l2/2) w_j) w_j, in the twin's order ((0.5*l2*w) @ w): l2 = 0 adds exactly 0
-     * even when ||w||^2 overflows ((l2/2) ||w||^2 would be 0 * inf = NaN) */
-    double fs = 0.0, pen = 0.0, hl2 = 0.5 * l2;
-    for (size_t j = 0; j < D; j++) pen += (hl2 * (double)w[j]) * (double)w[j];
-    for (size_t j = 0; j < D; j++) {
-        double s = 0.0;
-        for (size_t blk = 0; blk < nb; blk++) s += part[blk * stride + j];
-        g[j] = (PO_T)(s * inv + l2 * (double)w[j]);
-    }
-    for (size_t blk = 0; blk < nb; blk++) fs += part[blk * stride + D];
-    *f = fs * inv + pen;
-    free(part);
-    return PO_OK;
+    return PO_FN(po_so_blocks_finish)(g, f, w, part, nb, stride, D, N, l2);
 }
 
 int PO_FN(po_least_squares)(PO_T *g, double *f, const PO_T *w, const PO_T *X, const PO_T *y, size_t N,
@@ -399,16 +408,5 @@ int PO_FN(po_softmax)(PO_T *g, double *f, const PO_T *w, const PO_T *X, const in
         free(part);
         return PO_ERR_INDEX;
     }
-    double inv = 1.0 / (double)(N > 0 ? N : 1);
-    double fs = 0.0, pen = 0.0, hl2 = 0.5 * l2;   /* penalty order: see po_so_glm */
-    for (size_t j = 0; j < DK; j++) pen += (hl2 * (double)w[j]) * (double)w[j];
-    for (size_t j = 0; j < DK; j++) {
-        double s = 0.0;
-        for (size_t blk = 0; blk < nb; blk++) s += part[blk * stride + j];
-        g[j] = (PO_T)(s * inv + l2 * (double)w[j]);
-    }
-    for (size_t blk = 0; blk < nb; blk++) fs += part[blk * stride + DK];
-    *f = fs * inv + pen;
-    free(part);
-    return PO_OK;
+    return PO_FN(po_so_blocks_finish)(g, f, w, part, nb, stride, DK, N, l2);
 }

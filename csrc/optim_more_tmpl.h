@@ -115,6 +115,20 @@ int PO_FN(po_adamax)(PO_T *restrict p, PO_T *restrict exp_avg, PO_T *restrict ex
     return PO_OK;
 }
 
+/* The first half of an NAdam and an RAdam element, the same formulas in torch's order:
+ *   decoupled: p_i <- p_i * dscale;   g' = sgn * g_i (+ cwd * p_i when coupled)
+ *   m_i <- lerp(m_i, g', 1 - beta1);  v_i <- beta2 * v_i + ((1 - beta2) * g') * g'
+ * Declares pi, gi, mi, vi (the new values; m_i and v_i are stored) from the loop's locals p, m, v, g,
+ * dec, wdc, dscale, sgn, cwd, b1w, b1omw, beta2, omb2. A macro, not a function, so each body compiles
+ * to exactly the loop it replaced. */
+#define PO_ADAMW_MOMENTS(i)                                                                        \
+    PO_T pi = dec ? p[i] * dscale : p[i];                                                          \
+    PO_T gi = wdc ? sgn * g[i] + cwd * pi : sgn * g[i];                                            \
+    PO_T mi = PO_FN(po_mlerp)(m[i], gi, b1w, b1omw);                                               \
+    m[i] = mi;                                                                                     \
+    PO_T vi = v[i] * beta2 + (omb2 * gi) * gi;                                                     \
+    v[i] = vi
+
 /* ---- NAdam (Dozat 2016; book 8.3.3's Nesterov momentum inside Adam; torch.optim.NAdam) --------------
  *   decoupled: p <- p * (1 - lr * weight_decay)          (else weight decay is added to g')
  *   mu_t = beta1 (1 - 0.5 * 0.96^(t * momentum_decay)),  mu_{t+1} likewise    (double)
@@ -133,12 +147,7 @@ PO_INLINE void PO_FN(po_nadam_body)(PO_T *restrict p, PO_T *restrict m, PO_T *re
     const PO_T c1 = c->c1, c2 = c->c2, bc2 = c->bc2, eps = c->eps, b1w = c->b1w, b1omw = c->b1omw;
     const PO_T beta2 = c->beta2, omb2 = c->omb2, cwd = c->cwd, dscale = c->dscale, sgn = c->sgn;
     for (size_t i = 0; i < n; i++) {
-        PO_T pi = dec ? p[i] * dscale : p[i];
-        PO_T gi = wdc ? sgn * g[i] + cwd * pi : sgn * g[i];
-        PO_T mi = PO_FN(po_mlerp)(m[i], gi, b1w, b1omw);
-        m[i] = mi;
-        PO_T vi = v[i] * beta2 + (omb2 * gi) * gi;
-        v[i] = vi;
+        PO_ADAMW_MOMENTS(i);
         PO_T den = PO_SQRT(vi / bc2) + eps;
         pi = pi + (c1 * gi) / den;
         p[i] = pi + (c2 * mi) / den;
@@ -196,12 +205,7 @@ PO_INLINE void PO_FN(po_radam_body)(PO_T *restrict p, PO_T *restrict m, PO_T *re
     const PO_T b1omw = c->b1omw, beta2 = c->beta2, omb2 = c->omb2, cwd = c->cwd, dscale = c->dscale;
     const PO_T sgn = c->sgn;
     for (size_t i = 0; i < n; i++) {
-        PO_T pi = dec ? p[i] * dscale : p[i];
-        PO_T gi = wdc ? sgn * g[i] + cwd * pi : sgn * g[i];
-        PO_T mi = PO_FN(po_mlerp)(m[i], gi, b1w, b1omw);
-        m[i] = mi;
-        PO_T vi = v[i] * beta2 + (omb2 * gi) * gi;
-        v[i] = vi;
+        PO_ADAMW_MOMENTS(i);
         PO_T upd = (mi / bc1) * lr;
         if (rect) {
             PO_T ad = ((PO_T)1 / (PO_SQRT(vi) + eps)) * sbc2;
@@ -250,4 +254,5 @@ int PO_FN(po_radam)(PO_T *restrict p, PO_T *restrict exp_avg, PO_T *restrict exp
     return PO_OK;
 }
 
+#undef PO_ADAMW_MOMENTS
 #undef PO_INLINE

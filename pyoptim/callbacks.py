@@ -82,30 +82,30 @@ class LambdaCallback(Callback):
                 raise TypeError(f"Invalid {name}: {fn!r} (expected a callable or None)")
         self._fns = fns
 
+    def _call(self, hook: str, *args) -> None:
+        """Call the function given for ``hook``, if any."""
+        fn = self._fns[hook]
+        if fn:
+            fn(*args)
+
     def on_train_begin(self, trainer) -> None:
         self.trainer = trainer
-        if self._fns["on_train_begin"]:
-            self._fns["on_train_begin"](trainer)
+        self._call("on_train_begin", trainer)
 
     def on_epoch_begin(self, epoch, logs) -> None:
-        if self._fns["on_epoch_begin"]:
-            self._fns["on_epoch_begin"](epoch, logs)
+        self._call("on_epoch_begin", epoch, logs)
 
     def on_before_step(self, batch, logs) -> None:
-        if self._fns["on_before_step"]:
-            self._fns["on_before_step"](batch, logs)
+        self._call("on_before_step", batch, logs)
 
     def on_batch_end(self, batch, logs) -> None:
-        if self._fns["on_batch_end"]:
-            self._fns["on_batch_end"](batch, logs)
+        self._call("on_batch_end", batch, logs)
 
     def on_epoch_end(self, epoch, logs) -> None:
-        if self._fns["on_epoch_end"]:
-            self._fns["on_epoch_end"](epoch, logs)
+        self._call("on_epoch_end", epoch, logs)
 
     def on_train_end(self, logs) -> None:
-        if self._fns["on_train_end"]:
-            self._fns["on_train_end"](logs)
+        self._call("on_train_end", logs)
 
 
 class LRSchedulerCallback(Callback):

@@ -122,15 +122,21 @@ def _dec(node, arrays: dict, path: str, field: str = "manifest", depth: int = 0)
     raise ValueError(f"{path}: corrupt checkpoint (field {field}: unexpected manifest node {str(node)[:60]!r})")
 
 
+def _map_tree(d, leaf, dict_type=dict):
+    """``d`` rebuilt: every ``dict_type`` as a plain dict, lists and tuples as such, recursively, and
+    ``leaf(x)`` for anything else."""
+    if isinstance(d, dict_type):
+        return {k: _map_tree(v, leaf, dict_type) for k, v in d.items()}
+    if isinstance(d, list):
+        return [_map_tree(v, leaf, dict_type) for v in d]
+    if isinstance(d, tuple):
+        return tuple(_map_tree(v, leaf, dict_type) for v in d)
+    return leaf(d)
+
+
 def _plain(d):
     """OrderedDict -> dict recursively (the manifest keeps order; plain dicts are friendlier to print)."""
-    if isinstance(d, OrderedDict):
-        return {k: _plain(v) for k, v in d.items()}
-    if isinstance(d, list):
-        return [_plain(v) for v in d]
-    if isinstance(d, tuple):
-        return tuple(_plain(v) for v in d)
-    return d
+    return _map_tree(d, lambda v: v, OrderedDict)
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -469,12 +475,4 @@ def load_into(path: str, ck: dict, model=None, optimizer=None) -> None:
 
 def _copy_tree(d):
     """Copies of arrays, so an optimizer that keeps references never shares them with the returned dict."""
-    if isinstance(d, dict):
-        return {k: _copy_tree(v) for k, v in d.items()}
-    if isinstance(d, list):
-        return [_copy_tree(v) for v in d]
-    if isinstance(d, tuple):
-        return tuple(_copy_tree(v) for v in d)
-    if isinstance(d, np.ndarray):
-        return d.copy()
-    return d
+    return _map_tree(d, lambda v: v.copy() if isinstance(v, np.ndarray) else v)

@@ -58,6 +58,12 @@ class Objective:
     name = "objective"
     _c_objective = None   # (kind, arrays...) for the C loop of pyoptim.minimize, or None
 
+    def _c_value_and_grad(self, kernel, x, *args, **kw):
+        """(f, g) from a C ``*_value_and_grad`` kernel, which returns f and writes g into a new array."""
+        g = np.empty(self.n)
+        f = kernel(g, x, *args, **kw)
+        return f, g
+
     def __init__(self, n: int, x0, xmin=None, fmin=None):
         self.n = int(n)
         self.x0 = np.asarray(x0, dtype=np.float64).reshape(self.n)
@@ -117,9 +123,7 @@ class Quadratic(Objective):
         self._c_objective = ("quadratic", H, b)
 
     def _vg(self, x):
-        g = np.empty(self.n)
-        f = kernels.quadratic_value_and_grad(g, x, self.H, self.b)
-        return f, g
+        return self._c_value_and_grad(kernels.quadratic_value_and_grad, x, self.H, self.b)
 
     def _hess(self, x):
         return self.H.copy()
@@ -189,9 +193,7 @@ class Rosenbrock(Objective):
         self._c_objective = ("rosenbrock",)
 
     def _vg(self, x):
-        g = np.empty(self.n)
-        f = kernels.rosenbrock_value_and_grad(g, x)
-        return f, g
+        return self._c_value_and_grad(kernels.rosenbrock_value_and_grad, x)
 
     def _hess(self, x):
         n = self.n
@@ -459,9 +461,7 @@ class LeastSquares(Objective):
         self._c_objective = ("least_squares", self.X, self.y, self.l2)
 
     def _vg(self, w):
-        g = np.empty(self.n)
-        f = kernels.least_squares_value_and_grad(g, w, self.X, self.y, l2=self.l2)
-        return f, g
+        return self._c_value_and_grad(kernels.least_squares_value_and_grad, w, self.X, self.y, l2=self.l2)
 
     def _hess(self, w):
         N = max(self.X.shape[0], 1)
@@ -491,9 +491,7 @@ class LogisticRegression(Objective):
         self._c_objective = ("logistic", self.X, self.y, self.l2)
 
     def _vg(self, w):
-        g = np.empty(self.n)
-        f = kernels.logistic_value_and_grad(g, w, self.X, self.y, l2=self.l2)
-        return f, g
+        return self._c_value_and_grad(kernels.logistic_value_and_grad, w, self.X, self.y, l2=self.l2)
 
     def _sig(self, w):
         z = self.X @ w
@@ -530,9 +528,8 @@ class SoftmaxRegression(Objective):
         self._c_objective = ("softmax", self.X, self.y, self.l2, K)
 
     def _vg(self, w):
-        g = np.empty(self.n)
-        f = kernels.softmax_value_and_grad(g, w, self.X, self.y, l2=self.l2, n_classes=self.n_classes)
-        return f, g
+        return self._c_value_and_grad(kernels.softmax_value_and_grad, w, self.X, self.y, l2=self.l2,
+                                      n_classes=self.n_classes)
 
     def _probs(self, w):
         Z = self.X @ w.reshape(self.X.shape[1], self.n_classes)

@@ -105,18 +105,36 @@ class Adadelta(Optimizer):
         return ("step", "square_avg", "acc_delta")
 
     def _update(self, group, i, p, g):
-        st = self._state_of(i)
-        if "square_avg" not in st:
-            st["step"] = 0
-            st["square_avg"] = np.zeros_like(p)
-            st["acc_delta"] = np.zeros_like(p)
+        st = self._zeros_state(i, p, "square_avg", "acc_delta")
         kernels.adadelta_step(p, g, st["square_avg"], st["acc_delta"], lr=group["lr"], rho=group["rho"],
                               eps=group["eps"], weight_decay=group["weight_decay"],
                               maximize=bool(group["maximize"]))
         st["step"] = st["step"] + 1
 
 
-class Adamax(Optimizer):
+class _AdamFamily(Optimizer):
+    """What Adamax, NAdam and RAdam share: the checks of lr, eps, weight_decay and betas; a step count and
+    the two moment arrays named by ``_array_state``; one fused ``kernels.<_kernel>`` call per parameter."""
+
+    _kernel = ""   # the name of the kernels.* step function
+
+    def _validate_group(self, g):
+        _check_common(g)
+        check_betas(g["betas"])
+
+    def _required_state(self, group):
+        return ("step",) + self._array_state
+
+    def _fused_step(self, group, st, p, g, step: int, **extra) -> None:
+        """The kernel's update of ``p`` and the moments in ``st``, this being step ``step`` (from 1)."""
+        beta1, beta2 = group["betas"]
+        m, v = self._array_state
+        getattr(kernels, self._kernel)(p, g, st[m], st[v], lr=group["lr"], beta1=beta1, beta2=beta2,
+                                       eps=group["eps"], weight_decay=group["weight_decay"], step=float(step),
+                                       maximize=bool(group["maximize"]), **extra)
+
+
+class Adamax(_AdamFamily):
     r"""Adamax: Adam with an infinity-norm second moment (Kingma & Ba 2015, section 7.1).
 
     The update (torch.optim.Adamax's form), with t the step count (from 1):
@@ -163,6 +181,7 @@ class Adamax(Optimizer):
     """
 
     _array_state = ("exp_avg", "exp_inf")
+    _kernel = "adamax_step"
 
     def __init__(self, params, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, foreach: bool | None = None, *, maximize: bool = False,
@@ -171,24 +190,10 @@ class Adamax(Optimizer):
                         maximize=maximize, differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)
 
-    def _validate_group(self, g):
-        _check_common(g)
-        check_betas(g["betas"])
-
-    def _required_state(self, group):
-        return ("step", "exp_avg", "exp_inf")
-
     def _update(self, group, i, p, g):
-        st = self._state_of(i)
-        if "exp_avg" not in st:
-            st["step"] = 0
-            st["exp_avg"] = np.zeros_like(p)
-            st["exp_inf"] = np.zeros_like(p)
+        st = self._zeros_state(i, p, *self._array_state)
         step = st["step"] + 1
-        beta1, beta2 = group["betas"]
-        kernels.adamax_step(p, g, st["exp_avg"], st["exp_inf"], lr=group["lr"], beta1=beta1, beta2=beta2,
-                            eps=group["eps"], weight_decay=group["weight_decay"], step=float(step),
-                            maximize=bool(group["maximize"]))
+        self._fused_step(group, st, p, g, step)
         st["step"] = step
 
 
@@ -197,7 +202,7 @@ def _nadam_mu(beta1: float, step: int, momentum_decay: float) -> float:
     return beta1 * (1.0 - 0.5 * (0.96 ** (float(step) * momentum_decay)))
 
 
-class NAdam(Optimizer):
+class NAdam(_AdamFamily):
     r"""NAdam: Adam with Nesterov momentum (Dozat 2016; book 8.3.3 and 8.5.3).
 
     The update (torch.optim.NAdam's form), with t the step count (from 1):
@@ -258,6 +263,7 @@ class NAdam(Optimizer):
     """
 
     _array_state = ("exp_avg", "exp_avg_sq")
+    _kernel = "nadam_step"
 
     def __init__(self, params, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum_decay: float = 4e-3, decoupled_weight_decay: bool = False,
@@ -269,8 +275,7 @@ class NAdam(Optimizer):
         super().__init__(params, defaults)
 
     def _validate_group(self, g):
-        _check_common(g)
-        check_betas(g["betas"])
+        super()._validate_group(g)
         check_hyper("momentum_decay value", g["momentum_decay"], lo=0.0, expected="momentum_decay >= 0")
 
     def _required_state(self, group):
@@ -291,20 +296,16 @@ class NAdam(Optimizer):
             st["exp_avg"] = np.zeros_like(p)
             st["exp_avg_sq"] = np.zeros_like(p)
         step = st["step"] + 1
-        beta1, beta2 = group["betas"]
-        mu = _nadam_mu(beta1, step, group["momentum_decay"])
+        mu = _nadam_mu(group["betas"][0], step, group["momentum_decay"])
         # torch: mu_product *= mu on a float32 scalar tensor (the product rounded to float32)
         mu_product = float(np.float32(st["mu_product"]) * np.float32(mu))
-        kernels.nadam_step(p, g, st["exp_avg"], st["exp_avg_sq"], lr=group["lr"], beta1=beta1, beta2=beta2,
-                           eps=group["eps"], weight_decay=group["weight_decay"],
-                           momentum_decay=group["momentum_decay"], mu_product=mu_product, step=float(step),
-                           maximize=bool(group["maximize"]),
-                           decoupled_weight_decay=bool(group["decoupled_weight_decay"]))
+        self._fused_step(group, st, p, g, step, momentum_decay=group["momentum_decay"], mu_product=mu_product,
+                         decoupled_weight_decay=bool(group["decoupled_weight_decay"]))
         st["step"] = step
         st["mu_product"] = mu_product
 
 
-class RAdam(Optimizer):
+class RAdam(_AdamFamily):
     r"""RAdam: Adam with its adaptive rate switched on only once its variance is defined (Liu et al. 2020).
 
     The update (torch.optim.RAdam's form), with t the step count (from 1):
@@ -358,6 +359,7 @@ class RAdam(Optimizer):
     """
 
     _array_state = ("exp_avg", "exp_avg_sq")
+    _kernel = "radam_step"
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, decoupled_weight_decay: bool = False, *, foreach: bool | None = None,
@@ -367,23 +369,8 @@ class RAdam(Optimizer):
                         differentiable=differentiable)
         super().__init__(params, defaults)
 
-    def _validate_group(self, g):
-        _check_common(g)
-        check_betas(g["betas"])
-
-    def _required_state(self, group):
-        return ("step", "exp_avg", "exp_avg_sq")
-
     def _update(self, group, i, p, g):
-        st = self._state_of(i)
-        if "exp_avg" not in st:
-            st["step"] = 0
-            st["exp_avg"] = np.zeros_like(p)
-            st["exp_avg_sq"] = np.zeros_like(p)
+        st = self._zeros_state(i, p, *self._array_state)
         step = st["step"] + 1
-        beta1, beta2 = group["betas"]
-        kernels.radam_step(p, g, st["exp_avg"], st["exp_avg_sq"], lr=group["lr"], beta1=beta1, beta2=beta2,
-                           eps=group["eps"], weight_decay=group["weight_decay"], step=float(step),
-                           maximize=bool(group["maximize"]),
-                           decoupled_weight_decay=bool(group["decoupled_weight_decay"]))
+        self._fused_step(group, st, p, g, step, decoupled_weight_decay=bool(group["decoupled_weight_decay"]))
         st["step"] = step

@@ -273,10 +273,7 @@ class RMSprop(Optimizer):
         return tuple(need)
 
     def _update(self, group, i, p, g):
-        st = self._state_of(i)
-        if "square_avg" not in st:
-            st["step"] = 0
-            st["square_avg"] = np.zeros_like(p)
+        st = self._zeros_state(i, p, "square_avg")
         mom = self._hp(group, "momentum")
         if mom > 0 and "momentum_buffer" not in st:
             st["momentum_buffer"] = np.zeros_like(p)
@@ -366,11 +363,7 @@ class Adam(Optimizer):
         return ("step", "exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if group["amsgrad"] else ())
 
     def _update(self, group, i, p, g):
-        st = self._state_of(i)
-        if "exp_avg" not in st:
-            st["step"] = 0
-            st["exp_avg"] = np.zeros_like(p)
-            st["exp_avg_sq"] = np.zeros_like(p)
+        st = self._zeros_state(i, p, "exp_avg", "exp_avg_sq")
         if group["amsgrad"] and "max_exp_avg_sq" not in st:
             st["max_exp_avg_sq"] = np.zeros_like(p)
         step = st["step"] + 1

@@ -43,9 +43,7 @@ class _BookOptimizer(Optimizer):
         return self._needs_closure
 
     def _velocity(self, i, p):
-        st = self._state_of(i)
-        if "velocity" not in st:
-            st["velocity"] = np.zeros_like(p)
+        st = self._zeros_state(i, p, "velocity", step=False)
         return st["velocity"]
 
     def step(self, grads=None):
@@ -209,9 +207,7 @@ class AdaGradBook(_BookOptimizer):
 
     def _update(self, group, i, p, g):
         dt = p.dtype.type
-        st = self._state_of(i)
-        if "sum" not in st:
-            st["sum"] = np.zeros_like(p)
+        st = self._zeros_state(i, p, "sum", step=False)
         r = st["sum"]
         r[...] = r + g * g
         p[...] = p - (dt(group["lr"]) / (dt(group["eps"]) + np.sqrt(r))) * g
@@ -272,9 +268,7 @@ class RMSPropBook(_BookOptimizer):
 
     def _update(self, group, i, p, g):
         dt = p.dtype.type
-        st = self._state_of(i)
-        if "square_avg" not in st:
-            st["square_avg"] = np.zeros_like(p)
+        st = self._zeros_state(i, p, "square_avg", step=False)
         r = st["square_avg"]
         rho = dt(group["rho"])
         r[...] = rho * r + (dt(1) - rho) * g * g
@@ -332,11 +326,7 @@ class AdamBook(_BookOptimizer):
 
     def _update(self, group, i, p, g):
         dt = p.dtype.type
-        st = self._state_of(i)
-        if "exp_avg" not in st:
-            st["step"] = 0
-            st["exp_avg"] = np.zeros_like(p)
-            st["exp_avg_sq"] = np.zeros_like(p)
+        st = self._zeros_state(i, p, "exp_avg", "exp_avg_sq")
         st["step"] += 1
         t = st["step"]
         rho1, rho2 = group["rho1"], group["rho2"]

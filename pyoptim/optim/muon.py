@@ -173,9 +173,7 @@ class Muon(Optimizer):
     def _update(self, group, i, p, g):
         if p.ndim != 2:
             raise ValueError("Param gradient must be a 2D matrix")
-        st = self._state_of(i)
-        if "momentum_buffer" not in st:
-            st["momentum_buffer"] = np.zeros_like(p)
+        st = self._zeros_state(i, p, "momentum_buffer", step=False)
         lr = float(group["lr"])
         u = np.empty_like(p)
         kernels.muon_momentum(g, st["momentum_buffer"], u, momentum=float(group["momentum"]),

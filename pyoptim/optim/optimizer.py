@@ -100,6 +100,17 @@ class _State(dict):
             return default
 
 
+def _check_grad_like(g, arr: np.ndarray, i: int, where: str) -> None:
+    """TypeError/ValueError from step() unless gradient ``g`` (named ``where``) is an ndarray of the
+    shape and dtype of parameter ``i``'s array ``arr``."""
+    if not isinstance(g, np.ndarray):
+        raise TypeError(f"step(): {where} must be a numpy.ndarray, got {type(g).__name__}")
+    if g.shape != arr.shape:
+        raise ValueError(f"step(): {where} has shape {g.shape} but params[{i}] has shape {arr.shape}")
+    if g.dtype != arr.dtype:
+        raise TypeError(f"step(): {where} has dtype {g.dtype} but params[{i}] has dtype {arr.dtype}")
+
+
 class Optimizer:
     """Base class of pyoptim's first-order optimizers (torch.optim.Optimizer's interface).
 
@@ -333,12 +344,7 @@ class Optimizer:
                 continue
             arr = p.data if is_parameter(p) else p
             g = _scalar_as_0d(g, arr)
-            if not isinstance(g, np.ndarray):
-                raise TypeError(f"step(): grads[{i}] must be a numpy.ndarray, got {type(g).__name__}")
-            if g.shape != arr.shape:
-                raise ValueError(f"step(): grads[{i}] has shape {g.shape} but params[{i}] has shape {arr.shape}")
-            if g.dtype != arr.dtype:
-                raise TypeError(f"step(): grads[{i}] has dtype {g.dtype} but params[{i}] has dtype {arr.dtype}")
+            _check_grad_like(g, arr, i, f"grads[{i}]")
             out.append(g)
         return out
 
@@ -406,12 +412,7 @@ class Optimizer:
             arr = p.data if is_parameter(p) else p
             where = f"grads[{i}]" if not is_parameter(p) else f"params[{i}].grad"
             check_not_masked(f"gradient {where}", g)
-            if not isinstance(g, np.ndarray):
-                raise TypeError(f"step(): {where} must be a numpy.ndarray, got {type(g).__name__}")
-            if g.shape != arr.shape:
-                raise ValueError(f"step(): {where} has shape {g.shape} but params[{i}] has shape {arr.shape}")
-            if g.dtype != arr.dtype:
-                raise TypeError(f"step(): {where} has dtype {g.dtype} but params[{i}] has dtype {arr.dtype}")
+            _check_grad_like(g, arr, i, where)
             if not g.flags.c_contiguous:
                 raise ValueError(f"step(): {where} is not C-contiguous (expected a C-contiguous array, "
                                  "e.g. np.ascontiguousarray(g))")
@@ -449,6 +450,18 @@ class Optimizer:
         if st is None:
             st = {}
             dict.__setitem__(self.state, index, st)
+        return st
+
+    def _zeros_state(self, index: int, p: np.ndarray, *names: str, step: bool = True) -> dict:
+        """The state dict of parameter ``index``, filled on first use (when ``names[0]`` is absent) the
+        way torch creates optimizer state lazily: ``step`` = 0 first (if ``step``), then one zero array
+        like ``p`` per name, in that order (the order ``state_dict()`` shows them)."""
+        st = self._state_of(index)
+        if names[0] not in st:
+            if step:
+                st["step"] = 0
+            for name in names:
+                st[name] = np.zeros_like(p)
         return st
 
     def zero_grad(self, set_to_none: bool = False) -> None:

@@ -9,6 +9,14 @@ import numpy as np
 from ._style import COLORS, finish_axes, target_axes, style
 
 
+def _shared_bins(groups: Mapping, bins):
+    """Each named sample as a flat float64 array, and ``bins`` bin edges over all of them together
+    (overlaid histograms share their edges so their bars line up)."""
+    flat = {name: np.asarray(v, dtype=float).ravel() for name, v in groups.items()}
+    edges = np.histogram_bin_edges(np.concatenate(list(flat.values())), bins=bins)
+    return flat, edges
+
+
 def hessian_spectrum(eigs, ax=None, *, bins: int = 40, logy: bool = True, title: str | None = None):
     """Histogram of Hessian eigenvalues (book 8.2.1-8.2.3), extremes and negatives in the legend.
 
@@ -24,10 +32,8 @@ def hessian_spectrum(eigs, ax=None, *, bins: int = 40, logy: bool = True, title:
     groups = dict(eigs) if isinstance(eigs, Mapping) else {"eigenvalues": eigs}
     fig, ax = target_axes(ax, (5.5, 3.8))
     with style():
-        allv = np.concatenate([np.asarray(v, dtype=float).ravel() for v in groups.values()])
-        edges = np.histogram_bin_edges(allv, bins=bins)
-        for name, v in groups.items():
-            v = np.asarray(v, dtype=float).ravel()
+        flat, edges = _shared_bins(groups, bins)
+        for name, v in flat.items():
             from ..diagnostics import EXACT_NEGATIVE_RTOL
             neg = int((v < -EXACT_NEGATIVE_RTOL * np.abs(v).max()).sum()) if v.size else 0
             extra = f"κ = {v.max() / v.min():.3g}" if neg == 0 and v.min() > 0 else f"{neg} negative"
@@ -49,10 +55,8 @@ def histograms(values: Mapping[str, Sequence[float]], ax=None, *, bins: int = 40
     """
     fig, ax = target_axes(ax, (5.5, 3.8))
     with style():
-        allv = np.concatenate([np.asarray(v, dtype=float).ravel() for v in values.values()])
-        edges = np.histogram_bin_edges(allv, bins=bins)
-        for name, v in values.items():
-            v = np.asarray(v, dtype=float).ravel()
+        flat, edges = _shared_bins(values, bins)
+        for name, v in flat.items():
             ax.hist(v, bins=edges, alpha=0.55, density=density, label=f"{name} ({np.mean(v == 0):.0%} zeros)")
         if logy:
             ax.set_yscale("log")
