@@ -57,8 +57,8 @@ assert all(v > 0.8 for k, v in acc.items() if k.endswith("clean"))
 # %% [markdown]
 # ## 연습 문제 2: 레이블 100개로 숫자와 홀짝 함께 배우기
 #
-# 공유 몸통(trunk) 하나에 머리(head) 두 개, 곧 숫자(클래스 10개)와 그 홀짝(클래스 2개)을 달고,
-# `MultiTaskObjective([loss, loss])`로 목표값 `np.stack([y, y % 2], 1)`에 대해 학습합니다. 이것을 숫자 머리 하나만
+# 공유 몸통(trunk) 하나에 헤드(head) 두 개, 곧 숫자(클래스 10개)와 그 홀짝(클래스 2개)을 달고,
+# `MultiTaskObjective([loss, loss])`로 목표값 `np.stack([y, y % 2], 1)`에 대해 학습합니다. 이것을 숫자 헤드 하나만
 # 학습한 경우와 비교합니다. 홀짝은 숫자에서 바로 정해지므로 새 정보를 주지 않습니다. 추가된 그래디언트(gradient)가
 # 공유 특징에 도움이 되는지는 시드 세 개로 측정합니다(도움이 되지 않을 수도 있습니다).
 

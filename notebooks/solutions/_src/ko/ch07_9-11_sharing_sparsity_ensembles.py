@@ -3,7 +3,7 @@
 # # 연습 문제 풀이: 7.9–7.11 매개변수 공유, 희소 표현, 배깅
 #
 # `ch07_9-11_sharing_sparsity_ensembles.ipynb`의 연습 문제를 하나씩 풀어 봅니다. 각 `assert`는 측정값을 식과
-# 비교하거나, 역전파로 구한 그래디언트를 유한 차분(finite difference)과 비교합니다.
+# 비교하거나, 역전파로 구한 그래디언트(gradient)를 유한 차분(finite difference)과 비교합니다.
 
 # %%
 import numpy as np
