@@ -2,8 +2,8 @@
 # %% [markdown]
 # # 연습 문제 풀이: 8.6 근사 2차 방법
 #
-# `ch08_6_second_order.ipynb`의 연습 문제를 하나씩 풀어 봅니다. 각 `assert`는 pyoptim의 실행 결과를 손으로 적은
-# 헤시안(Hessian) 및 그래디언트(gradient)와, 그리고 이미 알려진 최솟점과 비교합니다.
+# `ch08_6_second_order.ipynb`의 연습 문제를 하나씩 풀어 봅니다. 각 `assert`는 pyoptim의 실행 결과를 손으로 직접 적은
+# 헤시안(Hessian)·그래디언트(gradient), 그리고 이미 알고 있는 최솟점과 비교합니다.
 
 # %%
 import numpy as np
@@ -32,8 +32,9 @@ for p in ([-1.2, 1.0], [0.0, 2.0], [0.3, -0.7]):
 # %% [markdown]
 # ## 연습 문제 1: 순수한 뉴턴 단계는 언제 오르막으로 가는가?
 #
-# 뉴턴 방향 d = −H⁻¹g를 따라가는 기울기는 gᵀd = −gᵀH⁻¹g입니다. H가 양의 정부호(positive definite)이면 이 값은 음수, 곧 내리막입니다.
-# H에 음의 고윳값(eigenvalue)이 있으면(로젠브록 함수에서 ∂²f/∂x² = 1200x² − 400y + 2 < 0, 곧 y > 3x² + 1/200인 곳) gᵀd가 양수가
+# 뉴턴법(Newton's method)의 방향 d = −H⁻¹g를 따라가는 기울기는 gᵀd = −gᵀH⁻¹g입니다. H가 양의 정부호(positive
+# definite)이면 이 값은 음수, 곧 내리막입니다. H에 음의 고윳값(eigenvalue)이 있으면(로젠브록 함수(Rosenbrock
+# function)에서 ∂²f/∂x² = 1200x² − 400y + 2 < 0, 곧 y > 3x² + 1/200인 곳) gᵀd가 양수가
 # *될 수 있습니다*. 그러면 순수한 뉴턴 단계는 국소 2차 모델의 안장점(saddle point)을 향해, 오르막으로 갑니다.
 # (−1.2, 1)에서는 H가 양의 정부호입니다. (0, 2)에서는 H가 부정부호(indefinite)이지만 g가 곡률이 양수인 y 방향과 거의 나란해서
 # 방향은 여전히 내리막입니다. 포물선 바로 위인 (0, 0.02)에서는 오르막입니다. pyoptim의 `damping="auto"`는 H + αI가
@@ -75,7 +76,7 @@ fig = P.contour_paths(rb, {f"{s}, damping={d}": r.path for (s, d), r in runs.ite
 fig
 
 # %% [markdown]
-# ## 연습 문제 2: 비선형 켤레 그래디언트, Fletcher–Reeves와 Polak–Ribière+ 비교
+# ## 연습 문제 2: 비선형 켤레 그래디언트(nonlinear conjugate gradient), Fletcher–Reeves와 Polak–Ribière+ 비교
 #
 # 10차원 로젠브록 함수에서 PR+는 훨씬 적은 반복으로 끝납니다. β_PR = gₖᵀ(gₖ − gₖ₋₁)/‖gₖ₋₁‖²은 연이은 그래디언트가
 # 비슷하면 거의 0으로 떨어져 사실상 재시작하는 반면, FR의 ‖gₖ‖²/‖gₖ₋₁‖²은 1 근처에 머물러 짧은 단계 뒤에도 나쁜 옛
