@@ -4,9 +4,14 @@
 The solutions are kept apart from the student notebooks (a student opens them on purpose); each is
 executed by ``tests/notebooks/test_notebook_solutions.py``.
 
+The Korean edition, as for the lessons: ``notebooks/solutions/_src/ko/<name>.py`` holds the same cells
+with the prose translated and the code cells unchanged (a test checks them cell by cell); it is written
+to ``notebooks/solutions/ko/<name>.ipynb`` with the lessons' ``po.plot.set_language("ko")`` cell after
+the first ``import pyoptim as po``, so every figure is drawn in Korean.
+
 Usage::
 
-    python notebooks/solutions/_build.py            # every solution notebook
+    python notebooks/solutions/_build.py            # every solution notebook, English and Korean
     python notebooks/solutions/_build.py --check    # exit 1 if an .ipynb is out of date with its source
 """
 from __future__ import annotations
@@ -28,9 +33,9 @@ def _builder():
     return mod
 
 
-def build(src: Path):
+def build(src: Path, lang: str = "en"):
     """The notebook of one solution source (cell ids prefixed ``sol-`` so they differ from the lesson's)."""
-    nb = _builder().build(src, "en")
+    nb = _builder().build(src, lang)
     for c in nb.cells:
         c["id"] = ("sol-" + c["id"])[:64]
     return nb
@@ -40,14 +45,17 @@ def main(argv: list[str]) -> int:
     import nbformat
 
     stale = []
-    for src in sorted(SRC.glob("ch*.py")):
-        target = HERE / f"{src.stem}.ipynb"
-        text = nbformat.writes(build(src)) + "\n"
+    jobs = [(src, HERE / f"{src.stem}.ipynb", "en") for src in sorted(SRC.glob("ch*.py"))]
+    for lang in _builder().LANGUAGE_CELL:
+        jobs += [(src, HERE / lang / f"{src.stem}.ipynb", lang) for src in sorted((SRC / lang).glob("ch*.py"))]
+    for src, target, lang in jobs:
+        text = nbformat.writes(build(src, lang)) + "\n"
         if target.exists() and target.read_text(encoding="utf-8") == text:
             continue
         if "--check" in argv:
-            stale.append(target.name)
+            stale.append(str(target.relative_to(HERE)))
         else:
+            target.parent.mkdir(exist_ok=True)
             target.write_text(text, encoding="utf-8")
             print(f"wrote {target.relative_to(HERE.parent.parent)}")
     if stale:
