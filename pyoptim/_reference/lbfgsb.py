@@ -1,19 +1,19 @@
-"""Twin of L-BFGS-B's loop (csrc/lbfgsb.c) and its steps."""
+"""Twin of L-BFGS-B's loop (csrc/lbfgsb.c) and its steps.
+
+Byrd, Lu, Nocedal & Zhu (1995), "A limited memory algorithm for bound constrained optimization", SIAM J. Sci.
+Comput. 16(5); Morales & Nocedal (2011), "Remark on Algorithm 778", ACM TOMS 38(1). The same steps in the same
+order as the C loop: generalized Cauchy point, direct primal subspace minimization, Morales-Nocedal backtrack,
+More-Thuente line search (MINPACK-2 dcsrch/dcstep).
+"""
 import math
 
 import numpy as np
 
-from ._common import copy_out
+from ._common import copy_out, report
 
 __all__ = ["_lb_projgr", "_lb_solve", "_lb_middle", "_lb_inverse", "_lb_cauchy", "_lb_subspace", "_lb_dcstep",
            "_lb_dcsrch_start", "_lb_dcsrch", "_lbfgsb"]
 
-
-# ---- L-BFGS-B ----
-# Twin of csrc/lbfgsb.c: Byrd, Lu, Nocedal & Zhu (1995), "A limited memory algorithm for bound constrained
-# optimization", SIAM J. Sci. Comput. 16(5); Morales & Nocedal (2011), "Remark on Algorithm 778", ACM TOMS
-# 38(1). The same steps in the same order as the C loop: generalized Cauchy point, direct primal subspace
-# minimization, Morales-Nocedal backtrack, More-Thuente line search (MINPACK-2 dcsrch/dcstep).
 
 def _lb_projgr(x, g, lo, hi):
     """max_i |P(x - g)_i - x_i| in L-BFGS-B's form (projgr): g_i cut at x_i - hi_i (g < 0), x_i - lo_i (g >= 0)."""
@@ -53,6 +53,7 @@ def _lb_inverse(K):
     return _lb_solve(K, np.eye(K.shape[0]))
 
 
+# Long on purpose: BLNZ 1995 Algorithm CP transcribed whole (as csrc/lbfgsb.c lb_cauchy), segment by segment.
 def _lb_cauchy(x, g, lo, hi, fixed, W, M, theta):
     """The generalized Cauchy point (BLNZ 1995 Algorithm CP): the first local minimizer of the quadratic model
     m(z) = g'(z - x) + (z - x)'B(z - x)/2, B = theta I - W M W', along the projected path x(t) = P(x - t g).
@@ -181,6 +182,18 @@ def _lb_subspace(x, g, xcp, c, free, lo, hi, W, M, K, theta):
     return z
 
 
+def _lb_gamma(theta, da, db, *, negate, floor0=False):
+    """gamma of dcstep's cubic step: s sqrt((theta/s)^2 - (da/s)(db/s)), s = max(|theta|, |da|, |db|) (the
+    scaling keeps the square from overflowing; the radicand floored at 0 with floor0), negated if negate."""
+    s = max(abs(theta), abs(da), abs(db))
+    rad = (theta / s) ** 2 - (da / s) * (db / s)
+    gamma = s * math.sqrt(max(0.0, rad) if floor0 else rad)
+    return -gamma if negate else gamma
+
+
+# The same dcstep as linesearch._mt_step, kept apart as the C keeps lb_dcstep apart from linesearch.c's mt_step:
+# each twin follows its own kernel (sign(dx) by copysign here, dx/|dx| there, so dx = 0 differs; Python floats
+# here, NumPy float64 with IEEE NaN there). Merge them when the C kernels share one dcstep.
 def _lb_dcstep(st, stp, fp, dp, stpmin, stpmax):
     """MINPACK-2 dcstep (More & Thuente 1994): the safeguarded cubic/quadratic trial step; updates the
     interval ends (stx, fx, dx), (sty, fy, dy) and brackt in the dict st; returns the new step."""
@@ -188,10 +201,7 @@ def _lb_dcstep(st, stp, fp, dp, stpmin, stpmax):
     sgnd = dp * math.copysign(1.0, dx)
     if fp > fx:
         theta = 3.0 * (fx - fp) / (stp - stx) + dx + dp
-        s = max(abs(theta), abs(dx), abs(dp))
-        gamma = s * math.sqrt((theta / s) ** 2 - (dx / s) * (dp / s))
-        if stp < stx:
-            gamma = -gamma
+        gamma = _lb_gamma(theta, dx, dp, negate=stp < stx)
         p = (gamma - dx) + theta
         q = ((gamma - dx) + gamma) + dp
         stpc = stx + (p / q) * (stp - stx)
@@ -200,10 +210,7 @@ def _lb_dcstep(st, stp, fp, dp, stpmin, stpmax):
         brackt = True
     elif sgnd < 0.0:
         theta = 3.0 * (fx - fp) / (stp - stx) + dx + dp
-        s = max(abs(theta), abs(dx), abs(dp))
-        gamma = s * math.sqrt((theta / s) ** 2 - (dx / s) * (dp / s))
-        if stp > stx:
-            gamma = -gamma
+        gamma = _lb_gamma(theta, dx, dp, negate=stp > stx)
         p = (gamma - dp) + theta
         q = ((gamma - dp) + gamma) + dx
         stpc = stp + (p / q) * (stx - stp)
@@ -212,10 +219,7 @@ def _lb_dcstep(st, stp, fp, dp, stpmin, stpmax):
         brackt = True
     elif abs(dp) < abs(dx):
         theta = 3.0 * (fx - fp) / (stp - stx) + dx + dp
-        s = max(abs(theta), abs(dx), abs(dp))
-        gamma = s * math.sqrt(max(0.0, (theta / s) ** 2 - (dx / s) * (dp / s)))
-        if stp > stx:
-            gamma = -gamma
+        gamma = _lb_gamma(theta, dx, dp, negate=stp > stx, floor0=True)
         p = (gamma - dp) + theta
         q = (gamma + (dx - dp)) + gamma
         r = p / q
@@ -238,10 +242,7 @@ def _lb_dcstep(st, stp, fp, dp, stpmin, stpmax):
     else:
         if brackt:
             theta = 3.0 * (fp - fy) / (sty - stp) + dy + dp
-            s = max(abs(theta), abs(dy), abs(dp))
-            gamma = s * math.sqrt((theta / s) ** 2 - (dy / s) * (dp / s))
-            if stp > sty:
-                gamma = -gamma
+            gamma = _lb_gamma(theta, dy, dp, negate=stp > sty)
             p = (gamma - dp) + theta
             q = ((gamma - dp) + gamma) + dy
             stpf = stp + (p / q) * (sty - stp)
@@ -315,17 +316,8 @@ def _lb_dcsrch(st, f, g, stp):
     return stp, 0
 
 
-def _lbfgsb(fun, x0, lo, hi, *, callback=None, path=None, m=10, pgtol=1e-05, ftol=2.220446049250313e-09,
-            maxiter=15000, maxfun=15000, maxls=20, state_out=None):
-    """Twin of the C L-BFGS-B loop (csrc/lbfgsb.c po_lbfgsb): minimize fun over the box lo <= x <= hi.
-
-    ``fun(x) -> (f, g)``; ``lo``/``hi`` float64 (n,) with -inf/+inf for no bound; x0 is projected onto
-    the box first. ``callback(x, f)`` after each iteration (StopIteration stops: reason 6); ``path`` a list
-    that receives every iterate. Stops (reason, csrc/so.h PO_STOP_*): 0 max_i |P(x - g)_i - x_i| <= pgtol,
-    7 (f_prev - f) <= ftol max(|f_prev|, |f|, 1), 1 maxiter iterations, 2 more than maxfun evaluations
-    (both checked after an iteration, as SciPy), 3 the line search failed with an empty memory, 4 f or g
-    non-finite at x0, 8 f = -inf. ``state_out`` (2m, n): s rows 0..nmem-1, y rows m..m+nmem-1, oldest first.
-    Returns (x, f, g, nit, nfev, reason, nmem)."""
+def _lb_check_args(x0, lo, hi, path, m, pgtol, ftol, maxiter, maxfun, maxls, state_out):
+    """The C binding's checks of _lbfgsb's arguments (bind_lbfgsb.h); returns x0, lo, hi as arrays."""
     x0 = np.asarray(x0)
     if not isinstance(x0, np.ndarray) or x0.dtype != np.float64 or x0.ndim != 1:
         raise ValueError("_lbfgsb(): x0 must be a 1-D float64 array")
@@ -343,8 +335,11 @@ def _lbfgsb(fun, x0, lo, hi, *, callback=None, path=None, m=10, pgtol=1e-05, fto
         raise ValueError(f"_lbfgsb(): state_out must be a writable float64 array of shape ({2 * m}, {n})")
     if path is not None and not isinstance(path, list):
         raise TypeError("_lbfgsb(): path must be a list or None")
-    eps = np.finfo(np.float64).eps
+    return x0, lo, hi
 
+
+def _lb_evaluator(fun, n):
+    """x -> (f, g) from the user's fun(x) -> (f, g), checked as the C bridge checks it (a real f, g of shape (n,))."""
     def evaluate(xx):
         r = fun(xx.copy())
         if not isinstance(r, (tuple, list)) or len(r) != 2:
@@ -355,7 +350,90 @@ def _lbfgsb(fun, x0, lo, hi, *, callback=None, path=None, m=10, pgtol=1e-05, fto
             raise TypeError(f"minimize(): fun must return a real number as the value, got {type(r[0]).__name__}") \
                 from None
         return fv, copy_out(r[1], n, False, "the gradient of fun")
+    return evaluate
 
+
+def _lb_first_step(x, d, lo, hi, nit, cnstnd, boxed):
+    """The search's bound stpmax and first trial stp: stpmax 1 on the first iteration of a constrained problem,
+    else the largest t <= 1e10 with x + t d in the box; stp 1/|d|_2 on the first iteration of a problem not
+    boxed on every side, else 1; both capped at stpmax."""
+    stpmax = 1e10
+    if cnstnd and nit == 0:
+        stpmax = 1.0
+    elif cnstnd:   # the largest t <= 1e10 with x + t d in the box
+        down, up = (d < 0) & np.isfinite(lo), (d > 0) & np.isfinite(hi)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ts = np.maximum(np.concatenate([(lo - x)[down] / d[down], (hi - x)[up] / d[up]]), 0.0)
+        if ts.size:
+            stpmax = min(stpmax, float(ts.min()))
+    dnorm = math.sqrt(float(d @ d))
+    stp = min(1.0 / dnorm, stpmax) if (nit == 0 and not boxed) else 1.0
+    return stpmax, min(stp, stpmax)
+
+
+def _lb_line_search(evaluate, z, xold, d, f, gd, stp, stpmax, maxls):
+    """The projected line search: More-Thuente (dcsrch) on phi(t) = f(xold + t d), 0 < t <= stpmax, at most
+    maxls evaluations. Returns (ok, stp, x, f, g, nls) with (x, f, g) the last accepted trial (the starting
+    point if none); f = -inf ends the search at once (the caller stops, reason 8)."""
+    x, g = xold, None
+    st = _lb_dcsrch_start(f, gd, stp, stpmax, 1e-3, 0.9, 0.1)
+    nls = 0
+    while True:
+        if nls >= maxls:
+            return False, stp, x, f, g, nls
+        xt = z.copy() if stp == 1.0 else stp * d + xold
+        ft, gt = evaluate(xt)
+        nls += 1
+        if ft == -math.inf:
+            return True, stp, xt, ft, gt, nls
+        gdt = float(gt @ d)
+        if not (math.isfinite(ft) and math.isfinite(gdt)):
+            # a step too long: halve toward the best point so far, never accept it
+            st["brackt"] = True
+            st["sty"], st["fy"], st["dy"] = stp, math.inf, math.inf
+            st["stmax"] = stp
+            stp = st["stx"] + 0.5 * (stp - st["stx"])
+            continue
+        x, f, g = xt, ft, gt
+        stp, task = _lb_dcsrch(st, ft, gdt, stp)
+        if task:
+            return True, stp, x, f, g, nls
+
+
+def _lb_remember(S, Y, SY, SS, col, s, y, dr):
+    """Append the pair (s, y) to the memory, oldest first, dropping the oldest when all m rows are used; keep
+    SY = S'Y and SS = S'S up to date (dr = s'y). Returns the new count col."""
+    m = S.shape[0]
+    if col == m:
+        S[:-1], Y[:-1] = S[1:].copy(), Y[1:].copy()
+        SY[:-1, :-1], SS[:-1, :-1] = SY[1:, 1:].copy(), SS[1:, 1:].copy()
+        col -= 1
+    S[col], Y[col] = s, y
+    SY[col, :col] = Y[:col] @ s   # s_new' y_j (row: the newest s)
+    SY[:col, col] = S[:col] @ y   # s_i' y_new
+    SS[col, :col] = SS[:col, col] = S[:col] @ s
+    SS[col, col] = float(s @ s)
+    SY[col, col] = dr
+    return col + 1
+
+
+# About 80 lines of loop: po_lbfgsb's iteration in its order (Cauchy point, subspace step, line search,
+# stopping tests, memory), each step a helper above; split further, the order would no longer read at a glance.
+def _lbfgsb(fun, x0, lo, hi, *, callback=None, path=None, m=10, pgtol=1e-05, ftol=2.220446049250313e-09,
+            maxiter=15000, maxfun=15000, maxls=20, state_out=None):
+    """Twin of the C L-BFGS-B loop (csrc/lbfgsb.c po_lbfgsb): minimize fun over the box lo <= x <= hi.
+
+    ``fun(x) -> (f, g)``; ``lo``/``hi`` float64 (n,) with -inf/+inf for no bound; x0 is projected onto
+    the box first. ``callback(x, f)`` after each iteration (StopIteration stops: reason 6); ``path`` a list
+    that receives every iterate. Stops (reason, csrc/so.h PO_STOP_*): 0 max_i |P(x - g)_i - x_i| <= pgtol,
+    7 (f_prev - f) <= ftol max(|f_prev|, |f|, 1), 1 maxiter iterations, 2 more than maxfun evaluations
+    (both checked after an iteration, as SciPy), 3 the line search failed with an empty memory, 4 f or g
+    non-finite at x0, 8 f = -inf. ``state_out`` (2m, n): s rows 0..nmem-1, y rows m..m+nmem-1, oldest first.
+    Returns (x, f, g, nit, nfev, reason, nmem)."""
+    x0, lo, hi = _lb_check_args(x0, lo, hi, path, m, pgtol, ftol, maxiter, maxfun, maxls, state_out)
+    n = x0.size
+    eps = np.finfo(np.float64).eps
+    evaluate = _lb_evaluator(fun, n)
     fixed = np.isfinite(lo) & np.isfinite(hi) & (hi - lo <= 0.0)
     boxed = bool(np.all(np.isfinite(lo) & np.isfinite(hi)))
     cnstnd = bool(np.any(np.isfinite(lo) | np.isfinite(hi)))
@@ -396,47 +474,15 @@ def _lbfgsb(fun, x0, lo, hi, *, callback=None, path=None, m=10, pgtol=1e-05, fto
         gd = float(g @ d)
         ok = gd < 0.0
         fold, xold, gold = f, x, g
-        nls = 0
         if ok:
-            stpmax = 1e10
-            if cnstnd and nit == 0:
-                stpmax = 1.0
-            elif cnstnd:   # the largest t <= 1e10 with x + t d in the box
-                down, up = (d < 0) & np.isfinite(lo), (d > 0) & np.isfinite(hi)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    ts = np.maximum(np.concatenate([(lo - x)[down] / d[down], (hi - x)[up] / d[up]]), 0.0)
-                if ts.size:
-                    stpmax = min(stpmax, float(ts.min()))
-            dnorm = math.sqrt(float(d @ d))
-            stp = min(1.0 / dnorm, stpmax) if (nit == 0 and not boxed) else 1.0
-            stp = min(stp, stpmax)
+            stpmax, stp = _lb_first_step(x, d, lo, hi, nit, cnstnd, boxed)
             ok = stp > 0.0
         if ok:
-            st = _lb_dcsrch_start(f, gd, stp, stpmax, 1e-3, 0.9, 0.1)
-            while True:
-                if nls >= maxls:
-                    ok = False
-                    break
-                xt = z.copy() if stp == 1.0 else stp * d + xold
-                ft, gt = evaluate(xt)
-                nfev += 1
-                nls += 1
-                if ft == -math.inf:
-                    x, f, g = xt, ft, gt
-                    nit += 1
-                    return finish(8)
-                gdt = float(gt @ d)
-                if not (math.isfinite(ft) and math.isfinite(gdt)):
-                    # a step too long: halve toward the best point so far, never accept it
-                    st["brackt"] = True
-                    st["sty"], st["fy"], st["dy"] = stp, math.inf, math.inf
-                    st["stmax"] = stp
-                    stp = st["stx"] + 0.5 * (stp - st["stx"])
-                    continue
-                x, f, g = xt, ft, gt
-                stp, task = _lb_dcsrch(st, ft, gdt, stp)
-                if task:
-                    break
+            ok, stp, x, f, g, nls = _lb_line_search(evaluate, z, xold, d, f, gd, stp, stpmax, maxls)
+            nfev += nls
+            if f == -math.inf:
+                nit += 1
+                return finish(8)
         if not ok:
             x, f, g = xold, fold, gold
             if col == 0:
@@ -444,13 +490,8 @@ def _lbfgsb(fun, x0, lo, hi, *, callback=None, path=None, m=10, pgtol=1e-05, fto
             col, theta = 0, 1.0   # refresh the memory and restart from steepest descent at x
             continue
         nit += 1
-        if path is not None:
-            path.append(x.copy())
-        if callback is not None:
-            try:
-                callback(x.copy(), f)
-            except StopIteration:
-                return finish(6)
+        if report(path, callback, x, f):
+            return finish(6)
         if nit >= maxiter:
             return finish(1)
         if nfev > maxfun:
@@ -464,17 +505,7 @@ def _lbfgsb(fun, x0, lo, hi, *, callback=None, path=None, m=10, pgtol=1e-05, fto
         dr = float((g @ d - gd) * stp)
         if not dr > eps * (-gd * stp):
             continue
-        if col == m:
-            S[:-1], Y[:-1] = S[1:].copy(), Y[1:].copy()
-            SY[:-1, :-1], SS[:-1, :-1] = SY[1:, 1:].copy(), SS[1:, 1:].copy()
-            col -= 1
-        S[col], Y[col] = s, y
-        SY[col, :col] = Y[:col] @ s   # s_new' y_j (row: the newest s)
-        SY[:col, col] = S[:col] @ y   # s_i' y_new
-        SS[col, :col] = SS[:col, col] = S[:col] @ s
-        SS[col, col] = float(s @ s)
-        SY[col, col] = dr
-        col += 1
+        col = _lb_remember(S, Y, SY, SS, col, s, y, dr)
         theta = float(y @ y) / dr
         K = _lb_middle(SY, SS, col, theta)
         M = _lb_inverse(K)

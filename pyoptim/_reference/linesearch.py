@@ -33,6 +33,7 @@ def _mt_cubic(a, fa, da, b, fb, db, clamp0=False):
     return theta, (-gamma if b < a else gamma)
 
 
+# lbfgsb._lb_dcstep is the same dcstep for csrc/lbfgsb.c; kept apart while the C keeps two (see there).
 def _mt_step(stx, fx, dx, sty, fy, dy, stp, fp, dp, brackt, stpmin, stpmax):
     """Moré & Thuente's safeguarded step (MINPACK-2 dcstep): the new trial and the updated interval.
     In float64 with IEEE semantics (0/0 and sqrt(-1) are NaN, as in the C kernel)."""
@@ -148,6 +149,17 @@ def line_search(fun, x, d, f, g, *, t=1.0, kind="strong-wolfe", c1=1e-4, c2=0.9,
     if not gtd < 0:
         raise ValueError("line_search(): d is not a descent direction")
 
+    ev = _ls_evaluator(fun, x, d)
+    if kind == "more-thuente":
+        tb, fb, gb, nfev, outcome = _more_thuente(ev, float(f), g, gtd, t, c1, c2, xtol, max_ls)
+        return tb, fb, x + tb * d, np.array(gb, dtype=np.float64), nfev, outcome
+    if kind == "backtracking":
+        return _backtracking(ev, x, d, f, g, gtd, t, c1, tolerance_change, max_ls)
+    return _strong_wolfe(ev, x, d, f, g, gtd, t, c1, c2, tolerance_change, max_ls)
+
+
+def _ls_evaluator(fun, x, d):
+    """t -> (f, g, g'd) at x + t d; a non-finite f or slope reads as f = inf, slope NaN (a step too long)."""
     def ev(t):
         xt = x + t * d
         ft, gt = fun(xt)
@@ -158,26 +170,31 @@ def line_search(fun, x, d, f, g, *, t=1.0, kind="strong-wolfe", c1=1e-4, c2=0.9,
         if not (np.isfinite(ft) and np.isfinite(s)):
             ft, s = np.inf, np.nan
         return ft, gt, s
+    return ev
 
-    if kind == "more-thuente":
-        tb, fb, gb, nfev, outcome = _more_thuente(ev, float(f), g, gtd, t, c1, c2, xtol, max_ls)
-        return tb, fb, x + tb * d, np.array(gb, dtype=np.float64), nfev, outcome
-    if kind == "backtracking":
-        dnorm = float(np.abs(d).max())
-        nfev = 0
-        while True:
-            fn, gn, _ = ev(t)
-            nfev += 1
-            if fn <= f + c1 * t * gtd:
-                return t, fn, x + t * d, gn, nfev, 0
-            if nfev > max_ls or t * dnorm < tolerance_change:
-                return 0.0, f, x.copy(), g.copy(), nfev, 2
-            with np.errstate(all="ignore"):
-                tq = -gtd * t * t / (2.0 * (fn - f - gtd * t)) if np.isfinite(fn) else 0.5 * t
-            if not np.isfinite(tq):
-                tq = 0.5 * t
-            t = min(max(tq, 0.1 * t), 0.5 * t)
 
+def _backtracking(ev, x, d, f, g, gtd, t, c1, tolerance_change, max_ls):
+    """Armijo backtracking: t <- the minimizer of the quadratic through f, f'(0), f(t), kept in
+    [0.1 t, 0.5 t], until f(x + t d) <= f + c1 t g'd."""
+    dnorm = float(np.abs(d).max())
+    nfev = 0
+    while True:
+        fn, gn, _ = ev(t)
+        nfev += 1
+        if fn <= f + c1 * t * gtd:
+            return t, fn, x + t * d, gn, nfev, 0
+        if nfev > max_ls or t * dnorm < tolerance_change:
+            return 0.0, f, x.copy(), g.copy(), nfev, 2
+        with np.errstate(all="ignore"):
+            tq = -gtd * t * t / (2.0 * (fn - f - gtd * t)) if np.isfinite(fn) else 0.5 * t
+        if not np.isfinite(tq):
+            tq = 0.5 * t
+        t = min(max(tq, 0.1 * t), 0.5 * t)
+
+
+def _strong_wolfe(ev, x, d, f, g, gtd, t, c1, c2, tolerance_change, max_ls):
+    """torch.optim.LBFGS's _strong_wolfe: bracket a step meeting the strong Wolfe conditions, then zoom in
+    by safeguarded cubic interpolation."""
     dnorm = float(np.abs(d).max())
     fn, gn, gtdn = ev(t)
     nfev = 1

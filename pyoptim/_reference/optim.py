@@ -2,7 +2,7 @@
 parameter averaging, the gradient norm and clipping."""
 import numpy as np
 
-from ._common import decayed, lerp
+from ._common import adam_moments, decayed, lerp
 
 __all__ = ["sgd_step", "adagrad_step", "rmsprop_step", "adam_step", "average_update", "grad_norm", "scale_arrays",
            "clamp_arrays"]
@@ -68,15 +68,8 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq=None, *, lr, beta
     bc2 = 1.0 - beta2 ** float(step)
     step_size = lr / bc1
     bc2_sqrt = bc2 ** 0.5
-    if weight_decay != 0 and decoupled_weight_decay:
-        param[...] = param * dt(1.0 - lr * weight_decay)
-        cwd = 0.0
-    else:
-        cwd = weight_decay
-    g = decayed(grad, param, cwd, maximize)
-    w1 = dt(1.0 - beta1)
-    exp_avg[...] = exp_avg + w1 * (g - exp_avg) if w1 < 0.5 else g - (g - exp_avg) * (dt(1) - w1)
-    exp_avg_sq[...] = exp_avg_sq * dt(beta2) + (dt(1.0 - beta2) * g) * g
+    adam_moments(param, grad, exp_avg, exp_avg_sq, lr=lr, beta1=beta1, beta2=beta2, weight_decay=weight_decay,
+                 maximize=maximize, decoupled=decoupled_weight_decay)
     if amsgrad:
         np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
         v = max_exp_avg_sq

@@ -1,7 +1,7 @@
 """Twins of Adadelta, Adamax, NAdam, RAdam (csrc/optim_more.c; torch.optim's single-tensor arithmetic)."""
 import numpy as np
 
-from ._common import decayed, lerp
+from ._common import adam_moments, decayed, lerp
 
 __all__ = ["_torch_maximum", "adadelta_step", "adamax_step", "nadam_step", "radam_step"]
 
@@ -45,14 +45,8 @@ def nadam_step(param, grad, exp_avg, exp_avg_sq, *, lr, beta1=0.9, beta2=0.999, 
     mu_product_next = mu_product * mu_next
     c1 = -lr * (1.0 - mu) / (1.0 - mu_product)
     c2 = (-lr * mu_next) / (1.0 - mu_product_next)
-    if weight_decay != 0 and decoupled_weight_decay:
-        param[...] = param * dt(1.0 - lr * weight_decay)
-        cwd = 0.0
-    else:
-        cwd = weight_decay
-    g = decayed(grad, param, cwd, maximize)
-    exp_avg[...] = lerp(exp_avg, g, dt(1.0 - beta1))
-    exp_avg_sq[...] = exp_avg_sq * dt(beta2) + (dt(1.0 - beta2) * g) * g
+    g = adam_moments(param, grad, exp_avg, exp_avg_sq, lr=lr, beta1=beta1, beta2=beta2, weight_decay=weight_decay,
+                     maximize=maximize, decoupled=decoupled_weight_decay)
     den = np.sqrt(exp_avg_sq / dt(bias_correction2)) + dt(eps)
     param[...] = param + (dt(c1) * g) / den
     param[...] = param + (dt(c2) * exp_avg) / den
@@ -63,14 +57,8 @@ def radam_step(param, grad, exp_avg, exp_avg_sq, *, lr, beta1=0.9, beta2=0.999, 
     """Twin of :func:`pyoptim.kernels.radam_step` (Liu et al. 2020)."""
     dt = param.dtype.type
     t = float(step)
-    if weight_decay != 0 and decoupled_weight_decay:
-        param[...] = param * dt(1.0 - lr * weight_decay)
-        cwd = 0.0
-    else:
-        cwd = weight_decay
-    g = decayed(grad, param, cwd, maximize)
-    exp_avg[...] = lerp(exp_avg, g, dt(1.0 - beta1))
-    exp_avg_sq[...] = exp_avg_sq * dt(beta2) + (dt(1.0 - beta2) * g) * g
+    adam_moments(param, grad, exp_avg, exp_avg_sq, lr=lr, beta1=beta1, beta2=beta2, weight_decay=weight_decay,
+                 maximize=maximize, decoupled=decoupled_weight_decay)
     bias_correction1 = 1.0 - beta1 ** t
     bias_correction2 = 1.0 - beta2 ** t
     update = (exp_avg / dt(bias_correction1)) * dt(lr)
