@@ -64,8 +64,9 @@ if BACKEND == "c":
             "PYOPTIM_BACKEND=numpy to choose the NumPy backend without this warning.", PerformanceWarning,
             stacklevel=2)
 _impl = _core if _core is not None else _reference
+_TWINS = _reference.__name__ + "."   # the twins are defined in the modules of the _reference package
 __all__ = sorted(name for name, f in vars(_impl).items() if not name.startswith("_") and callable(f)
-                 and (_core is not None or getattr(f, "__module__", None) == _reference.__name__))
+                 and (_core is not None or (getattr(f, "__module__", None) or "").startswith(_TWINS)))
 
 
 def _ieee(twin):

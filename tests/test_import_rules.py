@@ -5,7 +5,9 @@
    through an imported module (``kernels._core``); shared helpers live in ``pyoptim._internal`` or under
    a public name;
 3. a private module (``pkg._mod``) is imported only from inside its own package ``pkg``, except the
-   package-wide internal modules named below.
+   package-wide internal modules named below;
+4. the NumPy twins (the package ``pyoptim._reference``, the backend beneath everything and the tests' oracle)
+   import nothing of pyoptim outside their own package.
 """
 import ast
 import pathlib
@@ -17,8 +19,18 @@ import pyoptim
 ROOT = pathlib.Path(pyoptim.__file__).parent
 #: private modules every part of the package may import (their names are the internal API)
 PACKAGE_WIDE = {"pyoptim._validation", "pyoptim._internal", "pyoptim._version", "pyoptim._config"}
-#: what the backend switch alone may import
+#: what the backend switch alone may import (the modules and, for a package, its modules)
 KERNELS_ONLY = {"pyoptim._core", "pyoptim._reference"}
+#: the twins' package: its modules import only each other (rule 4)
+TWINS = "pyoptim._reference"
+
+
+def _within(name: str, pkg: str) -> bool:
+    return name == pkg or name.startswith(pkg + ".")
+
+
+def _kernels_only(name: str) -> bool:
+    return any(_within(name, k) for k in KERNELS_ONLY)
 
 
 def _modname(path: pathlib.Path) -> str:
@@ -86,11 +98,14 @@ def _violations(files=None):
         for full in imported:
             if not full.startswith("pyoptim"):
                 continue
-            if full in KERNELS_ONLY and me != "pyoptim.kernels":
+            if _within(me, TWINS) and not _within(full, TWINS):
+                out.append(f"{me}: imports {full} (the twins import nothing of pyoptim outside {TWINS})")
+                continue
+            if _kernels_only(full) and me != "pyoptim.kernels" and not _within(me, TWINS):
                 out.append(f"{me}: imports {full} (only pyoptim.kernels may)")
                 continue
             priv = _private_part(full)
-            if priv is None or full in KERNELS_ONLY:
+            if priv is None or _kernels_only(full):
                 continue
             owner, private_mod = priv
             if private_mod in PACKAGE_WIDE or me == private_mod or me.startswith(private_mod + "."):
@@ -113,6 +128,7 @@ def test_the_package_keeps_its_import_rules():
 
 @pytest.mark.parametrize("src, expected", [
     ("from .._core import adam_step\n", "imports pyoptim._core"),
+    ("from .._reference.optim import adam_step\n", "imports pyoptim._reference.optim (only pyoptim.kernels"),
     ("from ..training import _batch_plan\n", "underscore name _batch_plan"),
     ("from .. import kernels\nkernels._core\n", "reads pyoptim.kernels._core"),
     ("from ..nn._layers import Dense\n", "private module pyoptim.nn._layers from outside pyoptim.nn"),
@@ -121,3 +137,14 @@ def test_the_checker_catches_each_kind_of_violation(src, expected):
     probe = ROOT / "optim" / "zz_house_probe.py"      # parsed from text, never written
     found = _violations([(probe, src)])
     assert any("pyoptim.optim.zz_house_probe" in v and expected in v for v in found), found
+
+
+@pytest.mark.parametrize("src, ok", [
+    ("from ._common import decayed\nfrom . import linesearch\n", True),
+    ("from .. import kernels\n", False),
+    ("from .._validation import check_lr\n", False),
+])
+def test_the_twins_import_only_each_other(src, ok):
+    probe = ROOT / "_reference" / "zz_house_probe.py"   # parsed from text, never written
+    found = [v for v in _violations([(probe, src)]) if "zz_house_probe" in v]
+    assert (found == []) == ok, found
