@@ -86,8 +86,10 @@ def test_student_notebooks_do_not_show_the_solutions():
 
 
 @pytest.mark.notebook
-@pytest.mark.parametrize("path", SOLUTIONS + KO_SOLUTIONS,
+@pytest.mark.parametrize("path", SOLUTIONS + [pytest.param(p, marks=pytest.mark.slow) for p in KO_SOLUTIONS],
                          ids=[p.stem for p in SOLUTIONS] + [f"ko-{p.stem}" for p in KO_SOLUTIONS])
+# the Korean solutions run the English code cells (a test above checks they are identical): executing them
+# adds only the Korean figures' glyph check, so they run with the slow checks, keeping the default run short
 def test_solution_runs(path, monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", os.environ.get("OPENBLAS_NUM_THREADS", "1"))
