@@ -6,10 +6,10 @@ import itertools
 import numpy as np
 import pytest
 
-import pyoptim
 from pyoptim import _reference as ref
 from pyoptim import kernels as K
 from refcount import refcounts_unchanged
+from threads import same_bits_for_thread_counts
 
 DTYPES = [np.float32, np.float64]
 SIZES = [0, 1, 7, 1000, 10**6]
@@ -544,9 +544,8 @@ def test_one_and_two_threads_give_identical_bits(dtype):
     rng = np.random.default_rng(7)
     inputs = {kernel: _make(kernel, n, dtype, rng) for kernel in sorted(STEP_KERNELS)}
     extra = rng.standard_normal(n).astype(dtype)
-    results = []
-    for nt in (1, 2):
-        pyoptim.set_num_threads(nt)
+
+    def run():
         out = []
         for kernel, (_, options) in sorted(STEP_KERNELS.items()):
             arrs = _copies(inputs[kernel])
@@ -558,9 +557,9 @@ def test_one_and_two_threads_give_identical_bits(dtype):
         K.scale_arrays([out[2]], 0.7)
         K.clamp_arrays([out[3]], 0.5)
         out.append(np.array([K.grad_norm(out[:4]), K.grad_norm(out[:1], 3.0), K.grad_norm(out[:4], np.inf)]))
-        results.append(out)
-    for a, b in zip(*results):
-        assert a.tobytes() == b.tobytes()
+        return out
+
+    same_bits_for_thread_counts(run)
 
 
 @pytest.mark.c_only

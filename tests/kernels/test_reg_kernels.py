@@ -9,11 +9,11 @@ import math
 import numpy as np
 import pytest
 
-import pyoptim as po
 from pyoptim import _reference as R
 from pyoptim import kernels as K
 
 from conftest import DTYPES
+from threads import same_bits_for_thread_counts
 
 KERNELS = ["dropout_forward", "dropout_backward", "dropout_mask", "rng_uniform", "prox_l1", "max_norm",
            "l2_ball_project", "l1_ball_project"]
@@ -163,16 +163,15 @@ def test_dropout_same_seed_same_mask_different_counter_different_mask():
 def test_dropout_thread_count_independence():
     n = 1_500_001
     x = np.random.default_rng(0).standard_normal(n).astype(np.float32)
-    outs = []
-    for t in (1, 2):
-        po.set_num_threads(t)
+
+    def run():
         o = np.empty_like(x)
         K.dropout_forward(x, o, 0.37, 2**63 + 5, 12345)
         u = np.empty(n, np.float64)
         K.rng_uniform(u, 8, 9)
-        outs.append((o, u))
-    np.testing.assert_array_equal(outs[0][0], outs[1][0])
-    np.testing.assert_array_equal(outs[0][1], outs[1][1])
+        return o, u
+
+    same_bits_for_thread_counts(run)
 
 
 def test_dropout_p_edges(rng):
@@ -270,13 +269,12 @@ def test_max_norm_matches_twin_bound_and_untouched(dtype, shape, axis, rng):
 @pytest.mark.c_only
 def test_max_norm_thread_independent():
     w = np.random.default_rng(3).standard_normal((200, 1000)).astype(np.float32)
-    res = []
-    for t in (1, 2):
-        po.set_num_threads(t)
+
+    def run():
         a = w.copy()
-        K.max_norm(a, max_value=10.0, axis=0)
-        res.append(a)
-    np.testing.assert_array_equal(res[0], res[1])
+        return K.max_norm(a, max_value=10.0, axis=0), a
+
+    same_bits_for_thread_counts(run)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
