@@ -49,6 +49,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import kernel_registry as kr  # a module import: kernel_registry imports this one
+from threads import same_bits
 
 ALLOWED = (TypeError, ValueError)
 #: the dtypes a float array is changed to by the "dtype" mutation (a non-float array: float64)
@@ -335,7 +336,7 @@ def run_case(fn, twin, kernel_values: dict, written=(), bad_hypers=None, *, case
     v = mutate(kind, target, kernel_values, kvals, tvals, written=written, bad_hypers=bad_hypers, pick=pick,
                strict=True)
     before = {k: kr.copy_values(x) for k, x in kvals.items() if is_arrays(x)}
-    args = _split(fn, kvals)
+    args = kr.split_args(fn, kvals)
     try:
         fn(*args[0], **args[1])
     except Exception as e:  # noqa: BLE001 - judged below
@@ -343,15 +344,20 @@ def run_case(fn, twin, kernel_values: dict, written=(), bad_hypers=None, *, case
         if v.rule == "match" or not isinstance(e, v.exc):
             raise AssertionError(f"{case_id(*case)}: raised {type(e).__name__}: {msg} (rule {v.rule}, "
                                  f"expected {[x.__name__ for x in v.exc]})") from e
-        named = v.argname is None or f"'{v.argname}'" in msg or f"invalid {v.argname}: " in msg
-        assert named, f"{case_id(*case)}: the message does not name '{v.argname}': {msg}"
+        if kind not in ("alias", "overlap") and isinstance(target, tuple) and len(target) == 2 \
+                and isinstance(target[1], int) and isinstance(target[0], str) and kind != "bad_hyper":
+            name = f"{target[0]}[{target[1]}]"   # an element of a list argument: named with its index
+        else:
+            name = v.argname
+        named = name is None or f"'{name}'" in msg or f"invalid {name}: " in msg
+        assert named, f"{case_id(*case)}: the message does not name '{name}': {msg}"
         if v.message is not None:
             assert re.search(v.message, msg), f"{case_id(*case)}: the message does not say {v.message!r}: {msg}"
         for k, x in before.items():
-            assert _equal(kvals[k], x), f"{case_id(*case)}: raised, but changed '{k}'"
+            assert same_bits(kvals[k], x), f"{case_id(*case)}: raised, but changed '{k}'"
         return "raised"
     assert v.rule != "raise", f"{case_id(*case)}: accepted a call that must raise {[x.__name__ for x in v.exc]}"
-    targs = _split(twin, tvals)
+    targs = kr.split_args(twin, tvals)
     with np.errstate(all="ignore"):
         twin(*targs[0], **targs[1])
     close = close or (lambda a, b, name: np.testing.assert_array_equal(a, b, err_msg=name))
@@ -359,14 +365,3 @@ def run_case(fn, twin, kernel_values: dict, written=(), bad_hypers=None, *, case
         if isinstance(kvals.get(k), np.ndarray):
             close(kvals[k], tvals[k], f"{case_id(*case)}: '{k}'")
     return "ok"
-
-
-def _split(fn, values):
-    return kr.split_args(fn, values)
-
-
-def _equal(a, b) -> bool:
-    if isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b))
-    return (a.dtype == b.dtype and a.shape == b.shape
-            and np.ascontiguousarray(a).tobytes() == np.ascontiguousarray(b).tobytes())

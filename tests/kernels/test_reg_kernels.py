@@ -247,6 +247,7 @@ def test_reg_bad_arguments(call, exc, msg):
 
 
 def test_read_only_output_refused():
+    """Under either backend (the hostile-input table above is the C core's contract; this is the twins' too)."""
     x = np.ones(4)
     o = np.empty(4)
     o.setflags(write=False)

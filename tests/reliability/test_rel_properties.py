@@ -39,6 +39,7 @@ from pyoptim import _reference, kernels
 
 import hostile
 import kernel_registry as kr
+from threads import same_bits
 
 # hypothesis imports its patch writer (libcst, when installed) while reporting a failure; libcst's import
 # warns, which filterwarnings=error turns into an INTERNALERROR that hides the failure. Import it now.
@@ -82,15 +83,6 @@ class Guarded:
     def margins_intact(self) -> bool:
         return (np.array_equal(self.buf[:GUARD], self.before[:GUARD])
                 and np.array_equal(self.buf[GUARD + self.nb:], self.before[GUARD + self.nb:]))
-
-
-def _bytes_equal(a, b) -> bool:
-    if isinstance(b, (list, tuple)):
-        return isinstance(a, (list, tuple)) and len(a) == len(b) and all(_bytes_equal(x, y) for x, y in zip(a, b))
-    if not isinstance(b, np.ndarray):
-        return a is b or a == b
-    return (isinstance(a, np.ndarray) and a.shape == b.shape and a.dtype == b.dtype
-            and np.ascontiguousarray(a).tobytes() == np.ascontiguousarray(b).tobytes())
 
 
 def _max_abs(values: dict) -> float:
@@ -203,7 +195,7 @@ def run_checked(name: str, spec: kr.KernelSpec, kvals: dict, tvals: dict, *, rul
             assert argname in str(err), f"{name}({desc}): the message does not name '{argname}': {err}"
         if not isinstance(err, FloatingPointError):
             for k, v in originals.items():
-                assert _bytes_equal(kvals[k], v), f"{name}({desc}) raised {err!r} but changed '{k}'"
+                assert same_bits(kvals[k], v), f"{name}({desc}) raised {err!r} but changed '{k}'"
         return "raised"
     if rule == "raise":
         raise AssertionError(f"{name}({desc}) accepted a call that must raise {[e.__name__ for e in exc]} "
@@ -212,7 +204,7 @@ def run_checked(name: str, spec: kr.KernelSpec, kvals: dict, tvals: dict, *, rul
     for k, v in originals.items():
         aliased = isinstance(kvals[k], np.ndarray) and any(np.shares_memory(kvals[k], o) for o in outs)
         if k not in spec.written and not aliased:   # an input that IS an output (documented in-place use)
-            assert _bytes_equal(kvals[k], v), f"{name}({desc}): input '{k}' was modified"
+            assert same_bits(kvals[k], v), f"{name}({desc}): input '{k}' was modified"
     if not hasattr(_reference, name):
         return "ok-no-twin"   # tests/kernels/test_core.py fails on the missing twin; here: no crash, no stray write
     tret = kr.call_twin(name, tvals)
