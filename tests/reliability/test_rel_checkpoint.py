@@ -23,8 +23,8 @@ import pytest
 
 import pyoptim as po
 
-import _fit_kill_worker as worker  # noqa: E402  (tests/_support, on sys.path by tests/conftest.py)
-import kill_resume as kr  # noqa: E402
+import _fit_kill_worker as worker  # tests/_support, on sys.path by tests/conftest.py
+import kill_resume as kr
 
 KILLS: dict = {}
 needs_sigkill = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
@@ -54,9 +54,10 @@ def test_kill_and_resume_many_points(tmp_path):
 @pytest.mark.slow
 @needs_sigkill
 @pytest.mark.parametrize("every", ["4 batches", "epoch"])
-def test_kill_inside_every_save_of_an_epoch(tmp_path, every):
-    """Dropout (whose mask stream must resume where it stopped), a kill inside a save in each of the
-    first epochs, checkpoints every few batches or once per epoch."""
+def test_kill_inside_a_save_with_dropout(tmp_path, every):
+    """With Dropout (whose mask stream must resume where it stopped), checkpoints every few batches or
+    once per epoch: killed inside a save in the first epoch, from outside early in the second, inside a
+    save again in the third."""
     extra = ["--epochs", "4", "--every", every, "--opt", "adam", "--dropout"]
     spe = worker.STEPS_PER_EPOCH
     kills = [("save", spe // 2), ("step", spe + 3), ("save", 2 * spe + 1)]
