@@ -1,15 +1,21 @@
-"""A training job for tests/reliability/test_rel_checkpoint.py: builds a fixed model, optimizer and data set, runs
+"""A training job for the kill-and-resume test (tests/reliability/test_rel_checkpoint.py, driven by
+tests/_support/kill_resume.py): builds a fixed model, optimizer and data set, runs
 ``pyoptim.fit(..., checkpoint=CK, checkpoint_every=EVERY, resume=CK)`` and writes the final parameters
 to OUT (atomically). The test SIGKILLs it at random moments and starts it again until it finishes.
 
-Usage: python _fit_kill_worker.py CK OUT [--epochs E] [--every SPEC] [--opt adam|sgd] [--bn]
+Usage: python _fit_kill_worker.py CK OUT [--epochs E] [--every SPEC] [--opt adam|sgd] [--bn] [--dropout]
+                                  [--hold] [--die-in-save-after N]
 Prints "ready" (flushed) once imports and setup are done, then "step N" after each optimizer step (N
 counts from the start of the whole job, resumes included), so the test kills at a chosen step, not
 at a wall-clock time: the kill lands while the job goes on (often inside a checkpoint write), and
-the test's outcome does not depend on how fast the machine is.
+the test's outcome does not depend on how fast the machine is. ``--die-in-save-after N`` makes the
+job SIGKILL itself inside the first checkpoint save after step N, once the archive is written and
+fsync-ed and before it is renamed over the checkpoint (``os.replace``): the one instant a kill from
+outside hits only by chance.
 """
 import argparse
 import os
+import signal
 import sys
 
 import numpy as np
@@ -52,6 +58,9 @@ def main(argv=None):
     ap.add_argument("--hold", action="store_true",
                     help="after training, wait for a line on stdin before writing OUT (the test kills it "
                          "first, so a job can never finish before its kill)")
+    ap.add_argument("--die-in-save-after", type=int, default=-1,
+                    help="SIGKILL itself in the first checkpoint save after this step, between the "
+                         "written temporary file and its rename")
     a = ap.parse_args(argv)
     import pyoptim as po
     model, opt, X, y = build(a.opt, a.bn, a.dropout)
@@ -62,6 +71,10 @@ def main(argv=None):
     class Steps(po.callbacks.Callback):
         def on_batch_end(self, batch, logs):
             print(f"step {self.trainer.step}", flush=True)
+            if 0 <= a.die_in_save_after <= self.trainer.step:   # >=: a resume may start past it
+                def dying_replace(src, dst):   # pyoptim.save renames its finished temporary file last
+                    os.kill(os.getpid(), signal.SIGKILL)
+                os.replace = dying_replace
 
     po.fit(model, po.nn.SoftmaxCrossEntropy(), opt, X, y, epochs=a.epochs, batch_size=BATCH, seed=7,
            progress=False, checkpoint=ck, checkpoint_every=every if ck else None, resume=ck,

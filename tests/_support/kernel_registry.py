@@ -8,8 +8,9 @@ against its plain-NumPy twin in :mod:`pyoptim._reference`. The property tests
 * a valid call matches the twin (to the stated tolerance, NaN where NaN, inf where inf) and touches
   nothing but its outputs (guard bytes around every array, inputs unchanged byte for byte);
 * a hostile call (wrong dtype, byte order, layout, alignment, read-only target, aliasing, 0-d,
-  wrong shape, lists, bad hyperparameters) raises TypeError or ValueError, naming the argument, and
-  changes nothing; or, where the mutation left the call valid, matches the twin.
+  wrong shape, lists, bad hyperparameters: the generator is tests/_support/hostile.py) raises TypeError
+  or ValueError, naming the argument, and changes nothing; or, where the mutation left the call valid,
+  matches the twin.
 
 Kernels without an explicit entry get one derived from their signature (:func:`auto_spec`): every
 positional argument an array of one shared shape, keyword-only floats drawn in (0, 1], in-place
@@ -30,6 +31,8 @@ from hypothesis import strategies as st
 
 from pyoptim import _reference, kernels
 
+import hostile  # the special values (hostile.specials); imported as a module: hostile imports this one
+
 DTYPES = (np.float32, np.float64)
 NOT_KERNELS = {"set_num_threads", "get_num_threads"}
 #: the private solver loops of pyoptim.kernels (callbacks into Python, not array kernels): outside the
@@ -45,16 +48,6 @@ def kernel_names() -> list[str]:
 
 # ---- values -------------------------------------------------------------------------------------------
 
-def specials(dtype) -> np.ndarray:
-    """NaN, +-inf, +-0, denormals, the smallest normal, huge values (1e300 in float64), +-1."""
-    fi = np.finfo(dtype)
-    huge = 1e300 if dtype == np.float64 else 1e38
-    sub = float(fi.smallest_subnormal)
-    vals = [np.nan, np.inf, -np.inf, 0.0, -0.0, sub, -sub, 3 * sub, float(fi.tiny), -float(fi.tiny),
-            huge, -huge, float(fi.max), -float(fi.max), 1.0, -1.0, 0.5]
-    return np.array(vals, dtype=dtype)
-
-
 VALUE_MODES = ("normal", "normal", "normal", "scaled", "sprinkled", "special", "tiny", "huge")
 #: knobs for sample_calls(): value modes drawn, and 1-in-N chance of a large (OpenMP-path) shape
 KNOBS = {"modes": VALUE_MODES, "big_one_in": 20}
@@ -62,7 +55,7 @@ KNOBS = {"modes": VALUE_MODES, "big_one_in": 20}
 
 def fill(draw, shape, dtype, *, positive=False, lo=None, hi=None, finite=False) -> np.ndarray:
     """A C-contiguous array of `shape` and `dtype`: normal values at a random scale, or sprinkled with
-    (or made of) specials. `finite` keeps NaN/inf out; `positive` takes |x|; lo/hi clip."""
+    (or made of) hostile.specials(). `finite` keeps NaN/inf out; `positive` takes |x|; lo/hi clip."""
     seed = draw(st.integers(0, 2**32 - 1), label="seed")
     mode = draw(st.sampled_from(KNOBS["modes"]), label="values")
     rng = np.random.default_rng(seed)
@@ -76,9 +69,9 @@ def fill(draw, shape, dtype, *, positive=False, lo=None, hi=None, finite=False) 
     elif mode == "huge":
         x *= 10.0 ** (maxexp - 2)
     elif mode in ("sprinkled", "special"):
-        sp = specials(np.float64)
+        sp = hostile.specials(np.float64)
         if dtype == np.float32:
-            sp = specials(np.float32).astype(np.float64)
+            sp = hostile.specials(np.float32).astype(np.float64)
         mask = rng.random(n) < (0.3 if mode == "sprinkled" else 1.0)
         x[mask] = rng.choice(sp, size=int(mask.sum()))
     with np.errstate(all="ignore"):

@@ -6,9 +6,9 @@ leftovers, and bit-identical at 1 and 2 threads on inputs of at least kernels.PA
 import numpy as np
 import pytest
 
-import pyoptim
 from pyoptim import _reference as ref
 from pyoptim import kernels as K
+from threads import same_bits_for_thread_counts
 
 LD = np.longdouble
 
@@ -100,23 +100,18 @@ def test_bit_identical_at_1_and_2_threads(dt, shape, rng):
     x = (rng.standard_normal(shape) * 2 + 0.5).astype(dt)
     dy = rng.standard_normal(shape).astype(dt)
     assert x.size >= K.PAR_GRAIN
-    old = pyoptim.get_num_threads()
-    runs = []
-    try:
-        for nt in (1, 2):
-            pyoptim.set_num_threads(nt)
-            out, m, s, rm, rv, w, b = _forward(x)
-            dx, gw, gb = np.empty_like(x), np.zeros(shape[1], dt), np.zeros(shape[1], dt)
-            K.batchnorm_backward(dy, x, w, m, s, dx, gw, gb, training=True)
-            ev = np.empty_like(x)
-            K.batchnorm_forward(x, w, b, ev, m.copy(), s.copy(), rm, rv, training=False)
-            dxe = np.empty_like(x)
-            K.batchnorm_backward(dy, x, w, m, s, dxe, training=False)
-            runs.append((out, m, s, rm, rv, dx, gw, gb, ev, dxe))
-    finally:
-        pyoptim.set_num_threads(old)
-    for a, c in zip(*runs):
-        np.testing.assert_array_equal(a.view(np.uint8), c.view(np.uint8))
+
+    def run():
+        out, m, s, rm, rv, w, b = _forward(x)
+        dx, gw, gb = np.empty_like(x), np.zeros(shape[1], dt), np.zeros(shape[1], dt)
+        K.batchnorm_backward(dy, x, w, m, s, dx, gw, gb, training=True)
+        ev = np.empty_like(x)
+        K.batchnorm_forward(x, w, b, ev, m.copy(), s.copy(), rm, rv, training=False)
+        dxe = np.empty_like(x)
+        K.batchnorm_backward(dy, x, w, m, s, dxe, training=False)
+        return out, m, s, rm, rv, dx, gw, gb, ev, dxe
+
+    same_bits_for_thread_counts(run)
 
 
 def test_backward_gradient_by_central_differences(rng):

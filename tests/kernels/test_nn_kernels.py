@@ -4,10 +4,10 @@ the float32 polynomial exp; and a table of bad inputs, each raising a clear erro
 import numpy as np
 import pytest
 
-import pyoptim
 from pyoptim import _reference as ref
 from pyoptim import kernels as K
 from refcount import refcounts_unchanged
+from threads import same_bits_for_thread_counts
 
 DTYPES = [np.float32, np.float64]
 KINDS = ["relu", "tanh", "sigmoid"]
@@ -259,9 +259,8 @@ def test_results_identical_for_any_thread_count(rng):
     z = rng.standard_normal((512, 300)).astype(np.float32)
     y = rng.integers(0, 300, 512)
     x = rng.standard_normal((512, 300)).astype(np.float32)
-    runs = []
-    for nt in (1, 2, 3):
-        pyoptim.set_num_threads(nt)
+
+    def run():
         g = np.empty_like(z)
         loss = K.softmax_cross_entropy(z, y, g, label_smoothing=0.1)
         a = K.activation_forward(x, kind="tanh")
@@ -272,10 +271,9 @@ def test_results_identical_for_any_thread_count(rng):
         dx = np.empty_like(x)
         K.batchnorm_backward(z, x, np.ones(300, np.float32), m, s, dx)
         mse = K.mse_loss(x, z)
-        runs.append((loss, g, a, db, out, dx, mse))
-    for other in runs[1:]:
-        for a, b in zip(runs[0], other):
-            np.testing.assert_array_equal(a, b)
+        return loss, g, a, db, out, dx, mse
+
+    same_bits_for_thread_counts(run, counts=(1, 2, 3))
 
 
 # ---- bad inputs ---------------------------------------------------------------------------------------

@@ -9,11 +9,13 @@ import math
 import numpy as np
 import pytest
 
-import pyoptim as po
 from pyoptim import _reference as R
 from pyoptim import kernels as K
 
+import hostile
+import kernel_registry as kr
 from conftest import DTYPES
+from threads import same_bits_for_thread_counts
 
 KERNELS = ["dropout_forward", "dropout_backward", "dropout_mask", "rng_uniform", "prox_l1", "max_norm",
            "l2_ball_project", "l1_ball_project"]
@@ -163,16 +165,15 @@ def test_dropout_same_seed_same_mask_different_counter_different_mask():
 def test_dropout_thread_count_independence():
     n = 1_500_001
     x = np.random.default_rng(0).standard_normal(n).astype(np.float32)
-    outs = []
-    for t in (1, 2):
-        po.set_num_threads(t)
+
+    def run():
         o = np.empty_like(x)
         K.dropout_forward(x, o, 0.37, 2**63 + 5, 12345)
         u = np.empty(n, np.float64)
         K.rng_uniform(u, 8, 9)
-        outs.append((o, u))
-    np.testing.assert_array_equal(outs[0][0], outs[1][0])
-    np.testing.assert_array_equal(outs[0][1], outs[1][1])
+        return o, u
+
+    same_bits_for_thread_counts(run)
 
 
 def test_dropout_p_edges(rng):
@@ -186,27 +187,59 @@ def test_dropout_p_edges(rng):
     np.testing.assert_array_equal(o, x)
 
 
-BAD_DROPOUT = [
-    (lambda x, o: K.dropout_forward(x.tolist(), o, 0.5, 1, 0), TypeError, "'x' must be a numpy.ndarray"),
-    (lambda x, o: K.dropout_forward(x.astype(np.int64), o, 0.5, 1, 0), TypeError, "dtype"),
-    (lambda x, o: K.dropout_forward(x, o.astype(np.float32), 0.5, 1, 0), TypeError, "mixed dtypes"),
-    (lambda x, o: K.dropout_forward(x, o[:-1], 0.5, 1, 0), ValueError, "shape"),
-    (lambda x, o: K.dropout_forward(x[::2], o[::2], 0.5, 1, 0), ValueError, "C-contiguous"),
-    (lambda x, o: K.dropout_forward(x, o, 1.5, 1, 0), ValueError, "invalid p"),
-    (lambda x, o: K.dropout_forward(x, o, float("nan"), 1, 0), ValueError, "invalid p"),
-    (lambda x, o: K.dropout_forward(x, o, 0.5, -1, 0), ValueError, "invalid seed"),
+def _reg_valid(name):
+    """One valid call of each chapter-7 kernel, as argument name -> value (what the hostile-input
+    generator mutates): float64 (3, 4) arrays, hyperparameters inside their ranges."""
+    x = np.arange(12, dtype=np.float64).reshape(3, 4) - 5.5
+    return {
+        "dropout_forward": dict(x=x, out=np.zeros_like(x), p=0.5, seed=1, counter=0),
+        "dropout_backward": dict(grad_output=x, grad_input=np.zeros_like(x), p=0.5, seed=1, counter=0),
+        "dropout_mask": dict(out=np.zeros_like(x), p=0.5, seed=1, counter=0),
+        "rng_uniform": dict(out=np.zeros_like(x), seed=1, counter=0),
+        "prox_l1": dict(param=x, threshold=0.7),
+        "max_norm": dict(param=x, max_value=3.0, axis=0),
+        "l2_ball_project": dict(param=x, radius=3.0),
+        "l1_ball_project": dict(param=x, radius=5.0),
+    }[name]
+
+
+def _reg_bad_cases():
+    """Every hostile variant of each valid call (tests/_support/hostile.py), under the strict rules of
+    kernels whose arrays share one shape and never alias."""
+    for name in KERNELS:
+        spec = kr.spec_for(name)
+        for case in hostile.table(getattr(K, name), _reg_valid(name), spec.written, spec.bad_hypers):
+            yield pytest.param(name, case, id=f"{name}-{hostile.case_id(*case)}")
+
+
+@pytest.mark.c_only
+@pytest.mark.parametrize("name,case", list(_reg_bad_cases()))
+def test_bad_inputs_raise_naming_the_argument(name, case):
+    """A wrong dtype, byte order, layout, alignment or shape, a list, None, a read-only output, aliased
+    or overlapping arrays, a bad p/seed/counter/threshold/radius: TypeError/ValueError naming the argument
+    and saying what is wrong, nothing written; a variant that is still valid matches the twin bit for bit."""
+    spec = kr.spec_for(name)
+    hostile.run_case(getattr(K, name), getattr(R, name), _reg_valid(name), spec.written, spec.bad_hypers,
+                     case=case)
+
+
+# what the generator does not make: a seed or counter past 64 bits, a float seed, a missing argument,
+# an axis just past the array's dimensions
+BAD_REG = [
     (lambda x, o: K.dropout_forward(x, o, 0.5, 1, 2**64), ValueError, "invalid counter"),
+    (lambda x, o: K.dropout_forward(x, o, 0.5, 2**64, 0), ValueError, "invalid seed"),
     (lambda x, o: K.dropout_forward(x, o, 0.5, 1.5, 0), TypeError, "'seed' must be an integer"),
-    (lambda x, o: K.dropout_forward(x[1:], x[:-1], 0.5, 1, 0), ValueError, "share memory"),
-    (lambda x, o: K.dropout_forward(x, x.byteswap().view(x.dtype.newbyteorder()), 0.5, 1, 0), TypeError, "byte order"),
-    (lambda x, o: K.dropout_mask(None, 0.5, 1, 0), TypeError, "'out' must be a numpy.ndarray"),
-    (lambda x, o: K.dropout_backward(x, o[:3], 0.5, 1, 0), ValueError, "'grad_input' has shape"),
+    (lambda x, o: K.rng_uniform(o, 1, 2**64), ValueError, "invalid counter"),
+    (lambda x, o: K.prox_l1(o), TypeError, "threshold"),
+    (lambda x, o: K.l1_ball_project(o), TypeError, "radius"),
+    (lambda x, o: K.max_norm(o.reshape(2, 5), max_value=1.0, axis=2), ValueError, "invalid axis"),
+    (lambda x, o: K.max_norm(o.reshape(2, 5), max_value=1.0, axis=-3), ValueError, "invalid axis"),
 ]
 
 
 @pytest.mark.c_only
-@pytest.mark.parametrize("call,exc,msg", BAD_DROPOUT)
-def test_dropout_bad_inputs(call, exc, msg):
+@pytest.mark.parametrize("call,exc,msg", BAD_REG)
+def test_reg_bad_arguments(call, exc, msg):
     x = np.arange(10, dtype=np.float64)
     o = np.empty_like(x)
     with pytest.raises(exc, match=msg):
@@ -214,6 +247,7 @@ def test_dropout_bad_inputs(call, exc, msg):
 
 
 def test_read_only_output_refused():
+    """Under either backend (the hostile-input table above is the C core's contract; this is the twins' too)."""
     x = np.ones(4)
     o = np.empty(4)
     o.setflags(write=False)
@@ -270,13 +304,12 @@ def test_max_norm_matches_twin_bound_and_untouched(dtype, shape, axis, rng):
 @pytest.mark.c_only
 def test_max_norm_thread_independent():
     w = np.random.default_rng(3).standard_normal((200, 1000)).astype(np.float32)
-    res = []
-    for t in (1, 2):
-        po.set_num_threads(t)
+
+    def run():
         a = w.copy()
-        K.max_norm(a, max_value=10.0, axis=0)
-        res.append(a)
-    np.testing.assert_array_equal(res[0], res[1])
+        return K.max_norm(a, max_value=10.0, axis=0), a
+
+    same_bits_for_thread_counts(run)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -313,25 +346,6 @@ def test_l2_ball(dtype, rng):
     c = b.copy()
     K.l2_ball_project(c, radius=10.0)
     np.testing.assert_array_equal(b, c)
-
-
-BAD_PROJ = [
-    (lambda w: K.prox_l1(w, threshold=-1.0), ValueError, "invalid threshold"),
-    (lambda w: K.prox_l1(w), TypeError, "threshold"),
-    (lambda w: K.max_norm(w, max_value=-1.0), ValueError, "invalid max_value"),
-    (lambda w: K.max_norm(w, max_value=1.0, axis=2), ValueError, "invalid axis"),
-    (lambda w: K.max_norm(w.T, max_value=1.0), ValueError, "C-contiguous"),
-    (lambda w: K.l2_ball_project(w, radius=float("nan")), ValueError, "invalid radius"),
-    (lambda w: K.l1_ball_project(w), TypeError, "radius"),
-    (lambda w: K.l1_ball_project(w.astype(np.float16), radius=1.0), TypeError, "dtype"),
-]
-
-
-@pytest.mark.c_only
-@pytest.mark.parametrize("call,exc,msg", BAD_PROJ)
-def test_projection_bad_inputs(call, exc, msg):
-    with pytest.raises(exc, match=msg):
-        call(np.ones((3, 4)))
 
 
 @pytest.mark.slow

@@ -1,10 +1,10 @@
 """Durable checkpoints (issue 6, part 6).
 
-* ``fit(..., checkpoint=p, checkpoint_every=..., resume=p)`` is killed with SIGKILL at random moments
-  (during training, during checkpoint writes) and restarted until it finishes; the final parameters,
-  buffers included, are bit-identical to an uninterrupted run. The worker is tests/_support/_fit_kill_worker.py,
-  started with subprocess (fork+exec: the C core uses OpenMP, whose thread pool does not survive a
-  bare fork).
+* ``fit(..., checkpoint=p, checkpoint_every=..., resume=p)`` is killed with SIGKILL at chosen steps
+  (from outside, during training or a checkpoint write; and from inside, between a save's written
+  temporary file and its rename) and restarted until it finishes; the final parameters, buffers
+  included, are bit-identical to an uninterrupted run, and no temporary file is left. The driver is
+  tests/_support/kill_resume.py, the job tests/_support/_fit_kill_worker.py.
 * ``pyoptim.save`` is atomic: a save interrupted by a kill leaves the previous checkpoint loadable.
 * A truncated or corrupt checkpoint raises ValueError naming the file, and never half-loads a model or
   optimizer (their state is byte-identical afterwards); ``fit(resume=corrupt)`` raises before training.
@@ -16,8 +16,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import tempfile
 
 import numpy as np
@@ -25,108 +23,46 @@ import pytest
 
 import pyoptim as po
 
-SUPPORT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "_support")
-WORKER = os.path.join(SUPPORT, "_fit_kill_worker.py")
-import _fit_kill_worker as worker  # noqa: E402  (tests/_support, on sys.path by tests/conftest.py)
+import _fit_kill_worker as worker  # tests/_support, on sys.path by tests/conftest.py
+import kill_resume as kr
 
 KILLS: dict = {}
+needs_sigkill = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 
 
-def _env():
-    env = dict(os.environ)
-    env.setdefault("OMP_NUM_THREADS", "2")
-    return env
-
-
-def _start(args, stdin=None):
-    return subprocess.Popen([sys.executable, WORKER, *args], stdin=stdin, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=_env())
-
-
-def _reap(p) -> str:
-    """Kill ``p`` if it still runs, wait for it, close its pipes; its stderr (for messages). Called on
-    every path (finally), so a failing assert never leaves a child running (its ResourceWarning would
-    fail an unrelated test later)."""
-    if p.poll() is None:
-        p.kill()
-    try:
-        _, err = p.communicate(timeout=60)
-    except (subprocess.TimeoutExpired, ValueError, OSError):
-        p.kill()
-        p.wait()
-        err = ""
-    return err or ""
-
-
-def _run_to_end(args, timeout=600):
-    p = _start(args)
-    try:
-        out, err = p.communicate(timeout=timeout)
-        assert p.returncode == 0, f"worker failed ({p.returncode}):\n{out}\n{err}"
-    finally:
-        _reap(p)
-
-
-def _load(path):
-    with np.load(path) as z:
-        return {k: z[k].copy() for k in z.files}
-
-
-def _kill_chain(tmp_path, n_kills, extra, seed):
-    """Run the job, SIGKILL it at ``n_kills`` seeded-random optimizer steps (each kill after the worker
-    has reported reaching its step, so the signal lands while training or a checkpoint write goes on),
-    restart it each time, finish it; compare with an uninterrupted run. The outcome does not depend on
-    timing: every chosen step is reached (each lies beyond the previous one and before the end), and a
-    killed run waits (``--hold``) before writing its result, so it is always killed, never finished."""
-    ref_out = str(tmp_path / "ref.npz")
-    _run_to_end(["-", ref_out, *extra])
-    ck, out = str(tmp_path / "ck.npz"), str(tmp_path / "out.npz")
-    epochs = int(extra[extra.index("--epochs") + 1])
-    total = epochs * worker.STEPS_PER_EPOCH
-    rng = np.random.default_rng(seed)
-    kill_steps = sorted(int(k) for k in rng.choice(np.arange(1, total - 1), size=n_kills, replace=False))
-    points = []
-    for k in kill_steps:
-        p = _start([ck, out, *extra, "--hold"], stdin=subprocess.PIPE)   # cannot finish before its kill
-        try:
-            last = None
-            for line in p.stdout:              # "ready", then "step N" after every step, then "held"
-                if line.startswith("step ") and int(line.split()[1]) >= k:
-                    last = int(line.split()[1])
-                    p.send_signal(signal.SIGKILL)
-                    break
-            rc = p.wait(timeout=600)
-            assert last is not None, f"the worker ended before step {k} (rc {rc}): {_reap(p)}"
-            assert rc == -signal.SIGKILL, f"the worker was not killed (rc {rc})"
-        finally:
-            _reap(p)
-        assert not os.path.exists(out), f"killed at step {k}, but the job had finished"
-        if os.path.exists(ck):
-            po.load(ck)                         # every checkpoint left behind by a kill must load
-        points.append({"kill_step": k, "checkpoint": os.path.exists(ck)})
-    _run_to_end([ck, out, *extra])
-    ref, got = _load(ref_out), _load(out)
-    assert ref.keys() == got.keys()
-    for k in ref:
-        assert ref[k].dtype == got[k].dtype and ref[k].tobytes() == got[k].tobytes(), \
-            f"{k} differs after {n_kills} kills and resumes"
-    leftovers = [f for f in os.listdir(tmp_path) if f not in ("ref.npz", "ck.npz", "out.npz")]
-    assert leftovers == [], f"files left by the killed saves after the final resume: {leftovers}"
-    return {"kills": len(points), "total_steps": total, "points": points, "leftover_files": leftovers}
-
-
+@needs_sigkill
 def test_kill_and_resume_is_bit_identical(tmp_path):
-    r = _kill_chain(tmp_path, 3, ["--epochs", "3", "--every", "2 batches", "--opt", "adam", "--bn"], seed=1)
-    KILLS["default"] = r
-    assert r["kills"] == 3
+    """Three SIGKILLs from outside and one inside a checkpoint save (between the written temporary
+    file and its rename), each followed by a restart: the finished job equals an uninterrupted run."""
+    extra = ["--epochs", "3", "--every", "2 batches", "--opt", "adam", "--bn"]
+    kills, total = kr.random_kills(extra, n_step=3, n_save=1, seed=1)
+    r = kr.kill_chain(tmp_path, kills, extra)
+    KILLS["default"] = dict(r, total_steps=total)
+    assert r["kills"] == 4 and [p["kill"] for p in r["points"]].count("save") == 1
 
 
 @pytest.mark.slow
+@needs_sigkill
 def test_kill_and_resume_many_points(tmp_path):
-    r = _kill_chain(tmp_path, 16, ["--epochs", "5", "--every", "1 batches", "--opt", "sgd", "--bn", "--dropout"],
-                    seed=2)
-    KILLS["slow"] = r
-    assert r["kills"] == 16
+    extra = ["--epochs", "5", "--every", "1 batches", "--opt", "sgd", "--bn", "--dropout"]
+    kills, total = kr.random_kills(extra, n_step=16, n_save=4, seed=2)
+    r = kr.kill_chain(tmp_path, kills, extra)
+    KILLS["slow"] = dict(r, total_steps=total)
+    assert r["kills"] == 20
+
+
+@pytest.mark.slow
+@needs_sigkill
+@pytest.mark.parametrize("every", ["4 batches", "epoch"])
+def test_kill_inside_a_save_with_dropout(tmp_path, every):
+    """With Dropout (whose mask stream must resume where it stopped), checkpoints every few batches or
+    once per epoch: killed inside a save in the first epoch, from outside early in the second, inside a
+    save again in the third."""
+    extra = ["--epochs", "4", "--every", every, "--opt", "adam", "--dropout"]
+    spe = worker.STEPS_PER_EPOCH
+    kills = [("save", spe // 2), ("step", spe + 3), ("save", 2 * spe + 1)]
+    r = kr.kill_chain(tmp_path, kills, extra)
+    assert r["kills"] == 3
 
 
 # ---- atomic save, corrupt files ---------------------------------------------------------------------
@@ -254,8 +190,7 @@ def test_save_killed_mid_write_keeps_previous_checkpoint(tmp_path):
             "    po.save(p, big=np.full(3_000_000, float(i)), i=i)\n"
             "    print(f'saved {i}', flush=True)\n")
     for k in (0, 1, 2, 3):
-        p = subprocess.Popen([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, env=_env())
+        p = kr.start([path], code=code)
         try:
             reached = None
             for line in p.stdout:
@@ -264,9 +199,9 @@ def test_save_killed_mid_write_keeps_previous_checkpoint(tmp_path):
                     p.kill()
                     break
             p.wait(timeout=600)
-            assert reached is not None, f"the saver ended before save {k}: {_reap(p)}"
+            assert reached is not None, f"the saver ended before save {k}: {kr.reap(p)}"
         finally:
-            _reap(p)
+            kr.reap(p)
         ck = po.load(path)
         big = ck["extra"]["big"]
         if big.size == 10:
@@ -289,6 +224,7 @@ def _report(request):
     if tr is not None and cap is not None:
         with cap.global_and_fixture_disabled():
             for k, r in KILLS.items():
-                tr.write_line(f"reliability: kill-and-resume ({k}): {r['kills']} SIGKILL points at steps "
-                              f"{[q['kill_step'] for q in r['points']]} of {r['total_steps']}, bit-identical; "
+                tr.write_line(f"reliability: kill-and-resume ({k}): {r['kills']} SIGKILL points (kind, step) "
+                              f"{[(q['kill'], q['kill_step']) for q in r['points']]} of {r['total_steps']} "
+                              f"steps, bit-identical; "
                               f"left-over files: {r['leftover_files']}")

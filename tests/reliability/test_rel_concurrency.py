@@ -18,6 +18,7 @@ import pyoptim
 from pyoptim import kernels
 
 import kernel_registry as kr
+from threads import openmp_or_skip, same_bits, same_bits_for_thread_counts
 
 pytestmark = pytest.mark.c_only   # GIL release and OpenMP thread counts of the C core
 
@@ -35,19 +36,6 @@ def _run(name, values):
         ret, err = None, f"{type(e).__name__}: {e}"
     spec = kr.spec_for(name)
     return {k: vals[k] for k in spec.written if k in vals}, ret, err
-
-
-def _same(a, b) -> bool:
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)):
-        return isinstance(b, (list, tuple)) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    if isinstance(a, np.ndarray):
-        return (isinstance(b, np.ndarray) and a.dtype == b.dtype and a.shape == b.shape
-                and a.tobytes() == b.tobytes())
-    if isinstance(a, float) and isinstance(b, float):
-        return np.float64(a).tobytes() == np.float64(b).tobytes()
-    return a == b
 
 
 def _calls(name, k):
@@ -88,28 +76,28 @@ def test_threads_match_serial(name):
             t.join(120)
             assert not t.is_alive(), f"{name}: a thread did not finish in 120 s"
         for i, (s, r) in enumerate(zip(serial, results)):
-            assert _same(s, r), f"{name}: call {i} from a thread differs from the serial call"
-
-
-def _openmp_or_skip():
-    pyoptim.set_num_threads(2)
-    if pyoptim.get_num_threads() != 2:
-        pytest.skip("only one thread is possible (a PYOPTIM_OPENMP=0 build): the thread-count "
-                    "independence of results cannot be checked")
+            assert same_bits(s, r), f"{name}: call {i} from a thread differs from the serial call"
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_results_do_not_depend_on_num_threads(name):
-    _openmp_or_skip()
+    openmp_or_skip()
     for values in _calls(name, 2):
-        ref = None
-        for n in (1, 2, 3):
-            pyoptim.set_num_threads(n)
-            out = _run(name, values)
-            if ref is None:
-                ref = out
-            else:
-                assert _same(ref, out), f"{name}: set_num_threads({n}) changed the result"
+        same_bits_for_thread_counts(lambda: _run(name, values), counts=(1, 2, 3), what=name)  # noqa: B023
+
+
+def test_thread_check_detects_a_difference():
+    """The check itself can fail: a result that depends on the thread count, or differs from the first
+    run only in a NaN payload or the sign of a zero, is caught; the thread count is restored."""
+    openmp_or_skip()
+    pyoptim.set_num_threads(3)
+    with pytest.raises(AssertionError, match="2 threads give other bits than 1"):
+        same_bits_for_thread_counts(lambda: np.full(3, float(pyoptim.get_num_threads())))
+    assert pyoptim.get_num_threads() == 3
+    assert not same_bits(np.array([0.0]), np.array([-0.0]))
+    assert not same_bits(np.array([np.nan]), (np.array([np.nan]).view(np.uint64) | np.uint64(1)).view(np.float64))
+    assert not same_bits((1.0, {"a": np.zeros(2)}), (1.0, {"a": np.zeros(2, np.float32)}))
+    assert same_bits((1.0, {"a": np.zeros(2)}), (1.0, {"a": np.zeros(2)}))
 
 
 def _runs_while(call) -> bool:

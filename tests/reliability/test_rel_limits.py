@@ -14,6 +14,7 @@ import pytest
 
 import pyoptim
 from pyoptim import kernels
+from threads import same_bits_for_thread_counts
 
 pytestmark = pytest.mark.c_only   # the C core's argument and size limits
 
@@ -66,13 +67,15 @@ def test_get_num_threads_tells_the_truth():
 def test_many_threads_give_the_one_thread_result():
     """64 threads on a 2-core machine (more than cores: libgomp oversubscribes) give the bits of 1."""
     x = np.random.default_rng(0).standard_normal(3 * kernels.PAR_GRAIN)
-    pyoptim.set_num_threads(1)
-    ref = kernels.grad_norm([x]), np.clip(x, -0.5, 0.5)
-    pyoptim.set_num_threads(64)
-    y = x.copy()
-    kernels.clamp_arrays([y], 0.5)
-    assert kernels.grad_norm([x]) == ref[0]
-    assert np.array_equal(y, ref[1])
+
+    def run():
+        y = x.copy()
+        kernels.clamp_arrays([y], 0.5)
+        return kernels.grad_norm([x]), y
+
+    norm, y = same_bits_for_thread_counts(run, counts=(1, 64))
+    assert np.array_equal(y, np.clip(x, -0.5, 0.5))     # and the clamp is np.clip's
+    assert norm == pytest.approx(np.linalg.norm(x), rel=1e-12)
 
 
 @pytest.mark.slow

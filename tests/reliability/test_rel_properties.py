@@ -9,9 +9,9 @@ For each kernel (tests/_support/kernel_registry.py describes them), hypothesis d
   unchanged byte for byte;
 * hostile calls: one argument made wrong (byte-swapped, other dtype, mixed dtypes, non-contiguous,
   Fortran order, unaligned, read-only target, 0-d, wrong shape, a list, None, aliased or partially
-  overlapping with another argument, a bad hyperparameter). The kernel must raise TypeError or
-  ValueError naming the argument and change nothing, or (where the mutation left the call valid)
-  match the twin.
+  overlapping with another argument, a bad hyperparameter), drawn from the one hostile-input generator,
+  tests/_support/hostile.py. The kernel must raise TypeError or ValueError naming the argument and change
+  nothing, or (where the mutation left the call valid) match the twin.
 
 The default profile runs a modest number of examples per kernel; `pytest -m slow` runs the fuzzing
 profile (PYOPTIM_REL_FUZZ_EXAMPLES, default 400, per kernel and class). The number of generated calls
@@ -24,7 +24,6 @@ import collections
 import faulthandler
 import inspect
 import json
-import math
 import os
 import sys
 import tempfile
@@ -38,7 +37,9 @@ from hypothesis import strategies as st
 import pyoptim
 from pyoptim import _reference, kernels
 
+import hostile
 import kernel_registry as kr
+from threads import same_bits
 
 # hypothesis imports its patch writer (libcst, when installed) while reporting a failure; libcst's import
 # warns, which filterwarnings=error turns into an INTERNALERROR that hides the failure. Import it now.
@@ -60,7 +61,7 @@ pytestmark = pytest.mark.c_only   # hostile inputs, guard bytes and twin agreeme
 DEFAULT = settings(max_examples=int(os.environ.get("PYOPTIM_REL_EXAMPLES", "25")), **_common)
 FUZZ = settings(max_examples=int(os.environ.get("PYOPTIM_REL_FUZZ_EXAMPLES", "400")), **_common)
 
-ALLOWED = (TypeError, ValueError)
+ALLOWED = hostile.ALLOWED
 GUARD = 64  # bytes of margin on each side of every array
 HANG_SECONDS = 300  # one kernel call taking longer than this is a hang
 
@@ -84,19 +85,6 @@ class Guarded:
                 and np.array_equal(self.buf[GUARD + self.nb:], self.before[GUARD + self.nb:]))
 
 
-def _is_arr(v) -> bool:
-    return isinstance(v, np.ndarray) or (isinstance(v, (list, tuple)) and any(isinstance(x, np.ndarray) for x in v))
-
-
-def _bytes_equal(a, b) -> bool:
-    if isinstance(b, (list, tuple)):
-        return isinstance(a, (list, tuple)) and len(a) == len(b) and all(_bytes_equal(x, y) for x, y in zip(a, b))
-    if not isinstance(b, np.ndarray):
-        return a is b or a == b
-    return (isinstance(a, np.ndarray) and a.shape == b.shape and a.dtype == b.dtype
-            and np.ascontiguousarray(a).tobytes() == np.ascontiguousarray(b).tobytes())
-
-
 def _max_abs(values: dict) -> float:
     m = 0.0
     for v in values.values():
@@ -117,7 +105,7 @@ def _describe(values: dict) -> str:
             vals = f" {np.array2string(v.ravel(), precision=17, separator=',')}" if 0 < v.size <= 16 else ""
             return (f"<{v.dtype.str} {v.shape} {f}{'' if v.flags.writeable else ' ro'}"
                     f"{'' if v.flags.aligned else ' unaligned'}{vals}>")
-        if isinstance(v, (list, tuple)) and _is_arr(v):
+        if isinstance(v, (list, tuple)) and hostile.is_arrays(v):
             return "[" + ", ".join(one(x) for x in v) + "]"
         return f"{v!r}"[:80]
     for k, v in values.items():
@@ -184,7 +172,7 @@ def run_checked(name: str, spec: kr.KernelSpec, kvals: dict, tvals: dict, *, rul
     'raise' (must raise `exc`, changing nothing), 'either' (raise `exc` changing nothing, or match).
     Returns the outcome ('ok' or 'raised')."""
     kernel = getattr(kernels, name)
-    originals = {k: kr.copy_values(v) for k, v in kvals.items() if _is_arr(v)}
+    originals = {k: kr.copy_values(v) for k, v in kvals.items() if hostile.is_arrays(v)}
     desc = _describe(kvals)
     # a hang kills the run, with tracebacks (to the real stderr: pytest's capture may have no fileno)
     faulthandler.dump_traceback_later(HANG_SECONDS, exit=True, file=sys.__stderr__)
@@ -207,7 +195,7 @@ def run_checked(name: str, spec: kr.KernelSpec, kvals: dict, tvals: dict, *, rul
             assert argname in str(err), f"{name}({desc}): the message does not name '{argname}': {err}"
         if not isinstance(err, FloatingPointError):
             for k, v in originals.items():
-                assert _bytes_equal(kvals[k], v), f"{name}({desc}) raised {err!r} but changed '{k}'"
+                assert same_bits(kvals[k], v), f"{name}({desc}) raised {err!r} but changed '{k}'"
         return "raised"
     if rule == "raise":
         raise AssertionError(f"{name}({desc}) accepted a call that must raise {[e.__name__ for e in exc]} "
@@ -216,7 +204,7 @@ def run_checked(name: str, spec: kr.KernelSpec, kvals: dict, tvals: dict, *, rul
     for k, v in originals.items():
         aliased = isinstance(kvals[k], np.ndarray) and any(np.shares_memory(kvals[k], o) for o in outs)
         if k not in spec.written and not aliased:   # an input that IS an output (documented in-place use)
-            assert _bytes_equal(kvals[k], v), f"{name}({desc}): input '{k}' was modified"
+            assert same_bits(kvals[k], v), f"{name}({desc}): input '{k}' was modified"
     if not hasattr(_reference, name):
         return "ok-no-twin"   # tests/kernels/test_core.py fails on the missing twin; here: no crash, no stray write
     tret = kr.call_twin(name, tvals)
@@ -245,7 +233,7 @@ def _guard_all(values: dict, seed: int):
             g = Guarded(v, seed + i)
             guards.append(g)
             kvals[k] = g.view
-        elif isinstance(v, (list, tuple)) and _is_arr(v):
+        elif isinstance(v, (list, tuple)) and hostile.is_arrays(v):
             gs = [Guarded(x, seed + 100 * i + j) for j, x in enumerate(v)]
             guards.extend(gs)
             kvals[k] = type(v)(g.view for g in gs)
@@ -266,189 +254,21 @@ def check_valid(name: str, data, tag: str = "valid") -> None:
     COUNTS[(name, f"{tag}:{outcome}")] += 1
 
 
-# ---- hostile mutations --------------------------------------------------------------------------------
-
-def _params(name):
-    return inspect.signature(getattr(kernels, name)).parameters
-
-
-def _slots(values: dict) -> list[tuple[str, int | None]]:
-    """Every array in the call: (argument, None) for an array argument, (argument, i) for element i of
-    a list argument."""
-    out = []
-    for k, v in values.items():
-        if isinstance(v, np.ndarray):
-            out.append((k, None))
-        elif isinstance(v, (list, tuple)) and _is_arr(v):
-            out += [(k, i) for i in range(len(v))]
-    return out
-
-
-def _get(vals, slot):
-    k, i = slot
-    return vals[k] if i is None else vals[k][i]
-
-
-def _put(vals, slot, new):
-    k, i = slot
-    if i is None:
-        vals[k] = new
-    else:
-        lst = list(vals[k])
-        lst[i] = new
-        vals[k] = type(vals[k])(lst)
-
-
-def _mutations(name: str, spec: kr.KernelSpec, values: dict) -> list[tuple]:
-    params = _params(name)
-    slots = _slots(values)
-    out = []
-    for sl in slots:
-        a = _get(values, sl)
-        k = sl[0]
-        out += [("byteswap", sl), ("dtype", sl), ("list", sl), ("readonly", sl), ("unaligned", sl),
-                ("shape", sl)]
-        if a.dtype.kind == "f":
-            out.append(("mixed", sl))
-        if a.ndim >= 1 and a.size > 1:
-            out.append(("noncontig", sl))
-        if a.ndim >= 2 and a.size > 1:
-            out.append(("fortran", sl))
-        if a.size >= 1:
-            out.append(("zero_d", sl))
-        if sl[1] is not None or params[k].default is inspect.Parameter.empty:
-            out.append(("none", sl))
-        for sj in slots:
-            b = _get(values, sj)
-            if sj != sl and b.shape == a.shape and b.dtype == a.dtype and \
-                    (k in spec.written or sj[0] in spec.written):
-                out.append(("alias", (sl, sj)))
-                if a.size >= 2:
-                    out.append(("overlap", (sl, sj)))
-    for k, v in values.items():
-        if isinstance(v, (list, tuple)):
-            out.append(("not_a_list", k))
-        elif isinstance(v, float):
-            out += [("hyper_nan", k), ("hyper_str", k)]
-        elif isinstance(v, int) and not isinstance(v, bool):
-            out.append(("hyper_str", k))
-    for k, bads in spec.bad_hypers.items():
-        if k in params:
-            out += [("bad_hyper", (k, i)) for i in range(len(bads))]
-    return out
-
-
-def _other_float(dt):
-    return np.float64 if np.dtype(dt) == np.float32 else np.float32
-
+# ---- hostile calls (the generator: tests/_support/hostile.py) ----------------------------------------
 
 def check_hostile(name: str, data, tag: str = "hostile") -> None:
     spec = kr.spec_for(name)
     dtype = data.draw(st.sampled_from(spec.dtypes), label="dtype")
     values = spec.build(data.draw, dtype)
-    muts = _mutations(name, spec, values)
+    muts = hostile.mutations(getattr(kernels, name), values, spec.written, spec.bad_hypers)
     if not muts:
         return
     kind, target = data.draw(st.sampled_from(muts), label="mutation")
     kvals, guards = _guard_all(values, 7)
     tvals = {k: kr.copy_values(v) for k, v in values.items()}
-    rule, exc, argname = "either", ALLOWED, None
-
-    if kind in ("alias", "overlap"):
-        sl, sj = target
-        if kind == "alias":
-            _put(kvals, sj, _get(kvals, sl))
-            _put(tvals, sj, _get(tvals, sl))
-            rule, exc = "either", (ValueError,)
-        else:
-            a, b = _get(values, sl), _get(values, sj)
-            n = a.size
-            base = np.empty(n + 1, a.dtype)
-            base[:n] = a.ravel()
-            base[n] = b.ravel()[-1]
-            _put(kvals, sl, base[:n].reshape(a.shape))
-            _put(kvals, sj, base[1:].reshape(b.shape))
-            rule, exc = "raise", (ValueError,)
-    elif kind in ("hyper_nan", "hyper_str", "bad_hyper", "not_a_list"):
-        if kind == "bad_hyper":
-            k, i = target
-            new = spec.bad_hypers[k][i]
-            # OverflowError: an int beyond 64 bits; TypeError: the optim bindings treat a NaN lr/step as
-            # missing (reported in tests/reliability/test_rel_bugs.py) -- either way the argument is named
-            rule, exc, argname = "raise", (ValueError, OverflowError, TypeError), k
-        elif kind == "not_a_list":
-            k = target
-            new = values[k][0] if len(values[k]) else np.zeros(3, dtype)
-            rule, exc = "raise", (TypeError,)
-        else:
-            k = target
-            new = math.nan if kind == "hyper_nan" else "x"
-            rule, exc = ("either", ALLOWED) if kind == "hyper_nan" else ("raise", (TypeError,))
-        kvals[k] = kr.copy_values(new)
-        tvals[k] = kr.copy_values(new)
-    else:
-        sl = target
-        a = _get(values, sl)
-        argname = sl[0]
-        if kind == "byteswap":
-            new = a.astype(a.dtype.newbyteorder())
-            rule, exc = ("raise", (TypeError,)) if a.dtype.itemsize > 1 else ("either", ALLOWED)
-        elif kind == "dtype":
-            choices = [np.float16, np.int64, np.complex128, np.bool_] if a.dtype.kind == "f" else [np.float64]
-            to = data.draw(st.sampled_from(choices), label="to_dtype")
-            with np.errstate(all="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                new = a.astype(to)
-            rule, exc = "raise", (TypeError,)
-        elif kind == "mixed":
-            with np.errstate(all="ignore"):
-                new = a.astype(_other_float(a.dtype))
-            # mixed dtypes are an error between arguments; elements of one list are independent arrays
-            others = [b for sj in _slots(values) if sj != sl and sj[1] is None and sl[1] is None
-                      for b in [_get(values, sj)] if b.dtype == a.dtype]
-            strict = bool(others)
-            rule, exc = ("raise", (TypeError,)) if strict else ("either", ALLOWED)
-            argname = argname if strict else None
-        elif kind == "list":
-            new = a.tolist()
-            rule, exc = "raise", (TypeError,)
-        elif kind == "none":
-            new = None
-            rule, exc = "raise", (TypeError,)
-        elif kind == "readonly":
-            new = a.copy()
-            new.flags.writeable = False
-            if sl[0] in spec.written:
-                rule, exc = "raise", (ValueError,)
-            else:
-                rule = "match"
-        elif kind == "unaligned":
-            buf = np.empty(a.nbytes + 1, np.uint8)
-            new = buf[1:].view(a.dtype).reshape(a.shape)
-            new[...] = a
-            rule, exc = ("raise", (ValueError,)) if not new.flags.aligned else ("match", ALLOWED)
-        elif kind in ("noncontig", "fortran"):
-            if kind == "fortran":
-                new = np.asfortranarray(a)
-            else:
-                big = np.zeros(a.shape[:-1] + (2 * a.shape[-1],), a.dtype)
-                big[..., ::2] = a
-                new = big[..., ::2]
-            rule, exc = ("raise", (ValueError,)) if not new.flags.c_contiguous else ("match", ALLOWED)
-        elif kind == "zero_d":
-            new = np.array(a.ravel()[0])
-            rule, exc, argname = "either", ALLOWED, None
-        elif kind == "shape":
-            shp = a.shape[:-1] + (a.shape[-1] + 1,) if a.ndim else (1,)
-            new = np.ones(shp, a.dtype)
-            rule, exc, argname = "either", ALLOWED, None
-        else:  # pragma: no cover
-            raise AssertionError(kind)
-        if rule == "match":
-            argname = None
-        _put(kvals, sl, new)
-        _put(tvals, sl, kr.copy_values(new))
-    outcome = run_checked(name, spec, kvals, tvals, rule=rule, exc=exc, argname=argname, guards=guards,
+    v = hostile.mutate(kind, target, values, kvals, tvals, written=spec.written, bad_hypers=spec.bad_hypers,
+                       pick=lambda options, label: data.draw(st.sampled_from(options), label=label), dtype=dtype)
+    outcome = run_checked(name, spec, kvals, tvals, rule=v.rule, exc=v.exc, argname=v.argname, guards=guards,
                           dtype=dtype)
     COUNTS[(name, tag)] += 1
     COUNTS[(name, f"{tag}:{kind}:{outcome}")] += 1
@@ -491,7 +311,7 @@ def test_every_kernel_is_described():
     for name in NAMES:
         assert hasattr(_reference, name), f"no twin for {name}"
         spec = kr.spec_for(name)
-        params = _params(name)
+        params = inspect.signature(getattr(kernels, name)).parameters
         for k in spec.written:
             assert k in params, f"{name}: registry lists unknown written argument {k!r}"
 
