@@ -194,8 +194,10 @@ def path_panels(f: Callable, paths: Mapping[str, np.ndarray], xlim=None, ylim=No
             ax.grid(False)
             ax.set_title(f"{name} ({len(p) - 1} step{'' if len(p) == 2 else 's'})", color=c)
             finish_axes(ax, "$\\theta_1$", "$\\theta_2$", legend=False)
-        for ax in axes[n:]:
-            ax.set_visible(False)
+        for i in range(n, len(axes)):
+            axes[i].set_visible(False)
+            if i - ncols >= 0:      # the panel above an empty cell is the last of its column: its θ₁ ticks
+                axes[i - ncols].xaxis.set_tick_params(labelbottom=True)
         if key:
             handles = [Line2D([], [], ls="", marker="o", ms=8, mfc="white", mec="black", label="start"),
                        Line2D([], [], ls="", marker="s", ms=7, mfc="0.6", mec="black", label="end")]

@@ -87,7 +87,8 @@ def l1_path(alphas, W, ax=None, *, names: Sequence[str] | None = None, logx: boo
     if logx is None:
         logx = bool(alphas.min() > 0 and alphas.max() / alphas.min() > 20)
     if ax is None:
-        fig, (ax, ax2) = figure((5.5, 5.0), 2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+        fig, (ax, ax2) = figure((5.5 if names is None else 6.8, 5.0), 2, 1, sharex=True,   # names: a key beside
+                                gridspec_kw={"height_ratios": [3, 1]})
     else:
         fig, ax2 = ax.figure, None
     with style():

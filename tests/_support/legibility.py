@@ -58,7 +58,23 @@ def _tick_texts(fig, renderer):
     return drawn
 
 
-def problems(fig, *, min_pt: float = MIN_PT, shown_width: float = SHOWN_WIDTH, pad: float = 0.5) -> list[str]:
+def problems(fig, *, min_pt: float = MIN_PT, shown_width: float = SHOWN_WIDTH, pad: float = 0.5,
+             tight: bool = False) -> list[str]:
+    """``tight=True`` for a figure saved with ``bbox_inches="tight"`` (the file grows to hold every text,
+    so a text beyond the figure's edge is no problem there)."""
+    from pyoptim.plot._language import get_language, restore_texts, translate_texts
+
+    # measured as the reader sees it: in pyoptim.plot's language (a pyoptim figure translates its texts
+    # while it draws and puts the English back after, so keep them translated while measuring)
+    lang = get_language()
+    saved = translate_texts(fig, lang) if lang != "en" else []
+    try:
+        return _problems(fig, min_pt, shown_width, pad, tight)
+    finally:
+        restore_texts(saved)
+
+
+def _problems(fig, min_pt, shown_width, pad, tight):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.legend import Legend
     from matplotlib.patches import Rectangle
@@ -86,7 +102,7 @@ def problems(fig, *, min_pt: float = MIN_PT, shown_width: float = SHOWN_WIDTH, p
             found.append(f"text {_label(t)!r} is {t.get_fontsize():.3g} pt, seen at {t.get_fontsize() * scale:.3g} pt "
                          f"(< {min_pt:g} pt) in a figure {fig.get_figwidth():.3g} inches wide")
     edge = fig.bbox
-    for t, b in texts:   # a notebook shows the figure as drawn, so what lies beyond its edge is cut off
+    for t, b in [] if tight else texts:   # a notebook shows the figure as drawn: beyond its edge is cut off
         if b.x0 < edge.x0 - 1 or b.x1 > edge.x1 + 1 or b.y0 < edge.y0 - 1 or b.y1 > edge.y1 + 1:
             found.append(f"text {_label(t)!r} runs beyond the figure's edge")
     for (t1, b1), (t2, b2) in itertools.combinations(texts, 2):

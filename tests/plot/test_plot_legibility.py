@@ -188,6 +188,9 @@ def test_path_panels_draw_one_path_per_panel_with_one_shared_key():
     fig = P.path_panels(f, paths, minimum=f.xmin, resolution=20, ncols=2)
     visible = [a for a in fig.axes if a.get_visible()]
     assert len(visible) == 3 and len(fig.axes) == 4                     # a 2x2 grid, the fourth cell hidden
+    _problems(fig)                                                      # (drawn: tick labels made)
+    assert [any(t.get_text() for t in a.get_xticklabels()) for a in visible] == [False, True, True], \
+        "the panel over the empty cell shows its θ₁ tick labels"
     for ax, (name, path) in zip(visible, paths.items()):
         assert ax.get_title() == f"{name} ({len(path) - 1} steps)"
         (drawn,) = [line.get_xydata() for line in ax.lines if len(line.get_xydata()) > 1]
