@@ -68,8 +68,10 @@ def saved_figures(monkeypatch):
 
     def savefig(fig, *args, **kwargs):
         from legibility import problems    # tests/_support: overlapping or too small texts, a key on the data
+        # a saved file is looked at in its own size (not shrunk to a notebook's width)
         seen.append((str(args[0]) if args else "?", _texts_in_korean(fig), _unlabelled_axes(fig),
-                     type(fig) is not Figure, problems(fig, tight=kwargs.get("bbox_inches") == "tight")))
+                     type(fig) is not Figure,
+                     problems(fig, shown_width=float("inf"), tight=kwargs.get("bbox_inches") == "tight")))
         return original(fig, *args, **kwargs)
 
     monkeypatch.setattr(Figure, "savefig", savefig)
