@@ -238,21 +238,21 @@ for _ in range(400):
     po.kernels.l2_ball_project(w_pg, radius=np.sqrt(2 * k))
     pg_path.append(w_pg.copy())
 
-fig, axes = P.figure(figsize=(11, 4.2), ncols=2)
+fig, axes = P.figure(figsize=(11, 4.8), ncols=2)
 P.contour_paths(J, {"descent–ascent on L(θ, α)": lag["theta"], "projected gradient descent": np.array(pg_path)},
                 xlim=(-1.5, 2.5), ylim=(-1.5, 2.0), minimum=w_opt, ax=axes[0],
                 title="Constrained minimum on the ball ½‖w‖² ≤ k")
 t = np.linspace(0, 2 * np.pi, 200)
 axes[0].plot(np.sqrt(2 * k) * np.cos(t), np.sqrt(2 * k) * np.sin(t), color="black", lw=1.2, label="Ω(w) = k")
 axes[0].plot(*w_cf, "kx", ms=10, mew=2, label="closed form")
-axes[0].legend(loc="lower right", fontsize=8)
+axes[0].legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)   # under the panel: off the paths
 lag_hi = R.lagrangian_descent_ascent(grad_J, np.zeros(2), k, lr=0.1, alpha_lr=0.5, steps=400, alpha0=10.0)
 P.curves({"α_t from α₀ = 0": lag["alpha"][:100], "Ω(θ_t) from α₀ = 0": lag["omega"][:100],
           "α_t from α₀ = 10": lag_hi["alpha"][:100], "Ω(θ_t) from α₀ = 10": lag_hi["omega"][:100]},
          ax=axes[1], xlabel="step", ylabel="value", title="α rises while Ω > k, falls while Ω < k")
 axes[1].axhline(k, color="black", ls=":", lw=1, label="k")
 axes[1].axhline(alpha_cf, color="0.4", ls="--", lw=1, label="α* (closed form)")
-axes[1].legend(fontsize=8)
+axes[1].legend()
 fig
 
 # %% [markdown]
@@ -351,6 +351,10 @@ res = po.minimize(rb.value_and_grad, rb.x0, method="gd", bounds=list(zip(lo, hi)
 print(f"NumPy: w = {w}, pyoptim: x = {res.x} in {res.nit} iterations ({res.message})")
 fig = P.contour_paths(rb, {"projected gd": res.path}, (-1.6, 1.2), (-0.6, 1.6), np.geomspace(0.05, 500, 14),
                       minimum=rb.xmin, markers=False, title="Projected gradient descent in a box (7.2)")
+fig.axes[0].plot(*np.array([[lo[0], lo[1]], [hi[0], lo[1]], [hi[0], hi[1]], [lo[0], hi[1]], [lo[0], lo[1]]]).T,
+                 color="black", lw=1, ls="--", label="the box")
+fig.axes[0].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))   # beside: the box fills the panel
+fig.set_figwidth(8.0)
 fig
 
 # %%

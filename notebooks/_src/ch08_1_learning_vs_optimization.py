@@ -256,7 +256,7 @@ axes[0].axhline(2 / lam_l.max(), color="black", ls="--", lw=1, label="2/λ_max (
 axes[0].set_xlabel("batch size m")
 axes[0].set_ylabel("learning rate ε")
 axes[0].set_title("Small batches need a smaller ε")
-axes[0].legend(fontsize=8)
+axes[0].legend()
 axes[1].loglog(ms_b, meas_newton, "o", label="Newton step H⁻¹g: measured")
 axes[1].loglog(ms_b, pred_newton, "-", label="√(tr(H⁻¹SH⁻¹)/m)")
 axes[1].loglog(ms_b, meas_gd, "s", label="gradient step εg: measured")
@@ -264,7 +264,7 @@ axes[1].loglog(ms_b, pred_gd, "--", label="ε√(tr Σ/m)")
 axes[1].set_xlabel("batch size m")
 axes[1].set_ylabel("RMS error of the step")
 axes[1].set_title("Second-order steps amplify the sampling noise")
-axes[1].legend(fontsize=8)
+axes[1].legend()
 fig
 
 # %%
@@ -377,8 +377,9 @@ for k in ks_s:
                 break
     scaling[k] = (np.array(seen_s), np.array(excess_s))
 fig, ax = P.figure(figsize=(6.5, 4))
-for k, (seen_s, excess_s) in scaling.items():
-    ax.semilogy(seen_s, np.minimum(excess_s, 1e6), label=f"batch {k * b_s}, ε = {k * eps_s:g}")
+for i, (k, (seen_s, excess_s)) in enumerate(scaling.items()):   # the curves coincide: styles and widths
+    ax.semilogy(seen_s, np.minimum(excess_s, 1e6), label=f"batch {k * b_s}, ε = {k * eps_s:g}",   # tell them apart
+                ls=("-", "--", "-.", ":")[i % 4], lw=3.2 - 0.5 * i)
 ax.set_xlabel("examples seen")
 ax.set_ylabel("excess loss J(w) − J(w*)")
 ax.set_title("Linear scaling: batch k·b with rate k·ε")

@@ -254,7 +254,7 @@ axes[1].semilogy(depths, flow, "-", label="∫ dw / (ε|f′(w)|) (gradient flow
 axes[1].set_xlabel("depth of the start in the plateau, −w₀")
 axes[1].set_ylabel("steps to reach w = 0")
 axes[1].set_title("Crossing time grows like 1/|f′|")
-axes[1].legend(fontsize=8)
+axes[1].legend()
 fig
 
 # %%
@@ -374,6 +374,12 @@ ax.loglog(es2, closed, "-", label="closed form ½Σ εσ²/(2 − ελ)")
 ax.loglog(es2, measured, "o", label="measured: mean f over 38 000 SGD steps")
 for (e, s_), x_, y_ in zip(settings, es2, measured):
     ax.annotate(f"ε={e}, σ={s_}", (x_, y_), textcoords="offset points", xytext=(6, -10), fontsize=8)
+from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
+ax.set_xticks(es2, [f"{v:g}" for v in es2], minor=False)   # the four runs' ε·σ², plainly
+ax.xaxis.set_minor_formatter(NullFormatter())              # no 2×10⁻² 3×10⁻² … running together
+ax.yaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))     # 0.01 0.02 0.05
+ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+ax.yaxis.set_minor_formatter(NullFormatter())
 ax.set_xlabel("ε·σ²")
 ax.set_ylabel("mean f at stationarity")
 ax.set_title("Noisy gradients: SGD settles in an ε·σ² neighbourhood")

@@ -180,10 +180,11 @@ makers = {
     "RMSprop": lambda p, lr: po.optim.RMSprop(p, lr=lr, alpha=0.9),
     "Adam": lambda p, lr: po.optim.Adam(p, lr=lr),
 }
-paths = {f"{name}, ε = {rates_2d[name]},": P.optimizer_path(lambda p, n=name: makers[n](p, rates_2d[n]), grad, x0, 50)
+paths = {f"{name}, ε = {rates_2d[name]}": P.optimizer_path(lambda p, n=name: makers[n](p, rates_2d[n]), grad, x0, 50)
          for name in makers}
-fig = P.contour_paths(quad, paths, xlim=(-2, 2), ylim=(-1.2, 1.2), minimum=[0, 0], markers=False,
-                      title="Every optimizer, 50 steps, on one quadratic")
+# one panel each: Adagrad, RMSprop and Adam leave the start along the same curve
+fig = P.path_panels(quad, paths, xlim=(-2, 2), ylim=(-1.2, 1.2), minimum=[0, 0], ncols=3,
+                    title="Every optimizer, 50 steps, on one quadratic")
 fig
 
 # %%

@@ -46,9 +46,10 @@ assert res.nit == 1 and np.allclose(res.x, f.xmin, atol=1e-10)
 rb = po.functions.rosenbrock(2)
 paths = {m: po.minimize(rb, rb.x0, method=m, options={"return_path": True, "maxiter": 200 if m == "gd" else 100}).path
          for m in ("gd", "newton", "bfgs")}
-fig = P.contour_paths(rb, {"gradient descent + line search": paths["gd"], "Newton": paths["newton"],
-                           "BFGS": paths["bfgs"]}, xlim=(-2, 2), ylim=(-1, 3), levels=np.geomspace(0.1, 1500, 14),
-                      minimum=rb.xmin, markers=True, title="Rosenbrock from (−1.2, 1)")
+# one panel per method: all three follow the same curved valley, on top of each other in one panel
+fig = P.path_panels(rb, {"gradient descent + line search": paths["gd"], "Newton": paths["newton"],
+                         "BFGS": paths["bfgs"]}, xlim=(-1.6, 1.6), ylim=(-0.6, 1.6), levels=np.geomspace(0.05, 500, 14),
+                    minimum=rb.xmin, title="Rosenbrock from (−1.2, 1)")
 fig
 
 # %% [markdown]

@@ -47,5 +47,6 @@ PATTERNS = [
 STRINGS.update({
     "projected gd": "사영 경사 하강법",
     "Projected gradient descent in a box (7.2)": "상자 안의 사영 경사 하강법 (7.2)",
+    "the box": "상자 (제약 영역)",
 })
 PATTERNS.append((r"^projected gd \((\d+) steps?\)$", r"사영 경사 하강법 (\1단계)"))

@@ -155,13 +155,16 @@ def _quick(args) -> bool:
 
 
 def trajectories_figure(steps: int = 60):
-    """Two panels: first-order optimizers on an ill-conditioned quadratic and on Rosenbrock (8.3, 8.5).
+    """First-order optimizers on an ill-conditioned quadratic (top row) and on Rosenbrock (bottom row),
+    one panel per optimizer on shared contours (on Rosenbrock all three follow the same curved valley:
+    in one panel they would hide each other), one key for the markers (8.3, 8.5).
 
     The README's figure (docs/figures/tour_trajectories.png) is this one.
     """
     import pyoptim as po
     P = po.plot
-    fig, axes = P.figure((11.0, 4.4), 1, 2)
+    fig, _ = P.figure((10.6, 7.4), 0)
+    rows = fig.subfigures(2, 1, hspace=0.04)
     H = np.diag([1.0, 25.0])
     quad = lambda x: 0.5 * x @ H @ x  # noqa: E731
     qgrad = lambda x: H @ x  # noqa: E731
@@ -172,8 +175,8 @@ def trajectories_figure(steps: int = 60):
         "momentum 0.8": P.optimizer_path(lambda p: po.optim.SGD(p, lr=0.02, momentum=0.8), qgrad, x0, steps),
         "Adam": P.optimizer_path(lambda p: po.optim.Adam(p, lr=0.15), qgrad, x0, steps),
     }
-    P.contour_paths(quad, paths, (-2, 2), (-1.2, 1.2), ax=axes[0], minimum=[0, 0], resolution=80,
-                    title=f"Quadratic, condition number 25 ({steps} steps)")
+    P.path_panels(quad, paths, (-2, 2), (-1.2, 1.2), fig=rows[0], minimum=[0, 0], resolution=80, ncols=3,
+                  key=False, title=f"Quadratic, condition number 25 ({steps} steps)")
 
     def rosen(x):
         return (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2
@@ -189,8 +192,8 @@ def trajectories_figure(steps: int = 60):
         "Adam": P.optimizer_path(lambda p: po.optim.Adam(p, lr=0.05), rgrad, r0, n),
     }
     levels = np.geomspace(0.1, 1500, 14)
-    P.contour_paths(rosen, rpaths, (-2, 2), (-1, 3), levels=levels, ax=axes[1], minimum=[1, 1], resolution=80,
-                    markers=False, title=f"Rosenbrock ({n} steps)")
+    P.path_panels(rosen, rpaths, (-2, 2), (-1, 3), levels, fig=rows[1], minimum=[1, 1], resolution=80, ncols=3,
+                  title=f"Rosenbrock ({n} steps)")
     return fig
 
 

@@ -151,10 +151,9 @@ def _figure(paths, out, steps: int = 80) -> None:
             ax.plot(*q[0], "o", ms=7, mfc="white", mec="black", mew=1.2, zorder=5)
             ax.plot(*q[-1], "s", ms=7, mfc=c, mec="black", mew=1.0, zorder=5)
             ax.plot(*xmin, "*", ms=10, color="black", zorder=4)
-            ax.set_title(name)
+            ax.set_title(name, color=c)     # the panel's title names its path (no 8-pt key to repeat it)
             ax.set_xlabel("θ₁")
             ax.set_ylabel("θ₂")
-            ax.legend(loc="upper left", fontsize=8)
         for ax in axes[n:]:
             ax.set_visible(False)
         fig.legend(handles=[Line2D([], [], ls="", marker="o", ms=7, mfc="white", mec="black", label="start"),

@@ -80,14 +80,17 @@ def run(args) -> None:
         print('(matplotlib not installed: no figure; pip install "pyoptim-dlbook[tour]")')
         return
     from . import figures
-    fig, axes = P.figure((11, 4.5), 1, 2)     # translated when drawn (--lang ko)
+    # one panel per method (on Rosenbrock all four follow the curved valley, on top of each other in one
+    # panel), a row per problem, one key for the start/end/minimum markers under both rows
+    fig, _ = P.figure((12.4, 7.4), 0)     # translated when drawn (--lang ko)
+    rows = fig.subfigures(2, 1, hspace=0.04)
     quad, rosen = problems[0][1], problems[1][1]
-    lo, hi = np.minimum(quad.x0, quad.xmin) - 0.5, np.maximum(quad.x0, quad.xmin) + 0.5
-    for ax, (pname, f), xlim, ylim, levels in (
-            (axes[0], problems[0], (lo[0], hi[0]), (lo[1], hi[1]), None),
-            (axes[1], problems[1], (-1.6, 1.6), (-0.6, 1.6), np.geomspace(0.05, 500, 14))):
+    lo, hi = np.minimum(quad.x0, quad.xmin) - 0.3, np.maximum(quad.x0, quad.xmin) + 0.3
+    for row, (pname, f), xlim, ylim, levels, key in (
+            (rows[0], problems[0], (lo[0], hi[0]), (lo[1], hi[1]), None, False),
+            (rows[1], problems[1], (-1.6, 1.6), (-0.6, 1.6), np.geomspace(0.05, 500, 14), True)):
         shown = {m: paths[pname][m] for m in ("gd", "cg", "newton", "bfgs")}
-        P.contour_paths(f, shown, xlim, ylim, levels, ax=ax, minimum=f.xmin, markers=True,
-                        title=f"{pname}: the runs of the table above")
+        P.path_panels(f, shown, xlim, ylim, levels, fig=row, minimum=f.xmin, ncols=4, key=key, resolution=80,
+                      title=f"{pname}: the runs of the table above")
     fig.suptitle("Book 8.6: gradient descent zig-zags; CG, BFGS and Newton use curvature")
     figures.save(fig, args, "secondorder_paths")

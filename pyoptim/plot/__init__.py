@@ -15,6 +15,7 @@ matplotlib is optional: it is imported inside the functions (``pip install "pyop
 function                               what it shows                                        book
 =====================================  ==================================================  ===========
 :func:`contour_paths`                  contours of a 2-D f and optimizer trajectories       Fig. 8.5, 8.6.2
+:func:`path_panels`                    the same, one small panel per trajectory             Fig. 8.5
 :func:`optimizer_path`                 records the iterates of a first-order optimizer      8.3, 8.5
 :func:`animate_paths`                  the trajectories drawn step by step (GIF, MP4, HTML) Fig. 8.5
 :func:`loss_curves`                    per-epoch metrics with the early-stopping point      Fig. 7.3
@@ -57,7 +58,7 @@ from __future__ import annotations
 # One concern per module (none imports matplotlib at import time):
 #   _style.py      palette, rcParams, the figure class, axis-labelling helpers
 #   _language.py   set_language / get_language / language, the Hangul font, draw-time translation
-#   paths.py       optimizer_path, contour_paths          animation.py   animate_paths
+#   paths.py       optimizer_path, contour_paths, path_panels   animation.py   animate_paths
 #   lines.py       line plots against steps, epochs, layers
 #   spectra.py     Hessian spectra, histograms, bars      pictures.py    the book's pictures, image grids
 #   interactive.py the ipywidgets layer (Interactive, interactive_*)
@@ -69,13 +70,13 @@ from .interactive import (SLIDERS, Choices, Interactive, have_widgets, in_kernel
                           interactive_continuation, interactive_dropout, interactive_l1, interactive_l2,
                           interactive_trajectories)
 from .lines import activation_stats, curvature, curves, gradient_noise, loss_curves, power_norms, sharpness
-from .paths import contour_paths, optimizer_path
+from .paths import contour_paths, optimizer_path, path_panels
 from .pictures import continuation, dropout_masks, image_grid, l1_path, l2_picture
 from .spectra import bars, hessian_spectrum, histograms
 
 __all__ = [
     "OKABE_ITO", "RC", "style", "figure", "set_language", "get_language", "language",
-    "optimizer_path", "contour_paths", "animate_paths", "loss_curves", "curvature", "sharpness", "l2_picture",
+    "optimizer_path", "contour_paths", "path_panels", "animate_paths", "loss_curves", "curvature", "sharpness", "l2_picture",
     "l1_path",
     "dropout_masks", "activation_stats", "gradient_noise", "power_norms", "hessian_spectrum",
     "curves", "histograms", "image_grid", "continuation", "bars",

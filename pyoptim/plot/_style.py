@@ -111,15 +111,16 @@ _FIGURE_CLASS = None
 def figure(figsize: tuple[float, float] = (5.5, 4.0), nrows: int = 1, ncols: int = 1, **subplot_kw):
     """A new pyoptim-styled Figure (not registered with pyplot) and its Axes.
 
-    Returns ``(fig, axes)`` where ``axes`` is one Axes for a 1x1 grid, else an array of Axes.
-    Draw inside :func:`style` to get the colour cycle.
+    Returns ``(fig, axes)`` where ``axes`` is one Axes for a 1x1 grid, else an array of Axes, and
+    ``None`` for ``nrows=0`` (an empty figure, e.g. for ``fig.subfigures``). Draw inside :func:`style`
+    to get the colour cycle.
     """
     global _FIGURE_CLASS
     if _FIGURE_CLASS is None:
         _FIGURE_CLASS = _figure_class()
     with style():
         fig = _FIGURE_CLASS(figsize=figsize, layout="constrained")
-        axes = fig.subplots(nrows, ncols, squeeze=True, **subplot_kw)
+        axes = fig.subplots(nrows, ncols, squeeze=True, **subplot_kw) if nrows else None
     return fig, axes
 
 
@@ -136,3 +137,23 @@ def finish_axes(ax, xlabel: str, ylabel: str, title: str | None = None, legend: 
         ax.set_title(title)
     if legend and ax.get_legend_handles_labels()[0]:
         ax.legend()
+
+
+def text_width(text: str, size: float = 11.0) -> float:
+    """A rough width in inches of ``text`` at ``size`` points, as drawn in the current language
+    (a Hangul syllable is about 1.7 Latin letters wide)."""
+    from .._lang import translate
+    from ._language import get_language
+
+    shown = translate(str(text), get_language())
+    longest = max(shown.split("\n"), key=len, default="")
+    units = sum(1.7 if "\uac00" <= ch <= "\ud7a3" else 1.0 for ch in longest)
+    return 0.0086 * size * units
+
+
+def widen_for(fig, title: str | None, extra: float = 0.0, margin: float = 1.0) -> None:
+    """Widen ``fig`` (one that a pyoptim function made) so that ``title`` fits over its panel:
+    the title's width plus ``margin`` inches (the y label and ticks) plus ``extra`` (a key beside)."""
+    need = (text_width(title) if title else 0.0) + margin + extra
+    if fig.get_figwidth() < need:
+        fig.set_figwidth(need)

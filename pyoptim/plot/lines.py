@@ -6,7 +6,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from ._style import finish_axes, target_axes, figure, style
+from ._style import finish_axes, target_axes, figure, style, text_width, widen_for
 
 
 def _history_dict(history) -> tuple[dict, np.ndarray | None]:
@@ -208,9 +208,16 @@ def curves(series: Mapping[str, Sequence[float]], x=None, ax=None, *, xlabel: st
     """Several named series against a shared x (default 0, 1, ...), e.g. loss per step per schedule.
 
     ``x`` may also be a dict name -> x values. ``styles`` maps a name to a matplotlib format string
-    (e.g. ``"--"``). Returns the Figure.
+    (e.g. ``"--"``). With more than four series the key goes beside the panel (inside, it would sit on
+    some curve), and a new figure is made wide enough for the key and the title. Returns the Figure.
     """
+    outside = len(series) > 4
+    own = ax is None
     fig, ax = target_axes(ax, (5.5, 3.8))
+    if own:   # room for the title over the panel and for the key beside it
+        key_w = (max(text_width(n, 9.0) for n in series) + 0.7) if outside else 0.0
+        fig.set_figwidth(5.5 + key_w)
+        widen_for(fig, title, key_w)
     with style():
         few = None
         for name, y in series.items():
@@ -229,5 +236,7 @@ def curves(series: Mapping[str, Sequence[float]], x=None, ax=None, *, xlabel: st
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if logy:
             ax.set_yscale("log")
-        finish_axes(ax, xlabel, ylabel, title)
+        finish_axes(ax, xlabel, ylabel, title, legend=not outside)
+        if outside:
+            ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
     return fig

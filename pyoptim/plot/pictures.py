@@ -87,7 +87,8 @@ def l1_path(alphas, W, ax=None, *, names: Sequence[str] | None = None, logx: boo
     if logx is None:
         logx = bool(alphas.min() > 0 and alphas.max() / alphas.min() > 20)
     if ax is None:
-        fig, (ax, ax2) = figure((5.5, 5.0), 2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+        fig, (ax, ax2) = figure((5.5 if names is None else 6.8, 5.0), 2, 1, sharex=True,   # names: a key beside
+                                gridspec_kw={"height_ratios": [3, 1]})
     else:
         fig, ax2 = ax.figure, None
     with style():
@@ -98,7 +99,9 @@ def l1_path(alphas, W, ax=None, *, names: Sequence[str] | None = None, logx: boo
         if logx:
             ax.set_xscale("log")
         finish_axes(ax, "" if ax2 is not None else "α", "weight $w_i$", title or "L1 path: weights vs α",
-                legend=names is not None)
+                    legend=False)
+        if names is not None:   # beside the panel: every corner of it holds a path at some α
+            ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
         if ax2 is not None:
             ax2.step(alphas, (np.abs(W) > 0).sum(axis=1), where="mid", color="black")
             ax2.set_ylim(-0.3, W.shape[1] + 0.3)
@@ -131,6 +134,10 @@ def dropout_masks(masks, ax=None, *, p: float | None = None, max_masks: int = 16
         ax.imshow(m[:max_masks], cmap="gray", vmin=0, vmax=1, aspect="auto", interpolation="nearest")
         ax.grid(False)
         finish_axes(ax, "unit", "mask sample", title or f"Dropout masks (white = kept), {label}", legend=False)
+        from matplotlib.patches import Patch   # the key, beside the picture (every corner of it is data)
+        ax.legend(handles=[Patch(facecolor="white", edgecolor="0.4", label="kept unit"),
+                           Patch(facecolor="black", edgecolor="black", label="dropped unit")],
+                  loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
     return fig
 
 

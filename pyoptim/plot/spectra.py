@@ -6,7 +6,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from ._style import COLORS, finish_axes, target_axes, style
+from ._style import COLORS, finish_axes, target_axes, style, widen_for
 
 
 def _shared_bins(groups: Mapping, bins):
@@ -42,9 +42,22 @@ def hessian_spectrum(eigs, ax=None, *, bins: int = 40, logy: bool = True, title:
         ax.axvline(0, color="black", lw=0.8)
         if logy:
             ax.set_yscale("log")
-        finish_axes(ax, "eigenvalue λ", "count", title or "Hessian spectrum")
+        # headroom above the tallest bar for the legend (the bulk near 0 reaches the top otherwise)
+        _headroom(ax, 0.08 + 0.09 * len(groups), logy)
+        finish_axes(ax, "eigenvalue λ", "count", title or "Hessian spectrum", legend=False)
+        ax.legend(loc="upper left", frameon=True, facecolor="white", framealpha=0.9, edgecolor="none")  # over the λ = 0 line
     return fig
 
+
+
+def _headroom(ax, frac: float, log: bool) -> None:
+    """Raise the top of ``ax``'s y range so that the top ``frac`` of the panel is free of data."""
+    lo, hi = ax.get_ylim()
+    if log:
+        lo, hi = np.log10(lo), np.log10(hi)
+        ax.set_ylim(top=10 ** (lo + (hi - lo) / (1.0 - frac)))
+    else:
+        ax.set_ylim(top=lo + (hi - lo) / (1.0 - frac))
 
 
 def histograms(values: Mapping[str, Sequence[float]], ax=None, *, bins: int = 40, xlabel: str = "value",
@@ -75,7 +88,10 @@ def bars(values: Mapping[str, float], ax=None, *, ylabel: str = "value", title: 
     tilt = not multiline and (longest > 12 or len(names) > 6)
     # a level name needs about 0.085 inch per character at 9 pt under its bar
     per_bar = 1.3 if tilt else max(1.3, 0.085 * longest + 0.3)
+    own = ax is None
     fig, ax = target_axes(ax, (max(3.5, per_bar * len(values) + 1.2), 3.6))
+    if own:
+        widen_for(fig, title)      # a long title over few bars would run off the figure
     with style():
         v = np.array([values[n] for n in names], dtype=float)
         b = ax.bar(np.arange(len(v)), v, color=[COLORS[i % len(COLORS)] for i in range(len(v))])

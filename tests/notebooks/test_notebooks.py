@@ -1,10 +1,13 @@
 """Execute every teaching notebook headless and check it draws at least one figure.
 
 Each notebook runs top to bottom in a fresh ``python3`` kernel (nbclient + ipykernel) with
-``MPLBACKEND=Agg``; any error (including a failed ``assert`` of a book claim) fails the test. The
+``MPLBACKEND=Agg``; any error (including a failed ``assert`` of a book claim) fails the test, and so
+does a figure that is not legible as drawn (tests/_support/legibility.py: overlapping texts, text too
+small at notebook width or beyond the figure's edge, a legend over the data). The
 notebooks are also checked to be up to date with their sources in ``notebooks/_src`` and saved
 without outputs.
 """
+import json
 import os
 import sys
 from pathlib import Path
@@ -78,6 +81,30 @@ def test_korean_edition_has_every_notebook_with_identical_code_cells():
                     f"{ko.name}: markdown cell {i} is not translated"
 
 
+SUPPORT = Path(__file__).resolve().parents[1] / "_support"
+
+# run in the notebook's kernel around its cells: record every Figure made, then check each one as drawn
+# (tests/_support/legibility.py: no overlapping texts, no text too small at notebook width or beyond the
+# figure's edge, no legend over the data), in the notebook's language
+_RECORD_FIGURES = f"""
+import sys as _sys, matplotlib.figure as _mfig
+_sys.path.insert(0, {str(SUPPORT)!r})
+_made_figures, _figure_init = [], _mfig.Figure.__init__
+def _recording_init(self, *args, **kwargs):
+    _figure_init(self, *args, **kwargs)
+    _made_figures.append(self)
+_mfig.Figure.__init__ = _recording_init
+"""
+_CHECK_FIGURES = """
+import json as _json
+from legibility import problems as _problems
+def _name(f):
+    titles = [a.get_title() for a in f.axes if a.get_title()] + [f._suptitle.get_text() if f._suptitle else ""]
+    return titles[0] if titles else "(untitled)"
+print("LEGIBILITY" + _json.dumps([f"{_name(f)!r}: {p}" for f in _made_figures if f.axes for p in _problems(f)]))
+"""
+
+
 @pytest.mark.notebook
 @pytest.mark.parametrize("path", NOTEBOOKS + KO_NOTEBOOKS,
                          ids=[p.stem for p in NOTEBOOKS] + [f"ko-{p.stem}" for p in KO_NOTEBOOKS])
@@ -88,7 +115,14 @@ def test_notebook_runs(path, monkeypatch):
     monkeypatch.setenv("OMP_NUM_THREADS", os.environ.get("OMP_NUM_THREADS", "1"))
     monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(_RECORD_FIGURES))
+    nb.cells.append(nbformat.v4.new_code_cell(_CHECK_FIGURES))
     _notebooks.execute(nb, str(path.parent))   # raises CellExecutionError on any error or failed assert
+    check = nb.cells.pop()
+    nb.cells.pop(0)
+    report = "".join(out.get("text", "") for out in check.outputs if out.get("name") == "stdout")
+    illegible = json.loads(report.split("LEGIBILITY", 1)[1])
+    assert not illegible, f"{path.name}: figures not legible:\n" + "\n".join(illegible)
     stderr = "".join(out.get("text", "") for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs
                      if out.get("name") == "stderr")
     # "Glyph ... missing from font(s)" (plain text) and "... does not have a glyph for ..." (mathtext)

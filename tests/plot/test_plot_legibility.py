@@ -1,5 +1,6 @@
 """Legibility of pyoptim's figures, where it is checkable: every panel has axis labels, image grids carry
-a colour key, bar names do not collide, and in Korean every glyph is drawn (Hangul next to mathtext
+a colour key, bar names do not collide, no two texts overlap (minor log-axis tick labels included), no
+text too small at notebook width, no legend over the data, paths that overlap get a panel each, and in Korean every glyph is drawn (Hangul next to mathtext
 included) with DejaVu Sans drawing the symbols NanumGothic draws small (‖ ² ≤ ½ √)."""
 import io
 import logging
@@ -127,3 +128,97 @@ def test_symbols_next_to_mathtext_and_hangul_go_into_the_math():
     assert _symbols_to_math("$\\tilde w$: α를 0에서 ∞까지") == "$\\tilde w$: $α$를 0에서 $∞$까지"
     assert _symbols_to_math("가중치 $w_i$") == "가중치 $w_i$"                 # nothing outside to move
     assert _symbols_to_math("$a$ ‖w‖² $b$") == "$a$ $‖$w$‖²$ $b$"
+
+
+def _problems(fig):
+    from legibility import problems
+    return problems(fig)
+
+
+def _more_figures():
+    rng = np.random.default_rng(1)
+    f = po.functions.rosenbrock(2)
+    paths = {m: po.minimize(f, f.x0, method=m, options={"return_path": True}).path for m in ("cg", "bfgs")}
+    return {
+        "path_panels": P.path_panels(f, paths, (-1.6, 1.6), (-0.6, 1.6), np.geomspace(0.05, 500, 12),
+                                     minimum=f.xmin, resolution=30, title="Rosenbrock"),
+        "hessian_spectrum, two": P.hessian_spectrum({"at initialization": rng.standard_normal(300) * 0.3,
+                                                     "after training": np.abs(rng.standard_normal(300))}, bins=60),
+        "l1_path, named": P.l1_path(np.geomspace(1e-3, 3, 40), np.outer(np.geomspace(1, 0.01, 40), np.arange(1, 7)),
+                                    names=[f"w{i}* = {i}" for i in range(1, 7)]),
+        "dropout_masks, rows": P.dropout_masks(rng.random((12, 40)) > 0.5, p=0.5),
+    }
+
+
+def test_no_text_overlaps_or_is_too_small_and_no_legend_covers_the_data():
+    figs = _every_figure() | _more_figures()
+    found = {name: _problems(fig) for name, fig in figs.items()}
+    assert not any(found.values()), {k: v for k, v in found.items() if v}
+
+
+def test_the_legibility_check_can_fail():
+    # minor tick labels of a log axis spanning less than a decade run into each other (2×10⁻² 3×10⁻² …)
+    fig, ax = P.figure((3.5, 3.0))
+    ax.loglog([0.0125, 0.1], [0.006, 0.06], "o-")
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    assert any("overlap" in p and "times10" in p for p in _problems(fig))
+    # 8-pt legend text in an 11-inch two-panel figure is about 6.5 pt at notebook width
+    fig, axes = P.figure((11, 3.8), 1, 2)
+    for a in axes:
+        a.plot([0, 1], [0, 1], label="a line")
+        a.set_xlabel("x")
+        a.set_ylabel("y")
+    axes[0].legend(fontsize=8, loc="lower right")
+    assert [p for p in _problems(fig) if "pt" in p] == [
+        "text 'a line' is 8 pt, seen at 6.55 pt (< 7 pt) in a figure 11 inches wide"]
+    # a legend over the line it explains, and a bar under a legend
+    fig, ax = P.figure((5.5, 3.8))
+    ax.plot(np.linspace(0, 1, 50), np.full(50, 0.97), label="near the top")
+    ax.set_ylim(0, 1)
+    ax.legend(loc="upper right")
+    assert any("covers" in p for p in _problems(fig))
+    fig = P.hessian_spectrum(np.zeros(50))    # every bar in one bin that fills the panel's height...
+    assert not _problems(fig)                 # ...still leaves the legend its headroom
+
+
+def test_path_panels_draw_one_path_per_panel_with_one_shared_key():
+    f = po.functions.rosenbrock(2)
+    paths = {m: po.minimize(f, f.x0, method=m, options={"return_path": True}).path for m in ("gd", "cg", "bfgs")}
+    fig = P.path_panels(f, paths, minimum=f.xmin, resolution=20, ncols=2)
+    visible = [a for a in fig.axes if a.get_visible()]
+    assert len(visible) == 3 and len(fig.axes) == 4                     # a 2x2 grid, the fourth cell hidden
+    _problems(fig)                                                      # (drawn: tick labels made)
+    assert [any(t.get_text() for t in a.get_xticklabels()) for a in visible] == [False, True, True], \
+        "the panel over the empty cell shows its θ₁ tick labels"
+    for ax, (name, path) in zip(visible, paths.items()):
+        assert ax.get_title() == f"{name} ({len(path) - 1} steps)"
+        (drawn,) = [line.get_xydata() for line in ax.lines if len(line.get_xydata()) > 1]
+        np.testing.assert_array_equal(drawn, path)
+        assert ax.get_xlim() == visible[0].get_xlim() and ax.get_ylim() == visible[0].get_ylim()
+        xlo, xhi = ax.get_xlim()
+        ylo, yhi = ax.get_ylim()                                         # the default view holds every path
+        assert xlo < path[:, 0].min() and path[:, 0].max() < xhi and ylo < path[:, 1].min() and path[:, 1].max() < yhi
+    (key,) = fig.legends
+    assert [t.get_text() for t in key.get_texts()] == ["start", "end", "minimum"]
+    # into a subfigure, without a key: two problems stacked in one figure
+    fig, _ = P.figure((8, 6), 0)
+    top, bottom = fig.subfigures(2, 1)
+    P.path_panels(f, paths, fig=top, key=False, resolution=10)
+    P.path_panels(f, paths, fig=bottom, resolution=10)
+    assert len(fig.axes) == 6 and not top.legends and len(bottom.legends) == 1
+    with pytest.raises(ValueError, match="paths"):
+        P.path_panels(f, {"bad": np.zeros((3, 3))})
+
+
+def test_path_panels_in_korean(caplog):
+    pytest.importorskip("koreanize_matplotlib")
+    f = po.functions.rosenbrock(2)
+    fig = P.path_panels(f, {"gd": np.array([f.x0, f.xmin])}, minimum=f.xmin, resolution=10)
+    from pyoptim.plot._language import translate_texts, restore_texts
+    saved = translate_texts(fig, "ko")
+    try:
+        assert [t.get_text() for t in fig.legends[0].get_texts()] == ["시작점", "끝점", "최솟값"]
+        assert fig.axes[0].get_title() == "gd (1단계)"
+    finally:
+        restore_texts(saved)

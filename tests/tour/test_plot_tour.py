@@ -76,10 +76,14 @@ def test_a_figure_written_just_before_a_part_starts_is_not_counted(tmp_path, mon
     assert figures.end_part(args)["figures"] == [] and calls == ["fallback"]
 
 
-def test_trajectories_figure_draws_both_panels():
+def test_trajectories_figure_draws_both_problems_one_panel_per_optimizer():
     if not all(hasattr(po.optim, n) for n in ("SGD", "Adam")):
         pytest.skip("pyoptim.optim has not landed")
     fig = figures.trajectories_figure(steps=10)
-    assert len(fig.axes) == 2 and all(a.get_xlabel() for a in fig.axes)
-    paths = [line.get_xydata() for line in fig.axes[0].lines if "steps)" in line.get_label()]
-    assert len(paths) == 3 and all(np.isfinite(p).all() for p in paths)
+    assert len(fig.axes) == 6 and all(a.get_xlabel() and a.get_ylabel() for a in fig.axes)
+    titles = [a.get_title() for a in fig.axes]
+    assert titles[:3] == ["gradient descent (10 steps)", "momentum 0.8 (10 steps)", "Adam (10 steps)"]
+    assert all(t.endswith("(1000 steps)") for t in titles[3:])
+    for ax in fig.axes:      # one path per panel, as long as its title says, finite
+        (path,) = [line.get_xydata() for line in ax.lines if len(line.get_xydata()) > 1]
+        assert np.isfinite(path).all() and len(path) - 1 == int(ax.get_title().split("(")[-1].split()[0])

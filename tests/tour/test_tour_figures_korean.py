@@ -1,6 +1,7 @@
 """The tour's figures in Korean (``python -m pyoptim tour --lang ko``): every text of every figure the
 tour saves is translated (no English word of the tour's titles left, except English terms in
-parentheses after their Korean name), and every Axes that shows ticks has its axis labelled."""
+parentheses after their Korean name), every Axes that shows ticks has its axis labelled, and every figure
+is legible as drawn in Korean (tests/_support/legibility.py)."""
 import re
 
 import numpy as np
@@ -66,8 +67,11 @@ def saved_figures(monkeypatch):
     original = Figure.savefig
 
     def savefig(fig, *args, **kwargs):
+        from legibility import problems    # tests/_support: overlapping or too small texts, a key on the data
+        # a saved file is looked at in its own size (not shrunk to a notebook's width)
         seen.append((str(args[0]) if args else "?", _texts_in_korean(fig), _unlabelled_axes(fig),
-                     type(fig) is not Figure))
+                     type(fig) is not Figure,
+                     problems(fig, shown_width=float("inf"), tight=kwargs.get("bbox_inches") == "tight")))
         return original(fig, *args, **kwargs)
 
     monkeypatch.setattr(Figure, "savefig", savefig)
@@ -80,7 +84,9 @@ def saved_figures(monkeypatch):
 def _check(seen):
     assert seen, "the tour saved no figure"
     problems = []
-    for name, texts, unlabelled, translatable in seen:
+    for name, texts, unlabelled, translatable, illegible in seen:
+        if illegible:
+            problems.append(f"{name}: not legible: {illegible}")
         if not translatable:
             problems.append(f"{name}: a plain matplotlib Figure (not translated when drawn)")
         left = {t: sorted(_english_left(t)) for t in texts if _english_left(t)}

@@ -148,7 +148,8 @@ paths = {
                                                    grad, x0, 60),
 }
 fig = P.contour_paths(quad, paths, xlim=(-2, 2), ylim=(-1.2, 1.2), minimum=[0, 0],
-                      title="Momentum on an ill-conditioned quadratic (book Fig. 8.5)")
+                      title="Momentum on an ill-conditioned quadratic (book Fig. 8.5)",
+                      linestyles=("-", "-", "--"))   # Nesterov dashed: it runs along gradient descent's tail
 fig
 
 # %% [markdown]
