@@ -98,7 +98,9 @@ def grad_norm(arrays, norm_type=2.0, /):
         return float(np.max(ms))
     if norm_type == 2.0:
         return float(np.sqrt(sum(float(np.dot(f, f)) for f in flat)))
-    return float(sum(float(np.sum(np.abs(f) ** norm_type)) for f in flat) ** (1.0 / norm_type))
+    total = np.float64(sum(float(np.sum(np.abs(f) ** norm_type)) for f in flat))
+    with np.errstate(over="ignore"):   # beyond float64's range: inf, as the kernel (a Python float's ** raises)
+        return float(total ** (1.0 / norm_type))
 
 
 def scale_arrays(arrays, factor, /):
