@@ -4,9 +4,9 @@
  * SIAM J. Sci. Comput. 16(5) [BLNZ]; Morales & Nocedal (2011), "Remark on Algorithm 778", ACM TOMS 38(1)
  * [MN]; More & Thuente (1994), "Line search algorithms with guaranteed sufficient decrease", ACM TOMS 20(3)
  * [MT]. The same steps, tests and constants as the Fortran/C code behind scipy.optimize's L-BFGS-B; the
- * linear algebra of the subspace step is written out (lbfgsb_model.c) (Sherman-Morrison-Woodbury on the compact form)
- * rather than through the original's LEL' factorization of the 2m x 2m matrix: the same step in exact
- * arithmetic.
+ * linear algebra of the subspace step is written out in lbfgsb_model.c (Sherman-Morrison-Woodbury on the
+ * compact form) rather than through the original's LEL' factorization of the 2m x 2m matrix: the same step
+ * in exact arithmetic. lbfgsb_model.c holds steps 1-2 below (and M); this file the loop, steps 3-4.
  *
  * Each iteration, from x with gradient g and the compact limited-memory matrix [BLNZ (3.2)-(3.4)]
  *     B = theta I - W M W',   W = [Y, theta S] (n x 2c),   M = K^-1,   K = [[-D, L'], [L, theta S'S]]

@@ -98,6 +98,7 @@ static int lb_brk_cmp(const void *a, const void *b)
  *     p  <- p + g_b w_b
  * Writes xcp, c = W'(xcp - x) and freev (1: free at xcp). Variables at a bound with the gradient pointing
  * out, and fixed variables (lo = hi), stay put. Returns the breakpoint list's allocation status. */
+/* Long on purpose: BLNZ Algorithm CP whole, segment by segment, as its twin _lb_cauchy reads. */
 int lb_cauchy(lb_ws *w, const double *x, const double *g, const double *lo, const double *hi)
 {
     size_t n = w->n, k = 2 * w->col, nbreak = 0;
@@ -197,6 +198,7 @@ int lb_cauchy(lb_ws *w, const double *x, const double *g, const double *lo, cons
  *     z = xcp + alpha Z du,   alpha = max{a <= 1 : xcp + a Z du in the box}   (MN 2011)
  * with the variable that limits alpha set exactly to its bound. Writes z into w->xcp.
  * Returns 0, or -1 when the 2c x 2c system is singular. */
+/* Long on purpose: BLNZ 5.1 then MN's projection or backtrack, in one pass as its twin _lb_subspace. */
 int lb_subspace(lb_ws *w, const double *x, const double *g, const double *lo, const double *hi)
 {
     size_t n = w->n, col = w->col, k = 2 * col, nf = 0;

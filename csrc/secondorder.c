@@ -434,8 +434,7 @@ static int po_min_xrtol_met(const double *x, const double *xp, size_t n, double 
     return sqrt(ss) <= xrtol * (xrtol + sqrt(xx));
 }
 
-/* Long on purpose: one loop whose stopping reasons, resets and counters read top to bottom in the twin's
- * order (pyoptim/_reference/secondorder.py _minimize); directions, steps and memory are the helpers above. */
+/* Long on purpose: the stopping reasons, resets and counters in one top-to-bottom loop, as the twin _minimize. */
 int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_min_param *p,
                 po_min_result *res)
 {
