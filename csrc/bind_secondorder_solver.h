@@ -86,6 +86,43 @@ bad:
 
 /* ---- the solver --------------------------------------------------------------------------------- */
 
+/* _minimize's optional matrices: hess_inv0 (n, n) and state_out (BFGS (n, n), L-BFGS (2m, n), writable) into
+ * p, borrowed from the caller's objects (held for the call). Returns -1 with an exception set. */
+static int po_min_matrices(PyObject *oh0, PyObject *ostate, PyArrayObject *x0, po_min_param *p)
+{
+    if (oh0 != Py_None) {
+        PyArrayObject *h0 = po_arr_shaped("_minimize", oh0, "hess_inv0", 0, x0, "x0", 2, PO_SIZE(x0), PO_SIZE(x0));
+        if (!h0) return -1;
+        p->hess_inv0 = PyArray_DATA(h0);   /* borrowed from oh0: the caller holds it for the call */
+    }
+    if (ostate != Py_None) {
+        size_t rows = p->method == PO_M_LBFGS ? 2 * (size_t)(p->m > 0 ? p->m : 1) : PO_SIZE(x0);
+        PyArrayObject *so = po_arr_shaped("_minimize", ostate, "state_out", PO_W, x0, "x0", 2, rows, PO_SIZE(x0));
+        if (!so) return -1;
+        p->state_out = PyArray_DATA(so);
+    }
+    return 0;
+}
+
+/* Parse the C objective (model) and pin its arrays. The model's arrays (held by the model tuple, itself held
+ * by the call) are read by the C objective between Python callbacks, which could otherwise free their memory
+ * with ndarray.resize(..., refcheck=False): a weak reference on each (pins, 4) makes NumPy refuse any resize
+ * until the solve ends. Returns -1 with an exception set and nothing held. */
+static int po_min_pin_model(PyObject *omodel, po_model *md, size_t n, PyObject **pins, PyArrayObject **labels64)
+{
+    if (po_parse_c_objective(omodel, md, n, labels64) < 0) return -1;
+    for (Py_ssize_t i = 1, j = 0; i < PyTuple_GET_SIZE(omodel) && j < 4; i++) {
+        PyObject *it = PyTuple_GET_ITEM(omodel, i);
+        if (!PyArray_Check(it)) continue;
+        if (!(pins[j++] = PyWeakref_NewRef(it, NULL))) {
+            for (int k = 0; k < 4; k++) Py_CLEAR(pins[k]);
+            Py_CLEAR(*labels64);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 PyDoc_STRVAR(_minimize_doc,
 "_minimize($module, fun, x0, *, jac=None, hess=None, hessp=None, callback=None, model=None, path=None,\n"
 "          method=5, gtol=1e-5, ftol=0.0, maxiter=1000, maxfev=10000, m=10, beta=1, restart=0,\n"
@@ -123,17 +160,7 @@ static PyObject *py__minimize(PyObject *self, PyObject *args, PyObject *kw)
         PyErr_SetString(PyExc_ValueError, "_minimize(): x0 must be a 1-D float64 array");
         return NULL;
     }
-    if (oh0 != Py_None) {
-        PyArrayObject *h0 = po_arr_shaped("_minimize", oh0, "hess_inv0", 0, x0, "x0", 2, PO_SIZE(x0), PO_SIZE(x0));
-        if (!h0) return NULL;
-        p.hess_inv0 = PyArray_DATA(h0);   /* borrowed from oh0: the caller holds it for the call */
-    }
-    if (ostate != Py_None) {
-        size_t rows = p.method == PO_M_LBFGS ? 2 * (size_t)(p.m > 0 ? p.m : 1) : PO_SIZE(x0);
-        PyArrayObject *so = po_arr_shaped("_minimize", ostate, "state_out", PO_W, x0, "x0", 2, rows, PO_SIZE(x0));
-        if (!so) return NULL;
-        p.state_out = PyArray_DATA(so);
-    }
+    if (po_min_matrices(oh0, ostate, x0, &p) < 0) return NULL;
     if (opath != Py_None && !PyList_Check(opath)) {
         PyErr_SetString(PyExc_TypeError, "_minimize(): path must be a list or None");
         return NULL;
@@ -143,23 +170,11 @@ static PyObject *py__minimize(PyObject *self, PyObject *args, PyObject *kw)
     po_bridge_ctx c = {ofun, ojac == Py_None ? NULL : ojac, ohess == Py_None ? NULL : ohess,
                 ohessp == Py_None ? NULL : ohessp, ocb == Py_None ? NULL : ocb,
                 opath == Py_None ? NULL : opath, NULL};
-    /* The model's arrays (held by the model tuple, itself held by the call) are read by the C objective
-     * between Python callbacks, which could otherwise free their memory with ndarray.resize(...,
-     * refcheck=False): a weak reference on each makes NumPy refuse any resize until the solve ends. */
     PyObject *pins[4] = {NULL, NULL, NULL, NULL};
     PyArrayObject *labels64 = NULL;   /* the softmax model's labels as int64 (held for the solve) */
     if (omodel != Py_None) {
-        if (po_parse_c_objective(omodel, &md, n, &labels64) < 0) return NULL;
+        if (po_min_pin_model(omodel, &md, n, pins, &labels64) < 0) return NULL;
         c.model = &md;
-        for (Py_ssize_t i = 1, j = 0; i < PyTuple_GET_SIZE(omodel) && j < 4; i++) {
-            PyObject *it = PyTuple_GET_ITEM(omodel, i);
-            if (!PyArray_Check(it)) continue;
-            if (!(pins[j++] = PyWeakref_NewRef(it, NULL))) {
-                for (int k = 0; k < 4; k++) Py_XDECREF(pins[k]);
-                Py_XDECREF(labels64);
-                return NULL;
-            }
-        }
     }
 #define PO_UNPIN() do { for (int k_ = 0; k_ < 4; k_++) Py_XDECREF(pins[k_]); Py_XDECREF(labels64); } while (0)
     po_problem pb = {po_bridge_evaluate, c.hess ? po_bridge_hess : NULL, c.hessp ? po_bridge_hessp : NULL,
@@ -194,6 +209,37 @@ static PyObject *py__minimize(PyObject *self, PyObject *args, PyObject *kw)
 }
 
 /* ---- line search ---------------------------------------------------------------------------------- */
+
+/* line_search's scalar arguments: kind into p->kind, then f, t and p's ranges, in this order. Returns -1 with
+ * an exception set. */
+static int po_ls_check_args(const char *kind, double f0, double t, po_ls_param *p)
+{
+    static const char *fn = "line_search";
+    if (!strcmp(kind, "strong-wolfe")) p->kind = PO_LS_STRONG_WOLFE;
+    else if (!strcmp(kind, "backtracking")) p->kind = PO_LS_BACKTRACKING;
+    else if (!strcmp(kind, "more-thuente")) p->kind = PO_LS_MORE_THUENTE;
+    else {
+        PyErr_Format(PyExc_ValueError, "line_search(): invalid kind: '%s' (expected 'strong-wolfe', 'more-thuente' or "
+                     "'backtracking')", kind);
+        return -1;
+    }
+    /* f and t must be finite: from f = NaN every comparison fails and a NaN objective could "meet" the
+     * curvature condition alone; from f = inf any finite value "decreases"; t = inf makes every trial
+     * x + t d non-finite (issue 12: raise instead of reporting success) */
+    if (po_check_range(fn, "f", f0, -INFINITY, INFINITY) < 0) return -1;
+    if (!(t > 0.0 && isfinite(t))) {
+        char *sv = PyOS_double_to_string(t, 'r', 0, 0, NULL);
+        PyErr_Format(PyExc_ValueError, "line_search(): invalid t: %s (expected a finite value > 0)", sv ? sv : "?");
+        PyMem_Free(sv);
+        return -1;
+    }
+    if (po_check_range(fn, "c1", p->c1, 0.0, 1.0) < 0 || po_check_range(fn, "c2", p->c2, p->c1, 1.0) < 0 ||
+        po_check_range(fn, "max_ls", p->max_ls, 0, 1e9) < 0 ||
+        po_check_range(fn, "tolerance_change", p->tolerance_change, 0.0, INFINITY) < 0 ||
+        po_check_range(fn, "xtol", p->xtol, 0.0, INFINITY) < 0)
+        return -1;
+    return 0;
+}
 
 PyDoc_STRVAR(line_search_doc,
 "line_search($module, fun, x, d, f, g, *, t=1.0, kind='strong-wolfe', c1=1e-4, c2=0.9,\n"
@@ -230,29 +276,7 @@ static PyObject *py_line_search(PyObject *self, PyObject *args, PyObject *kw)
     if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOdO|$dsdddid:line_search", kwlist, &ofun, &ox, &od, &f0, &og, &t,
                                      &kind, &p.c1, &p.c2, &p.tolerance_change, &p.max_ls, &p.xtol))
         return NULL;
-    if (!strcmp(kind, "strong-wolfe")) p.kind = PO_LS_STRONG_WOLFE;
-    else if (!strcmp(kind, "backtracking")) p.kind = PO_LS_BACKTRACKING;
-    else if (!strcmp(kind, "more-thuente")) p.kind = PO_LS_MORE_THUENTE;
-    else {
-        PyErr_Format(PyExc_ValueError, "line_search(): invalid kind: '%s' (expected 'strong-wolfe', 'more-thuente' or "
-                     "'backtracking')", kind);
-        return NULL;
-    }
-    /* f and t must be finite: from f = NaN every comparison fails and a NaN objective could "meet" the
-     * curvature condition alone; from f = inf any finite value "decreases"; t = inf makes every trial
-     * x + t d non-finite (issue 12: raise instead of reporting success) */
-    if (po_check_range(fn, "f", f0, -INFINITY, INFINITY) < 0) return NULL;
-    if (!(t > 0.0 && isfinite(t))) {
-        char *sv = PyOS_double_to_string(t, 'r', 0, 0, NULL);
-        PyErr_Format(PyExc_ValueError, "line_search(): invalid t: %s (expected a finite value > 0)", sv ? sv : "?");
-        PyMem_Free(sv);
-        return NULL;
-    }
-    if (po_check_range(fn, "c1", p.c1, 0.0, 1.0) < 0 || po_check_range(fn, "c2", p.c2, p.c1, 1.0) < 0 ||
-        po_check_range(fn, "max_ls", p.max_ls, 0, 1e9) < 0 ||
-        po_check_range(fn, "tolerance_change", p.tolerance_change, 0.0, INFINITY) < 0 ||
-        po_check_range(fn, "xtol", p.xtol, 0.0, INFINITY) < 0)
-        return NULL;
+    if (po_ls_check_args(kind, f0, t, &p) < 0) return NULL;
     if (!PyCallable_Check(ofun)) {
         PyErr_SetString(PyExc_TypeError, "line_search(): fun must be callable");
         return NULL;

@@ -4,9 +4,9 @@
  * SIAM J. Sci. Comput. 16(5) [BLNZ]; Morales & Nocedal (2011), "Remark on Algorithm 778", ACM TOMS 38(1)
  * [MN]; More & Thuente (1994), "Line search algorithms with guaranteed sufficient decrease", ACM TOMS 20(3)
  * [MT]. The same steps, tests and constants as the Fortran/C code behind scipy.optimize's L-BFGS-B; the
- * linear algebra of the subspace step is written out below (Sherman-Morrison-Woodbury on the compact form)
- * rather than through the original's LEL' factorization of the 2m x 2m matrix: the same step in exact
- * arithmetic.
+ * linear algebra of the subspace step is written out in lbfgsb_model.c (Sherman-Morrison-Woodbury on the
+ * compact form) rather than through the original's LEL' factorization of the 2m x 2m matrix: the same step
+ * in exact arithmetic. lbfgsb_model.c holds steps 1-2 below (and M); this file the loop, steps 3-4.
  *
  * Each iteration, from x with gradient g and the compact limited-memory matrix [BLNZ (3.2)-(3.4)]
  *     B = theta I - W M W',   W = [Y, theta S] (n x 2c),   M = K^-1,   K = [[-D, L'], [L, theta S'S]]
@@ -30,7 +30,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "lbfgsb.h"
+#include "lbfgsb_ws.h"
 
 void po_lbfgsb_param_init(po_lbfgsb_param *p)
 {
@@ -43,12 +43,6 @@ void po_lbfgsb_param_init(po_lbfgsb_param *p)
     p->state_out = NULL;
 }
 
-static double lb_dot(const double *a, const double *b, size_t n)
-{
-    double s = 0.0;
-    for (size_t i = 0; i < n; i++) s += a[i] * b[i];
-    return s;
-}
 
 /* max_i |pg_i|, pg_i = max(x_i - hi_i, g_i) when g_i < 0, min(x_i - lo_i, g_i) otherwise: the projected
  * gradient x - P(x - g) (L-BFGS-B's projgr). */
@@ -62,302 +56,6 @@ static double lb_projgr(const double *x, const double *g, const double *lo, cons
         if (fabs(gi) > m) m = fabs(gi);
     }
     return m;
-}
-
-/* Solve A u = b (k x k, row-major; A and b overwritten) by Gaussian elimination with partial pivoting,
- * the first largest pivot of each column. Returns 0, or -1 when a pivot is 0 or not finite. */
-static int lb_solve(double *A, double *b, double *u, size_t k)
-{
-    for (size_t c = 0; c < k; c++) {
-        size_t p = c;
-        for (size_t r = c + 1; r < k; r++)
-            if (fabs(A[r * k + c]) > fabs(A[p * k + c])) p = r;
-        double piv = A[p * k + c];
-        if (!(fabs(piv) > 0.0) || !isfinite(piv)) return -1;
-        if (p != c) {
-            for (size_t j = 0; j < k; j++) {
-                double t = A[c * k + j];
-                A[c * k + j] = A[p * k + j];
-                A[p * k + j] = t;
-            }
-            double t = b[c];
-            b[c] = b[p];
-            b[p] = t;
-        }
-        for (size_t r = c + 1; r < k; r++) {
-            double fac = A[r * k + c] / A[c * k + c];
-            for (size_t j = c; j < k; j++) A[r * k + j] -= fac * A[c * k + j];
-            b[r] -= fac * b[c];
-        }
-    }
-    for (size_t c = k; c-- > 0;) {
-        double s = 0.0;
-        for (size_t j = c + 1; j < k; j++) s += A[c * k + j] * u[j];
-        u[c] = (b[c] - s) / A[c * k + c];
-    }
-    return 0;
-}
-
-/* ---- the solver's state ------------------------------------------------------------------------------ */
-
-typedef struct {
-    size_t n, m, col;      /* col: pairs kept (the c of the header) */
-    double theta;
-    double *S, *Y;         /* m x n */
-    double *SY, *SS, *YY; /* m x m: s_i'y_j, s_i's_j, y_i'y_j */
-    double *K, *M;         /* (2m)^2: K = M^-1 as formed, M its inverse */
-    double *A, *b, *u, *v; /* (2m)^2 and 3 x 2m scratch */
-    double *p, *c, *wb;    /* 2m each: W'd, W'(xcp - x), a row of W */
-    double *xcp, *d, *xold, *gold, *xt, *gt, *r, *du, *tbrk;   /* n each */
-    size_t *ibrk, *F;      /* n each: breakpoint variables, free variables */
-    unsigned char *fixed, *freev;
-} lb_ws;
-
-/* W[i][j] for the compact form W = [Y, theta S]: column j < col is y_j, column col + j is theta s_j. */
-static inline double lb_w(const lb_ws *w, size_t i, size_t j)
-{
-    return j < w->col ? w->Y[j * w->n + i] : w->theta * w->S[(j - w->col) * w->n + i];
-}
-
-/* out = M v (k = 2 col). */
-static void lb_mv(const lb_ws *w, const double *v, double *out)
-{
-    size_t k = 2 * w->col;
-    for (size_t i = 0; i < k; i++) {
-        double s = 0.0;
-        for (size_t j = 0; j < k; j++) s += w->M[i * k + j] * v[j];
-        out[i] = s;
-    }
-}
-
-/* BLNZ (3.3)-(3.4): K = [[-D, L'], [L, theta S'S]] from SY, SS; then M = K^-1 column by column.
- * Returns -1 when K is singular. */
-static int lb_form_middle(lb_ws *w)
-{
-    size_t c = w->col, k = 2 * c, m = w->m;
-    for (size_t i = 0; i < c; i++)
-        for (size_t j = 0; j < c; j++) {
-            w->K[i * k + j] = i == j ? -w->SY[i * m + i] : 0.0;                       /* -D */
-            w->K[i * k + c + j] = j > i ? w->SY[j * m + i] : 0.0;                     /* L' */
-            w->K[(c + i) * k + j] = i > j ? w->SY[i * m + j] : 0.0;                   /* L */
-            w->K[(c + i) * k + c + j] = w->theta * w->SS[i * m + j];                  /* theta S'S */
-        }
-    for (size_t j = 0; j < k; j++) {
-        memcpy(w->A, w->K, k * k * sizeof(double));
-        for (size_t i = 0; i < k; i++) w->b[i] = i == j ? 1.0 : 0.0;
-        if (lb_solve(w->A, w->b, w->u, k) < 0) return -1;
-        for (size_t i = 0; i < k; i++) w->M[i * k + j] = w->u[i];
-    }
-    return 0;
-}
-
-typedef struct { double t; size_t order; size_t i; } lb_brk;
-
-static int lb_brk_cmp(const void *a, const void *b)
-{
-    const lb_brk *x = a, *y = b;
-    if (x->t < y->t) return -1;
-    if (x->t > y->t) return 1;
-    return x->order < y->order ? -1 : x->order > y->order;
-}
-
-/* ---- 1. the generalized Cauchy point (BLNZ section 4, Algorithm CP) -----------------------------------
- * Along x(t) = P(x - t g) the breakpoints are t_i = (x_i - hi_i)/g_i (g_i < 0), (x_i - lo_i)/g_i (g_i > 0).
- * On the segment after a breakpoint, with d the direction still moving and z the step so far,
- *     f' = g'd + d'B z,   f'' = d'B d,   the minimizer at dt* = -f'/f''.
- * Crossing breakpoint b (d_b = -g_b, z_b = xcp_b - x_b, p = W'd, c = W'z):
- *     c <- c + dt p
- *     f'  <- f' + dt f'' + g_b^2 + theta g_b z_b - g_b w_b'M c
- *     f'' <- f'' - theta g_b^2 - 2 g_b w_b'M p - g_b^2 w_b'M w_b,   f'' >= eps f''_0
- *     p  <- p + g_b w_b
- * Writes xcp, c = W'(xcp - x) and freev (1: free at xcp). Variables at a bound with the gradient pointing
- * out, and fixed variables (lo = hi), stay put. Returns the breakpoint list's allocation status. */
-static int lb_cauchy(lb_ws *w, const double *x, const double *g, const double *lo, const double *hi)
-{
-    size_t n = w->n, k = 2 * w->col, nbreak = 0;
-    int any = 0;
-    double *d = w->d;
-    lb_brk *brk = NULL;
-    for (size_t i = 0; i < n; i++) {
-        d[i] = 0.0;
-        w->freev[i] = 0;
-        if (w->fixed[i]) continue;
-        double gi = g[i];
-        int atl = isfinite(lo[i]) && x[i] - lo[i] <= 0.0, atu = isfinite(hi[i]) && hi[i] - x[i] <= 0.0;
-        if ((atl && -gi <= 0.0) || (atu && -gi >= 0.0)) continue;
-        w->freev[i] = 1;
-        d[i] = -gi;
-        if (d[i] != 0.0) any = 1;
-        if (isfinite(lo[i]) && -gi < 0.0) { w->tbrk[nbreak] = (x[i] - lo[i]) / gi; w->ibrk[nbreak++] = i; }
-        else if (isfinite(hi[i]) && -gi > 0.0) { w->tbrk[nbreak] = (hi[i] - x[i]) / -gi; w->ibrk[nbreak++] = i; }
-    }
-    memcpy(w->xcp, x, n * sizeof(double));
-    for (size_t j = 0; j < k; j++) w->c[j] = 0.0;
-    if (!any) return PO_OK;
-    for (size_t j = 0; j < k; j++) {   /* p = W'd */
-        double s = 0.0;
-        for (size_t i = 0; i < n; i++) s += lb_w(w, i, j) * d[i];
-        w->p[j] = s;
-    }
-    double f1 = -lb_dot(d, d, n);
-    double f2 = -w->theta * f1;
-    double f2_org = f2;
-    if (k) {
-        lb_mv(w, w->p, w->v);
-        f2 -= lb_dot(w->p, w->v, k);
-    }
-    double dtm = -f1 / f2, tsum = 0.0, tj = 0.0;
-    if (nbreak) {
-        size_t nb;
-        if (po_size_mul(nbreak, sizeof(lb_brk), &nb)) return PO_ERR_NOMEM;
-        brk = malloc(nb);
-        if (!brk) return PO_ERR_NOMEM;
-        for (size_t j = 0; j < nbreak; j++) { brk[j].t = w->tbrk[j]; brk[j].order = j; brk[j].i = w->ibrk[j]; }
-        qsort(brk, nbreak, sizeof(lb_brk), lb_brk_cmp);
-    }
-    size_t nleft = nbreak, used = 0;
-    for (; used < nbreak; used++) {
-        double tj0 = tj;
-        tj = brk[used].t;
-        size_t b = brk[used].i;
-        double dt = tj - tj0;
-        if (dtm < dt) break;
-        tsum += dt;
-        nleft--;
-        double db = d[b];
-        d[b] = 0.0;
-        double bound = db > 0 ? hi[b] : lo[b];
-        double zb = bound - x[b];
-        w->xcp[b] = bound;
-        w->freev[b] = 0;
-        if (nleft == 0 && nbreak == n) {   /* every variable is now at a bound */
-            for (size_t j = 0; j < k; j++) w->c[j] += dt * w->p[j];
-            free(brk);
-            return PO_OK;
-        }
-        f1 = f1 + dt * f2 + db * db - w->theta * db * zb;
-        f2 = f2 - w->theta * db * db;
-        if (k) {
-            for (size_t j = 0; j < k; j++) {
-                w->c[j] += dt * w->p[j];
-                w->wb[j] = lb_w(w, b, j);
-            }
-            lb_mv(w, w->wb, w->v);
-            f1 += db * lb_dot(w->c, w->v, k);
-            f2 += 2.0 * db * lb_dot(w->p, w->v, k) - db * db * lb_dot(w->wb, w->v, k);
-            for (size_t j = 0; j < k; j++) w->p[j] = w->p[j] - db * w->wb[j];
-        }
-        f2 = fmax(DBL_EPSILON * f2_org, f2);
-        dtm = -f1 / f2;
-    }
-    if (used == nbreak && nbreak) {   /* every breakpoint passed: only unbounded directions still move */
-        int moving = 0;
-        for (size_t i = 0; i < n; i++) if (d[i] != 0.0) { moving = 1; break; }
-        if (!moving) dtm = 0.0;
-    }
-    free(brk);
-    if (dtm < 0.0) dtm = 0.0;
-    tsum += dtm;
-    for (size_t i = 0; i < n; i++) w->xcp[i] += tsum * d[i];
-    for (size_t j = 0; j < k; j++) w->c[j] += dtm * w->p[j];
-    return PO_OK;
-}
-
-/* ---- 2. subspace minimization (BLNZ 5.1, direct primal) and the MN backtrack ---------------------------
- * Over the free variables F (Z the columns of I in F), with r = Z'(g + theta (xcp - x) - W M c):
- *     du = -B_F^-1 r,   B_F = theta I - W_F M W_F'   (W_F the rows of W in F)
- *        = -(r / theta + W_F u / theta^2),   (K - W_F'W_F / theta) u = W_F' r      (Sherman-Morrison-Woodbury)
- * z = P(xcp + Z du); if some variable of F landed on a bound and (z - x)'g > 0, instead
- *     z = xcp + alpha Z du,   alpha = max{a <= 1 : xcp + a Z du in the box}   (MN 2011)
- * with the variable that limits alpha set exactly to its bound. Writes z into w->xcp.
- * Returns 0, or -1 when the 2c x 2c system is singular. */
-static int lb_subspace(lb_ws *w, const double *x, const double *g, const double *lo, const double *hi)
-{
-    size_t n = w->n, col = w->col, k = 2 * col, nf = 0;
-    double th = w->theta, *xcp = w->xcp, *r = w->r, *du = w->du;
-    size_t na = 0, *Fa = w->ibrk;   /* the variables not free (ibrk is free after the Cauchy point) */
-    for (size_t i = 0; i < n; i++) {
-        if (w->freev[i]) w->F[nf++] = i;
-        else Fa[na++] = i;
-    }
-    /* column j of W is the row (j < col ? y_j : s_{j-col}) of Y or S, scaled by (j < col ? 1 : theta):
-     * every product below runs along those rows (contiguous in memory), gathered at F */
-#define LB_ROW(j) ((j) < col ? w->Y + (j) * n : w->S + ((j) - col) * n)
-#define LB_SCALE(j) ((j) < col ? 1.0 : th)
-    lb_mv(w, w->c, w->v);   /* v = M c */
-    for (size_t a = 0; a < nf; a++) r[a] = g[w->F[a]] + th * (xcp[w->F[a]] - x[w->F[a]]);
-    for (size_t j = 0; j < k; j++) {   /* r -= W_F v */
-        const double *row = LB_ROW(j);
-        double vj = LB_SCALE(j) * w->v[j];
-        for (size_t a = 0; a < nf; a++) r[a] -= row[w->F[a]] * vj;
-    }
-    for (size_t a = 0; a < k; a++) {   /* A = K - W_F'W_F / theta (symmetric: the upper half, mirrored), b = W_F' r */
-        const double *ra = LB_ROW(a);
-        double sb = 0.0;
-        for (size_t q = 0; q < nf; q++) sb += ra[w->F[q]] * r[q];
-        w->b[a] = LB_SCALE(a) * sb;
-        for (size_t bb = a; bb < k; bb++) {
-            const double *rb = LB_ROW(bb);
-            double s = 0.0;
-            if (nf <= na) {
-                for (size_t q = 0; q < nf; q++) s += ra[w->F[q]] * rb[w->F[q]];
-            } else {   /* fewer variables fixed than free: the full product (kept) minus the fixed part */
-                size_t m = w->m;
-                s = a < col ? (bb < col ? w->YY[a * m + bb] : w->SY[(bb - col) * m + a])
-                            : w->SS[(a - col) * m + (bb - col)];
-                for (size_t q = 0; q < na; q++) s -= ra[Fa[q]] * rb[Fa[q]];
-            }
-            s *= LB_SCALE(a) * LB_SCALE(bb);
-            w->A[a * k + bb] = w->K[a * k + bb] - s / th;
-            w->A[bb * k + a] = w->K[bb * k + a] - s / th;
-        }
-    }
-    if (lb_solve(w->A, w->b, w->u, k) < 0) return -1;
-    int hit = 0;
-    for (size_t a = 0; a < nf; a++) du[a] = 0.0;
-    for (size_t j = 0; j < k; j++) {   /* du = W_F u, then du = -(r / theta + du / theta^2) */
-        const double *row = LB_ROW(j);
-        double uj = LB_SCALE(j) * w->u[j];
-        for (size_t a = 0; a < nf; a++) du[a] += row[w->F[a]] * uj;
-    }
-#undef LB_ROW
-#undef LB_SCALE
-    for (size_t a = 0; a < nf; a++) du[a] = -(r[a] / th + du[a] / (th * th));
-    /* z = P(xcp + du) on F; xt keeps xcp for the backtrack */
-    memcpy(w->xt, xcp, n * sizeof(double));
-    for (size_t a = 0; a < nf; a++) {
-        size_t i = w->F[a];
-        double zi = fmin(fmax(xcp[i] + du[a], lo[i]), hi[i]);
-        if (zi == lo[i] || zi == hi[i]) hit = 1;
-        xcp[i] = zi;
-    }
-    if (!hit) return 0;
-    double dd = 0.0;
-    for (size_t i = 0; i < n; i++) dd += (xcp[i] - x[i]) * g[i];
-    if (dd <= 0.0) return 0;
-    memcpy(xcp, w->xt, n * sizeof(double));
-    double alpha = 1.0;
-    size_t ibd = 0;
-    int have = 0;
-    for (size_t a = 0; a < nf; a++) {
-        size_t i = w->F[a];
-        double dk = du[a], t1 = alpha;
-        if (dk < 0.0 && isfinite(lo[i])) {
-            double t2 = lo[i] - xcp[i];
-            t1 = t2 >= 0.0 ? 0.0 : (dk * alpha < t2 ? t2 / dk : t1);
-        } else if (dk > 0.0 && isfinite(hi[i])) {
-            double t2 = hi[i] - xcp[i];
-            t1 = t2 <= 0.0 ? 0.0 : (dk * alpha > t2 ? t2 / dk : t1);
-        }
-        if (t1 < alpha) { alpha = t1; ibd = a; have = 1; }
-    }
-    if (alpha < 1.0 && have) {
-        size_t i = w->F[ibd];
-        xcp[i] = du[ibd] > 0 ? hi[i] : lo[i];
-        du[ibd] = 0.0;
-    }
-    for (size_t a = 0; a < nf; a++) xcp[w->F[a]] += alpha * du[a];
-    return 0;
 }
 
 /* ---- 3. the line search: MINPACK-2's dcsrch / dcstep [MT] -----------------------------------------------
@@ -485,22 +183,17 @@ static double lb_dcsrch(lb_mt *s, double f, double g, double stp, int *task)
 
 /* ---- the loop ------------------------------------------------------------------------------------------ */
 
-int po_lbfgsb(const po_problem *pb, size_t n, double *x, double *g, const double *lo, const double *hi,
-              const po_lbfgsb_param *p, po_lbfgsb_result *res)
+/* One block: S, Y (m n each), SY, SS, YY (m^2 each), K, M, A ((2m)^2 each), b, u, v, p, c, wb (2m each),
+ * 9 vectors of n; then the 2n indices and the 2n flags. Every size product checked. Returns PO_OK or
+ * PO_ERR_NOMEM (nothing left allocated). */
+static int lb_ws_alloc(lb_ws *w, size_t n, size_t m)
 {
-    memset(res, 0, sizeof(*res));
-    if (!pb->evaluate || n == 0 || p->m < 1 || p->maxls < 1 || p->maxfun < 1 || p->maxiter < 0 ||
-        !(p->pgtol >= 0.0) || !(p->ftol >= 0.0))
-        return PO_ERR_VALUE;
-    lb_ws w;
-    memset(&w, 0, sizeof(w));
-    w.n = n;
-    w.m = (size_t)p->m;
-    w.theta = 1.0;
-    size_t mn, mm, kk, k2 = 2 * w.m, nd, total;
-    /* one block: S, Y (m n each), SY, SS, YY (m^2 each), K, M, A ((2m)^2 each), b, u, v, p, c, wb (2m each),
-     * 9 vectors of n */
-    if (po_size_mul(w.m, n, &mn) | po_size_mul(w.m, w.m, &mm) | po_size_mul(k2, k2, &kk) | po_size_mul(9, n, &nd))
+    memset(w, 0, sizeof(*w));
+    w->n = n;
+    w->m = m;
+    w->theta = 1.0;
+    size_t mn, mm, kk, k2 = 2 * m, nd, total;
+    if (po_size_mul(m, n, &mn) | po_size_mul(m, m, &mm) | po_size_mul(k2, k2, &kk) | po_size_mul(9, n, &nd))
         return PO_ERR_NOMEM;
     size_t parts[] = {mn, mn, mm, mm, mm, kk, kk, kk, k2, k2, k2, k2, k2, k2, nd};
     total = 0;
@@ -513,24 +206,173 @@ int po_lbfgsb(const po_problem *pb, size_t n, double *x, double *g, const double
     double *blk = calloc(1, nbytes);
     size_t *iblk = malloc(nidx);
     unsigned char *fblk = malloc(nflag);
-    int st = PO_OK;
-    if (!blk || !iblk || !fblk) { st = PO_ERR_NOMEM; goto out; }
+    if (!blk || !iblk || !fblk) {
+        free(blk);
+        free(iblk);
+        free(fblk);
+        return PO_ERR_NOMEM;
+    }
     double *q = blk;
-    w.S = q; q += mn; w.Y = q; q += mn; w.SY = q; q += mm; w.SS = q; q += mm; w.YY = q; q += mm;
-    w.K = q; q += kk; w.M = q; q += kk; w.A = q; q += kk;
-    w.b = q; q += k2; w.u = q; q += k2; w.v = q; q += k2; w.p = q; q += k2; w.c = q; q += k2; w.wb = q; q += k2;
-    w.xcp = q; q += n; w.d = q; q += n; w.xold = q; q += n; w.gold = q; q += n; w.xt = q; q += n;
-    w.gt = q; q += n; w.r = q; q += n; w.du = q; q += n; w.tbrk = q;
-    w.ibrk = iblk; w.F = iblk + n;
-    w.fixed = fblk; w.freev = fblk + n;
+    w->S = q; q += mn; w->Y = q; q += mn; w->SY = q; q += mm; w->SS = q; q += mm; w->YY = q; q += mm;
+    w->K = q; q += kk; w->M = q; q += kk; w->A = q; q += kk;
+    w->b = q; q += k2; w->u = q; q += k2; w->v = q; q += k2; w->p = q; q += k2; w->c = q; q += k2;
+    w->wb = q; q += k2;
+    w->xcp = q; q += n; w->d = q; q += n; w->xold = q; q += n; w->gold = q; q += n; w->xt = q; q += n;
+    w->gt = q; q += n; w->r = q; q += n; w->du = q; q += n; w->tbrk = q;
+    w->ibrk = iblk; w->F = iblk + n;
+    w->fixed = fblk; w->freev = fblk + n;
+    return PO_OK;
+}
 
-    int boxed = 1, cnstnd = 0;
-    for (size_t i = 0; i < n; i++) {
-        w.fixed[i] = isfinite(lo[i]) && isfinite(hi[i]) && hi[i] - lo[i] <= 0.0;
-        if (!(isfinite(lo[i]) && isfinite(hi[i]))) boxed = 0;
-        if (isfinite(lo[i]) || isfinite(hi[i])) cnstnd = 1;
+static void lb_ws_free(lb_ws *w)
+{
+    free(w->S);   /* the start of the double block */
+    free(w->ibrk);
+    free(w->fixed);
+}
+
+/* Forget the memory: the next Cauchy point follows steepest descent. */
+static void lb_forget(lb_ws *w)
+{
+    w->col = 0;
+    w->theta = 1.0;
+}
+
+/* The search's bound stpmax and first trial step: stpmax 1 on the first iteration of a constrained problem,
+ * else the largest t <= 1e10 with x + t d in the box; the step 1/|d|_2 on the first iteration of a problem
+ * not boxed on every side, else 1; both capped at stpmax. */
+static double lb_first_step(const lb_ws *w, const double *x, const double *lo, const double *hi, long nit,
+                            int cnstnd, int boxed, double *stpmax_out)
+{
+    size_t n = w->n;
+    double stpmax = 1e10;
+    if (cnstnd) {
+        if (nit == 0) stpmax = 1.0;
+        else
+            for (size_t i = 0; i < n; i++) {   /* the largest t with x + t d in the box */
+                double a1 = w->d[i], a2;
+                if (a1 < 0.0 && isfinite(lo[i])) {
+                    a2 = lo[i] - x[i];
+                    if (a2 >= 0.0) stpmax = 0.0;
+                    else if (a1 * stpmax < a2) stpmax = a2 / a1;
+                } else if (a1 > 0.0 && isfinite(hi[i])) {
+                    a2 = hi[i] - x[i];
+                    if (a2 <= 0.0) stpmax = 0.0;
+                    else if (a1 * stpmax > a2) stpmax = a2 / a1;
+                }
+            }
+    }
+    double dnorm = sqrt(lb_dot(w->d, w->d, n));
+    double stp = (nit == 0 && !boxed) ? fmin(1.0 / dnorm, stpmax) : 1.0;
+    *stpmax_out = stpmax;
+    return fmin(stp, stpmax);
+}
+
+enum { LB_LS_FAILED = 0, LB_LS_OK = 1, LB_LS_UNBOUNDED = 2 };
+
+/* The projected line search: More-Thuente (dcsrch, ftol 1e-3, gtol 0.9, xtol 0.1) on
+ * phi(t) = f(x_old + t d), 0 < t <= stpmax, from the step *stp, at most p->maxls evaluations (counted in
+ * res->nfev). (x, g, *f) hold the last accepted trial (untouched if none); f = -inf ends the search at that
+ * point (LB_LS_UNBOUNDED). *outcome: LB_LS_*. Returns PO_OK or the callback's status. */
+static int lb_line_search(lb_ws *w, const po_problem *pb, const po_lbfgsb_param *p, double *x, double *g,
+                          double *f, double gd, double *stp, double stpmax, po_lbfgsb_result *res, int *outcome)
+{
+    size_t n = w->n;
+    int nls = 0;
+    lb_mt mt;
+    lb_dcsrch_start(&mt, *f, gd, *stp, stpmax);
+    for (;;) {
+        if (nls >= p->maxls) { *outcome = LB_LS_FAILED; return PO_OK; }
+        /* the trial point x_old + stp d (exactly z at stp = 1) */
+        for (size_t i = 0; i < n; i++) w->xt[i] = *stp == 1.0 ? w->xcp[i] : *stp * w->d[i] + w->xold[i];
+        double ft;
+        int st = pb->evaluate(pb->ctx, w->xt, w->gt, n, &ft);
+        if (st != PO_OK) return st;
+        res->nfev++;
+        nls++;
+        if (ft == -INFINITY) {   /* unbounded below: stop at that point */
+            memcpy(x, w->xt, n * sizeof(double));
+            memcpy(g, w->gt, n * sizeof(double));
+            *f = ft;
+            *outcome = LB_LS_UNBOUNDED;
+            return PO_OK;
+        }
+        double gdt = lb_dot(w->gt, w->d, n);
+        if (!(isfinite(ft) && isfinite(gdt))) {   /* too long a step: never accepted; halve toward stx */
+            mt.brackt = 1;
+            mt.sty = *stp; mt.fy = INFINITY; mt.dy = INFINITY;
+            mt.stmax = *stp;
+            *stp = mt.stx + 0.5 * (*stp - mt.stx);
+            continue;
+        }
+        memcpy(x, w->xt, n * sizeof(double));
+        memcpy(g, w->gt, n * sizeof(double));
+        *f = ft;
+        int task;
+        *stp = lb_dcsrch(&mt, ft, gdt, *stp, &task);
+        if (task) { *outcome = LB_LS_OK; return PO_OK; }
+    }
+}
+
+/* Append the pair s = x - x_old, y = g - g_old (dr = s'y) to the memory, oldest first, dropping the oldest
+ * when all m rows are used; keep SY = S'Y, SS = S'S and YY = Y'Y up to date. */
+static void lb_remember(lb_ws *w, const double *x, const double *g, double dr)
+{
+    size_t n = w->n, m = w->m;
+    if (w->col == m) {   /* drop the oldest pair */
+        memmove(w->S, w->S + n, (m - 1) * n * sizeof(double));
+        memmove(w->Y, w->Y + n, (m - 1) * n * sizeof(double));
+        for (size_t i = 0; i + 1 < m; i++)
+            for (size_t j = 0; j + 1 < m; j++) {
+                w->SY[i * m + j] = w->SY[(i + 1) * m + j + 1];
+                w->SS[i * m + j] = w->SS[(i + 1) * m + j + 1];
+                w->YY[i * m + j] = w->YY[(i + 1) * m + j + 1];
+            }
+        w->col--;
+    }
+    size_t c = w->col;
+    double *s = w->S + c * n, *y = w->Y + c * n;
+    for (size_t i = 0; i < n; i++) { s[i] = x[i] - w->xold[i]; y[i] = g[i] - w->gold[i]; }
+    for (size_t j = 0; j < c; j++) {
+        w->SY[c * m + j] = lb_dot(w->Y + j * n, s, n);   /* s_new'y_j */
+        w->SY[j * m + c] = lb_dot(w->S + j * n, y, n);   /* s_j'y_new */
+        w->SS[c * m + j] = w->SS[j * m + c] = lb_dot(w->S + j * n, s, n);
+        w->YY[c * m + j] = w->YY[j * m + c] = lb_dot(w->Y + j * n, y, n);
+    }
+    w->SS[c * m + c] = lb_dot(s, s, n);
+    w->SY[c * m + c] = dr;
+    w->YY[c * m + c] = lb_dot(y, y, n);
+    w->col = c + 1;
+}
+
+/* Flag the fixed variables (lo = hi), say whether every variable is boxed and whether any is bounded, and
+ * project x0 onto the box. */
+static void lb_prepare(lb_ws *w, double *x, const double *lo, const double *hi, int *boxed, int *cnstnd)
+{
+    *boxed = 1;
+    *cnstnd = 0;
+    for (size_t i = 0; i < w->n; i++) {
+        w->fixed[i] = isfinite(lo[i]) && isfinite(hi[i]) && hi[i] - lo[i] <= 0.0;
+        if (!(isfinite(lo[i]) && isfinite(hi[i]))) *boxed = 0;
+        if (isfinite(lo[i]) || isfinite(hi[i])) *cnstnd = 1;
         x[i] = fmin(fmax(x[i], lo[i]), hi[i]);   /* x0 projected onto the box */
     }
+}
+
+/* About 80 lines of loop: the iteration in its order (Cauchy point, subspace step, line search, stopping
+ * tests, memory) as pyoptim/_reference/lbfgsb.py _lbfgsb reads it, each step a helper above. */
+int po_lbfgsb(const po_problem *pb, size_t n, double *x, double *g, const double *lo, const double *hi,
+              const po_lbfgsb_param *p, po_lbfgsb_result *res)
+{
+    memset(res, 0, sizeof(*res));
+    if (!pb->evaluate || n == 0 || p->m < 1 || p->maxls < 1 || p->maxfun < 1 || p->maxiter < 0 ||
+        !(p->pgtol >= 0.0) || !(p->ftol >= 0.0))
+        return PO_ERR_VALUE;
+    lb_ws w;
+    int st = lb_ws_alloc(&w, n, (size_t)p->m);
+    if (st != PO_OK) return st;
+    int boxed, cnstnd;
+    lb_prepare(&w, x, lo, hi, &boxed, &cnstnd);
     double f;
     st = pb->evaluate(pb->ctx, x, g, n, &f);
     if (st != PO_OK) goto out;
@@ -548,8 +390,7 @@ int po_lbfgsb(const po_problem *pb, size_t n, double *x, double *g, const double
         int anyfree = 0;
         for (size_t i = 0; i < n; i++) if (w.freev[i]) { anyfree = 1; break; }
         if (w.col && anyfree && lb_subspace(&w, x, g, lo, hi) < 0) {
-            w.col = 0;   /* singular: forget the memory and start again from x */
-            w.theta = 1.0;
+            lb_forget(&w);   /* singular: forget the memory and start again from x */
             continue;
         }
         for (size_t i = 0; i < n; i++) w.d[i] = w.xcp[i] - x[i];
@@ -557,62 +398,19 @@ int po_lbfgsb(const po_problem *pb, size_t n, double *x, double *g, const double
         double gd = lb_dot(g, w.d, n), fold = f, stp = 0.0;
         memcpy(w.xold, x, n * sizeof(double));
         memcpy(w.gold, g, n * sizeof(double));
-        int ok = gd < 0.0, nls = 0;
+        int ok = gd < 0.0;
+        double stpmax;
         if (ok) {
-            double stpmax = 1e10;
-            if (cnstnd) {
-                if (res->nit == 0) stpmax = 1.0;
-                else
-                    for (size_t i = 0; i < n; i++) {   /* the largest t with x + t d in the box */
-                        double a1 = w.d[i], a2;
-                        if (a1 < 0.0 && isfinite(lo[i])) {
-                            a2 = lo[i] - x[i];
-                            if (a2 >= 0.0) stpmax = 0.0;
-                            else if (a1 * stpmax < a2) stpmax = a2 / a1;
-                        } else if (a1 > 0.0 && isfinite(hi[i])) {
-                            a2 = hi[i] - x[i];
-                            if (a2 <= 0.0) stpmax = 0.0;
-                            else if (a1 * stpmax > a2) stpmax = a2 / a1;
-                        }
-                    }
-            }
-            double dnorm = sqrt(lb_dot(w.d, w.d, n));
-            stp = (res->nit == 0 && !boxed) ? fmin(1.0 / dnorm, stpmax) : 1.0;
-            stp = fmin(stp, stpmax);
+            stp = lb_first_step(&w, x, lo, hi, res->nit, cnstnd, boxed, &stpmax);
             ok = stp > 0.0;
-            lb_mt mt;
-            if (ok) lb_dcsrch_start(&mt, f, gd, stp, stpmax);
-            while (ok) {
-                if (nls >= p->maxls) { ok = 0; break; }
-                /* the trial point x_old + stp d (exactly z at stp = 1) */
-                for (size_t i = 0; i < n; i++) w.xt[i] = stp == 1.0 ? w.xcp[i] : stp * w.d[i] + w.xold[i];
-                double ft;
-                st = pb->evaluate(pb->ctx, w.xt, w.gt, n, &ft);
-                if (st != PO_OK) goto out;
-                res->nfev++;
-                nls++;
-                if (ft == -INFINITY) {   /* unbounded below: stop at that point */
-                    memcpy(x, w.xt, n * sizeof(double));
-                    memcpy(g, w.gt, n * sizeof(double));
-                    f = ft;
-                    res->nit++;
-                    res->reason = PO_STOP_UNBOUNDED;
-                    goto done;
-                }
-                double gdt = lb_dot(w.gt, w.d, n);
-                if (!(isfinite(ft) && isfinite(gdt))) {   /* too long a step: never accepted; halve toward stx */
-                    mt.brackt = 1;
-                    mt.sty = stp; mt.fy = INFINITY; mt.dy = INFINITY;
-                    mt.stmax = stp;
-                    stp = mt.stx + 0.5 * (stp - mt.stx);
-                    continue;
-                }
-                memcpy(x, w.xt, n * sizeof(double));
-                memcpy(g, w.gt, n * sizeof(double));
-                f = ft;
-                int task;
-                stp = lb_dcsrch(&mt, ft, gdt, stp, &task);
-                if (task) break;
+        }
+        if (ok) {
+            st = lb_line_search(&w, pb, p, x, g, &f, gd, &stp, stpmax, res, &ok);
+            if (st != PO_OK) goto out;
+            if (ok == LB_LS_UNBOUNDED) {
+                res->nit++;
+                res->reason = PO_STOP_UNBOUNDED;
+                goto done;
             }
         }
         if (!ok) {   /* restore x; restart with an empty memory, or stop if it was empty */
@@ -620,8 +418,7 @@ int po_lbfgsb(const po_problem *pb, size_t n, double *x, double *g, const double
             memcpy(g, w.gold, n * sizeof(double));
             f = fold;
             if (w.col == 0) { res->reason = PO_STOP_LS_FAILED; goto done; }
-            w.col = 0;
-            w.theta = 1.0;
+            lb_forget(&w);
             continue;
         }
         res->nit++;
@@ -637,33 +434,10 @@ int po_lbfgsb(const po_problem *pb, size_t n, double *x, double *g, const double
         /* 4. the memory: s = x - x_old (= stp d), y = g - g_old; skip unless s'y > eps (-g_old's) */
         double dr = (lb_dot(g, w.d, n) - gd) * stp;
         if (!(dr > DBL_EPSILON * (-gd * stp))) continue;
-        size_t m = w.m;
-        if (w.col == m) {   /* drop the oldest pair */
-            memmove(w.S, w.S + n, (m - 1) * n * sizeof(double));
-            memmove(w.Y, w.Y + n, (m - 1) * n * sizeof(double));
-            for (size_t i = 0; i + 1 < m; i++)
-                for (size_t j = 0; j + 1 < m; j++) {
-                    w.SY[i * m + j] = w.SY[(i + 1) * m + j + 1];
-                    w.SS[i * m + j] = w.SS[(i + 1) * m + j + 1];
-                    w.YY[i * m + j] = w.YY[(i + 1) * m + j + 1];
-                }
-            w.col--;
-        }
-        size_t c = w.col;
-        double *s = w.S + c * n, *y = w.Y + c * n;
-        for (size_t i = 0; i < n; i++) { s[i] = x[i] - w.xold[i]; y[i] = g[i] - w.gold[i]; }
-        for (size_t j = 0; j < c; j++) {
-            w.SY[c * m + j] = lb_dot(w.Y + j * n, s, n);   /* s_new'y_j */
-            w.SY[j * m + c] = lb_dot(w.S + j * n, y, n);   /* s_j'y_new */
-            w.SS[c * m + j] = w.SS[j * m + c] = lb_dot(w.S + j * n, s, n);
-            w.YY[c * m + j] = w.YY[j * m + c] = lb_dot(w.Y + j * n, y, n);
-        }
-        w.SS[c * m + c] = lb_dot(s, s, n);
-        w.SY[c * m + c] = dr;
-        w.YY[c * m + c] = lb_dot(y, y, n);
-        w.col = c + 1;
-        w.theta = w.YY[c * m + c] / dr;
-        if (lb_form_middle(&w) < 0) { w.col = 0; w.theta = 1.0; }
+        lb_remember(&w, x, g, dr);
+        size_t c = w.col - 1;
+        w.theta = w.YY[c * w.m + c] / dr;
+        if (lb_form_middle(&w) < 0) lb_forget(&w);
     }
 done:
     res->f = f;
@@ -673,8 +447,6 @@ done:
         res->nmem = (long)w.col;
     }
 out:
-    free(blk);
-    free(iblk);
-    free(fblk);
+    lb_ws_free(&w);
     return st;
 }

@@ -78,6 +78,64 @@ static double *po_ls_free(double *const *pool, int npool, double *const *live, i
     return pool[0];   /* unreachable: the pool has one buffer more than can be live */
 }
 
+/* The bracket of the strong Wolfe search: one or two steps b with their values bf, slopes bgtd and gradients
+ * bg (pointers into the search's buffer pool). */
+typedef struct {
+    double b[2], bf[2], bgtd[2];
+    const double *bg[2];
+    int nb;
+} po_ls_bracket;
+
+/* zoom (N&W Alg. 3.6) with torch's insufficient-progress safeguard: shrink the bracket br by safeguarded
+ * cubic steps until a step meets the strong Wolfe conditions (*done), the bracket is shorter than
+ * tolerance_change / max|d_i|, or max_ls evaluations in all (*ls_iter, *nfev). Returns the index of the
+ * bracket's low end in *low_out, and the status. */
+static int po_ls_zoom(const po_problem *pb, size_t n, const double *x0, const double *d, double f0, double gtd0,
+                      double dnorm, const po_ls_param *p, double *x, double *const *pool, po_ls_bracket *br,
+                      int *low_out, int *ls_iter, int *done, int *nfev)
+{
+    int insuf = 0;
+    int low = (br->nb == 1 || br->bf[0] <= br->bf[1]) ? 0 : 1, high = 1 - low;
+    while (!*done && *ls_iter < p->max_ls) {
+        if (fabs(br->b[1] - br->b[0]) * dnorm < p->tolerance_change) break;
+        double t = po_ls_cubic(br->b[0], br->bf[0], br->bgtd[0], br->b[1], br->bf[1], br->bgtd[1], 0, 0.0, 0.0);
+        double bmax = fmax(br->b[0], br->b[1]), bmin = fmin(br->b[0], br->b[1]);
+        double eps = 0.1 * (bmax - bmin);
+        if (fmin(bmax - t, t - bmin) < eps) {
+            if (insuf || t >= bmax || t <= bmin) {
+                t = fabs(t - bmax) < fabs(t - bmin) ? bmax - eps : bmin + eps;
+                insuf = 0;
+            } else {
+                insuf = 1;
+            }
+        } else {
+            insuf = 0;
+        }
+        double *live[2] = {(double *)br->bg[0], (double *)br->bg[1]};
+        double *gn = po_ls_free(pool, 4, live, 2);
+        double fn, gtdn;
+        int st = po_ls_eval(pb, n, x0, d, t, x, gn, &fn, &gtdn);
+        if (st != PO_OK) return st;
+        (*nfev)++;
+        (*ls_iter)++;
+        if (fn > f0 + p->c1 * t * gtd0 || fn >= br->bf[low]) {
+            br->b[high] = t; br->bf[high] = fn; br->bg[high] = gn; br->bgtd[high] = gtdn;
+            low = br->bf[0] <= br->bf[1] ? 0 : 1;
+            high = 1 - low;
+        } else {
+            if (fabs(gtdn) <= -p->c2 * gtd0) {
+                *done = 1;
+            } else if (gtdn * (br->b[high] - br->b[low]) >= 0) {
+                br->b[high] = br->b[low]; br->bf[high] = br->bf[low];
+                br->bg[high] = br->bg[low]; br->bgtd[high] = br->bgtd[low];
+            }
+            br->b[low] = t; br->bf[low] = fn; br->bg[low] = gn; br->bgtd[low] = gtdn;
+        }
+    }
+    *low_out = low;
+    return PO_OK;
+}
+
 static int po_ls_strong_wolfe(const po_problem *pb, size_t n, const double *x0, const double *d, double f0,
                            const double *g0, double gtd0, double *t_io, double *x, double *f_out,
                            double *g_out, double *work, const po_ls_param *p, int *nfev, int *outcome)
@@ -132,50 +190,17 @@ static int po_ls_strong_wolfe(const po_problem *pb, size_t n, const double *x0, 
         nb = 2;
     }
 
-    /* zoom (N&W Alg. 3.6) with torch's insufficient-progress safeguard */
-    int insuf = 0;
-    int low = (nb == 1 || bf[0] <= bf[1]) ? 0 : 1, high = 1 - low;
-    while (!done && ls_iter < max_ls) {
-        if (fabs(b[1] - b[0]) * dnorm < p->tolerance_change) break;
-        t = po_ls_cubic(b[0], bf[0], bgtd[0], b[1], bf[1], bgtd[1], 0, 0.0, 0.0);
-        double bmax = fmax(b[0], b[1]), bmin = fmin(b[0], b[1]);
-        double eps = 0.1 * (bmax - bmin);
-        if (fmin(bmax - t, t - bmin) < eps) {
-            if (insuf || t >= bmax || t <= bmin) {
-                t = fabs(t - bmax) < fabs(t - bmin) ? bmax - eps : bmin + eps;
-                insuf = 0;
-            } else {
-                insuf = 1;
-            }
-        } else {
-            insuf = 0;
-        }
-        double *live[2] = {(double *)bg[0], (double *)bg[1]};
-        gn = po_ls_free(pool, 4, live, 2);
-        st = po_ls_eval(pb, n, x0, d, t, x, gn, &fn, &gtdn);
-        if (st != PO_OK) return st;
-        (*nfev)++;
-        ls_iter++;
-        if (fn > f0 + c1 * t * gtd0 || fn >= bf[low]) {
-            b[high] = t; bf[high] = fn; bg[high] = gn; bgtd[high] = gtdn;
-            low = bf[0] <= bf[1] ? 0 : 1;
-            high = 1 - low;
-        } else {
-            if (fabs(gtdn) <= -c2 * gtd0) {
-                done = 1;
-            } else if (gtdn * (b[high] - b[low]) >= 0) {
-                b[high] = b[low]; bf[high] = bf[low]; bg[high] = bg[low]; bgtd[high] = bgtd[low];
-            }
-            b[low] = t; bf[low] = fn; bg[low] = gn; bgtd[low] = gtdn;
-        }
-    }
-
-    t = b[low];
+    /* zoom (N&W Alg. 3.6) */
+    po_ls_bracket br = {{b[0], b[1]}, {bf[0], bf[1]}, {bgtd[0], bgtd[1]}, {bg[0], bg[1]}, nb};
+    int low;
+    st = po_ls_zoom(pb, n, x0, d, f0, gtd0, dnorm, p, x, pool, &br, &low, &ls_iter, &done, nfev);
+    if (st != PO_OK) return st;
+    t = br.b[low];
     *t_io = t;
-    *f_out = bf[low];
-    if (bg[low] != g_out) memcpy(g_out, bg[low], n * sizeof(double));
+    *f_out = br.bf[low];
+    if (br.bg[low] != g_out) memcpy(g_out, br.bg[low], n * sizeof(double));
     for (size_t i = 0; i < n; i++) x[i] = x0[i] + t * d[i];
-    *outcome = done ? PO_LS_OK : (bf[low] < f0 ? PO_LS_DECREASE : PO_LS_FAILED);
+    *outcome = done ? PO_LS_OK : (br.bf[low] < f0 ? PO_LS_DECREASE : PO_LS_FAILED);
     return PO_OK;
 }
 

@@ -157,16 +157,31 @@ static int po_min_newton_dir(double *d, const double *H, const double *g, size_t
     return PO_ERR_NOT_PD;
 }
 
-int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_min_param *p,
-                po_min_result *res)
-{
-    memset(res, 0, sizeof(*res));
-    if (!pb->evaluate || n == 0) return PO_ERR_VALUE;
-    const int meth = p->method;
-    if ((meth == PO_M_NEWTON && !pb->hess) || (meth == PO_M_NEWTON_CG && !pb->hessp)) return PO_ERR_VALUE;
-    size_t m = p->m > 0 ? (size_t)p->m : 1;
+/* po_minimize's workspace and the state its loop carries between iterations (secondorder.py's locals
+ * and _QuasiNewtonMemory). One malloc'd block: x_prev, g_prev, d, the line search's 3n (lsw), the spy's 2n,
+ * then the method's storage. */
+typedef struct {
+    size_t n, m;
+    double *buf, *xp, *gp, *d, *lsw;
+    double *S, *Y, *rho;            /* L-BFGS: the ring of m pairs and rho_i = 1 / y_i's_i */
+    double *Hm, *nw;                /* BFGS: Hinv and po_bfgs_update's work; Newton: H and its work */
+    double *z, *r, *pp, *Bp;        /* Newton-CG */
+    size_t newest, count;           /* L-BFGS ring */
+    int have_H;                     /* BFGS: Hinv initialised */
+    size_t out_count;               /* state_out: pairs after the last update (a later reset keeps them) */
+    int out_H;                      /* state_out: Hm holds an updated matrix */
+    int fresh;                      /* the direction is -g with no memory (first or after a reset) */
+    long since_restart;             /* CG */
+    double gg_prev;                 /* CG: g'g of the previous iterate */
+} po_min_ws;
 
-    /* workspace: x_prev, g_prev, d, ls (3n), spy (2n), + method storage */
+/* Size and allocate the workspace of method meth (every size product checked). Returns PO_OK or
+ * PO_ERR_NOMEM (also when the workspace cannot even be sized: as good as out of memory). */
+static int po_min_ws_alloc(po_min_ws *w, size_t n, size_t m, int meth)
+{
+    memset(w, 0, sizeof(*w));
+    w->n = n;
+    w->m = m;
     size_t need, mn, nn, extra_n;
     int ovf = po_size_mul(n, 8, &need) | po_size_mul(m, n, &mn) | po_size_mul(n, n, &nn);
     if (meth == PO_M_LBFGS) ovf |= po_size_mul(mn, 2, &extra_n) | po_size_add(extra_n, m, &extra_n);
@@ -175,38 +190,277 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
     else if (meth == PO_M_NEWTON_CG) extra_n = 4 * n;   /* 8n fits, so 4n does */
     else extra_n = 0;
     ovf |= po_size_add(need, extra_n, &need) | po_size_mul(need, sizeof(double), &mn);
-    if (ovf) return PO_ERR_NOMEM;   /* the workspace cannot even be sized: as good as out of memory */
+    if (ovf) return PO_ERR_NOMEM;
     double *buf = malloc(mn);
     if (!buf) return PO_ERR_NOMEM;
-    double *xp = buf, *gp = buf + n, *d = buf + 2 * n, *lsw = buf + 3 * n, *extra = buf + 8 * n;
-    po_min_spy spy = {pb, 0.0, 0.0, INFINITY, 0.0, p->norm, buf + 6 * n, buf + 7 * n, 0, 0, 0};
+    double *extra = buf + 8 * n;
+    w->buf = buf;
+    w->xp = buf;
+    w->gp = buf + n;
+    w->d = buf + 2 * n;
+    w->lsw = buf + 3 * n;
+    if (meth == PO_M_LBFGS) { w->S = extra; w->Y = extra + m * n; w->rho = extra + 2 * m * n; }
+    if (meth == PO_M_BFGS) { w->Hm = extra; w->nw = extra + n * n; }
+    if (meth == PO_M_NEWTON) { w->Hm = extra; w->nw = extra + n * n; }
+    if (meth == PO_M_NEWTON_CG) { w->z = extra; w->r = extra + n; w->pp = extra + 2 * n; w->Bp = extra + 3 * n; }
+    w->fresh = 1;
+    return PO_OK;
+}
+
+/* Forget the memory: the next direction is H0's (steepest descent, or -hess_inv0 g). */
+static void po_min_reset(po_min_ws *w)
+{
+    w->fresh = 1;
+    w->have_H = 0;
+    w->count = 0;
+}
+
+/* Newton-CG's direction into w->d (N&W Algorithm 7.1): truncated CG on B p = -g with B p from pb->hessp,
+ * at most cg_maxiter products, stopped at |r| <= min(0.5, sqrt|g|) |g| or at negative curvature (steepest
+ * descent if at the first product). gg = g'g. Counts the products in res->nhev; returns a callback's status. */
+static int po_min_truncated_cg(po_min_ws *w, const po_problem *pb, const double *x, const double *g,
+                               double gg, long cg_maxiter, po_min_result *res)
+{
+    size_t n = w->n;
+    double *z = w->z, *r = w->r, *pp = w->pp, *Bp = w->Bp;
+    double gn = sqrt(gg), tol = fmin(0.5, sqrt(gn)) * gn;
+    for (size_t i = 0; i < n; i++) { z[i] = 0.0; r[i] = g[i]; pp[i] = -g[i]; }
+    double rr = gg;
+    for (long j = 0; j < cg_maxiter; j++) {
+        int st = pb->hessp(pb->ctx, x, pp, Bp, n);
+        res->nhev++;
+        if (st != PO_OK) return st;
+        double curv = po_so_dot_f64(pp, Bp, n);
+        if (!(curv > 0.0)) {   /* negative curvature: stop (steepest descent if at j = 0) */
+            if (j == 0) for (size_t i = 0; i < n; i++) z[i] = -g[i];
+            break;
+        }
+        double a = rr / curv;
+        for (size_t i = 0; i < n; i++) { z[i] += a * pp[i]; r[i] += a * Bp[i]; }
+        double rn = po_so_dot_f64(r, r, n);
+        if (sqrt(rn) <= tol) break;
+        double beta = rn / rr;
+        for (size_t i = 0; i < n; i++) pp[i] = -r[i] + beta * pp[i];
+        rr = rn;
+    }
+    memcpy(w->d, z, n * sizeof(double));
+    return PO_OK;
+}
+
+/* The quasi-Newton direction into w->d: d = -H g (BFGS; H0 = hess_inv0 or I before the first update) or
+ * L-BFGS's two-loop recursion with gamma = s'y / y'y of the newest pair. */
+static int po_min_qn_dir(po_min_ws *w, const po_min_param *p, const double *g)
+{
+    size_t n = w->n;
+    double *d = w->d;
+    if (p->method == PO_M_BFGS) {
+        if (!w->have_H && p->hess_inv0)
+            for (size_t i = 0; i < n; i++) d[i] = -po_so_dot_f64(p->hess_inv0 + i * n, g, n);
+        else if (!w->have_H) for (size_t i = 0; i < n; i++) d[i] = -g[i];
+        else
+            for (size_t i = 0; i < n; i++) d[i] = -po_so_dot_f64(w->Hm + i * n, g, n);
+        return PO_OK;
+    }
+    if (w->count == 0) {
+        for (size_t i = 0; i < n; i++) d[i] = -g[i];
+        return PO_OK;
+    }
+    const double *sN = w->S + w->newest * n, *yN = w->Y + w->newest * n;
+    double gamma = po_so_dot_f64(sN, yN, n) / po_so_dot_f64(yN, yN, n);
+    return po_lbfgs_two_loop_f64(d, g, w->S, w->Y, w->rho, n, w->m, w->newest, w->count, gamma);
+}
+
+/* The search direction of method p->method into w->d at (x, g), gg = g'g. Returns the status; *stop is set
+ * to a PO_STOP_* reason when the run ends here with PO_OK (a non-finite Hessian, no Newton direction), else
+ * left at -1. */
+static int po_min_direction(po_min_ws *w, const po_problem *pb, const po_min_param *p, const double *x,
+                            const double *g, double gg, long restart, long cg_maxiter, po_min_result *res,
+                            int *stop)
+{
+    size_t n = w->n;
+    double *d = w->d;
+    int st;
+    switch (p->method) {
+    case PO_M_GD:
+        for (size_t i = 0; i < n; i++) d[i] = -g[i];
+        return PO_OK;
+    case PO_M_NEWTON:
+        st = pb->hess(pb->ctx, x, w->Hm, n);
+        res->nhev++;
+        if (st != PO_OK) return st;
+        if (!po_min_all_finite(w->Hm, n * n)) { *stop = PO_STOP_NONFINITE; return PO_OK; }
+        st = po_min_newton_dir(d, w->Hm, g, n, p, w->nw);
+        if (st == PO_ERR_NOT_PD) { *stop = PO_STOP_NOT_DESCENT; return PO_OK; }
+        return st;
+    case PO_M_NEWTON_CG:
+        return po_min_truncated_cg(w, pb, x, g, gg, cg_maxiter, res);
+    case PO_M_CG:
+        if (w->fresh || w->since_restart >= restart) {
+            for (size_t i = 0; i < n; i++) d[i] = -g[i];
+            w->since_restart = 0;
+        } else {
+            /* FR: beta = g'g / g_prev'g_prev;  PR+: beta = max(0, g'(g - g_prev) / g_prev'g_prev) */
+            double beta;
+            if (p->beta == PO_BETA_FR) beta = gg / w->gg_prev;
+            else beta = fmax(0.0, (gg - po_so_dot_f64(g, w->gp, n)) / w->gg_prev);
+            for (size_t i = 0; i < n; i++) d[i] = -g[i] + beta * d[i];
+        }
+        return PO_OK;
+    case PO_M_BFGS:
+    case PO_M_LBFGS:
+        return po_min_qn_dir(w, p, g);
+    default:
+        return PO_ERR_VALUE;
+    }
+}
+
+/* t with |t v|_2 = 1, |v|_2 scaled by max|v_i| so that a huge v (an objective unbounded below) gives a
+ * tiny step, not 1/inf = 0. */
+static double po_min_unit_step(const double *v, size_t n)
+{
+    double vm = po_min_maxabs(v, n), q = 0.0;
+    for (size_t i = 0; i < n; i++) q += (v[i] / vm) * (v[i] / vm);
+    return 1.0 / (vm * sqrt(q));
+}
+
+/* The line search's first trial step t along d (gtd = g'd < 0): for gd and CG (and quasi-Newton with
+ * PO_STEP_QUADRATIC) scipy's choice; for quasi-Newton without memory |t d|_2 = 1; else 1. */
+static double po_min_initial_step(const po_min_param *p, int fresh, double f, double f_old, double gtd,
+                                  const double *d, const double *g, size_t n)
+{
+    const int meth = p->method;
+    const int quasi_newton = meth == PO_M_BFGS || meth == PO_M_LBFGS;
+    double t;
+    if (meth == PO_M_GD || meth == PO_M_CG || (quasi_newton && p->init_step == PO_STEP_QUADRATIC)) {
+        /* scipy's choice: the step at which a quadratic with the last decrease would bottom out */
+        t = 1.01 * 2.0 * (f - f_old) / gtd;
+        if (quasi_newton) {
+            if (!(t > 0.0) || t > 1.0) t = 1.0;   /* a quasi-Newton step has a natural unit length */
+        } else if (!(t > 0.0) || !isfinite(t)) {
+            /* gd and CG: no cap at t = 1 (scipy's), which is not invariant to scaling f: an objective
+             * scaled by 1e-50 would start with steps of length 1e-50; fall back to |t d|_2 = 1 */
+            t = po_min_unit_step(d, n);
+        }
+    } else if (quasi_newton && fresh && !(meth == PO_M_BFGS && p->hess_inv0)) {
+        t = po_min_unit_step(g, n);   /* a quasi-Newton method with no memory yet: |t d|_2 = 1 */
+    } else {
+        t = 1.0;
+    }
+    return t;
+}
+
+/* The line search from (w->xp, w->gp) along w->d with first step *t, through the rounding-floor spy;
+ * the new point lands in x, g, *fnew. Counts the evaluations in res->nfev. */
+static int po_min_search(po_min_ws *w, const po_problem *spb, po_min_spy *spy, const po_min_param *p,
+                         double f, double gtd, double *t, double *x, double *fnew, double *g,
+                         po_min_result *res, int *outcome)
+{
+    po_ls_param lsp = p->ls;
+    long left = p->maxfev - res->nfev;
+    if ((long)lsp.max_ls > left - 1) lsp.max_ls = (int)(left - 1 > 0 ? left - 1 : 0);
+    int ls_nfev = 0;
+    *outcome = PO_LS_FAILED;
+    spy->f0 = f;
+    spy->tol = 16.0 * DBL_EPSILON * fabs(f);
+    spy->gbest = INFINITY;
+    spy->have = 0;
+    spy->active = p->gtol > 0.0;
+    int st = po_line_search(spb, w->n, w->xp, w->d, f, w->gp, gtd, t, x, fnew, g, w->lsw, &lsp, &ls_nfev,
+                            outcome);
+    res->nfev += ls_nfev;
+    return st;
+}
+
+/* Take the pair s = x - x_prev, y = g - g_prev into the memory when y's > eps |y| |s|: a test on the
+ * angle, so invariant to scaling f (a test y's > eps y'y would drop every pair of an objective scaled by
+ * 1e50). L-BFGS: the ring; BFGS: N&W (6.17) on Hinv, H0 = (y's / y'y) I (6.20) before the first update. */
+static void po_min_update_memory(po_min_ws *w, const po_min_param *p, const double *x, const double *g)
+{
+    size_t n = w->n, m = w->m;
+    double *s = w->lsw, *y = w->lsw + n;
+    for (size_t i = 0; i < n; i++) { s[i] = x[i] - w->xp[i]; y[i] = g[i] - w->gp[i]; }
+    double ys = po_so_dot_f64(y, s, n), yy = po_so_dot_f64(y, y, n), ss = po_so_dot_f64(s, s, n);
+    if (!(ys > DBL_EPSILON * sqrt(yy) * sqrt(ss) && isfinite(ys) && yy > 0 && isfinite(yy))) return;
+    if (p->method == PO_M_LBFGS) {
+        w->newest = w->count == 0 ? 0 : (w->newest + 1) % m;
+        memcpy(w->S + w->newest * n, s, n * sizeof(double));
+        memcpy(w->Y + w->newest * n, y, n * sizeof(double));
+        w->rho[w->newest] = 1.0 / ys;
+        if (w->count < m) w->count++;
+        w->out_count = w->count;
+    } else {
+        if (!w->have_H) {
+            /* N&W (6.20): scale H0 = (y's / y'y) I before the first update (or H0 = I) */
+            double h0 = p->h0_scaled ? ys / yy : 1.0;
+            memset(w->Hm, 0, n * n * sizeof(double));
+            for (size_t i = 0; i < n; i++) w->Hm[i * n + i] = h0;
+            if (p->hess_inv0) memcpy(w->Hm, p->hess_inv0, n * n * sizeof(double));
+            w->have_H = 1;
+        }
+        po_bfgs_update_f64(w->Hm, s, y, n, w->nw);
+        w->out_H = 1;
+    }
+    w->fresh = 0;
+}
+
+/* Write p->state_out (BFGS: the last updated Hinv, H0 if never updated; L-BFGS: the pairs, oldest first:
+ * s rows 0..count-1, y rows m..m+count-1) and res->nmem. */
+static void po_min_write_state(const po_min_ws *w, const po_min_param *p, po_min_result *res)
+{
+    size_t n = w->n, m = w->m;
+    if (p->state_out && p->method == PO_M_BFGS) {
+        if (w->out_H) memcpy(p->state_out, w->Hm, n * n * sizeof(double));
+        else if (p->hess_inv0) memcpy(p->state_out, p->hess_inv0, n * n * sizeof(double));
+        else {
+            memset(p->state_out, 0, n * n * sizeof(double));
+            for (size_t i = 0; i < n; i++) p->state_out[i * n + i] = 1.0;
+        }
+        res->nmem = w->out_H;
+    } else if (p->state_out && p->method == PO_M_LBFGS) {
+        for (size_t j = 0; j < w->out_count; j++) {
+            size_t k = (w->newest + m - (w->out_count - 1 - j)) % m;
+            memcpy(p->state_out + j * n, w->S + k * n, n * sizeof(double));
+            memcpy(p->state_out + (m + j) * n, w->Y + k * n, n * sizeof(double));
+        }
+        res->nmem = (long)w->out_count;
+    }
+}
+
+/* scipy's BFGS xrtol: |x - x_prev|_2 <= xrtol (xrtol + |x|_2) */
+static int po_min_xrtol_met(const double *x, const double *xp, size_t n, double xrtol)
+{
+    double ss = 0.0, xx = 0.0;
+    for (size_t i = 0; i < n; i++) { ss += (x[i] - xp[i]) * (x[i] - xp[i]); xx += x[i] * x[i]; }
+    return sqrt(ss) <= xrtol * (xrtol + sqrt(xx));
+}
+
+/* Long on purpose: the stopping reasons, resets and counters in one top-to-bottom loop, as the twin _minimize. */
+int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_min_param *p,
+                po_min_result *res)
+{
+    memset(res, 0, sizeof(*res));
+    if (!pb->evaluate || n == 0) return PO_ERR_VALUE;
+    const int meth = p->method;
+    if ((meth == PO_M_NEWTON && !pb->hess) || (meth == PO_M_NEWTON_CG && !pb->hessp)) return PO_ERR_VALUE;
+    po_min_ws w;
+    int st = po_min_ws_alloc(&w, n, p->m > 0 ? (size_t)p->m : 1, meth);
+    if (st != PO_OK) return st;
+    double *xp = w.xp, *gp = w.gp;
+    po_min_spy spy = {pb, 0.0, 0.0, INFINITY, 0.0, p->norm, w.buf + 6 * n, w.buf + 7 * n, 0, 0, 0};
     po_problem spb = *pb;   /* the problem as the line search sees it */
     spb.evaluate = po_min_spy_eval;
     spb.ctx = &spy;
-    double *S = NULL, *Y = NULL, *rho = NULL, *Hm = NULL, *nw = NULL, *z = NULL, *r = NULL, *pp = NULL, *Bp = NULL;
-    if (meth == PO_M_LBFGS) { S = extra; Y = extra + m * n; rho = extra + 2 * m * n; }
-    if (meth == PO_M_BFGS) { Hm = extra; nw = extra + n * n; }
-    if (meth == PO_M_NEWTON) { Hm = extra; nw = extra + n * n; }
-    if (meth == PO_M_NEWTON_CG) { z = extra; r = extra + n; pp = extra + 2 * n; Bp = extra + 3 * n; }
+    const int has_memory = meth == PO_M_CG || meth == PO_M_BFGS || meth == PO_M_LBFGS;
 
-    size_t newest = 0, count = 0;   /* L-BFGS ring */
-    int have_H = 0;                 /* BFGS: Hinv initialised */
-    size_t out_count = 0;           /* state_out: pairs after the last update (a later reset keeps them) */
-    int out_H = 0;                  /* state_out: Hm holds an updated matrix */
-    int st = PO_OK;
     double f;
     st = pb->evaluate(pb->ctx, x, g, n, &f);
     res->nfev = 1;
     if (st != PO_OK) goto done;
     res->f = f;
     if (!isfinite(f) || !po_min_all_finite(g, n)) { res->reason = PO_STOP_NONFINITE; goto done; }
-
-    long since_restart = 0;         /* CG */
-    double gg_prev = 0.0, f_old = f + 0.5 * sqrt(po_so_dot_f64(g, g, n)), t_prev = 1.0;
-    int fresh = 1;                  /* the direction is -g with no memory (first or after a reset) */
+    double f_old = f + 0.5 * sqrt(po_so_dot_f64(g, g, n));
     long restart = p->restart > 0 ? p->restart : (long)n;
     long cg_maxiter = p->cg_maxiter > 0 ? p->cg_maxiter : 20 * (long)n;
-    (void)t_prev;
 
     for (;;) {
         if (po_min_gnorm(g, n, p->norm) <= p->gtol) { res->reason = PO_STOP_CONVERGED; break; }
@@ -215,132 +469,31 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
 
         /* ---- search direction ---- */
         double gg = po_so_dot_f64(g, g, n);
-        switch (meth) {
-        case PO_M_GD:
-            for (size_t i = 0; i < n; i++) d[i] = -g[i];
-            break;
-        case PO_M_NEWTON:
-            st = pb->hess(pb->ctx, x, Hm, n);
-            res->nhev++;
-            if (st != PO_OK) goto done;
-            if (!po_min_all_finite(Hm, n * n)) { res->reason = PO_STOP_NONFINITE; goto done; }
-            st = po_min_newton_dir(d, Hm, g, n, p, nw);
-            if (st == PO_ERR_NOT_PD) { st = PO_OK; res->reason = PO_STOP_NOT_DESCENT; goto done; }
-            if (st != PO_OK) goto done;
-            break;
-        case PO_M_NEWTON_CG: {
-            /* N&W Algorithm 7.1: truncated CG on B p = -g, tolerance min(0.5, sqrt|g|) |g| */
-            double gn = sqrt(gg), tol = fmin(0.5, sqrt(gn)) * gn;
-            for (size_t i = 0; i < n; i++) { z[i] = 0.0; r[i] = g[i]; pp[i] = -g[i]; }
-            double rr = gg;
-            for (long j = 0; j < cg_maxiter; j++) {
-                st = pb->hessp(pb->ctx, x, pp, Bp, n);
-                res->nhev++;
-                if (st != PO_OK) goto done;
-                double curv = po_so_dot_f64(pp, Bp, n);
-                if (!(curv > 0.0)) {   /* negative curvature: stop (steepest descent if at j = 0) */
-                    if (j == 0) for (size_t i = 0; i < n; i++) z[i] = -g[i];
-                    break;
-                }
-                double a = rr / curv;
-                for (size_t i = 0; i < n; i++) { z[i] += a * pp[i]; r[i] += a * Bp[i]; }
-                double rn = po_so_dot_f64(r, r, n);
-                if (sqrt(rn) <= tol) break;
-                double beta = rn / rr;
-                for (size_t i = 0; i < n; i++) pp[i] = -r[i] + beta * pp[i];
-                rr = rn;
-            }
-            memcpy(d, z, n * sizeof(double));
-            break;
-        }
-        case PO_M_CG:
-            if (fresh || since_restart >= restart) {
-                for (size_t i = 0; i < n; i++) d[i] = -g[i];
-                since_restart = 0;
-            } else {
-                /* FR: beta = g'g / g_prev'g_prev;  PR+: beta = max(0, g'(g - g_prev) / g_prev'g_prev) */
-                double beta;
-                if (p->beta == PO_BETA_FR) beta = gg / gg_prev;
-                else beta = fmax(0.0, (gg - po_so_dot_f64(g, gp, n)) / gg_prev);
-                for (size_t i = 0; i < n; i++) d[i] = -g[i] + beta * d[i];
-            }
-            break;
-        case PO_M_BFGS:
-            if (!have_H && p->hess_inv0)
-                for (size_t i = 0; i < n; i++) d[i] = -po_so_dot_f64(p->hess_inv0 + i * n, g, n);
-            else if (!have_H) for (size_t i = 0; i < n; i++) d[i] = -g[i];
-            else
-                for (size_t i = 0; i < n; i++) d[i] = -po_so_dot_f64(Hm + i * n, g, n);
-            break;
-        case PO_M_LBFGS:
-            if (count == 0) for (size_t i = 0; i < n; i++) d[i] = -g[i];
-            else {
-                const double *sN = S + newest * n, *yN = Y + newest * n;
-                double gamma = po_so_dot_f64(sN, yN, n) / po_so_dot_f64(yN, yN, n);
-                st = po_lbfgs_two_loop_f64(d, g, S, Y, rho, n, m, newest, count, gamma);
-                if (st != PO_OK) goto done;
-            }
-            break;
-        default:
-            st = PO_ERR_VALUE;
-            goto done;
-        }
-        double gtd = po_so_dot_f64(g, d, n);
+        int stop = -1;
+        st = po_min_direction(&w, pb, p, x, g, gg, restart, cg_maxiter, res, &stop);
+        if (st != PO_OK) goto done;
+        if (stop >= 0) { res->reason = stop; goto done; }
+        double gtd = po_so_dot_f64(g, w.d, n);
         if (!(gtd < 0.0)) {
-            if (!fresh && (meth == PO_M_CG || meth == PO_M_BFGS || meth == PO_M_LBFGS)) {
-                /* reset the memory and restart from steepest descent */
-                fresh = 1; have_H = 0; count = 0;
-                continue;
-            }
+            if (!w.fresh && has_memory) { po_min_reset(&w); continue; }   /* restart from steepest descent */
             res->reason = PO_STOP_NOT_DESCENT;
             break;
         }
 
         /* ---- initial trial step ---- */
-        double t;
-        const int quasi_newton = meth == PO_M_BFGS || meth == PO_M_LBFGS;
-        if (meth == PO_M_GD || meth == PO_M_CG || (quasi_newton && p->init_step == PO_STEP_QUADRATIC)) {
-            /* scipy's choice: the step at which a quadratic with the last decrease would bottom out */
-            t = 1.01 * 2.0 * (f - f_old) / gtd;
-            if (quasi_newton) {
-                if (!(t > 0.0) || t > 1.0) t = 1.0;   /* a quasi-Newton step has a natural unit length */
-            } else if (!(t > 0.0) || !isfinite(t)) {
-                /* gd and CG: no cap at t = 1 (scipy's), which is not invariant to scaling f: an objective
-                 * scaled by 1e-50 would start with steps of length 1e-50; fall back to |t d|_2 = 1 */
-                double dm = po_min_maxabs(d, n), q = 0.0;
-                for (size_t i = 0; i < n; i++) q += (d[i] / dm) * (d[i] / dm);
-                t = 1.0 / (dm * sqrt(q));
-            }
-        } else if (quasi_newton && fresh && !(meth == PO_M_BFGS && p->hess_inv0)) {
-            /* a quasi-Newton method with no memory yet: |t d|_2 = 1; |g|_2 scaled by max|g_i| so that a
-             * huge gradient (an objective unbounded below) gives a tiny step, not 1/inf = 0 */
-            double gm = po_min_maxabs(g, n), q = 0.0;
-            for (size_t i = 0; i < n; i++) q += (g[i] / gm) * (g[i] / gm);
-            t = 1.0 / (gm * sqrt(q));
-        } else {
-            t = 1.0;
-        }
+        double t = po_min_initial_step(p, w.fresh, f, f_old, gtd, w.d, g, n);
         if (!(t > 0.0) || !isfinite(t) || !isfinite(gtd)) {
             /* the slope or the step is out of floating-point range (|g| ~ 1e308): no search possible */
             res->reason = PO_STOP_LS_FAILED;
             break;
         }
 
-        /* ---- line search ---- */
+        /* ---- line search, through the rounding-floor spy ---- */
         memcpy(xp, x, n * sizeof(double));
         memcpy(gp, g, n * sizeof(double));
-        po_ls_param lsp = p->ls;
-        long left = p->maxfev - res->nfev;
-        if ((long)lsp.max_ls > left - 1) lsp.max_ls = (int)(left - 1 > 0 ? left - 1 : 0);
-        int ls_nfev = 0, outcome = PO_LS_FAILED;
+        int outcome;
         double fnew;
-        spy.f0 = f;
-        spy.tol = 16.0 * DBL_EPSILON * fabs(f);
-        spy.gbest = INFINITY;
-        spy.have = 0;
-        spy.active = p->gtol > 0.0;
-        st = po_line_search(&spb, n, xp, d, f, gp, gtd, &t, x, &fnew, g, lsw, &lsp, &ls_nfev, &outcome);
-        res->nfev += ls_nfev;
+        st = po_min_search(&w, &spb, &spy, p, f, gtd, &t, x, &fnew, g, res, &outcome);
         if (st != PO_OK) goto done;
         if (spy.unbounded) {
             memcpy(x, spy.xb, n * sizeof(double));
@@ -367,10 +520,7 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
         if (outcome == PO_LS_FAILED) {
             memcpy(x, xp, n * sizeof(double));
             memcpy(g, gp, n * sizeof(double));
-            if (!fresh && (meth == PO_M_CG || meth == PO_M_BFGS || meth == PO_M_LBFGS)) {
-                fresh = 1; have_H = 0; count = 0;
-                continue;
-            }
+            if (!w.fresh && has_memory) { po_min_reset(&w); continue; }
             res->reason = res->nfev >= p->maxfev ? PO_STOP_MAXFEV : PO_STOP_LS_FAILED;
             break;
         }
@@ -382,37 +532,11 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
 
         /* ---- update the memory: s = x - x_prev, y = g - g_prev ---- */
         if (meth == PO_M_LBFGS || meth == PO_M_BFGS) {
-            double *s = lsw, *y = lsw + n;
-            for (size_t i = 0; i < n; i++) { s[i] = x[i] - xp[i]; y[i] = g[i] - gp[i]; }
-            double ys = po_so_dot_f64(y, s, n), yy = po_so_dot_f64(y, y, n), ss = po_so_dot_f64(s, s, n);
-            /* keep the pair when y's > eps |y| |s|: a test on the angle, so invariant to scaling f (a test
-             * y's > eps y'y would drop every pair of an objective scaled by 1e50) */
-            if (ys > DBL_EPSILON * sqrt(yy) * sqrt(ss) && isfinite(ys) && yy > 0 && isfinite(yy)) {
-                if (meth == PO_M_LBFGS) {
-                    newest = count == 0 ? 0 : (newest + 1) % m;
-                    memcpy(S + newest * n, s, n * sizeof(double));
-                    memcpy(Y + newest * n, y, n * sizeof(double));
-                    rho[newest] = 1.0 / ys;
-                    if (count < m) count++;
-                    out_count = count;
-                } else {
-                    if (!have_H) {
-                        /* N&W (6.20): scale H0 = (y's / y'y) I before the first update (or H0 = I) */
-                        double h0 = p->h0_scaled ? ys / yy : 1.0;
-                        memset(Hm, 0, n * n * sizeof(double));
-                        for (size_t i = 0; i < n; i++) Hm[i * n + i] = h0;
-                        if (p->hess_inv0) memcpy(Hm, p->hess_inv0, n * n * sizeof(double));
-                        have_H = 1;
-                    }
-                    po_bfgs_update_f64(Hm, s, y, n, nw);
-                    out_H = 1;
-                }
-                fresh = 0;
-            }
+            po_min_update_memory(&w, p, x, g);
         } else if (meth == PO_M_CG) {
-            gg_prev = gg;
-            since_restart++;
-            fresh = 0;
+            w.gg_prev = gg;
+            w.since_restart++;
+            w.fresh = 0;
         }
 
         if (pb->progress) {
@@ -420,12 +544,7 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
             if (pr < 0) { st = pr; goto done; }
             if (pr > 0) { res->reason = PO_STOP_CALLBACK; break; }
         }
-        if (p->xrtol > 0) {
-            /* scipy's BFGS xrtol: |x - x_prev|_2 <= xrtol (xrtol + |x|_2) */
-            double ss = 0.0, xx = 0.0;
-            for (size_t i = 0; i < n; i++) { ss += (x[i] - xp[i]) * (x[i] - xp[i]); xx += x[i] * x[i]; }
-            if (sqrt(ss) <= p->xrtol * (p->xrtol + sqrt(xx))) { res->reason = PO_STOP_CONVERGED; break; }
-        }
+        if (p->xrtol > 0 && po_min_xrtol_met(x, xp, n, p->xrtol)) { res->reason = PO_STOP_CONVERGED; break; }
         if (p->ftol > 0 && (fprev - f) <= p->ftol * fmax(fmax(fabs(fprev), fabs(f)), 1.0)) {
             res->reason = po_min_gnorm(g, n, p->norm) <= p->gtol ? PO_STOP_CONVERGED : PO_STOP_FTOL;
             break;
@@ -433,24 +552,7 @@ int po_minimize(const po_problem *pb, size_t n, double *x, double *g, const po_m
     }
 done:
     res->njev = res->nfev;
-    if (p->state_out && meth == PO_M_BFGS) {
-        /* the last updated inverse Hessian (H0 if it was never updated) */
-        if (out_H) memcpy(p->state_out, Hm, n * n * sizeof(double));
-        else if (p->hess_inv0) memcpy(p->state_out, p->hess_inv0, n * n * sizeof(double));
-        else {
-            memset(p->state_out, 0, n * n * sizeof(double));
-            for (size_t i = 0; i < n; i++) p->state_out[i * n + i] = 1.0;
-        }
-        res->nmem = out_H;
-    } else if (p->state_out && meth == PO_M_LBFGS) {
-        /* the ring, oldest pair first: s rows 0..count-1, y rows m..m+count-1 */
-        for (size_t j = 0; j < out_count; j++) {
-            size_t k = (newest + m - (out_count - 1 - j)) % m;
-            memcpy(p->state_out + j * n, S + k * n, n * sizeof(double));
-            memcpy(p->state_out + (m + j) * n, Y + k * n, n * sizeof(double));
-        }
-        res->nmem = (long)out_count;
-    }
-    free(buf);
+    po_min_write_state(&w, p, res);
+    free(w.buf);
     return st;
 }

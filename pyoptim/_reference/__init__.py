@@ -19,7 +19,7 @@ included: the tests reach a few, e.g. ``_reference._lbfgsb``, ``_reference._lb_c
 ``linesearch``     csrc/linesearch.c: More-Thuente, strong Wolfe, backtracking
 ``linalg``         csrc/linalg.c: two-loop recursion, BFGS update, solves, CG step, objectives
 ``secondorder``    csrc/secondorder.c: the solver loop of :func:`pyoptim.minimize`
-``lbfgsb``         csrc/lbfgsb.c: L-BFGS-B's loop
+``lbfgsb``         csrc/lbfgsb.c + lbfgsb_model.c: L-BFGS-B's loop
 ``config``         csrc/common.c: the thread setting, ``PAR_GRAIN``
 ``_common``        the helpers several modules share
 =================  ============================================================================

@@ -47,7 +47,7 @@ def adam_moments(param, grad, exp_avg, exp_avg_sq, *, lr, beta1, beta2, weight_d
 
 
 def report(path, callback, x, f):
-    """The loops' end-of-iteration step (secondorder.c so_progress, lbfgsb.c): append a copy of x to path,
+    """The loops' end-of-iteration step (secondorder.c and lbfgsb.c: pb->progress): append a copy of x to path,
     call callback(copy of x, f). True when the callback raised StopIteration (the loop stops, reason 6).
 
     pyoptim/_minimize/_projected.py ends its iterations with the same few lines; they stay apart on

@@ -53,7 +53,7 @@ def _lb_inverse(K):
     return _lb_solve(K, np.eye(K.shape[0]))
 
 
-# Long on purpose: BLNZ 1995 Algorithm CP transcribed whole (as csrc/lbfgsb.c lb_cauchy), segment by segment.
+# Long on purpose: BLNZ 1995 Algorithm CP transcribed whole (as csrc/lbfgsb_model.c lb_cauchy), segment by segment.
 def _lb_cauchy(x, g, lo, hi, fixed, W, M, theta):
     """The generalized Cauchy point (BLNZ 1995 Algorithm CP): the first local minimizer of the quadratic model
     m(z) = g'(z - x) + (z - x)'B(z - x)/2, B = theta I - W M W', along the projected path x(t) = P(x - t g).

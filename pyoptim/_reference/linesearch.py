@@ -221,6 +221,7 @@ def _strong_wolfe(ev, x, d, f, g, gtd, t, c1, c2, tolerance_change, max_ls):
         ls_iter += 1
     if ls_iter == max_ls:
         b, bf, bg = [0.0, t], [f, fn], [g, gn]
+    # zoom (N&W Alg. 3.6; in C its own function, linesearch.c po_ls_zoom)
     insuf = False
     low, high = (0, 1) if len(bf) == 1 or bf[0] <= bf[-1] else (1, 0)
     while not done and ls_iter < max_ls:

@@ -14,12 +14,12 @@ GD, NEWTON, NEWTON_CG, CG, BFGS, LBFGS = range(6)   # _minimize's method codes (
 
 
 def _so_maxabs(v):
-    """max|v_i| (secondorder.c so_maxabs); NaN propagates."""
+    """max|v_i| (secondorder.c po_min_maxabs); NaN propagates."""
     return float(np.abs(v).max())
 
 
 def _so_gnorm(g, ord):
-    """The gradient norm of the gtol test, |g|_ord (secondorder.c so_gnorm): inf max|g_i|, -inf min|g_i|,
+    """The gradient norm of the gtol test, |g|_ord (secondorder.c po_min_gnorm): inf max|g_i|, -inf min|g_i|,
     else (sum |g_i|^ord)^(1/ord) scaled by max|g_i| so that it neither overflows nor underflows."""
     if ord == math.inf:
         return _so_maxabs(g)
@@ -33,7 +33,8 @@ def _so_gnorm(g, ord):
 
 
 def _so_unit_step(v):
-    """t with |t v|_2 = 1, |v|_2 scaled by max|v_i| (a huge v gives a tiny t, not 1/inf = 0)."""
+    """t with |t v|_2 = 1 (secondorder.c po_min_unit_step), |v|_2 scaled by max|v_i| (a huge v gives a tiny t, not
+    1/inf = 0)."""
     vm = _so_maxabs(v)
     with np.errstate(all="ignore"):
         return 1.0 / (vm * math.sqrt(float(np.sum((v / vm) * (v / vm)))))
@@ -88,8 +89,8 @@ def _so_evaluator(fun, jac, n):
 
 
 def _so_newton_dir(H, g, saddle_free, damping):
-    """Newton's direction d = -H^-1 g: saddle-free (|eigenvalues|), fixed damping H + lambda I, or the
-    smallest shift tau that makes H + tau I positive definite (N&W Algorithm 3.3)."""
+    """Newton's direction d = -H^-1 g (secondorder.c po_min_newton_dir): saddle-free (|eigenvalues|), fixed damping
+    H + lambda I, or the smallest shift tau that makes H + tau I positive definite (N&W Algorithm 3.3)."""
     n = g.size
     if saddle_free:   # book 8.2.3, Dauphin et al. 2014: d = -V |Lambda|^-1 V' g, |lambda| floored at delta
         w, V = np.linalg.eigh(0.5 * (H + H.T))
@@ -116,9 +117,10 @@ def _so_newton_dir(H, g, saddle_free, damping):
 
 
 def _so_truncated_cg(hessp, x, g, gg, cg_maxiter):
-    """Newton-CG's direction (N&W Algorithm 7.1): truncated CG on B p = -g with B p from hessp, at most
-    cg_maxiter products, stopped at |r| <= min(0.5, sqrt|g|) |g| or at negative curvature (steepest descent
-    if at the first product). gg = g'g. Returns (p, number of Hessian-vector products)."""
+    """Newton-CG's direction (secondorder.c po_min_truncated_cg; N&W Algorithm 7.1): truncated CG on B p = -g with
+    B p from hessp, at most cg_maxiter products, stopped at |r| <= min(0.5, sqrt|g|) |g| or at negative
+    curvature (steepest descent if at the first product). gg = g'g. Returns (p, number of Hessian-vector
+    products)."""
     n = g.size
     nhev = 0
     gn = math.sqrt(gg)
@@ -142,9 +144,9 @@ def _so_truncated_cg(hessp, x, g, gg, cg_maxiter):
 
 
 def _so_initial_step(method, init_step, fresh, have_h0, f, f_old, gtd, d, g):
-    """The line search's first trial step t along d (gtd = g'd < 0): for gd and CG (and quasi-Newton with
-    init_step 1) scipy's choice, the step at which a quadratic with the last decrease would bottom out;
-    for quasi-Newton without memory |t d|_2 = 1; else 1."""
+    """The line search's first trial step t along d (secondorder.c po_min_initial_step) (gtd = g'd < 0): for gd and
+    CG (and quasi-Newton with init_step 1) scipy's choice, the step at which a quadratic with the last decrease
+    would bottom out; for quasi-Newton without memory |t d|_2 = 1; else 1."""
     quasi_newton = method in (BFGS, LBFGS)
     if method in (GD, CG) or (quasi_newton and init_step == 1):
         # scipy's choice: the step at which a quadratic with the last decrease would bottom out
@@ -163,9 +165,9 @@ def _so_initial_step(method, init_step, fresh, have_h0, f, f_old, gtd, d, g):
 
 
 def _so_spy(evaluate, f, gtol, norm):
-    """The line search's evaluations through the rounding-floor spy (secondorder.c so_spy_eval): it keeps the
-    first point with f = -inf (unbounded below) and, among the points with f within 16 eps |f| of the start,
-    the one of smallest gradient norm. Returns (the spy's record, the spying evaluate)."""
+    """The line search's evaluations through the rounding-floor spy (secondorder.c po_min_spy_eval, po_min_search):
+    it keeps the first point with f = -inf (unbounded below) and, among the points with f within 16 eps |f| of
+    the start, the one of smallest gradient norm. Returns (the spy's record, the spying evaluate)."""
     eps = np.finfo(np.float64).eps
     spy = {"f0": f, "tol": 16.0 * eps * abs(f), "gbest": np.inf, "best": None, "unbounded": None}
 
@@ -184,7 +186,8 @@ def _so_spy(evaluate, f, gtol, norm):
 
 
 class _QuasiNewtonMemory:
-    """BFGS's inverse Hessian H or L-BFGS's ring of m pairs (s, y) (secondorder.c), and what state_out
+    """BFGS's inverse Hessian H or L-BFGS's ring of m pairs (s, y) (secondorder.c po_min_ws: po_min_reset,
+    po_min_qn_dir, po_min_update_memory, po_min_write_state), and what state_out
     reports: the pairs or H after the last update (a later reset keeps them)."""
 
     def __init__(self, method, m, n, hess_inv0, h0_scaled):
@@ -244,7 +247,7 @@ class _QuasiNewtonMemory:
 
 
 # Long on purpose: one loop whose stopping reasons, resets and counters read top to bottom in po_minimize's
-# order (csrc/secondorder.c, itself one function); the directions, steps and memory are the helpers above.
+# order (csrc/secondorder.c po_minimize, whose helpers mirror these); directions, steps and memory are helpers.
 def _minimize(fun, x0, *, jac=None, hess=None, hessp=None, callback=None, model=None, path=None, method=5,
               gtol=1e-5, ftol=0.0, maxiter=1000, maxfev=10000, m=10, beta=1, restart=0, damping=-1.0,
               saddle_free=False, cg_maxiter=0, line_search=0, c1=1e-4, c2=0.9, max_ls=25,
@@ -334,7 +337,7 @@ def _minimize(fun, x0, *, jac=None, hess=None, hessp=None, callback=None, model=
         if not t > 0.0 or not math.isfinite(t) or not math.isfinite(gtd):
             reason = 3   # the slope or the step is out of floating-point range: no search possible
             break
-        # ---- line search, through the rounding-floor spy (secondorder.c so_spy_eval) ----
+        # ---- line search, through the rounding-floor spy (secondorder.c po_min_search) ----
         xp, gp = x.copy(), g.copy()
         ls_max = min(max_ls, max(maxfev - nfev - 1, 0))
         spy, spy_eval = _so_spy(evaluate, f, gtol, norm)

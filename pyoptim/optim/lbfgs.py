@@ -160,15 +160,33 @@ class LBFGS(Optimizer):
                     st.update(saved)
                 raise
 
+    def _strong_wolfe(self, closure: Callable, loss, flat_grad, d, t, max_ls: int):
+        """torch's _strong_wolfe from the current parameters along d, first step t, at most max_ls evaluations;
+        leaves the parameters at the accepted point. Returns (t, loss, flat_grad, evaluations)."""
+        dt = self._dtype
+        x_init = self._get_flat().astype(np.float64)
+        d64 = d.astype(np.float64)
+
+        def obj_func(x):
+            self._set_flat(x)
+            f_, g_, _ = self._evaluate(closure)
+            return f_, g_.astype(np.float64)
+
+        t, loss, _, g_new, ls_func_evals, _ = kernels.line_search(
+            obj_func, x_init, d64, loss, flat_grad.astype(np.float64), t=hyper_value(t), max_ls=max_ls)
+        self._set_flat((x_init.astype(dt) + dt.type(t) * d) if dt == np.float32 else x_init + t * d64)
+        return t, loss, g_new.astype(dt), ls_func_evals
+
+    # torch.optim.LBFGS.step's loop in torch's order (direction, step length, line search or fixed step, the
+    # stopping tests), so that it reads beside torch's; the history is _History, the search _strong_wolfe.
     def _step_unlocked(self, closure: Callable):
         group = self.param_groups[0]
         self._validate_group(group)
         lr = group["lr"]   # kept as given: an array lr becomes the step length object (torch's t = lr)
         max_iter, max_eval = int(group["max_iter"]), int(group["max_eval"])
         tolerance_grad, tolerance_change = float(group["tolerance_grad"]), float(group["tolerance_change"])
-        line_search_fn, history_size = group["line_search_fn"], int(group["history_size"])
+        line_search_fn = group["line_search_fn"]
         dt = self._dtype
-        n = self._n
 
         state = self._state_of(0)
         state.setdefault("func_evals", 0)
@@ -180,15 +198,10 @@ class LBFGS(Optimizer):
         if np.abs(flat_grad).max(initial=0.0) <= tolerance_grad:
             return orig_loss
 
-        d = state.get("d")
-        t = state.get("t")
-        S, Y, rho = state.get("S"), state.get("Y"), state.get("rho")
-        newest, count = state.get("newest", 0), state.get("count", 0)
-        H_diag = state.get("H_diag", 1.0)
-        prev_flat_grad = state.get("prev_flat_grad")
-        prev_loss = state.get("prev_loss")
+        d, t = state.get("d"), state.get("t")
+        hist = _History(state, int(group["history_size"]), self._n, dt)
+        prev_flat_grad, prev_loss = state.get("prev_flat_grad"), state.get("prev_loss")
 
-        own_history = False
         n_iter = 0
         while n_iter < max_iter:
             n_iter += 1
@@ -196,62 +209,23 @@ class LBFGS(Optimizer):
             # ---- direction ----
             if state["n_iter"] == 1:
                 d = -flat_grad
-                count, newest, H_diag = 0, 0, 1.0
-                S = Y = rho = None
+                hist.clear()
             else:
-                y = flat_grad - prev_flat_grad
-                s = d * dt.type(hyper_value(t))
-                ys = float(np.dot(y.astype(np.float64), s))
-                if ys > 1e-10:
-                    if S is None:
-                        S = np.zeros((history_size, n), dt)
-                        Y = np.zeros((history_size, n), dt)
-                        rho = np.zeros(history_size, dt)
-                    elif not own_history:   # copy on first write: the saved state stays intact
-                        S, Y, rho = S.copy(), Y.copy(), rho.copy()
-                    own_history = True
-                    newest = 0 if count == 0 else (newest + 1) % history_size
-                    S[newest], Y[newest], rho[newest] = s, y, 1.0 / ys
-                    count = min(count + 1, history_size)
-                    H_diag = ys / float(np.dot(y.astype(np.float64), y))
-                d = np.empty(n, dt)
-                if count == 0:
-                    d[...] = -flat_grad * dt.type(H_diag)
-                else:
-                    kernels.lbfgs_two_loop(d, np.ascontiguousarray(flat_grad), S, Y, rho, newest=newest,
-                                         count=count, gamma=H_diag)
+                hist.push(d * dt.type(hyper_value(t)), flat_grad - prev_flat_grad)
+                d = hist.direction(flat_grad)
             prev_flat_grad = flat_grad.copy()
             prev_loss = loss
             # ---- step length ----
-            if state["n_iter"] == 1:
-                scale = min(1.0, 1.0 / float(np.abs(flat_grad).sum()))
-                if isinstance(lr, np.ndarray):
-                    # torch: a float64 0-d tensor times the lr tensor is float64; 1.0 * lr keeps lr's dtype
-                    t = scale * hyper_value(lr) if scale < 1.0 else lr.copy()
-                else:
-                    t = scale * lr
-            else:
-                t = lr
+            t = _first_step_length(lr, flat_grad) if state["n_iter"] == 1 else lr
             gtd = float(np.dot(flat_grad.astype(np.float64), d))
             if gtd > -tolerance_change:
                 break
             ls_func_evals = 0
             if line_search_fn is not None:
-                x_init = self._get_flat().astype(np.float64)
-                d64 = d.astype(np.float64)
-
-                def obj_func(x):
-                    self._set_flat(x)
-                    f_, g_, _ = self._evaluate(closure)
-                    return f_, g_.astype(np.float64)
-
                 # torch's call: _strong_wolfe(..., max_ls=max_eval - current_evals) -- the evaluations left in
                 # this step bound the search -- and the search's own tolerance_change (1e-9), not the group's
-                t, loss, _, g_new, ls_func_evals, _ = kernels.line_search(
-                    obj_func, x_init, d64, loss, flat_grad.astype(np.float64), t=hyper_value(t),
-                    max_ls=max(max_eval - current_evals, 0))
-                flat_grad = g_new.astype(dt)
-                self._set_flat((x_init.astype(dt) + dt.type(t) * d) if dt == np.float32 else x_init + t * d64)
+                t, loss, flat_grad, ls_func_evals = self._strong_wolfe(closure, loss, flat_grad, d, t,
+                                                                       max(max_eval - current_evals, 0))
                 opt_cond = np.abs(flat_grad).max() <= tolerance_grad
             else:
                 self._set_flat(self._get_flat() + dt.type(hyper_value(t)) * d)
@@ -270,8 +244,7 @@ class LBFGS(Optimizer):
             if abs(loss - prev_loss) < tolerance_change:
                 break
 
-        state.update(d=d, t=t, S=S, Y=Y, rho=rho, newest=newest, count=count, H_diag=H_diag,
-                     prev_flat_grad=prev_flat_grad, prev_loss=prev_loss)
+        state.update(d=d, t=t, **hist.as_state(), prev_flat_grad=prev_flat_grad, prev_loss=prev_loss)
         return orig_loss
 
     def state_dict(self) -> dict:
@@ -302,3 +275,60 @@ class LBFGS(Optimizer):
         dict.clear(self.state)
         if st:
             dict.__setitem__(self.state, 0, st)
+
+
+def _first_step_length(lr, flat_grad):
+    """torch's first step length: t = min(1, 1 / sum|g|) lr (an array lr keeps its own dtype when not scaled)."""
+    scale = min(1.0, 1.0 / float(np.abs(flat_grad).sum()))
+    if isinstance(lr, np.ndarray):
+        # torch: a float64 0-d tensor times the lr tensor is float64; 1.0 * lr keeps lr's dtype
+        return scale * hyper_value(lr) if scale < 1.0 else lr.copy()
+    return scale * lr
+
+
+class _History:
+    """torch's old_dirs / old_stps / ro / H_diag as a ring of history_size pairs (S, Y, rho = 1 / y's, the
+    newest at ``newest``, ``count`` kept) taken from a step's state; the arrays are copied on the first write,
+    so a saved state stays intact."""
+
+    def __init__(self, state: dict, history_size: int, n: int, dt):
+        self.S, self.Y, self.rho = state.get("S"), state.get("Y"), state.get("rho")
+        self.newest, self.count = state.get("newest", 0), state.get("count", 0)
+        self.H_diag = state.get("H_diag", 1.0)
+        self.m, self.n, self.dt = history_size, n, dt
+        self.own = False
+
+    def clear(self) -> None:
+        """The first iteration: no pairs, H_diag = 1."""
+        self.count, self.newest, self.H_diag = 0, 0, 1.0
+        self.S = self.Y = self.rho = None
+
+    def push(self, s, y) -> None:
+        """Keep the pair s = t d, y = g - g_prev when y's > 1e-10 (torch's test), with H_diag = y's / y'y."""
+        ys = float(np.dot(y.astype(np.float64), s))
+        if not ys > 1e-10:
+            return
+        m, dt = self.m, self.dt
+        if self.S is None:
+            self.S, self.Y, self.rho = np.zeros((m, self.n), dt), np.zeros((m, self.n), dt), np.zeros(m, dt)
+        elif not self.own:   # copy on first write: the saved state stays intact
+            self.S, self.Y, self.rho = self.S.copy(), self.Y.copy(), self.rho.copy()
+        self.own = True
+        self.newest = 0 if self.count == 0 else (self.newest + 1) % m
+        self.S[self.newest], self.Y[self.newest], self.rho[self.newest] = s, y, 1.0 / ys
+        self.count = min(self.count + 1, m)
+        self.H_diag = ys / float(np.dot(y.astype(np.float64), y))
+
+    def direction(self, flat_grad):
+        """d = -H g: -H_diag g without pairs, else the two-loop recursion with gamma = H_diag."""
+        d = np.empty(self.n, self.dt)
+        if self.count == 0:
+            d[...] = -flat_grad * self.dt.type(self.H_diag)
+        else:
+            kernels.lbfgs_two_loop(d, np.ascontiguousarray(flat_grad), self.S, self.Y, self.rho,
+                                   newest=self.newest, count=self.count, gamma=self.H_diag)
+        return d
+
+    def as_state(self) -> dict:
+        """The history as the step's state keys."""
+        return dict(S=self.S, Y=self.Y, rho=self.rho, newest=self.newest, count=self.count, H_diag=self.H_diag)
