@@ -8,6 +8,8 @@
  *                                    shape (N,); po_labels_int64 for kernels that read int64 only
  *   po_required_float                a required keyword-only float given as an object
  *   po_check_adam_hp                 the hyperparameter ranges the Adam family shares
+ *   po_parse / po_parse_tuple        PyArg_ParseTupleAndKeywords / PyArg_ParseTuple whose number errors
+ *                                    name the argument
  *   PO_CALL_NOGIL / PO_CALL_RETURN_NONE   the kernel call without the GIL (and a wrapper's last lines)
  */
 
@@ -164,3 +166,79 @@ static int po_update_arrays(const char *fn, int k, PyObject **objs, const char *
         if (st_ != PO_OK) return po_raise(fn, st_);                                                \
         Py_RETURN_NONE;                                                                            \
     } while (0)
+
+/* Which argument made PyArg_ParseTupleAndKeywords fail, for the error it raised (TypeError "must be real
+ * number, not str", OverflowError "signed integer is greater than maximum": CPython's converters do not
+ * say which argument): walk the format's units (O d i l n p s; '|' and '$' are markers, ':' ends it) beside
+ * kwlist, take each number unit's object from args or kw, and name the first one its converter refuses.
+ * Leaves the original error when no number argument is at fault (a missing or unexpected argument). */
+static void po_parse_name_error(PyObject *args, PyObject *kw, const char *fmt, char **kwlist)
+{
+    const char *colon = strchr(fmt, ':');
+    const char *fn = colon ? colon + 1 : "";
+    Py_ssize_t nargs = PyTuple_GET_SIZE(args);
+    int k = 0;
+    for (const char *c = fmt; *c && *c != ':' && *c != ';' && kwlist[k]; c++) {
+        if (*c == '|' || *c == '$') continue;
+        char unit = *c;
+        const char *name = kwlist[k];
+        PyObject *obj = k < nargs ? PyTuple_GET_ITEM(args, k) : (kw ? PyDict_GetItemString(kw, name) : NULL);
+        k++;
+        if (!obj || !strchr("diln", unit)) continue;
+        PyObject *et, *ev, *etb;   /* the parser's error, kept unless the culprit is found */
+        PyErr_Fetch(&et, &ev, &etb);
+        int bad;
+        const char *want = unit == 'd' ? "a real number" : "an integer";
+        if (unit == 'd') {
+            bad = PyFloat_AsDouble(obj) == -1.0 && PyErr_Occurred();
+        } else {
+            long long v = PyLong_AsLongLong(obj);   /* TypeError for a non-integer, OverflowError beyond it */
+            bad = v == -1 && PyErr_Occurred();
+            if (!bad && unit == 'i' && (v < INT_MIN || v > INT_MAX)) bad = 2;
+            if (!bad && unit == 'l' && (v < LONG_MIN || v > LONG_MAX)) bad = 2;
+            if (!bad && unit == 'n' && (v < PY_SSIZE_T_MIN || v > PY_SSIZE_T_MAX)) bad = 2;
+            if (bad == 1 && PyErr_ExceptionMatches(PyExc_OverflowError)) bad = 2;
+        }
+        PyErr_Clear();
+        if (!bad) {
+            PyErr_Restore(et, ev, etb);
+            continue;
+        }
+        Py_XDECREF(et);
+        Py_XDECREF(ev);
+        Py_XDECREF(etb);
+        if (bad == 2)
+            PyErr_Format(PyExc_OverflowError, "%s%sargument '%s' is out of range for a C %s, got %R", fn,
+                         *fn ? "(): " : "", name, unit == 'i' ? "int" : unit == 'l' ? "long" : "Py_ssize_t", obj);
+        else
+            PyErr_Format(PyExc_TypeError, "%s%sargument '%s' must be %s, got %.100s", fn, *fn ? "(): " : "", name,
+                         want, Py_TYPE(obj)->tp_name);
+        return;
+    }
+}
+
+/* PyArg_ParseTupleAndKeywords, and on a TypeError or OverflowError from a number converter, the same
+ * exception type naming the argument (po_parse_name_error). Every wrapper parses through this. */
+static int po_parse(PyObject *args, PyObject *kw, const char *fmt, char **kwlist, ...)
+{
+    va_list va;
+    va_start(va, kwlist);
+    int ok = PyArg_VaParseTupleAndKeywords(args, kw, fmt, kwlist, va);
+    va_end(va);
+    if (!ok && (PyErr_ExceptionMatches(PyExc_TypeError) || PyErr_ExceptionMatches(PyExc_OverflowError)))
+        po_parse_name_error(args, kw, fmt, kwlist);
+    return ok;
+}
+
+/* PyArg_ParseTuple for the positional-only wrappers, `names` naming the format's units in order (NULL
+ * ended), with po_parse's named number errors. */
+static int po_parse_tuple(PyObject *args, const char *fmt, char **names, ...)
+{
+    va_list va;
+    va_start(va, names);
+    int ok = PyArg_VaParse(args, fmt, va);
+    va_end(va);
+    if (!ok && (PyErr_ExceptionMatches(PyExc_TypeError) || PyErr_ExceptionMatches(PyExc_OverflowError)))
+        po_parse_name_error(args, NULL, fmt, names);
+    return ok;
+}

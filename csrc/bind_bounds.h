@@ -19,7 +19,7 @@ static PyObject *py_project_box(PyObject *self, PyObject *args, PyObject *kw)
     static const char *fn = "project_box";
     static char *kwlist[] = {"x", "lo", "hi", NULL};
     PyObject *ox, *olo, *ohi;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOO:project_box", kwlist, &ox, &olo, &ohi)) return NULL;
+    if (!po_parse(args, kw, "OOO:project_box", kwlist, &ox, &olo, &ohi)) return NULL;
     PyArrayObject *x = po_arr(fn, ox, "x", PO_W | PO_ALLOW0D);
     if (!x) return NULL;
     PyArrayObject *lo = po_arr_like(fn, olo, "lo", PO_ALLOW0D, x, "x");

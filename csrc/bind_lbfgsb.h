@@ -34,7 +34,7 @@ static PyObject *py_lbfgsb(PyObject *self, PyObject *args, PyObject *kw)
     PyObject *ofun, *ox0, *olo, *ohi, *ocb = Py_None, *opath = Py_None, *ostate = Py_None;
     po_lbfgsb_param p;
     po_lbfgsb_param_init(&p);
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOO|$OOiddlliO:_lbfgsb", kwlist, &ofun, &ox0, &olo, &ohi, &ocb,
+    if (!po_parse(args, kw, "OOOO|$OOiddlliO:_lbfgsb", kwlist, &ofun, &ox0, &olo, &ohi, &ocb,
                                      &opath, &p.m, &p.pgtol, &p.ftol, &p.maxiter, &p.maxfun, &p.maxls, &ostate))
         return NULL;
     PyArrayObject *x0 = po_arr(fn, ox0, "x0", 0);

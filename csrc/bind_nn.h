@@ -47,7 +47,7 @@ static PyObject *py_activation_forward(PyObject *self, PyObject *args, PyObject 
     static char *kwlist[] = {"", "", "kind", NULL};
     PyObject *ox, *oo = Py_None;
     const char *kind_s = "relu";
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|O$s:activation_forward", kwlist, &ox, &oo, &kind_s))
+    if (!po_parse(args, kw, "O|O$s:activation_forward", kwlist, &ox, &oo, &kind_s))
         return NULL;
     int kind = po_nn_kind(fn, kind_s);
     if (kind < 0) return NULL;
@@ -91,7 +91,7 @@ static PyObject *py_activation_backward(PyObject *self, PyObject *args, PyObject
     static char *kwlist[] = {"", "", "", "kind", NULL};
     PyObject *ody, *oy, *odx = Py_None;
     const char *kind_s = "relu";
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|O$s:activation_backward", kwlist, &ody, &oy, &odx, &kind_s))
+    if (!po_parse(args, kw, "OO|O$s:activation_backward", kwlist, &ody, &oy, &odx, &kind_s))
         return NULL;
     int kind = po_nn_kind(fn, kind_s);
     if (kind < 0) return NULL;
@@ -175,7 +175,7 @@ static PyObject *py_softmax_cross_entropy(PyObject *self, PyObject *args, PyObje
     static char *kwlist[] = {"", "", "", "", "label_smoothing", NULL};
     PyObject *oz, *oy, *og = Py_None, *orl = Py_None;
     double eps = 0.0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|OO$d:softmax_cross_entropy", kwlist, &oz, &oy, &og, &orl, &eps))
+    if (!po_parse(args, kw, "OO|OO$d:softmax_cross_entropy", kwlist, &oz, &oy, &og, &orl, &eps))
         return NULL;
     if (po_check_range(fn, "label_smoothing", eps, 0.0, 1.0) < 0) return NULL;
     PyArrayObject *z = po_arr(fn, oz, "logits", 0);
@@ -309,7 +309,7 @@ static PyObject *py_batchnorm_forward(PyObject *self, PyObject *args, PyObject *
     PyObject *ox, *ow, *ob, *oy, *osm, *osi, *orm = Py_None, *orv = Py_None;
     int training = 1;
     double momentum = 0.1, eps = 1e-5;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOOOO|OO$pdd:batchnorm_forward", kwlist, &ox, &ow, &ob, &oy,
+    if (!po_parse(args, kw, "OOOOOO|OO$pdd:batchnorm_forward", kwlist, &ox, &ow, &ob, &oy,
                                      &osm, &osi, &orm, &orv, &training, &momentum, &eps))
         return NULL;
     if (po_check_range(fn, "momentum", momentum, 0.0, 1.0) < 0) return NULL;
@@ -382,7 +382,7 @@ static PyObject *py_batchnorm_backward(PyObject *self, PyObject *args, PyObject 
     static char *kwlist[] = {"", "", "", "", "", "", "", "", "training", NULL};
     PyObject *ody, *ox, *ow, *osm, *osi, *odx = Py_None, *odw = Py_None, *odb = Py_None;
     int training = 1;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOOO|OOO$p:batchnorm_backward", kwlist, &ody, &ox, &ow, &osm,
+    if (!po_parse(args, kw, "OOOOO|OOO$p:batchnorm_backward", kwlist, &ody, &ox, &ow, &osm,
                                      &osi, &odx, &odw, &odb, &training))
         return NULL;
     PyArrayObject *dy = po_arr(fn, ody, "grad_output", 0);

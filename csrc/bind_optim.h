@@ -32,7 +32,7 @@ static PyObject *py_sgd_step(PyObject *self, PyObject *args, PyObject *kw)
     PyObject *op, *og, *ob = Py_None, *olr = NULL;
     double lr, momentum = 0.0, dampening = 0.0, wd = 0.0;
     int nesterov = 0, maximize = 0, first = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|O$Odddppp:sgd_step", kwlist, &op, &og, &ob, &olr,
+    if (!po_parse(args, kw, "OO|O$Odddppp:sgd_step", kwlist, &op, &og, &ob, &olr,
                                      &momentum, &dampening, &wd, &nesterov, &maximize, &first))
         return NULL;
     if (po_required_float(fn, "lr", olr, &lr) < 0) return NULL;
@@ -87,7 +87,7 @@ static PyObject *py_adagrad_step(PyObject *self, PyObject *args, PyObject *kw)
     PyObject *op, *og, *os, *olr = NULL, *ostep = NULL;
     double lr, lr_decay = 0.0, wd = 0.0, eps = 1e-10, step;
     int maximize = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOO|$OdddOp:adagrad_step", kwlist, &op, &og, &os, &olr,
+    if (!po_parse(args, kw, "OOO|$OdddOp:adagrad_step", kwlist, &op, &og, &os, &olr,
                                      &lr_decay, &wd, &eps, &ostep, &maximize))
         return NULL;
     if (po_required_float(fn, "lr", olr, &lr) < 0 || po_required_float(fn, "step", ostep, &step) < 0) return NULL;
@@ -140,7 +140,7 @@ static PyObject *py_rmsprop_step(PyObject *self, PyObject *args, PyObject *kw)
     PyObject *op, *og, *os, *oa = Py_None, *ob = Py_None, *olr = NULL;
     double lr, alpha = 0.99, eps = 1e-8, wd = 0.0, momentum = 0.0;
     int centered = 0, maximize = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOO|OO$Oddddpp:rmsprop_step", kwlist, &op, &og, &os, &oa, &ob,
+    if (!po_parse(args, kw, "OOO|OO$Oddddpp:rmsprop_step", kwlist, &op, &og, &os, &oa, &ob,
                                      &olr, &alpha, &eps, &wd, &momentum, &centered, &maximize))
         return NULL;
     if (po_required_float(fn, "lr", olr, &lr) < 0) return NULL;
@@ -211,7 +211,7 @@ static PyObject *py_adam_step(PyObject *self, PyObject *args, PyObject *kw)
     PyObject *op, *og, *om, *ov, *ox = Py_None, *olr = NULL, *ostep = NULL;
     double lr, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, wd = 0.0, step;
     int amsgrad = 0, maximize = 0, decoupled = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOO|O$OddddOppp:adam_step", kwlist, &op, &og, &om, &ov, &ox,
+    if (!po_parse(args, kw, "OOOO|O$OddddOppp:adam_step", kwlist, &op, &og, &om, &ov, &ox,
                                      &olr, &beta1, &beta2, &eps, &wd, &ostep, &amsgrad, &maximize, &decoupled))
         return NULL;
     if (po_required_float(fn, "lr", olr, &lr) < 0 || po_required_float(fn, "step", ostep, &step) < 0) return NULL;
@@ -334,7 +334,8 @@ static PyObject *py_grad_norm(PyObject *self, PyObject *args)
     static const char *fn = "grad_norm";
     PyObject *seq;
     double p = 2.0;
-    if (!PyArg_ParseTuple(args, "O|d:grad_norm", &seq, &p)) return NULL;
+    static char *names[] = {"arrays", "norm_type", NULL};
+    if (!po_parse_tuple(args, "O|d:grad_norm", names, &seq, &p)) return NULL;
     if (!(p > 0.0)) {
         char *sv = PyOS_double_to_string(p, 'r', 0, 0, NULL);
         PyErr_Format(PyExc_ValueError, "grad_norm(): invalid norm_type: %s (expected a value > 0 or inf)",
@@ -387,7 +388,8 @@ static PyObject *po_optim_each(const char *fn, const char *format, PyObject *arg
 {
     PyObject *seq;
     double v;
-    if (!PyArg_ParseTuple(args, format, &seq, &v)) return NULL;
+    char *names[] = {"arrays", clamp ? "clip_value" : "factor", NULL};
+    if (!po_parse_tuple(args, format, names, &seq, &v)) return NULL;
     if (clamp && po_check_range_inf(fn, "clip_value", v, 0.0, INFINITY) < 0) return NULL;
     po_optim_item *t;
     Py_ssize_t k;
@@ -451,7 +453,7 @@ static PyObject *py_average_update(PyObject *self, PyObject *args, PyObject *kw)
     static char *kwlist[] = {"avg", "param", "weight", NULL};
     PyObject *oa, *op, *ow = NULL;
     double w;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|$O:average_update", kwlist, &oa, &op, &ow)) return NULL;
+    if (!po_parse(args, kw, "OO|$O:average_update", kwlist, &oa, &op, &ow)) return NULL;
     if (po_required_float(fn, "weight", ow, &w) < 0) return NULL;
     if (po_check_range(fn, "weight", w, 0.0, 1.0) < 0) return NULL;
     PyObject *objs[] = {oa, op};

@@ -30,7 +30,7 @@ static PyObject *py_asgd_step(PyObject *self, PyObject *args, PyObject *kw)
     PyObject *op, *og, *oa, *oeta = NULL;
     double eta, lambd = 1e-4, mu = 1.0, wd = 0.0;
     int maximize = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOO|$Odddp:asgd_step", kwlist, &op, &og, &oa, &oeta, &lambd, &mu,
+    if (!po_parse(args, kw, "OOO|$Odddp:asgd_step", kwlist, &op, &og, &oa, &oeta, &lambd, &mu,
                                      &wd, &maximize))
         return NULL;
     if (po_required_float(fn, "eta", oeta, &eta) < 0) return NULL;
@@ -79,7 +79,7 @@ static PyObject *py_rprop_step(PyObject *self, PyObject *args, PyObject *kw)
     PyObject *op, *og, *opv, *oss;
     double em = 0.5, ep = 1.2, smin = 1e-6, smax = 50.0;
     int maximize = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOO|$ddddp:rprop_step", kwlist, &op, &og, &opv, &oss, &em, &ep,
+    if (!po_parse(args, kw, "OOOO|$ddddp:rprop_step", kwlist, &op, &og, &opv, &oss, &em, &ep,
                                      &smin, &smax, &maximize))
         return NULL;
     if (po_check_range(fn, "etaminus", em, nextafter(0.0, 1.0), nextafter(1.0, 0.0)) < 0 ||
@@ -140,7 +140,7 @@ static PyObject *py_adafactor_step(PyObject *self, PyObject *args, PyObject *kw)
     PyObject *op, *og, *orv = Py_None, *ocv = Py_None, *ov = Py_None, *olr = NULL, *oe1 = Py_None, *ostep = NULL;
     double lr, b2d = -0.8, eps1, eps2 = 1e-3, d = 1.0, wd = 0.0, step;
     int maximize = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|OOO$OdOdddOp:adafactor_step", kwlist, &op, &og, &orv, &ocv, &ov,
+    if (!po_parse(args, kw, "OO|OOO$OdOdddOp:adafactor_step", kwlist, &op, &og, &orv, &ocv, &ov,
                                      &olr, &b2d, &oe1, &eps2, &d, &wd, &ostep, &maximize))
         return NULL;
     if (po_required_float(fn, "lr", olr, &lr) < 0 || po_required_float(fn, "step", ostep, &step) < 0) return NULL;
@@ -231,7 +231,7 @@ static PyObject *py_muon_momentum(PyObject *self, PyObject *args, PyObject *kw)
     PyObject *og, *ob, *oo, *omu = NULL;
     double mu;
     int nesterov = 1;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOO|$Op:muon_momentum", kwlist, &og, &ob, &oo, &omu, &nesterov))
+    if (!po_parse(args, kw, "OOO|$Op:muon_momentum", kwlist, &og, &ob, &oo, &omu, &nesterov))
         return NULL;
     if (po_required_float(fn, "momentum", omu, &mu) < 0) return NULL;
     if (po_check_range(fn, "momentum", mu, 0.0, INFINITY) < 0) return NULL;
@@ -265,7 +265,7 @@ static PyObject *py_muon_apply(PyObject *self, PyObject *args, PyObject *kw)
     static char *kwlist[] = {"param", "update", "lr", "weight_decay", "adjusted_lr", NULL};
     PyObject *op, *ou, *olr = NULL, *oalr = NULL;
     double lr, wd = 0.1, alr;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|$OdO:muon_apply", kwlist, &op, &ou, &olr, &wd, &oalr)) return NULL;
+    if (!po_parse(args, kw, "OO|$OdO:muon_apply", kwlist, &op, &ou, &olr, &wd, &oalr)) return NULL;
     if (po_required_float(fn, "lr", olr, &lr) < 0 || po_required_float(fn, "adjusted_lr", oalr, &alr) < 0) return NULL;
     if (po_check_range(fn, "lr", lr, 0.0, INFINITY) < 0 || po_check_range(fn, "weight_decay", wd, 0.0, INFINITY) < 0 ||
         po_check_range(fn, "adjusted_lr", alr, 0.0, INFINITY) < 0)

@@ -32,7 +32,7 @@ static PyObject *py_adadelta_step(PyObject *self, PyObject *args, PyObject *kw)
     PyObject *op, *og, *os, *oa, *olr = NULL;
     double lr, rho = 0.9, eps = 1e-6, wd = 0.0;
     int maximize = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOO|$Odddp:adadelta_step", kwlist, &op, &og, &os, &oa, &olr,
+    if (!po_parse(args, kw, "OOOO|$Odddp:adadelta_step", kwlist, &op, &og, &os, &oa, &olr,
                                      &rho, &eps, &wd, &maximize))
         return NULL;
     if (po_required_float(fn, "lr", olr, &lr) < 0) return NULL;
@@ -81,7 +81,7 @@ static PyObject *py_adamax_step(PyObject *self, PyObject *args, PyObject *kw)
     PyObject *op, *og, *om, *ou, *olr = NULL, *ostep = NULL;
     double lr, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, wd = 0.0, step;
     int maximize = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOO|$OddddOp:adamax_step", kwlist, &op, &og, &om, &ou, &olr,
+    if (!po_parse(args, kw, "OOOO|$OddddOp:adamax_step", kwlist, &op, &og, &om, &ou, &olr,
                                      &beta1, &beta2, &eps, &wd, &ostep, &maximize))
         return NULL;
     if (po_required_float(fn, "lr", olr, &lr) < 0 || po_required_float(fn, "step", ostep, &step) < 0) return NULL;
@@ -136,7 +136,7 @@ static PyObject *py_nadam_step(PyObject *self, PyObject *args, PyObject *kw)
     PyObject *op, *og, *om, *ov, *olr = NULL, *omp = NULL, *ostep = NULL;
     double lr, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, wd = 0.0, md = 4e-3, mp, step;
     int maximize = 0, decoupled = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOO|$OdddddOOpp:nadam_step", kwlist, &op, &og, &om, &ov, &olr,
+    if (!po_parse(args, kw, "OOOO|$OdddddOOpp:nadam_step", kwlist, &op, &og, &om, &ov, &olr,
                                      &beta1, &beta2, &eps, &wd, &md, &omp, &ostep, &maximize, &decoupled))
         return NULL;
     if (po_required_float(fn, "lr", olr, &lr) < 0 || po_required_float(fn, "mu_product", omp, &mp) < 0 ||
@@ -195,7 +195,7 @@ static PyObject *py_radam_step(PyObject *self, PyObject *args, PyObject *kw)
     PyObject *op, *og, *om, *ov, *olr = NULL, *ostep = NULL;
     double lr, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, wd = 0.0, step;
     int maximize = 0, decoupled = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOO|$OddddOpp:radam_step", kwlist, &op, &og, &om, &ov, &olr,
+    if (!po_parse(args, kw, "OOOO|$OddddOpp:radam_step", kwlist, &op, &og, &om, &ov, &olr,
                                      &beta1, &beta2, &eps, &wd, &ostep, &maximize, &decoupled))
         return NULL;
     if (po_required_float(fn, "lr", olr, &lr) < 0 || po_required_float(fn, "step", ostep, &step) < 0) return NULL;

@@ -30,7 +30,7 @@ static PyObject *po_reg_dropout_common(const char *fn, const char *format, PyObj
     PyObject *ox, *oo, *os, *oc;
     double p = NAN;
     int inverted = 1;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, format, kwlist, &ox, &oo, &p, &os, &oc, &inverted))
+    if (!po_parse(args, kw, format, kwlist, &ox, &oo, &p, &os, &oc, &inverted))
         return NULL;
     if (po_check_range(fn, "p", p, 0.0, 1.0) < 0) return NULL;
     uint64_t seed, counter;
@@ -112,7 +112,7 @@ static PyObject *py_dropout_mask(PyObject *self, PyObject *args, PyObject *kw)
     static char *kwlist[] = {"out", "p", "seed", "counter", NULL};
     PyObject *oo, *os, *oc;
     double p = NAN;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OdOO:dropout_mask", kwlist, &oo, &p, &os, &oc)) return NULL;
+    if (!po_parse(args, kw, "OdOO:dropout_mask", kwlist, &oo, &p, &os, &oc)) return NULL;
     if (po_check_range(fn, "p", p, 0.0, 1.0) < 0) return NULL;
     uint64_t seed, counter;
     if (po_reg_u64(fn, "seed", os, &seed) < 0 || po_reg_u64(fn, "counter", oc, &counter) < 0) return NULL;
@@ -140,7 +140,7 @@ static PyObject *py_rng_uniform(PyObject *self, PyObject *args, PyObject *kw)
     static const char *fn = "rng_uniform";
     static char *kwlist[] = {"out", "seed", "counter", NULL};
     PyObject *oo, *os, *oc;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOO:rng_uniform", kwlist, &oo, &os, &oc)) return NULL;
+    if (!po_parse(args, kw, "OOO:rng_uniform", kwlist, &oo, &os, &oc)) return NULL;
     uint64_t seed, counter;
     if (po_reg_u64(fn, "seed", os, &seed) < 0 || po_reg_u64(fn, "counter", oc, &counter) < 0) return NULL;
     PyArrayObject *o = po_arr(fn, oo, "out", PO_W | PO_ALLOW0D);
@@ -167,7 +167,7 @@ static PyObject *py_prox_l1(PyObject *self, PyObject *args, PyObject *kw)
     static char *kwlist[] = {"param", "threshold", NULL};
     PyObject *op, *ot = NULL;
     double t;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$O:prox_l1", kwlist, &op, &ot)) return NULL;
+    if (!po_parse(args, kw, "O|$O:prox_l1", kwlist, &op, &ot)) return NULL;
     if (po_required_float(fn, "threshold", ot, &t) < 0) return NULL;
     if (po_check_range_inf(fn, "threshold", t, 0.0, INFINITY) < 0) return NULL;
     PyArrayObject *p = po_arr(fn, op, "param", PO_W | PO_ALLOW0D);
@@ -198,7 +198,7 @@ static PyObject *py_max_norm(PyObject *self, PyObject *args, PyObject *kw)
     PyObject *op, *om = NULL;
     double mv;
     int axis = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$Oi:max_norm", kwlist, &op, &om, &axis)) return NULL;
+    if (!po_parse(args, kw, "O|$Oi:max_norm", kwlist, &op, &om, &axis)) return NULL;
     if (po_required_float(fn, "max_value", om, &mv) < 0) return NULL;
     if (po_check_range_inf(fn, "max_value", mv, 0.0, INFINITY) < 0) return NULL;
     PyArrayObject *p = po_arr(fn, op, "param", PO_W);
@@ -226,7 +226,7 @@ static PyObject *po_reg_ball(const char *fn, PyObject *args, PyObject *kw, int l
     static char *kwlist[] = {"param", "radius", NULL};
     PyObject *op, *orad = NULL;
     double r;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$O", kwlist, &op, &orad)) return NULL;
+    if (!po_parse(args, kw, "O|$O", kwlist, &op, &orad)) return NULL;
     if (po_required_float(fn, "radius", orad, &r) < 0) return NULL;
     if (po_check_range_inf(fn, "radius", r, 0.0, INFINITY) < 0) return NULL;
     PyArrayObject *p = po_arr(fn, op, "param", PO_W | PO_ALLOW0D);

@@ -28,15 +28,14 @@ static PyObject *py_lbfgs_two_loop(PyObject *self, PyObject *args, PyObject *kw)
     PyObject *od, *og, *os, *oy, *orho, *ogamma = NULL;   /* ogamma NULL: not given */
     Py_ssize_t newest = PY_SSIZE_T_MIN, count = PY_SSIZE_T_MIN;   /* sentinels: not given */
     double gamma;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOOO|$nnO:lbfgs_two_loop", kwlist, &od, &og, &os, &oy, &orho,
+    if (!po_parse(args, kw, "OOOOO|$nnO:lbfgs_two_loop", kwlist, &od, &og, &os, &oy, &orho,
                                      &newest, &count, &ogamma))
         return NULL;
     if (newest == PY_SSIZE_T_MIN || count == PY_SSIZE_T_MIN || ogamma == NULL) {
         PyErr_SetString(PyExc_TypeError, "lbfgs_two_loop(): keyword arguments 'newest', 'count' and 'gamma' are required");
         return NULL;
     }
-    gamma = PyFloat_AsDouble(ogamma);
-    if (gamma == -1.0 && PyErr_Occurred()) return NULL;
+    if (po_required_float(fn, "gamma", ogamma, &gamma) < 0) return NULL;
     if (po_check_range(fn, "gamma", gamma, -INFINITY, INFINITY) < 0) return NULL;
     PyArrayObject *d = po_arr(fn, od, "d", PO_W);
     if (!d) return NULL;
@@ -80,7 +79,7 @@ static PyObject *py_bfgs_update(PyObject *self, PyObject *args, PyObject *kw)
     static const char *fn = "bfgs_update";
     static char *kwlist[] = {"H", "s", "y", NULL};
     PyObject *oH, *os, *oy;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOO:bfgs_update", kwlist, &oH, &os, &oy)) return NULL;
+    if (!po_parse(args, kw, "OOO:bfgs_update", kwlist, &oH, &os, &oy)) return NULL;
     PyArrayObject *s = po_arr(fn, os, "s", 0);
     if (!s) return NULL;
     size_t n = PO_SIZE(s);
@@ -117,7 +116,7 @@ static PyObject *py_cholesky_solve(PyObject *self, PyObject *args, PyObject *kw)
     static char *kwlist[] = {"x", "A", "b", "shift", NULL};
     PyObject *ox, *oA, *ob;
     double shift = 0.0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOO|$d:cholesky_solve", kwlist, &ox, &oA, &ob, &shift)) return NULL;
+    if (!po_parse(args, kw, "OOO|$d:cholesky_solve", kwlist, &ox, &oA, &ob, &shift)) return NULL;
     if (po_check_range(fn, "shift", shift, -INFINITY, INFINITY) < 0) return NULL;
     PyArrayObject *x = po_arr(fn, ox, "x", PO_W);
     if (!x) return NULL;
@@ -162,7 +161,7 @@ static PyObject *py_sym_eig(PyObject *self, PyObject *args, PyObject *kw)
     static const char *fn = "sym_eig";
     static char *kwlist[] = {"w", "V", "A", NULL};
     PyObject *ow, *oV, *oA;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOO:sym_eig", kwlist, &ow, &oV, &oA)) return NULL;
+    if (!po_parse(args, kw, "OOO:sym_eig", kwlist, &ow, &oV, &oA)) return NULL;
     PyArrayObject *w = po_arr(fn, ow, "w", PO_W);
     if (!w) return NULL;
     size_t n = PO_SIZE(w);
@@ -199,7 +198,7 @@ static PyObject *py_cg_step(PyObject *self, PyObject *args, PyObject *kw)
     static char *kwlist[] = {"x", "r", "p", "Ap", "rr", NULL};
     PyObject *ox, *or_, *op, *oAp;
     double rr;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOOd:cg_step", kwlist, &ox, &or_, &op, &oAp, &rr)) return NULL;
+    if (!po_parse(args, kw, "OOOOd:cg_step", kwlist, &ox, &or_, &op, &oAp, &rr)) return NULL;
     if (!(rr > 0.0 && isfinite(rr))) {
         char *sv = PyOS_double_to_string(rr, 'r', 0, 0, NULL);
         PyErr_Format(PyExc_ValueError, "cg_step(): invalid rr: %s (expected a finite r'r > 0; rr = 0 means the residual is "
@@ -243,7 +242,7 @@ static PyObject *py_coordinate_descent_sweep(PyObject *self, PyObject *args, PyO
     static char *kwlist[] = {"x", "A", "b", "l1", "path", NULL};
     PyObject *ox, *oA, *ob, *opath = Py_None;
     double l1 = 0.0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOO|$dO:coordinate_descent_sweep", kwlist, &ox, &oA, &ob, &l1, &opath))
+    if (!po_parse(args, kw, "OOO|$dO:coordinate_descent_sweep", kwlist, &ox, &oA, &ob, &l1, &opath))
         return NULL;
     if (po_check_range(fn, "l1", l1, 0.0, INFINITY) < 0) return NULL;
     PyArrayObject *x = po_arr(fn, ox, "x", PO_W);

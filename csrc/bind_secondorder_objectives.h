@@ -16,7 +16,7 @@ static PyObject *py_rosenbrock_value_and_grad(PyObject *self, PyObject *args, Py
     static const char *fn = "rosenbrock_value_and_grad";
     static char *kwlist[] = {"g", "x", NULL};
     PyObject *og, *ox;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO:rosenbrock_value_and_grad", kwlist, &og, &ox)) return NULL;
+    if (!po_parse(args, kw, "OO:rosenbrock_value_and_grad", kwlist, &og, &ox)) return NULL;
     PyArrayObject *x = po_arr(fn, ox, "x", 0);
     if (!x) return NULL;
     size_t n = PO_SIZE(x);
@@ -41,7 +41,7 @@ static PyObject *py_quadratic_value_and_grad(PyObject *self, PyObject *args, PyO
     static const char *fn = "quadratic_value_and_grad";
     static char *kwlist[] = {"g", "x", "H", "b", NULL};
     PyObject *og, *ox, *oH, *ob;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOO:quadratic_value_and_grad", kwlist, &og, &ox, &oH, &ob)) return NULL;
+    if (!po_parse(args, kw, "OOOO:quadratic_value_and_grad", kwlist, &og, &ox, &oH, &ob)) return NULL;
     PyArrayObject *x = po_arr(fn, ox, "x", 0);
     if (!x) return NULL;
     size_t n = PO_SIZE(x);
@@ -69,8 +69,8 @@ static PyObject *po_glm_value_and_grad(const char *fn, int kind, PyObject *args,
     PyObject *og, *ow, *oX, *oy;
     double l2 = 0.0;
     Py_ssize_t K = 1;
-    if (kind == 2 ? !PyArg_ParseTupleAndKeywords(args, kw, "OOOO|$dn", kwlist, &og, &ow, &oX, &oy, &l2, &K)
-                  : !PyArg_ParseTupleAndKeywords(args, kw, "OOOO|$d", kwlist5, &og, &ow, &oX, &oy, &l2))
+    if (kind == 2 ? !po_parse(args, kw, "OOOO|$dn", kwlist, &og, &ow, &oX, &oy, &l2, &K)
+                  : !po_parse(args, kw, "OOOO|$d", kwlist5, &og, &ow, &oX, &oy, &l2))
         return NULL;
     if (po_check_range(fn, "l2", l2, 0.0, INFINITY) < 0) return NULL;
     if (kind == 2 && K < 1) {

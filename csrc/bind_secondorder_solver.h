@@ -146,7 +146,7 @@ static PyObject *py__minimize(PyObject *self, PyObject *args, PyObject *kw)
     po_min_param p;
     po_linalg np_linalg;   /* the NumPy-backed table when linalg=(cholesky, lu_solve, eigh) */
     po_min_param_init(&p);
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OO|$OOOOOOiddlliildpliddiddipddOOO:_minimize", kwlist, &ofun, &ox0,
+    if (!po_parse(args, kw, "OO|$OOOOOOiddlliildpliddiddipddOOO:_minimize", kwlist, &ofun, &ox0,
                                      &ojac, &ohess, &ohessp, &ocb, &omodel, &opath, &p.method, &p.gtol,
                                      &p.ftol, &p.maxiter, &p.maxfev, &p.m, &p.beta, &p.restart, &p.damping,
                                      &p.saddle_free, &p.cg_maxiter, &p.ls.kind, &p.ls.c1, &p.ls.c2,
@@ -273,7 +273,7 @@ static PyObject *py_line_search(PyObject *self, PyObject *args, PyObject *kw)
     const char *kind = "strong-wolfe";
     po_ls_param p;
     po_ls_param_init(&p);
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "OOOdO|$dsdddid:line_search", kwlist, &ofun, &ox, &od, &f0, &og, &t,
+    if (!po_parse(args, kw, "OOOdO|$dsdddid:line_search", kwlist, &ofun, &ox, &od, &f0, &og, &t,
                                      &kind, &p.c1, &p.c2, &p.tolerance_change, &p.max_ls, &p.xtol))
         return NULL;
     if (po_ls_check_args(kind, f0, t, &p) < 0) return NULL;

@@ -61,9 +61,9 @@ MESSAGES = {
     "unaligned": "aligned", "noncontig": "C-contiguous", "fortran": "C-contiguous",
     "zero_d": "shape|dimension", "shape": "shape", "alias": "share memory", "overlap": "share memory",
     "bad_hyper": r"invalid \w+: .* \(expected ",
-    # not named: the optional numbers are parsed by PyArg_ParseTupleAndKeywords ("d", "n"), whose message
-    # ("must be real number, not str") leaves the argument out; only the required ones name it
-    "hyper_str": "real number|integer",
+    # named (the argument must appear in the message too): po_parse names the optional numbers the
+    # C converters refuse, po_required_float the required ones
+    "hyper_str": "must be (a real number|an integer)",
 }
 
 
@@ -255,6 +255,8 @@ def mutate(kind, target, values: dict, kvals: dict, tvals: dict, *, written=(), 
             k = target
             new = math.nan if kind == "hyper_nan" else "x"
             rule, exc = ("either", ALLOWED) if kind == "hyper_nan" else ("raise", (TypeError,))
+            if kind == "hyper_str":
+                argname = k
         kvals[k] = kr.copy_values(new)
         tvals[k] = kr.copy_values(new)
     else:

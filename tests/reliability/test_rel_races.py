@@ -76,10 +76,10 @@ def test_minimize_callback_cannot_resize_the_c_objectives_arrays():
 
 def test_softmax_value_and_grad_huge_n_classes_raises_before_allocating():
     """D * n_classes wrapped around size_t and the kernel wrote past a heap buffer; now ValueError naming
-    n_classes (OverflowError from argument parsing for a K that is not even a Py_ssize_t)."""
+    n_classes (OverflowError naming it, from argument parsing, for a K that is not even a Py_ssize_t)."""
     res = run_driver("huge-n-classes")
     assert res == {str(2**62): "ValueError: n_classes", str(2**61 + 1): "ValueError: n_classes",
-                   str(2**63 - 1): "ValueError: n_classes", str(2**64): "OverflowError"}
+                   str(2**63 - 1): "ValueError: n_classes", str(2**64): "OverflowError: n_classes"}
 
 
 # ---- every kernel, generically ------------------------------------------------------------------------
