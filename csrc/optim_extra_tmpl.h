@@ -237,6 +237,9 @@ static PO_TARGET_CLONES void PO_FN(pox_af_vec)(double *restrict bp, double *rest
     }
 }
 
+/* Long on purpose (about 90 lines): torch's _single_tensor_adafactor step in its order -- decay, row and
+ * column means of g^2, the factored estimate, the update's RMS clip, the parameter write -- with the
+ * row/column reductions that must give the same bits for any thread count; split, the order is lost. */
 int PO_FN(po_adafactor)(PO_T *restrict p, PO_T *restrict row_var, PO_T *restrict col_var,
                         PO_T *restrict variance, const PO_T *restrict g, size_t n, size_t m, size_t c,
                         const po_adafactor_hp *hp)
