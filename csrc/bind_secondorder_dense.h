@@ -72,7 +72,11 @@ PyDoc_STRVAR(bfgs_update_doc,
 "than the update (H = [[1.26e33]], s = y = [0.126] gave 0 instead of 1), so it is not used.\n"
 "s = x_{k+1} - x_k, y = g_{k+1} - g_k. Returns True if H was updated, False if skipped because\n"
 "y's <= 0 (the curvature condition fails: the update would lose positive definiteness).\n"
-"s and y may be the same array; H may not share memory with either.");
+"s and y may be the same array; H may not share memory with either.\n\n"
+"Raises\n------\n"
+"TypeError for a non-array or a wrong or mixed dtype; ValueError for a shape mismatch, a non-contiguous or\n"
+"read-only output, or outputs sharing memory with an input (H with s or y)."
+);
 
 static PyObject *py_bfgs_update(PyObject *self, PyObject *args, PyObject *kw)
 {
@@ -154,7 +158,11 @@ PyDoc_STRVAR(sym_eig_doc,
 "saddle-free Newton step of book 8.2.3 (Dauphin et al. 2014): d = -V |diag(w)|^-1 V' g.\n\n"
 "    rotation (p, q): theta = (a_qq - a_pp) / (2 a_pq), t = sign(theta) / (|theta| + sqrt(theta^2 + 1)),\n"
 "    c = 1 / sqrt(t^2 + 1), s = t c;  A <- P'AP,  V <- VP;  until off(A)^2 <= 1e-32 ||A||_F^2\n\n"
-"O(n^3) per sweep: meant for small n (the symmetric part (A + A')/2 is used).");
+"O(n^3) per sweep: meant for small n (the symmetric part (A + A')/2 is used).\n\n"
+"Raises\n------\n"
+"TypeError for a non-array or a wrong or mixed dtype; ValueError for a shape mismatch, a non-contiguous or\n"
+"read-only output, or outputs sharing memory with an input; FloatingPointError for a non-finite A."
+);
 
 static PyObject *py_sym_eig(PyObject *self, PyObject *args, PyObject *kw)
 {
@@ -234,7 +242,11 @@ PyDoc_STRVAR(coordinate_descent_sweep_doc,
 "``path`` (n x n, optional) receives x after each coordinate update (row i). Returns max_i |dx_i|.\n\n"
 "Non-finite values follow IEEE arithmetic (docs/nonfinite.md): a NaN in b, x or A reaching z_i (or a\n"
 "NaN A_ii) makes x_i NaN, and it spreads to later coordinates through the sums; the returned change is\n"
-"then NaN. Inside the threshold (|z| <= l1) x_i is exactly 0, also when A_ii = 0.");
+"then NaN. Inside the threshold (|z| <= l1) x_i is exactly 0, also when A_ii = 0.\n\n"
+"Raises\n------\n"
+"TypeError for a non-array or a wrong or mixed dtype; ValueError for a shape mismatch, a non-contiguous or\n"
+"read-only output, or outputs sharing memory with an input; ValueError for l1 < 0 or not finite."
+);
 
 static PyObject *py_coordinate_descent_sweep(PyObject *self, PyObject *args, PyObject *kw)
 {

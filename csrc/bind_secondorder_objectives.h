@@ -9,7 +9,12 @@ PyDoc_STRVAR(rosenbrock_value_and_grad_doc,
 "rosenbrock_value_and_grad($module, g, x)\n--\n\n"
 "Extended Rosenbrock (scipy.optimize.rosen): returns f and writes the gradient into ``g``.\n\n"
 "    f = sum_{i<n-1} 100 (x_{i+1} - x_i^2)^2 + (1 - x_i)^2\n"
-"    g_i = -400 x_i (x_{i+1} - x_i^2) - 2 (1 - x_i)  [i < n-1]  + 200 (x_i - x_{i-1}^2)  [i > 0]");
+"    g_i = -400 x_i (x_{i+1} - x_i^2) - 2 (1 - x_i)  [i < n-1]  + 200 (x_i - x_{i-1}^2)  [i > 0]\n\n"
+"The banana valley of book 8.6 (Rosenbrock 1960); pyoptim.functions.Rosenbrock wraps it.\n\n"
+"Raises\n------\n"
+"TypeError for a non-array or a wrong or mixed dtype; ValueError for a shape mismatch, a non-contiguous or\n"
+"read-only output, or outputs sharing memory with an input."
+);
 
 static PyObject *py_rosenbrock_value_and_grad(PyObject *self, PyObject *args, PyObject *kw)
 {
@@ -34,7 +39,12 @@ static PyObject *py_rosenbrock_value_and_grad(PyObject *self, PyObject *args, Py
 
 PyDoc_STRVAR(quadratic_value_and_grad_doc,
 "quadratic_value_and_grad($module, g, x, H, b)\n--\n\n"
-"The quadratic f = x'Hx/2 - b'x: returns f and writes g = Hx - b (H symmetric, n x n).");
+"The quadratic f = x'Hx/2 - b'x: returns f and writes g = Hx - b (H symmetric, n x n): the local model\n"
+"of book 4.3 and 8.2.1 (eq. 8.10 around x0 = 0 with gradient -b and Hessian H).\n\n"
+"Raises\n------\n"
+"TypeError for a non-array or a wrong or mixed dtype; ValueError for a shape mismatch, a non-contiguous or\n"
+"read-only output, or outputs sharing memory with an input."
+);
 
 static PyObject *py_quadratic_value_and_grad(PyObject *self, PyObject *args, PyObject *kw)
 {
@@ -128,7 +138,11 @@ PyDoc_STRVAR(least_squares_value_and_grad_doc,
 "Linear least squares, value returned and gradient written into ``g``, in one pass over the rows of X:\n\n"
 "    f = (1/2N) ||Xw - y||^2 + (l2/2) ||w||^2,     g = X'(Xw - y)/N + l2 w\n\n"
 "X (N, D), y (N,), w and g (D,). Rows are summed in fixed blocks of 256 (bit-identical for any\n"
-"thread count).");
+"thread count). Book 5.1.4 (linear regression) with the L2 penalty of 7.1.1.\n\n"
+"Raises\n------\n"
+"TypeError for a non-array or a wrong or mixed dtype; ValueError for a shape mismatch, a non-contiguous or\n"
+"read-only output, or outputs sharing memory with an input; ValueError for l2 < 0 or not finite."
+);
 
 static PyObject *py_least_squares_value_and_grad(PyObject *self, PyObject *args, PyObject *kw)
 {
@@ -140,7 +154,12 @@ PyDoc_STRVAR(logistic_value_and_grad_doc,
 "Binary logistic regression (y in {0, 1}), value returned and gradient written into ``g``, in one\n"
 "fused pass over the rows of X (z = Xw, sigma(z) = 1/(1 + e^-z)):\n\n"
 "    f = (1/N) sum_i [log(1 + e^{z_i}) - y_i z_i] + (l2/2) ||w||^2,    g = X'(sigma(z) - y)/N + l2 w\n\n"
-"log(1 + e^z) = max(z, 0) + log1p(e^-|z|) (no overflow). X (N, D), y (N,), w and g (D,).");
+"log(1 + e^z) = max(z, 0) + log1p(e^-|z|) (no overflow). X (N, D), y (N,), w and g (D,).\n"
+"Book 5.7.1 (logistic regression) with the L2 penalty of 7.1.1.\n\n"
+"Raises\n------\n"
+"TypeError for a non-array or a wrong or mixed dtype; ValueError for a shape mismatch, a non-contiguous or\n"
+"read-only output, or outputs sharing memory with an input; ValueError for l2 < 0 or not finite."
+);
 
 static PyObject *py_logistic_value_and_grad(PyObject *self, PyObject *args, PyObject *kw)
 {
@@ -153,7 +172,13 @@ PyDoc_STRVAR(softmax_value_and_grad_doc,
 "written into ``g``, in one pass over the rows of X:\n\n"
 "    f = (1/N) sum_i [logsumexp(Z_i) - Z_{i, y_i}] + (l2/2) ||W||^2,    G = X'(softmax(Z) - Y)/N + l2 W\n\n"
 "y: int64 or int32 labels in [0, K) (ValueError otherwise), native byte order (TypeError otherwise), aligned\n"
-"and C-contiguous (ValueError otherwise). X (N, D), w and g (D*K,).");
+"and C-contiguous (ValueError otherwise). X (N, D), w and g (D*K,). Book 6.2.2.3 (softmax units) with\n"
+"the L2 penalty of 7.1.1.\n\n"
+"Raises\n------\n"
+"TypeError for a non-array or a wrong or mixed dtype; ValueError for a shape mismatch, a non-contiguous or\n"
+"read-only output, or outputs sharing memory with an input; ValueError for l2 < 0 or not finite,\n"
+"or n_classes < 1 or too large for the sizes."
+);
 
 static PyObject *py_softmax_value_and_grad(PyObject *self, PyObject *args, PyObject *kw)
 {
