@@ -1,8 +1,13 @@
-"""Memory (issue 6, part 4): reference counts and peak RSS stay flat over 100,000 calls of each kernel,
+"""Memory (issue 6, part 4): reference counts and memory in use stay flat over 100,000 calls of each kernel,
 on the success path and on an error path (a raise from the argument checks), compared before and after
 (never absolute counts). Marked slow: `pytest -m slow` runs it (about a minute).
 
-Figures (per kernel: refcount deltas of every argument, RSS delta) are printed and written to
+Memory in use is the C heap's bytes in use (glibc's mallinfo2: uordblks + hblkhd, where the C core's
+malloc and large Python buffers live) and the count of Python's small-object blocks
+(sys.getallocatedblocks), both exact: RSS is not, since a warm process reuses resident pages it freed
+earlier, so a leak may not grow it (where mallinfo2 is missing, RSS is the fallback).
+
+Figures (per kernel: refcount deltas of every argument, heap and block deltas) are printed and written to
 PYOPTIM_REL_MEMORY (default <tmp>/pyoptim_rel_memory.json).
 
 Every argument is a fresh object (arrays, and floats rebuilt from their text), so its count can move:
@@ -13,10 +18,12 @@ two and pass the third, so a measurement that cannot see a leak fails by default
 """
 from __future__ import annotations
 
+import ctypes
 import gc
 import json
 import os
 import resource
+import sys
 import tempfile
 
 import numpy as np
@@ -27,19 +34,41 @@ from pyoptim import kernels
 import kernel_registry as kr
 from refcount import refcount_map, refcounts_unchanged
 
-pytestmark = pytest.mark.c_only   # reference counts and RSS of the C extension
+pytestmark = pytest.mark.c_only   # reference counts and memory of the C extension
 
 NAMES = kr.kernel_names()
 CALLS = int(os.environ.get("PYOPTIM_REL_LEAK_CALLS", "100000"))
-RSS_TOL = 4 * 2**20       # bytes: a leak of 40 bytes per call over 100,000 calls would be 4 MB
+HEAP_TOL = 4 * 2**20      # bytes: a leak of 40 bytes per call over 100,000 calls would be 4 MB
+BLOCK_TOL = 10_000        # Python blocks: one object leaked per 10 calls
 REF_TOL = 50              # a reference leaked per call would show as ~100,000
 RESULTS: dict = {}
-# AddressSanitizer (scripts/sanitize.sh) holds freed memory in its quarantine and maps shadow pages, so RSS
-# grows for clean code and need not grow for a leak: only the reference counts mean anything there.
+# AddressSanitizer (scripts/sanitize.sh) replaces malloc (mallinfo2 then reports nothing) and runs with
+# PYTHONMALLOC=malloc (no Python blocks to count): only the reference counts mean anything there.
 UNDER_ASAN = "ASAN_OPTIONS" in os.environ
 
 
-def _rss() -> int:
+class _Mallinfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
+                                                     "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+
+def _mallinfo2():
+    try:
+        fn = ctypes.CDLL(None).mallinfo2
+    except (OSError, AttributeError):
+        return None
+    fn.restype = _Mallinfo2
+    return fn
+
+
+_MALLINFO2 = _mallinfo2()
+
+
+def _heap() -> int:
+    """Bytes of the C heap in use (mallinfo2: allocated chunks + mmapped blocks); RSS without glibc."""
+    if _MALLINFO2 is not None:
+        m = _MALLINFO2()
+        return m.uordblks + m.hblkhd
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
@@ -96,24 +125,27 @@ def _loop(fn, values, n):
                 pass
 
 
-def _measure(fn, values: dict, calls: int) -> tuple[dict, int]:
-    """Refcount deltas of every measured argument and the RSS delta over ``calls`` calls (after a warm-up)."""
+def _measure(fn, values: dict, calls: int) -> tuple[dict, int, int]:
+    """Refcount deltas of every measured argument, and the heap (bytes) and Python block deltas over
+    ``calls`` calls (after a warm-up)."""
     values = _fresh(values)
     _loop(fn, values, 2000)                  # warm up: caches, first-touch pages, interned objects
     gc.collect()
-    r0, m0 = refcount_map(values), _rss()
+    r0, h0, b0 = refcount_map(values), _heap(), sys.getallocatedblocks()
     _loop(fn, values, calls)
     gc.collect()
-    r1, m1 = refcount_map(values), _rss()
-    return {k: r1[k] - r0[k] for k in r0}, m1 - m0
+    r1, h1, b1 = refcount_map(values), _heap(), sys.getallocatedblocks()
+    return {k: r1[k] - r0[k] for k in r0}, h1 - h0, b1 - b0
 
 
-def _verdict(dref: dict, drss: int) -> list[str]:
+def _verdict(dref: dict, dheap: int, dblocks: int) -> list[str]:
     """What the leak check flags (empty: clean)."""
     bad = {k: d for k, d in dref.items() if abs(d) > REF_TOL}
     out = [f"reference counts drifted: {bad}"] if bad else []
-    if drss >= RSS_TOL:
-        out.append(f"RSS grew by {drss / 2**20:.1f} MiB")
+    if dheap >= HEAP_TOL:
+        out.append(f"memory in use grew: heap by {dheap / 2**20:.1f} MiB")
+    if dblocks >= BLOCK_TOL:
+        out.append(f"memory in use grew: {dblocks} Python blocks")
     return out
 
 
@@ -125,18 +157,24 @@ def test_no_leak_over_many_calls(name, path):
     values = _small_call(name)
     if path == "error":
         values = _error_call(name, values)
-    dref, drss = _measure(fn, values, CALLS)
-    RESULTS[f"{name}:{path}"] = {"calls": CALLS, "rss_delta_bytes": drss, "refcount_deltas": dref,
+    dref, dheap, dblocks = _measure(fn, values, CALLS)
+    RESULTS[f"{name}:{path}"] = {"calls": CALLS, "heap_delta_bytes": dheap, "block_delta": dblocks,
+                                 "refcount_deltas": dref,
                                  "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
-    flagged = _verdict(dref, drss)
+    flagged = _verdict(dref, dheap, dblocks)
     assert not flagged, f"{name} ({path}) over {CALLS} calls: {flagged}"
 
 
 def test_the_leak_check_detects_injected_leaks():
     """The measurement above, on 100,000 calls of functions that leak on purpose: one keeps a reference
-    to its float argument (a missing Py_DECREF), one keeps 64 bytes per call (a missing free); and a
-    clean control. The check flags exactly the first two."""
+    to its float argument (a missing Py_DECREF), one keeps a 64-byte Python object per call, one mallocs
+    64 bytes per call and never frees them (a missing free in C); and a clean control. The check flags
+    exactly the leaks, each by its own measure."""
     kept = []
+    libc = ctypes.CDLL(None)
+    libc.malloc.restype = ctypes.c_void_p
+    libc.malloc.argtypes = [ctypes.c_size_t]
+    libc.free.argtypes = [ctypes.c_void_p]
 
     def leaks_a_reference(x, lr):
         kept.append(lr)
@@ -144,22 +182,31 @@ def test_the_leak_check_detects_injected_leaks():
     def leaks_memory(x, lr):
         kept.append(bytes(64))
 
+    def leaks_c_memory(x, lr):
+        kept.append(libc.malloc(64))   # the address only: the 64 bytes stay allocated until freed below
+
     def clean(x, lr):
         return float(x[0]) * lr
 
     values = {"x": np.ones(8), "lr": 0.125}
     n = 100_000
-    flagged = {f.__name__: _verdict(*_measure(f, values, n)) for f in (leaks_a_reference, leaks_memory)}
-    kept.clear()
-    gc.collect()
+    flagged = {}
+    for f in (leaks_a_reference, leaks_memory, leaks_c_memory):
+        flagged[f.__name__] = _verdict(*_measure(f, values, n))
+        for a in kept:
+            if isinstance(a, int):
+                libc.free(a)
+        kept.clear()
+        gc.collect()
     flagged["clean"] = _verdict(*_measure(clean, values, n))
     assert flagged["leaks_a_reference"] and "lr" in flagged["leaks_a_reference"][0], flagged
     if UNDER_ASAN:
-        assert not any("reference" in m for m in flagged["leaks_memory"] + flagged["clean"]), flagged
-        pytest.skip("RSS is no measure under AddressSanitizer (quarantine); the reference-count half passed")
-    assert flagged["leaks_memory"] and "RSS" in flagged["leaks_memory"][-1], flagged
+        assert not any("reference" in m for k in ("leaks_memory", "leaks_c_memory", "clean") for m in flagged[k])
+        pytest.skip("no memory measure under AddressSanitizer; the reference-count half passed")
+    assert any("Python blocks" in m for m in flagged["leaks_memory"]), flagged
+    if _MALLINFO2 is not None:   # the exact C-heap measure (RSS, the fallback, may miss a leak)
+        assert any("heap" in m for m in flagged["leaks_c_memory"]), flagged
     assert flagged["clean"] == [], flagged
-    kept.clear()
 
 
 def test_refcounts_unchanged_detects_a_kept_and_a_dropped_reference():
@@ -193,8 +240,10 @@ def _report(request):
         tr.write_line("")
         tr.write_line(f"reliability: memory over {CALLS} calls per kernel and path (details in {path})")
         worst_ref = max(max((abs(d) for d in r["refcount_deltas"].values()), default=0) for r in RESULTS.values())
-        worst_rss = max(r["rss_delta_bytes"] for r in RESULTS.values())
+        worst_heap = max(r["heap_delta_bytes"] for r in RESULTS.values())
+        worst_blocks = max(r["block_delta"] for r in RESULTS.values())
         for key, r in sorted(RESULTS.items()):
             mr = max((abs(d) for d in r["refcount_deltas"].values()), default=0)
-            tr.write_line(f"  {key:40s} rss {r['rss_delta_bytes'] / 1024:8.0f} KiB   max |refcount delta| {mr}")
-        tr.write_line(f"  worst: rss {worst_rss / 1024:.0f} KiB, refcount {worst_ref}")
+            tr.write_line(f"  {key:40s} heap {r['heap_delta_bytes'] / 1024:8.0f} KiB  blocks {r['block_delta']:7d}"
+                          f"   max |refcount delta| {mr}")
+        tr.write_line(f"  worst: heap {worst_heap / 1024:.0f} KiB, blocks {worst_blocks}, refcount {worst_ref}")
