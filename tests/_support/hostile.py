@@ -367,3 +367,27 @@ def run_case(fn, twin, kernel_values: dict, written=(), bad_hypers=None, *, case
         if isinstance(kvals.get(k), np.ndarray):
             close(kvals[k], tvals[k], f"{case_id(*case)}: '{k}'")
     return "ok"
+
+
+# ---- the kernel tables' two halves -----------------------------------------------------------------------
+
+def params(names, valid):
+    """pytest parameters (name, case) for every hostile variant of each kernel's valid call ``valid(name)``
+    (the strict tables of tests/kernels)."""
+    import pytest
+
+    from pyoptim import kernels
+
+    for name in names:
+        spec = kr.spec_for(name)
+        for case in table(getattr(kernels, name), valid(name), spec.written, spec.bad_hypers):
+            yield pytest.param(name, case, id=f"{name}-{case_id(*case)}")
+
+
+def run_param(name, case, valid, **kw):
+    """:func:`run_case` of one :func:`params` case: the C kernel judged, its twin the reference."""
+    from pyoptim import _reference, kernels
+
+    spec = kr.spec_for(name)
+    run_case(getattr(kernels, name), getattr(_reference, name), valid(name), spec.written, spec.bad_hypers,
+             case=case, **kw)

@@ -12,7 +12,6 @@ from pyoptim import _reference as R
 from pyoptim import kernels as K
 
 import hostile
-import kernel_registry as kr
 from conftest import DTYPES
 from threads import same_bits_for_thread_counts
 
@@ -192,24 +191,13 @@ def _reg_valid(name):
     }[name]
 
 
-def _reg_bad_cases():
-    """Every hostile variant of each valid call (tests/_support/hostile.py), under the strict rules of
-    kernels whose arrays share one shape and never alias."""
-    for name in KERNELS:
-        spec = kr.spec_for(name)
-        for case in hostile.table(getattr(K, name), _reg_valid(name), spec.written, spec.bad_hypers):
-            yield pytest.param(name, case, id=f"{name}-{hostile.case_id(*case)}")
-
-
 @pytest.mark.c_only
-@pytest.mark.parametrize("name,case", list(_reg_bad_cases()))
+@pytest.mark.parametrize("name,case", list(hostile.params(KERNELS, _reg_valid)))
 def test_bad_inputs_raise_naming_the_argument(name, case):
     """A wrong dtype, byte order, layout, alignment or shape, a list, None, a read-only output, aliased
     or overlapping arrays, a bad p/seed/counter/threshold/radius: TypeError/ValueError naming the argument
     and saying what is wrong, nothing written; a variant that is still valid matches the twin bit for bit."""
-    spec = kr.spec_for(name)
-    hostile.run_case(getattr(K, name), getattr(R, name), _reg_valid(name), spec.written, spec.bad_hypers,
-                     case=case)
+    hostile.run_param(name, case, _reg_valid)
 
 
 # what the generator does not make: a seed or counter past 64 bits, a float seed, a missing argument,

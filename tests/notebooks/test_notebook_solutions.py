@@ -57,17 +57,12 @@ def test_korean_solutions_have_every_solution_with_identical_code_cells():
     lesson_build = sol_build._builder()
     sources = sorted((SOL_DIR / "_src").glob("ch*.py"))
     assert [p.stem for p in KO_SOLUTIONS] == [s.stem for s in sources], "notebooks/solutions/ko/ lacks a solution"
+    from korean import assert_korean_twin
+
     for src in sources:
         ko = SOL_DIR / "_src" / "ko" / src.name
-        assert ko.exists(), f"the Korean edition lacks {ko.name}"
-        en_cells = lesson_build.parse(src.read_text(encoding="utf-8"))
-        ko_cells = lesson_build.parse(ko.read_text(encoding="utf-8"))
-        assert [k for k, _ in ko_cells] == [k for k, _ in en_cells], f"{ko.name}: cells differ in kind or number"
-        for i, ((kind, en), (_, tr)) in enumerate(zip(en_cells, ko_cells)):
-            if kind == "code":
-                assert tr == en, f"{ko.name}: code cell {i} differs from the English one"
-            else:
-                assert any("\uac00" <= ch <= "\ud7a3" for ch in tr), f"{ko.name}: markdown cell {i} is not translated"
+        for i, (kind, en, tr) in enumerate(assert_korean_twin(lesson_build.parse, src, ko)):
+            if kind != "code":
                 for n in range(1, 10):
                     assert (f"## Exercise {n}" in en) == (f"## 연습 문제 {n}" in tr), \
                         f"{ko.name}: markdown cell {i} does not head the same exercise as the English one"

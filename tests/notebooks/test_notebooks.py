@@ -66,19 +66,11 @@ def test_notebooks_match_their_sources_and_have_no_outputs():
 def test_korean_edition_has_every_notebook_with_identical_code_cells():
     """Every English notebook has a Korean one whose cells are the same kinds in the same order, with
     the code cells identical character for character (only the prose is translated)."""
+    from korean import assert_korean_twin
+
     _build = _builder()
     for src in sorted((NB_DIR / "_src").glob("ch*.py")):
-        ko = NB_DIR / "_src" / "ko" / src.name
-        assert ko.exists(), f"the Korean edition lacks {ko.name}"
-        en_cells = _build.parse(src.read_text(encoding="utf-8"))
-        ko_cells = _build.parse(ko.read_text(encoding="utf-8"))
-        assert [k for k, _ in ko_cells] == [k for k, _ in en_cells], f"{ko.name}: cells differ in kind or number"
-        for i, ((kind, en), (_, tr)) in enumerate(zip(en_cells, ko_cells)):
-            if kind == "code":
-                assert tr == en, f"{ko.name}: code cell {i} differs from the English one"
-            else:
-                assert any("\uac00" <= ch <= "\ud7a3" for ch in tr) or not any(c.isalpha() for c in en), \
-                    f"{ko.name}: markdown cell {i} is not translated"
+        assert_korean_twin(_build.parse, src, NB_DIR / "_src" / "ko" / src.name)
 
 
 SUPPORT = Path(__file__).resolve().parents[1] / "_support"
