@@ -51,20 +51,44 @@ fig
 
 # %% [markdown]
 # Trained on 300 digits, with and without augmentation, tested on the clean test digits and on test
-# digits shifted by one pixel:
+# digits shifted by one pixel left or right; three seeds (initialization, minibatch order and the
+# augmentation's draws), the bars show their means. Both runs use the same network, the same Adam
+# learning rate and the same 300 gradient steps: only the minibatches differ.
 
 # %%
 X300, y300 = Xtr[:300], ytr[:300]
 X_shift = R.shift_images(Xte, np.zeros(len(Xte)), np.random.default_rng(SEED).choice([-1, 1], len(Xte)))
-aug_acc = {}
-for name, a in (("no augmentation", None), ("augmented", augment)):
-    net = nn.Sequential(nn.Dense(64, 64, seed=1), nn.ReLU(), nn.Dense(64, 10, seed=2))
-    po.fit(net, loss, po.optim.Adam(net.parameters(), lr=0.01), X300, y300, epochs=30, batch_size=30,
-           augment=a, progress=False, seed=SEED)
-    aug_acc[f"{name}\nclean"] = po.evaluate(net, loss, Xte, yte)["accuracy"]
-    aug_acc[f"{name}\nshifted"] = po.evaluate(net, loss, X_shift, yte)["accuracy"]
+seeds = [0, 1, 2]
+acc = {(name, test): [] for name in ("no augmentation", "augmented") for test in ("clean", "shifted")}
+for s in seeds:                     # same net, Adam lr, 300 steps (30 epochs x 10 minibatches) for both
+    for name, a in (("no augmentation", None), ("augmented", augment)):
+        net = nn.Sequential(nn.Dense(64, 64, seed=1 + 10 * s), nn.ReLU(), nn.Dense(64, 10, seed=2 + 10 * s))
+        po.fit(net, loss, po.optim.Adam(net.parameters(), lr=0.01), X300, y300, epochs=30, batch_size=30,
+               augment=a, progress=False, seed=s)
+        acc[name, "clean"].append(po.evaluate(net, loss, Xte, yte)["accuracy"])
+        acc[name, "shifted"].append(po.evaluate(net, loss, X_shift, yte)["accuracy"])
+acc = {key: np.array(v) for key, v in acc.items()}
+for test in ("clean", "shifted"):
+    print(f"{test:8s} no augmentation {np.round(acc['no augmentation', test], 3)}  "
+          f"augmented {np.round(acc['augmented', test], 3)}")
+gain_shifted = acc["augmented", "shifted"] - acc["no augmentation", "shifted"]
+assert np.all(gain_shifted > 0.3)   # on shifted test digits, augmentation wins by > 30 points on every seed
+aug_acc = {f"{name}\n{test}": v.mean() for (name, test), v in acc.items()}
 fig = P.bars(aug_acc, ylabel="test accuracy", title="Augmentation on 300 digits")
 fig
+
+# %% [markdown]
+# The book's claim holds where the test inputs are transformed as the augmentation transforms: on the
+# shifted digits the augmented net wins by more than 30 points on every seed (measured over seeds
+# 0-5: 43 to 48 points), while the plain net, which has only ever seen centred digits, falls below
+# 40 %. On the *clean* test digits it does not hold here: augmentation costs 5 to 10 points on every
+# seed we tried (with 100 epochs still 3 to 8 points), so it is not asserted. scikit-learn's digits
+# are already size-normalized and centred, so the clean test set needs no shift invariance, and a
+# small fully connected net with 300 examples spends its capacity learning shifted copies it is never
+# tested on. It is the shift that costs: with the shift removed from the augmentation, rotation and
+# noise alone keep the clean accuracy within 1.5 points of the plain net's on seeds 0-2 (and gain
+# only 2 to 3 points on the shifted digits). Augmentation helps generalization when the
+# transformation is one the test data really contain.
 
 # %% [markdown]
 # ## 7.5 Noise robustness
