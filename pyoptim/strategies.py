@@ -476,7 +476,8 @@ def compare_plain_vs_residual(depth: int, width: int, X, y, loss=None, optimizer
     gradient a path of identity Jacobians to every layer, so deep nets start learning at once, while the
     plain net's signal and gradient shrink layer by layer.
     ``optimizer_factory(params)`` defaults to ``SGD(params, lr=0.01, momentum=0.9)``; ``loss`` to
-    ``SoftmaxCrossEntropy()``. Returns ``{"plain": [...], "residual": [...], "plain_batches": [...],
+    ``SoftmaxCrossEntropy()``. ``fit_kwargs`` (``callbacks=`` included) go to both ``fit`` calls, the plain
+    net's first. Returns ``{"plain": [...], "residual": [...], "plain_batches": [...],
     "residual_batches": [...], "models": (plain, residual)}`` (per-epoch and per-batch losses).
     """
     from . import nn, optim
@@ -509,13 +510,14 @@ def compare_plain_vs_residual(depth: int, width: int, X, y, loss=None, optimizer
             self.losses.append(float(logs["loss"]))
 
     fit_kwargs.setdefault("progress", False)
+    extra_callbacks = list(fit_kwargs.pop("callbacks", []))   # both runs get them (plain first, then residual)
     out = {}
     models = []
     for kind in ("plain", "residual"):
         model = _build_deep(kind, depth, width, X.shape[1], n_out, seed, dtype, branch_scale)
         cb = _Batches()
         h = fit(model, loss, optimizer_factory(model.parameters()), X, y, epochs=epochs, batch_size=batch_size,
-                seed=seed, callbacks=[cb] + list(fit_kwargs.pop("callbacks", [])), **fit_kwargs)
+                seed=seed, callbacks=[cb] + extra_callbacks, **fit_kwargs)
         out[kind] = list(h.history["loss"])
         out[kind + "_batches"] = cb.losses
         models.append(model)

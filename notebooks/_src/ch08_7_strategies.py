@@ -199,6 +199,47 @@ fig = P.curves({"plain, 16 hidden layers": res["plain"], "residual, 16 blocks": 
                title="Skip connections aid optimization (8.7.5)")
 fig
 
+# %%
+# the same comparison over 3 seeds (initial weights and data order), each net at its own best ε of a small grid
+# (SGD, momentum 0.9, 5 epochs); before the first step, a callback measures by backprop on the whole training
+# set the gradient norm ‖∂J/∂W₁‖ that reaches the first layer
+def first_layer_grad(trainer):
+    m = trainer.model
+    m.zero_grad()
+    loss.forward(m.forward(Xtr), ytr)
+    m.backward(loss.backward())
+    grad0.append(np.linalg.norm(m.parameters()[0].grad))
+
+
+RES_SEEDS, RES_LRS = (0, 1, 2), (0.003, 0.01, 0.03)
+res_final = {"plain": np.full((3, 3), np.inf), "residual": np.full((3, 3), np.inf)}
+grad0 = []                                                  # plain, residual, plain, residual, ...
+probe = po.callbacks.LambdaCallback(on_train_begin=first_layer_grad)
+for i, s in enumerate(RES_SEEDS):
+    for j, lr in enumerate(RES_LRS):
+        r = S.compare_plain_vs_residual(depth=16, width=32, X=Xtr, y=ytr, epochs=5, batch_size=32, seed=s,
+                                        optimizer_factory=lambda p: po.optim.SGD(p, lr=lr, momentum=0.9),
+                                        callbacks=[probe] if j == 0 else [])   # the weights at start: same for every ε
+        res_final["plain"][i, j], res_final["residual"][i, j] = r["plain"][-1], r["residual"][-1]
+res_best = {k: v.min(axis=1) for k, v in res_final.items()}       # each net's best ε, per seed
+grad0 = np.array(grad0).reshape(len(RES_SEEDS), 2)
+print(f"final training loss per seed at each net's best ε: plain {np.round(res_best['plain'], 3)}, "
+      f"residual {np.round(res_best['residual'], 3)}")
+print("‖∂J/∂W₁‖ at initialization, plain:", [f"{v:.1e}" for v in grad0[:, 0]], "residual:", [f"{v:.2f}" for v in grad0[:, 1]])
+assert np.all(grad0[:, 1] > 100 * grad0[:, 0])            # the gradient reaching layer 1: 100x larger with skips
+assert np.all(res_best["residual"] < 0.25 * res_best["plain"])    # the residual net trains, the plain one barely moves
+
+# %% [markdown]
+# On every seed the residual net ends 5 epochs near a training loss of 0.2–0.3 while the plain net, at
+# its own best rate, is still near chance (ln 10 ≈ 2.3). The backward pass says why: at initialization
+# the gradient reaching the plain net's first layer is about a thousand times smaller than with skip
+# connections. Each plain ReLU layer with Glorot initialization halves the variance of the signal and of
+# the gradient, 16 times over; a residual block adds its branch to an identity path, so the gradient
+# arriving at a block passes on unchanged along that path, plus the branch's share. The effect depends on that regime:
+# it grows with depth and shrinks with initializations that keep the variance (He initialization, 8.4),
+# which let the same plain net start to learn, though still far behind the residual one here.
+# *Exercise*: pass `depth=4`, and compare again.
+
 # %% [markdown]
 # Greedy supervised pretraining (Fig. 8.7) trains one hidden layer at a time, each with a temporary
 # output head, before fine-tuning everything:

@@ -306,6 +306,26 @@ def _p_hogwild_half(mp, po):
     mp.setattr(distributed, "hogwild_sgd", lambda X, y, w0=None, **kw: orig(X[: len(X) // 2], y[: len(y) // 2], w0, **kw))
 
 
+# ---- the two claims that were shown but not asserted: AdaGrad's per-parameter rates, skip connections
+
+def _p_adagrad_sgd(mp, po):
+    mp.setattr(po.optim, "Adagrad", lambda params, lr=0.01, eps=1e-10, **kw: po.optim.SGD(params, lr=lr))
+
+
+def _p_residual_no_identity(mp, po):
+    mp.setattr(po.nn.Residual, "backward", lambda self, grad_output: self.module.backward(np.asarray(grad_output)))
+
+
+def _p_residual_swapped(mp, po):
+    orig = po.strategies.compare_plain_vs_residual
+
+    def swapped(*args, **kwargs):
+        out = dict(orig(*args, **kwargs))
+        out["plain"], out["residual"] = out["residual"], out["plain"]
+        return out
+    mp.setattr(po.strategies, "compare_plain_vs_residual", swapped)
+
+
 # (id, notebook, the row's assert substring, perturbation); CLAIMS.md "Perturbation checks" records them
 PERTURBATIONS = [
     ("l2-minimum", "ch07_1-3_norm_penalties", "assert np.allclose(w_tilde_po, w_tilde_np)", _p_l2_minimum),
@@ -337,6 +357,13 @@ PERTURBATIONS = [
     # 8.1.3 minibatches and parallelism
     ("data-parallel", "ch08_1_learning_vs_optimization", "assert max(grad_gap) < 1e-12", _p_ce_backward),
     ("hogwild", "ch08_1_learning_vs_optimization", "assert j_serial < 1.01 * f_ls", _p_hogwild_half),
+    # AdaGrad's rates (8.5.1) and skip connections (8.7.5)
+    ("adagrad-rates", "ch08_5_adaptive", "np.allclose(used[:, 0] / used[:, 1], root_r[:, 1] / root_r[:, 0]",
+     _p_adagrad_sgd),
+    ("residual-gradient", "ch08_7_strategies", "assert np.all(grad0[:, 1] > 100 * grad0[:, 0])",
+     _p_residual_no_identity),
+    ("residual-loss", "ch08_7_strategies", 'assert np.all(res_best["residual"] < 0.25 * res_best["plain"])',
+     _p_residual_swapped),
 ]
 
 

@@ -39,6 +39,12 @@ x0 = np.array([-1.8, 1.0])
 # 각 매개변수의 학습률(learning rate)을, 그 매개변수가 지금까지 받은 그래디언트(gradient) 제곱의 합의
 # 제곱근에 반비례하도록 조절합니다: r ← r + g⊙g, θ ← θ − ε/(δ + √r) ⊙ g. 그래디언트가 큰 매개변수일수록
 # 학습률이 작아집니다.
+#
+# 아래 셀은 이 주장을 pyoptim이 실제로 지나간 경로에서, 공식을 쓰지 않고 측정합니다. 각 좌표가 실제로
+# 받은 학습률은 그 좌표의 이동량을 그래디언트로 나눈 값이고, 두 좌표의 학습률 비는 각 좌표의 그래디언트
+# 제곱 누적합의 제곱근 비(평범한 반복문으로 따로 더한 값)의 역수와 같아야 합니다. 가파른 좌표 θ₂(곡률 20)가
+# 더 큰 그래디언트를 받으므로 학습률은 더 작아지며, 여기서는 약 17~22배 작습니다. 그다음 pyoptim의
+# `Adagrad`와 `AdaGradBook`을 NumPy로 쓴 알고리즘 8.4와 한 단계씩 비교합니다.
 
 # %%
 def adagrad_book(theta0, eps, delta, steps):
@@ -56,6 +62,17 @@ def adagrad_book(theta0, eps, delta, steps):
 book, rates = adagrad_book(x0, eps=0.5, delta=1e-7, steps=100)
 ours = P.optimizer_path(lambda p: po.optim.Adagrad(p, lr=0.5, eps=1e-7), grad, x0, 100)
 ours_book = P.optimizer_path(lambda p: po.optim.AdaGradBook(p, lr=0.5, eps=1e-7), grad, x0, 100)
+# the book's claim on pyoptim's path: the rate each coordinate got (its step / its gradient) is inversely
+# proportional to the root of that coordinate's accumulated squared gradients, summed here in a plain loop
+g_seen = np.array([grad(p) for p in ours[:-1]])
+used = (ours[:-1] - ours[1:]) / g_seen
+acc, root_r = np.zeros(2), []
+for g in g_seen:
+    acc = acc + g * g
+    root_r.append(np.sqrt(acc))
+root_r = np.array(root_r)
+print(f"θ₂'s rate is {np.min(used[:, 0] / used[:, 1]):.1f} to {np.max(used[:, 0] / used[:, 1]):.1f} times smaller than θ₁'s")
+assert np.allclose(used[:, 0] / used[:, 1], root_r[:, 1] / root_r[:, 0], rtol=1e-6)   # rate ratio = √(Σg₂²)/√(Σg₁²)
 assert np.allclose(ours, book, rtol=1e-10, atol=1e-12) and np.allclose(ours_book, book, rtol=1e-10, atol=1e-12)
 fig = P.curves({"θ₁ (low curvature)": rates[:, 0], "θ₂ (high curvature)": rates[:, 1]}, xlabel="step",
                ylabel="effective rate ε/(δ + √r)", logy=True, title="AdaGrad: per-parameter effective rates")
