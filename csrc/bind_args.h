@@ -67,6 +67,15 @@ static PyArrayObject *po_arr_shaped(const char *fn, PyObject *obj, const char *n
     return a;
 }
 
+/* Pin an array whose data pointer a solver keeps while it calls back into Python (or while another thread
+ * runs): NumPy refuses ndarray.resize on an array that has a weak reference, even with refcheck=False,
+ * so the memory cannot be freed under the solver. Returns the new reference (release it when the solve
+ * ends), or NULL with an exception set. */
+static PyObject *po_pin(PyArrayObject *a)
+{
+    return PyWeakref_NewRef((PyObject *)a, NULL);
+}
+
 /* Integer class labels, the one rule for every kernel that takes them: a numpy.ndarray of int64 or
  * int32 (TypeError otherwise, and for a byte-swapped array), aligned and C-contiguous (ValueError), of
  * shape (N,) (ValueError; `rows_of` names the array whose rows they label). Borrowed; NULL on error. */

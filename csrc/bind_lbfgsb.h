@@ -87,7 +87,9 @@ static PyObject *py_lbfgsb(PyObject *self, PyObject *args, PyObject *kw)
     PyObject *xo = po_bridge_vec(PyArray_DATA(x0), n);
     npy_intp dim = (npy_intp)n;
     PyObject *go = PyArray_ZEROS(1, &dim, NPY_FLOAT64, 0);
-    if (!xo || !go) {
+    /* the pin keeps a callback from resizing state_out (and freeing its memory) during the solve */
+    PyObject *pin = p.state_out ? po_pin((PyArrayObject *)ostate) : NULL;
+    if (!xo || !go || (p.state_out && !pin)) {
         Py_XDECREF(xo);
         Py_XDECREF(go);
         PyMem_Free(box);
@@ -96,6 +98,7 @@ static PyObject *py_lbfgsb(PyObject *self, PyObject *args, PyObject *kw)
     po_lbfgsb_result res;
     int st = po_lbfgsb(&pb, n, PyArray_DATA((PyArrayObject *)xo), PyArray_DATA((PyArrayObject *)go), box, box + n,
                        &p, &res);
+    Py_XDECREF(pin);
     PyMem_Free(box);
     if (st != PO_OK) {
         Py_DECREF(xo);

@@ -87,18 +87,22 @@ bad:
 /* ---- the solver --------------------------------------------------------------------------------- */
 
 /* _minimize's optional matrices: hess_inv0 (n, n) and state_out (BFGS (n, n), L-BFGS (2m, n), writable) into
- * p, borrowed from the caller's objects (held for the call). Returns -1 with an exception set. */
-static int po_min_matrices(PyObject *oh0, PyObject *ostate, PyArrayObject *x0, po_min_param *p)
+ * p, borrowed from the caller's objects (held for the call) and pinned in pins[0..1] (po_pin: a callback or
+ * another thread cannot free their memory during the solve). Returns -1 with an exception set. */
+static int po_min_matrices(PyObject *oh0, PyObject *ostate, PyArrayObject *x0, po_min_param *p, PyObject **pins)
 {
     if (oh0 != Py_None) {
         PyArrayObject *h0 = po_arr_shaped("_minimize", oh0, "hess_inv0", 0, x0, "x0", 2, PO_SIZE(x0), PO_SIZE(x0));
-        if (!h0) return -1;
-        p->hess_inv0 = PyArray_DATA(h0);   /* borrowed from oh0: the caller holds it for the call */
+        if (!h0 || !(pins[0] = po_pin(h0))) return -1;
+        p->hess_inv0 = PyArray_DATA(h0);
     }
     if (ostate != Py_None) {
         size_t rows = p->method == PO_M_LBFGS ? 2 * (size_t)(p->m > 0 ? p->m : 1) : PO_SIZE(x0);
         PyArrayObject *so = po_arr_shaped("_minimize", ostate, "state_out", PO_W, x0, "x0", 2, rows, PO_SIZE(x0));
-        if (!so) return -1;
+        if (!so || !(pins[1] = po_pin(so))) {
+            Py_CLEAR(pins[0]);
+            return -1;
+        }
         p->state_out = PyArray_DATA(so);
     }
     return 0;
@@ -106,15 +110,15 @@ static int po_min_matrices(PyObject *oh0, PyObject *ostate, PyArrayObject *x0, p
 
 /* Parse the C objective (model) and pin its arrays. The model's arrays (held by the model tuple, itself held
  * by the call) are read by the C objective between Python callbacks, which could otherwise free their memory
- * with ndarray.resize(..., refcheck=False): a weak reference on each (pins, 4) makes NumPy refuse any resize
- * until the solve ends. Returns -1 with an exception set and nothing held. */
+ * with ndarray.resize(..., refcheck=False): po_pin on each (pins, 4) makes NumPy refuse any resize until the
+ * solve ends. Returns -1 with an exception set and nothing held. */
 static int po_min_pin_model(PyObject *omodel, po_model *md, size_t n, PyObject **pins, PyArrayObject **labels64)
 {
     if (po_parse_c_objective(omodel, md, n, labels64) < 0) return -1;
     for (Py_ssize_t i = 1, j = 0; i < PyTuple_GET_SIZE(omodel) && j < 4; i++) {
         PyObject *it = PyTuple_GET_ITEM(omodel, i);
         if (!PyArray_Check(it)) continue;
-        if (!(pins[j++] = PyWeakref_NewRef(it, NULL))) {
+        if (!(pins[j++] = po_pin((PyArrayObject *)it))) {
             for (int k = 0; k < 4; k++) Py_CLEAR(pins[k]);
             Py_CLEAR(*labels64);
             return -1;
@@ -160,23 +164,26 @@ static PyObject *py__minimize(PyObject *self, PyObject *args, PyObject *kw)
         PyErr_SetString(PyExc_ValueError, "_minimize(): x0 must be a 1-D float64 array");
         return NULL;
     }
-    if (po_min_matrices(oh0, ostate, x0, &p) < 0) return NULL;
     if (opath != Py_None && !PyList_Check(opath)) {
         PyErr_SetString(PyExc_TypeError, "_minimize(): path must be a list or None");
         return NULL;
     }
+    PyObject *pins[6] = {NULL, NULL, NULL, NULL, NULL, NULL};   /* the model's 4 arrays, hess_inv0, state_out */
+    if (po_min_matrices(oh0, ostate, x0, &p, pins + 4) < 0) return NULL;
     size_t n = PO_SIZE(x0);
     po_model md;
     po_bridge_ctx c = {ofun, ojac == Py_None ? NULL : ojac, ohess == Py_None ? NULL : ohess,
                 ohessp == Py_None ? NULL : ohessp, ocb == Py_None ? NULL : ocb,
                 opath == Py_None ? NULL : opath, NULL};
-    PyObject *pins[4] = {NULL, NULL, NULL, NULL};
     PyArrayObject *labels64 = NULL;   /* the softmax model's labels as int64 (held for the solve) */
+#define PO_UNPIN() do { for (int k_ = 0; k_ < 6; k_++) Py_XDECREF(pins[k_]); Py_XDECREF(labels64); } while (0)
     if (omodel != Py_None) {
-        if (po_min_pin_model(omodel, &md, n, pins, &labels64) < 0) return NULL;
+        if (po_min_pin_model(omodel, &md, n, pins, &labels64) < 0) {
+            PO_UNPIN();
+            return NULL;
+        }
         c.model = &md;
     }
-#define PO_UNPIN() do { for (int k_ = 0; k_ < 4; k_++) Py_XDECREF(pins[k_]); Py_XDECREF(labels64); } while (0)
     po_problem pb = {po_bridge_evaluate, c.hess ? po_bridge_hess : NULL, c.hessp ? po_bridge_hessp : NULL,
                      (c.callback || c.path) ? po_bridge_progress : NULL, &c};
     PyObject *xo = po_bridge_vec(PyArray_DATA(x0), n);   /* the loop works on this private copy of x0 */

@@ -18,6 +18,8 @@ Scenarios (each prints one line ``RESULT <json>`` on success and exits 0):
   the search must return exactly what it returns on untouched arrays.
 * ``minimize-callback-resizes-model``: _minimize with a C softmax objective and a Python callback that
   tries to resize the model's arrays and rewrites its labels.
+* ``solver-callback-resizes-matrices``: BFGS, L-BFGS and L-BFGS-B with a callback that tries to resize
+  hess_inv0 and state_out.
 """
 from __future__ import annotations
 
@@ -262,6 +264,47 @@ def scenario_minimize_callback_resizes_model(args):
     return {"outcome": outcome, "refused_resizes": len(refused)}
 
 
+def scenario_solver_callback_resizes_matrices(args):
+    """_minimize (BFGS, L-BFGS) and _lbfgsb keep the data pointers of hess_inv0 and state_out for the solve
+    and write state_out at its end: a callback that resizes them with refcheck=False (which frees their
+    memory) is refused, and every solve ends with the result of an undisturbed run (was: the final write
+    went into freed memory)."""
+    import pyoptim._core as core
+    n, m = 4, 3
+    A = np.diag(np.arange(1.0, n + 1)) + 0.1
+    b = np.arange(n, dtype=float)
+
+    def vg(x):
+        return float(0.5 * x @ A @ x - b @ x), A @ x - b
+
+    out = {}
+    runs = {"bfgs": (lambda cb, s, h: core._minimize(vg, np.ones(n), method=4, callback=cb,
+                                                      state_out=s, hess_inv0=h), (n, n), True),
+            "lbfgs": (lambda cb, s, h: core._minimize(vg, np.ones(n), method=5, m=m, callback=cb,
+                                                       state_out=s), (2 * m, n), False),
+            "lbfgsb": (lambda cb, s, h: core._lbfgsb(vg, np.ones(n), np.full(n, -0.5), np.full(n, 0.5), m=m,
+                                                      callback=cb, state_out=s), (2 * m, n), False)}
+    for name, (run, shape, with_h0) in runs.items():
+        ref_state = np.zeros(shape)
+        ref = run(None, ref_state, np.eye(n) if with_h0 else None)
+        state, h0 = np.zeros(shape), np.eye(n)
+        refused = []
+
+        def cb(*a):
+            for arr in (state, h0) if with_h0 else (state,):
+                try:
+                    arr.resize((0,), refcheck=False)
+                except ValueError:
+                    refused.append(1)
+
+        got = run(cb, state, h0 if with_h0 else None)
+        assert state.shape == shape and h0.shape == (n, n)
+        assert np.array_equal(got[0], ref[0]) and got[3:] == ref[3:], name
+        assert np.array_equal(state, ref_state), name
+        out[name] = len(refused)
+    return out
+
+
 def scenario_huge_n_classes(args):
     """softmax_value_and_grad(..., n_classes=K) with D * K past size_t: ValueError before any allocation
     (was: the product wrapped, the shapes matched the wrapped size, the kernel wrote past a heap buffer)."""
@@ -285,6 +328,7 @@ SCENARIOS = {
     "labels-rewritten": scenario_labels_rewritten,
     "line-search-frees-x": scenario_line_search_frees_x,
     "minimize-callback-resizes-model": scenario_minimize_callback_resizes_model,
+    "solver-callback-resizes-matrices": scenario_solver_callback_resizes_matrices,
 }
 
 

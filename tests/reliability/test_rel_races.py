@@ -74,6 +74,14 @@ def test_minimize_callback_cannot_resize_the_c_objectives_arrays():
     assert res["refused_resizes"] >= 2 and res["outcome"] in {"ok", "ValueError"}
 
 
+def test_solver_callback_cannot_resize_hess_inv0_or_state_out():
+    """BFGS, L-BFGS and L-BFGS-B keep hess_inv0's and state_out's memory for the solve and write state_out
+    at its end: a callback resizing them (refcheck=False) is refused each time, and the results equal an
+    undisturbed run's (was: the resize freed the memory and the final write went into it)."""
+    res = run_driver("solver-callback-resizes-matrices")
+    assert set(res) == {"bfgs", "lbfgs", "lbfgsb"} and min(res.values()) >= 2, res
+
+
 def test_softmax_value_and_grad_huge_n_classes_raises_before_allocating():
     """D * n_classes wrapped around size_t and the kernel wrote past a heap buffer; now ValueError naming
     n_classes (OverflowError naming it, from argument parsing, for a K that is not even a Py_ssize_t)."""
