@@ -191,9 +191,17 @@ class EarlyStopping(Callback):
 
     Example
     -------
+    >>> import numpy as np, pyoptim as po
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.standard_normal((300, 8)).astype(np.float32), rng.integers(0, 3, 300)
+    >>> Xv, yv = rng.standard_normal((100, 8)).astype(np.float32), rng.integers(0, 3, 100)
+    >>> model = po.nn.Sequential(po.nn.Dense(8, 32, seed=0), po.nn.ReLU(), po.nn.Dense(32, 3, seed=1))
+    >>> loss, opt = po.nn.SoftmaxCrossEntropy(), po.optim.Adam(model.parameters(), lr=0.01)
     >>> es = po.callbacks.EarlyStopping("val_loss", patience=5)
-    >>> po.fit(model, loss, opt, X, y, epochs=200, validation_data=(Xv, yv), callbacks=[es])
-    >>> es.best_epoch, es.stopped_epoch
+    >>> hist = po.fit(model, loss, opt, X, y, epochs=200, validation_data=(Xv, yv), callbacks=[es],
+    ...               progress=False)
+    >>> es.best_epoch, es.stopped_epoch   # random labels: the validation loss is best after epoch 0
+    (0, 5)
     """
 
     def __init__(self, monitor: str = "val_loss", patience: int = 0, min_delta: float = 0.0,

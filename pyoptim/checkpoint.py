@@ -164,8 +164,14 @@ def save(path, model=None, optimizer=None, **extra) -> None:
 
     Example
     -------
-    >>> po.save("ckpt.npz", model=model, optimizer=opt, epoch=5)
-    >>> state = po.load("ckpt.npz", model=model, optimizer=opt)   # in place; state["extra"]["epoch"] == 5
+    >>> import os, tempfile, pyoptim as po
+    >>> model = po.nn.Sequential(po.nn.Dense(4, 2, seed=0))
+    >>> opt = po.optim.Adam(model.parameters())
+    >>> path = os.path.join(tempfile.mkdtemp(), "ckpt.npz")
+    >>> po.save(path, model=model, optimizer=opt, epoch=5)
+    >>> state = po.load(path, model=model, optimizer=opt)   # loads in place
+    >>> state["extra"]
+    {'epoch': 5}
     """
     path = os.fspath(path)
     enc = _Encoder()

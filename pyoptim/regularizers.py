@@ -148,7 +148,16 @@ class L2(Regularizer):
 
     Example
     -------
-    >>> po.fit(model, loss, opt, X, y, regularizers=[po.regularizers.L2(1e-4)])
+    >>> import numpy as np, pyoptim as po
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.standard_normal((300, 8)).astype(np.float32), rng.integers(0, 3, 300)
+    >>> Xv, yv = rng.standard_normal((100, 8)).astype(np.float32), rng.integers(0, 3, 100)
+    >>> model = po.nn.Sequential(po.nn.Dense(8, 32, seed=0), po.nn.ReLU(), po.nn.Dense(32, 3, seed=1))
+    >>> loss, opt = po.nn.SoftmaxCrossEntropy(), po.optim.Adam(model.parameters(), lr=0.01)
+    >>> hist = po.fit(model, loss, opt, X, y, regularizers=[po.regularizers.L2(1e-4)], epochs=2,
+    ...               progress=False)
+    >>> len(hist.history["loss"])
+    2
     """
 
     def __init__(self, alpha: float, params=None):

@@ -577,9 +577,16 @@ def fit(model, loss, optimizer, X, y, epochs: int = 10, batch_size: int | None =
 
     Example
     -------
-    >>> hist = po.fit(model, po.nn.SoftmaxCrossEntropy(), po.optim.Adam(model.parameters()), X, y,
-    ...               epochs=20, batch_size=32, validation_data=(Xv, yv), progress=False)
-    >>> hist.history["val_accuracy"][-1]
+    >>> import numpy as np, pyoptim as po
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.standard_normal((300, 8)).astype(np.float32), rng.integers(0, 3, 300)
+    >>> Xv, yv = rng.standard_normal((100, 8)).astype(np.float32), rng.integers(0, 3, 100)
+    >>> model = po.nn.Sequential(po.nn.Dense(8, 32, seed=0), po.nn.ReLU(), po.nn.Dense(32, 3, seed=1))
+    >>> loss, opt = po.nn.SoftmaxCrossEntropy(), po.optim.Adam(model.parameters(), lr=0.01)
+    >>> hist = po.fit(model, loss, opt, X, y, epochs=20, batch_size=32, validation_data=(Xv, yv),
+    ...               progress=False)
+    >>> len(hist.history["val_accuracy"])
+    20
     """
     if distributed is not False and distributed is not None:   # --- distributed: the data-parallel loop lives in pyoptim.distributed
         from .distributed import fit_distributed

@@ -135,7 +135,15 @@ def hvp(model, loss, X, y, vectors: Sequence, dtype=np.float64) -> list[np.ndarr
 
     Example
     -------
-    >>> Hv = po.diagnostics.hvp(model, loss, X, y, [p.grad for p in model.parameters()])
+    >>> import numpy as np, pyoptim as po
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.standard_normal((300, 8)).astype(np.float32), rng.integers(0, 3, 300)
+    >>> Xv, yv = rng.standard_normal((100, 8)).astype(np.float32), rng.integers(0, 3, 100)
+    >>> model = po.nn.Sequential(po.nn.Dense(8, 32, seed=0), po.nn.ReLU(), po.nn.Dense(32, 3, seed=1))
+    >>> loss, opt = po.nn.SoftmaxCrossEntropy(), po.optim.Adam(model.parameters(), lr=0.01)
+    >>> Hv = po.diagnostics.hvp(model, loss, X, y, [np.ones_like(p.data) for p in model.parameters()])
+    >>> [v.shape for v in Hv]
+    [(8, 32), (32,), (32, 3), (3,)]
     """
     return HessianOperator(model, loss, X, y, dtype=dtype, compute_grad=False).matvec(vectors)
 

@@ -36,8 +36,10 @@ class DistributedObjective:
 
     Example
     -------
-    >>> f = DistributedObjective(lambda w: least_squares(w, X_shard, y_shard))
-    >>> res = po.minimize(f, np.zeros(d), jac=True, method="lbfgs")   # same res.x on every rank
+    Under ``mpiexec -n P``, each rank with its own shard (not run here: it needs MPI):
+
+    >>> f = DistributedObjective(lambda w: least_squares(w, X_shard, y_shard))  # doctest: +SKIP
+    >>> res = po.minimize(f, np.zeros(d), jac=True, method="lbfgs")   # doctest: +SKIP
     """
 
     def __init__(self, local_fun, comm=None, timeout=None, check_x: bool = False):

@@ -61,7 +61,10 @@ class Dropout(Module):
 
     Example
     -------
+    >>> import pyoptim as po
     >>> net = po.nn.Sequential(po.nn.Dense(64, 128), po.nn.ReLU(), po.nn.Dropout(0.5, seed=0), po.nn.Dense(128, 10))
+    >>> net[2]
+    Dropout(p=0.5)
     """
 
     def __init__(self, p: float = _DEFAULT_P, seed: int | None = None, inverted: bool = True, *,
