@@ -201,6 +201,10 @@ def main() -> None:
     ap.add_argument("--dtypes", nargs="+", default=["float32", "float64"])
     ap.add_argument("--rows", nargs="*", default=None, help="only rows whose name contains one of these")
     ap.add_argument("--no-numpy", action="store_true", help="skip the NumPy column (faster)")
+    ap.add_argument("--runs", type=int, default=1,
+                    help="repeat the whole measurement this many times and report each ratio's median over the "
+                         "runs, with its minimum and maximum (memory-bound rows differ by a few percent from one "
+                         "run to the next)")
     ap.add_argument("--clock", choices=["wall", "thread"], default="wall",
                     help="wall: perf_counter (default); thread: CPU time of the calling thread "
                          "(time.thread_time), which a loaded machine's preemption does not inflate; "
@@ -217,24 +221,38 @@ def main() -> None:
     nt0 = pyoptim.get_num_threads()
     print(f"pyoptim nn kernels vs torch {torch.__version__ if torch else '(not installed)'}, {B} x {C}, "
           f"median of {R} interleaved repeats, {args.clock}-clock time")
-    results = {}                                  # (name, dt, nt) -> (t_po, t_torch, t_np)
+    runs = []                                     # per run: (name, dt, nt) -> (t_po, t_torch, t_np)
     names = []
     try:
-        for dts in args.dtypes:
-            dt = np.dtype(dts).type
-            rows = cases(dt, B, C, torch, not args.no_numpy)
-            for nt in args.threads:
-                pyoptim.set_num_threads(nt)
-                if torch is not None:
-                    torch.set_num_threads(nt)
-                for name, fpo, ft, fn in rows:
-                    if args.rows and not any(s in name for s in args.rows):
-                        continue
-                    if name not in names:
-                        names.append(name)
-                    results[name, dts, nt] = tuple(interleaved_medians([fpo, ft, fn], R, clock))
+        for _ in range(max(args.runs, 1)):
+            results = {}
+            for dts in args.dtypes:
+                dt = np.dtype(dts).type
+                rows = cases(dt, B, C, torch, not args.no_numpy)
+                for nt in args.threads:
+                    pyoptim.set_num_threads(nt)
+                    if torch is not None:
+                        torch.set_num_threads(nt)
+                    for name, fpo, ft, fn in rows:
+                        if args.rows and not any(s in name for s in args.rows):
+                            continue
+                        if name not in names:
+                            names.append(name)
+                        results[name, dts, nt] = tuple(interleaved_medians([fpo, ft, fn], R, clock))
+            runs.append(results)
     finally:
         pyoptim.set_num_threads(nt0)
+    # the times of the median run of each row (by its torch/pyoptim ratio), and every run's ratio
+    results, spread = {}, {}
+    for key in runs[0]:
+        per = [r[key] for r in runs]
+        ok = [t for t in per if t[0] is not None and t[1] is not None]
+        if ok:
+            ok.sort(key=lambda t: t[1] / t[0])
+            results[key] = ok[(len(ok) - 1) // 2]
+            spread[key] = (ok[0][1] / ok[0][0], ok[-1][1] / ok[-1][0])
+        else:
+            results[key] = per[0]
 
     def ms(t):
         return f"{t * 1e3:8.2f}" if t is not None else "       -"
@@ -257,6 +275,13 @@ def main() -> None:
         print(f"{name:22s}{''.join(cells)}")
     if worst:
         print(f"lowest: {worst[0]:.2f}x ({worst[1]}, {worst[2]}, {worst[3]} thread(s))")
+    if len(runs) > 1:
+        print(f"\n(the table above: each row's median run of {len(runs)}) lowest and highest ratio over the runs")
+        print(f"{'kernel':22s}" + "".join(f" {dts[5:] + ' ' + str(nt) + 'T':>10s}" for dts, nt in cols))
+        for name in names:
+            cells = [f" {spread[name, dts, nt][0]:4.2f}-{spread[name, dts, nt][1]:4.2f}".rjust(11)
+                     if (name, dts, nt) in spread else f" {'-':>10s}" for dts, nt in cols]
+            print(f"{name:22s}{''.join(cells)}")
     print("\nmilliseconds: pyoptim / torch / NumPy (NumPy/po ratio)")
     for dts, nt in cols:
         print(f"-- {dts}, {nt} thread(s)")
