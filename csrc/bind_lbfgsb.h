@@ -92,6 +92,7 @@ static PyObject *py_lbfgsb(PyObject *self, PyObject *args, PyObject *kw)
     if (!xo || !go || (p.state_out && !pin)) {
         Py_XDECREF(xo);
         Py_XDECREF(go);
+        Py_XDECREF(pin);
         PyMem_Free(box);
         return NULL;
     }
