@@ -223,7 +223,8 @@ class _Problem:
     gradient h x + a tanh(x - c_k). ``"drifting"`` (every optimizer): c_k moves with the step k and
     parameter j has no gradient (None) in the steps where (k + 3 j) % 7 == 0, its terms then left out of
     the loss so that loss and gradients stay consistent; h in [0.5, 1.5]. ``"fixed"`` (L-BFGS): one
-    function for the whole run, as L-BFGS's curvature pairs assume (c_k = 0, every gradient present), with
+    function for the whole run, as L-BFGS's curvature pairs assume (c_k = 0.3, so the minimizer is off zero
+    and the elementwise tolerance means something; every gradient present), with
     h spread log-uniformly over [0.5, 50] (condition 100, so the default configuration needs several
     steps of 20 iterations to converge), and one more parameter, of shape (2,), outside the loss and never
     given a gradient (torch's LBFGS reads a None gradient as zeros)."""
